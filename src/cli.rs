@@ -1,0 +1,262 @@
+//! The command line. The only module that prints and decides exit codes:
+//! 0 success, 1 content (or other run-time) errors, 2 usage errors.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostics::Diagnostic;
+use crate::i18n::Catalog;
+use crate::pipeline::{self, BuildOptions, Outcome};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "exemplar",
+    version,
+    about = "Publishes exemplary practices as a static portal / 示范点经验交流门户生成器"
+)]
+pub struct Cli {
+    /// Language of messages: zh-CN or en (default: the site's language)
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Print only errors and warnings
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the site and write the portal
+    Build {
+        /// The site folder (with exemplar.yaml)
+        #[arg(default_value = ".")]
+        site_dir: PathBuf,
+        /// Output folder [default: SITE_DIR/public]
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Published address, e.g. http://intranet/practice/ (for the feed and sitemap)
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Build draft cases too
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Validate everything `build` validates, without writing anything
+    Check {
+        #[arg(default_value = ".")]
+        site_dir: PathBuf,
+        /// Report format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Check draft cases' links as if they were published
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Create a new file from a template
+    New {
+        #[command(subcommand)]
+        what: NewCommand,
+    },
+    /// Create a new site with a configuration, the default theme and two example cases
+    Init {
+        /// The folder to create (must not exist or be empty)
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NewCommand {
+    /// A new case file under content/, named after the title
+    Case {
+        /// The case's title, e.g. "安全生产示范岗建设"
+        title: String,
+        /// The enterprise to fill in
+        #[arg(long)]
+        enterprise: Option<String>,
+        /// The site folder
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Parses the arguments, runs the command and returns the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return err.exit_code();
+        }
+    };
+    let quiet = cli.quiet;
+    let lang = cli.lang.clone();
+    match cli.command {
+        Command::Build {
+            site_dir,
+            output,
+            base_url,
+            drafts,
+        } => {
+            let options = BuildOptions {
+                site_dir,
+                out_dir: output,
+                base_url,
+                drafts,
+            };
+            let started = Instant::now();
+            let outcome = pipeline::build(&options);
+            let catalog = catalog_for(&outcome, lang.as_deref());
+            report(&outcome.diagnostics, &catalog);
+            if outcome.has_errors() {
+                eprintln!("{}", summary_line(&catalog, "cli.build_failed", &outcome));
+                return 1;
+            }
+            if !quiet {
+                let cases = outcome.site.as_ref().map_or(0, |s| s.cases.len());
+                let args = [
+                    ("pages", outcome.pages.to_string()),
+                    ("cases", cases.to_string()),
+                    ("ms", started.elapsed().as_millis().to_string()),
+                    ("out", options.out_dir().display().to_string()),
+                    ("warnings", outcome.warnings().to_string()),
+                ];
+                println!("{}", catalog.format("cli.build_done", &args));
+            }
+            0
+        }
+        Command::Check {
+            site_dir,
+            format,
+            drafts,
+        } => {
+            let options = BuildOptions {
+                site_dir,
+                drafts,
+                ..Default::default()
+            };
+            let outcome = pipeline::check(&options);
+            let catalog = catalog_for(&outcome, lang.as_deref());
+            match format {
+                Format::Json => println!("{}", json_report(&outcome, &catalog)),
+                Format::Text => {
+                    report(&outcome.diagnostics, &catalog);
+                    if outcome.has_errors() {
+                        eprintln!("{}", summary_line(&catalog, "cli.check_failed", &outcome));
+                    } else if !quiet {
+                        println!("{}", summary_line(&catalog, "cli.check_done", &outcome));
+                    }
+                }
+            }
+            i32::from(outcome.has_errors())
+        }
+        Command::New {
+            what:
+                NewCommand::Case {
+                    title,
+                    enterprise,
+                    dir,
+                },
+        } => {
+            let language = lang
+                .clone()
+                .or_else(|| crate::config::load(&dir).ok().map(|c| c.language));
+            let catalog = Catalog::builtin(language.as_deref().unwrap_or("zh-CN"));
+            match crate::scaffold::new_case(&dir, &title, enterprise.as_deref(), catalog.language())
+            {
+                Ok(path) => {
+                    if !quiet {
+                        println!(
+                            "{}",
+                            catalog.format(
+                                "cli.new_case_done",
+                                &[("path", path.display().to_string())]
+                            )
+                        );
+                    }
+                    0
+                }
+                Err(err) => {
+                    eprintln!("{}: {err}", catalog.get("cli.error"));
+                    1
+                }
+            }
+        }
+        Command::Init { dir } => {
+            let catalog = Catalog::builtin(lang.as_deref().unwrap_or("zh-CN"));
+            match crate::scaffold::init(&dir) {
+                Ok(files) => {
+                    if !quiet {
+                        let args = [
+                            ("dir", dir.display().to_string()),
+                            ("files", files.len().to_string()),
+                        ];
+                        println!("{}", catalog.format("cli.init_done", &args));
+                    }
+                    0
+                }
+                Err(err) => {
+                    eprintln!("{}: {err}", catalog.get("cli.error"));
+                    1
+                }
+            }
+        }
+    }
+}
+
+fn catalog_for(outcome: &Outcome, lang: Option<&str>) -> Catalog {
+    match lang {
+        Some(lang) => Catalog::builtin(lang),
+        None => outcome.catalog.clone(),
+    }
+}
+
+fn summary_line(catalog: &Catalog, key: &str, outcome: &Outcome) -> String {
+    let args = [
+        ("errors", outcome.errors().to_string()),
+        ("warnings", outcome.warnings().to_string()),
+        ("files", outcome.files.to_string()),
+    ];
+    catalog.format(key, &args)
+}
+
+fn report(diagnostics: &[Diagnostic], catalog: &Catalog) {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for diagnostic in diagnostics {
+        eprintln!("{}", diagnostic.render(catalog, color));
+    }
+}
+
+/// The diagnostics as JSON, for editors' tools, CI annotations and the preview overlay.
+pub fn json_report(outcome: &Outcome, catalog: &Catalog) -> String {
+    let items: Vec<serde_json::Value> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "severity": d.severity,
+                "code": d.code,
+                "file": d.file,
+                "line": d.location.map(|l| l.line),
+                "column": d.location.map(|l| l.column),
+                "message": d.message(catalog),
+                "expected": d.expected(catalog),
+                "hint": d.hint(catalog),
+                "suggestion": d.suggestion,
+                "source_line": d.source_line,
+                "text": d.render(catalog, false),
+            })
+        })
+        .collect();
+    serde_json::json!({ "errors": outcome.errors(), "warnings": outcome.warnings(), "files": outcome.files, "diagnostics": items })
+        .to_string()
+}

@@ -1,0 +1,373 @@
+//! The site configuration (`exemplar.yaml`) and its framework: indicator groups and indicators,
+//! dimensions, actions, statuses and taxonomies. Nothing of any particular framework lives in the
+//! code: the sample site's model is only the sample configuration.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{Diagnostic, Location};
+
+pub const CONFIG_FILE: &str = "exemplar.yaml";
+
+/// The browse pages a site may ask for, each grouping cases by one property.
+pub const TAXONOMY_KINDS: [&str; 9] = [
+    "enterprise",
+    "indicator",
+    "dimension",
+    "action",
+    "status",
+    "year",
+    "tag",
+    "region",
+    "unit",
+];
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Absolute URL of the published portal, used where a full URL is needed (feed, sitemap).
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    #[serde(default = "default_paginate_by")]
+    pub paginate_by: usize,
+    /// What happens to raw HTML in case bodies.
+    #[serde(default)]
+    pub raw_html: RawHtmlPolicy,
+    pub framework: Framework,
+    #[serde(default = "default_taxonomies")]
+    pub taxonomies: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawHtmlPolicy {
+    /// Keep safe markup (tables, images, details …), drop scripts, event handlers and unsafe URLs.
+    #[default]
+    Sanitize,
+    /// Show raw HTML as text.
+    Escape,
+    /// Pass raw HTML through untouched: only for sites that trust every editor.
+    Trust,
+}
+
+fn default_base_url() -> String {
+    "/".to_owned()
+}
+fn default_language() -> String {
+    "zh-CN".to_owned()
+}
+fn default_theme() -> String {
+    "default".to_owned()
+}
+fn default_paginate_by() -> usize {
+    12
+}
+fn default_taxonomies() -> Vec<String> {
+    TAXONOMY_KINDS[..7]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+/// A label in several languages: `{zh-CN: 组织建设, en: Organisation building}` or a plain string.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Label {
+    Plain(String),
+    Translated(BTreeMap<String, String>),
+}
+
+impl Label {
+    /// The label in `language`, falling back to Chinese, then to any language given.
+    pub fn get(&self, language: &str) -> &str {
+        match self {
+            Label::Plain(s) => s,
+            Label::Translated(map) => {
+                let short = language.split('-').next().unwrap_or(language);
+                map.get(language)
+                    .or_else(|| map.get(short))
+                    .or_else(|| map.get("zh-CN"))
+                    .or_else(|| map.get("zh"))
+                    .or_else(|| map.values().next())
+                    .map_or("", String::as_str)
+            }
+        }
+    }
+
+    /// Every translation, for matching an editor who wrote a label where an id belongs.
+    pub fn all(&self) -> Vec<&str> {
+        match self {
+            Label::Plain(s) => vec![s.as_str()],
+            Label::Translated(map) => map.values().map(String::as_str).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Framework {
+    pub indicator_groups: Vec<IndicatorGroup>,
+    pub dimensions: Vec<Term>,
+    pub actions: Vec<Term>,
+    /// In lifecycle order.
+    pub statuses: Vec<Status>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorGroup {
+    pub id: String,
+    pub label: Label,
+    pub indicators: Vec<Indicator>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub id: String,
+    pub label: Label,
+    #[serde(default)]
+    pub min: f64,
+    #[serde(default = "default_max")]
+    pub max: f64,
+    #[serde(default)]
+    pub threshold: Option<f64>,
+    #[serde(default = "default_weight")]
+    pub weight: f64,
+}
+
+fn default_max() -> f64 {
+    100.0
+}
+fn default_weight() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    pub id: String,
+    pub label: Label,
+    #[serde(default)]
+    pub description: Option<Label>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Status {
+    pub id: String,
+    pub label: Label,
+    #[serde(default)]
+    pub description: Option<Label>,
+    /// A revoked title: the case needs a reason, and is left out of rankings and the home page.
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+impl Framework {
+    pub fn indicators(&self) -> impl Iterator<Item = (&IndicatorGroup, &Indicator)> {
+        self.indicator_groups
+            .iter()
+            .flat_map(|g| g.indicators.iter().map(move |i| (g, i)))
+    }
+
+    pub fn indicator(&self, id: &str) -> Option<&Indicator> {
+        self.indicators().map(|(_, i)| i).find(|i| i.id == id)
+    }
+
+    pub fn status(&self, id: &str) -> Option<&Status> {
+        self.statuses.iter().find(|s| s.id == id)
+    }
+
+    pub fn status_rank(&self, id: &str) -> Option<usize> {
+        self.statuses.iter().position(|s| s.id == id)
+    }
+}
+
+/// Loads and checks `exemplar.yaml` in `site_dir`.
+pub fn load(site_dir: &Path) -> Result<Config, Vec<Diagnostic>> {
+    let path = site_dir.join(CONFIG_FILE);
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => return Err(vec![Diagnostic::error("config_not_utf8").file(CONFIG_FILE)]),
+        },
+        Err(err) => {
+            return Err(vec![
+                Diagnostic::error("config_missing")
+                    .arg("dir", site_dir.display().to_string())
+                    .arg("detail", err.to_string()),
+            ]);
+        }
+    };
+    parse(&text)
+}
+
+/// Parses and checks the text of a configuration file.
+pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let config: Config = serde_yaml::from_str(text).map_err(|err| {
+        let mut diagnostic = Diagnostic::error("config_invalid")
+            .file(CONFIG_FILE)
+            .arg("detail", err.to_string());
+        if let Some(loc) = err.location() {
+            diagnostic = diagnostic.at(text, Location::new(loc.line(), loc.column(), 1));
+        }
+        vec![diagnostic]
+    })?;
+    let problems = check(&config, text);
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Checks what serde cannot: unique ids, sensible scales, known taxonomies, at least one status.
+fn check(config: &Config, text: &str) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let mut problem = |code: &'static str, needle: &str, args: Vec<(&'static str, String)>| {
+        let mut diagnostic = Diagnostic::error(code).file(CONFIG_FILE);
+        diagnostic.args = args;
+        if let Some(offset) = find_value(text, needle, code == "config_duplicate_id") {
+            diagnostic = diagnostic.at(text, Location::of_offset(text, offset, needle.len()));
+        }
+        problems.push(diagnostic);
+    };
+    let fw = &config.framework;
+    let mut check_unique = |kind: &'static str, ids: Vec<&str>| {
+        let mut seen = HashSet::new();
+        for id in ids {
+            if !seen.insert(id) {
+                problem(
+                    "config_duplicate_id",
+                    id,
+                    vec![("kind", kind.to_owned()), ("id", id.to_owned())],
+                );
+            } else if !crate::slug::is_valid_slug(&id.replace('_', "-")) {
+                problem(
+                    "config_bad_id",
+                    id,
+                    vec![("kind", kind.to_owned()), ("id", id.to_owned())],
+                );
+            }
+        }
+    };
+    check_unique(
+        "indicator_group",
+        fw.indicator_groups.iter().map(|g| g.id.as_str()).collect(),
+    );
+    check_unique(
+        "indicator",
+        fw.indicators().map(|(_, i)| i.id.as_str()).collect(),
+    );
+    check_unique(
+        "dimension",
+        fw.dimensions.iter().map(|t| t.id.as_str()).collect(),
+    );
+    check_unique("action", fw.actions.iter().map(|t| t.id.as_str()).collect());
+    check_unique(
+        "status",
+        fw.statuses.iter().map(|s| s.id.as_str()).collect(),
+    );
+    for (_, indicator) in fw.indicators() {
+        let threshold_outside = indicator
+            .threshold
+            .is_some_and(|t| t < indicator.min || t > indicator.max);
+        if !(indicator.min < indicator.max) || threshold_outside || indicator.weight < 0.0 {
+            problem(
+                "config_bad_scale",
+                &indicator.id,
+                vec![("id", indicator.id.clone())],
+            );
+        }
+    }
+    if fw.statuses.is_empty() {
+        problem("config_no_status", "statuses", Vec::new());
+    }
+    for taxonomy in &config.taxonomies {
+        if !TAXONOMY_KINDS.contains(&taxonomy.as_str()) {
+            problem(
+                "config_unknown_taxonomy",
+                taxonomy,
+                vec![
+                    ("value", taxonomy.clone()),
+                    ("allowed", TAXONOMY_KINDS.join(", ")),
+                ],
+            );
+        }
+    }
+    if config.paginate_by == 0 {
+        problem("config_bad_paginate", "paginate_by", Vec::new());
+    }
+    problems
+}
+
+/// Byte offset of `needle` as a whole YAML value or key in `text`, to point a diagnostic at it:
+/// its second occurrence where `second` (a duplicate id), else its first.
+fn find_value(text: &str, needle: &str, second: bool) -> Option<usize> {
+    let boundary =
+        |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '-'));
+    let mut matches = text
+        .match_indices(needle)
+        .map(|(offset, _)| offset)
+        .filter(|&offset| {
+            boundary(text[..offset].chars().next_back())
+                && boundary(text[offset + needle.len()..].chars().next())
+        });
+    let first = matches.next();
+    if second {
+        matches.next().or(first)
+    } else {
+        first
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_configuration_is_valid() {
+        let config = parse(crate::embedded::SAMPLE_CONFIG).expect("sample config parses");
+        assert_eq!(config.framework.statuses.len(), 5);
+        assert_eq!(config.framework.indicators().count(), 6);
+        assert_eq!(
+            config
+                .framework
+                .indicator("innovation")
+                .and_then(|i| i.threshold),
+            Some(80.0)
+        );
+        assert!(config.framework.statuses.iter().any(|s| s.revoked));
+    }
+
+    #[test]
+    fn a_typo_in_the_configuration_is_located() {
+        let text = crate::embedded::SAMPLE_CONFIG.replacen("title:", "titel:", 1);
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(problems[0].code, "config_invalid");
+        assert!(problems[0].arg_value("detail").unwrap().contains("titel"));
+        assert!(problems[0].location.is_some());
+    }
+
+    #[test]
+    fn duplicate_ids_and_bad_scales_are_reported() {
+        let text = crate::embedded::SAMPLE_CONFIG
+            .replacen("id: development", "id: innovation", 1)
+            .replacen("threshold: 80", "threshold: 180", 1);
+        let problems = parse(&text).unwrap_err();
+        let codes: Vec<_> = problems.iter().map(|p| p.code).collect();
+        assert!(codes.contains(&"config_duplicate_id"), "{codes:?}");
+        assert!(codes.contains(&"config_bad_scale"), "{codes:?}");
+    }
+}

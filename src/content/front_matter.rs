@@ -1,0 +1,613 @@
+//! Front-matter YAML to typed values that remember where they were written.
+//!
+//! The YAML is read with a parser that keeps every node's position (marked-yaml), so that a
+//! wrong value deep inside a practice is reported at its own line and column. It refuses
+//! anchors, aliases and tags, which keeps "billion laughs" and other expansion tricks out.
+//! All YAML handling of case files lives in this module.
+
+use std::collections::BTreeMap;
+
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
+use marked_yaml::{LoadError, LoaderOptions, Node};
+
+use super::{Assessment, FrontMatter, KNOWN_FIELDS, Practice, SourceFile, Spanned, TimelineEvent};
+use crate::date::{Date, Period};
+use crate::diagnostics::{Diagnostic, Location, closest};
+
+/// Nesting deeper than this is refused: no case needs it, and deep input must not exhaust the stack.
+const MAX_DEPTH: usize = 64;
+
+/// Parses the front matter of `file`. Problems become diagnostics; what could be read is kept.
+pub fn parse(file: &SourceFile) -> (FrontMatter, Vec<Diagnostic>) {
+    let mut reader = Reader {
+        file,
+        diagnostics: Vec::new(),
+    };
+    let start = Location::new(1, 1, 3);
+    let mut front = FrontMatter {
+        start,
+        ..FrontMatter::default()
+    };
+    let yaml = file.yaml();
+    if nesting_depth(yaml) > MAX_DEPTH {
+        reader.push(
+            Diagnostic::error("yaml_too_deep").arg("limit", MAX_DEPTH.to_string()),
+            start,
+        );
+        return (front, reader.diagnostics);
+    }
+    let options = LoaderOptions::default()
+        .error_on_duplicate_keys(true)
+        .toplevel_mapping();
+    let parsed =
+        std::panic::catch_unwind(|| marked_yaml::parse_yaml_with_options(0, yaml, options));
+    let root = match parsed {
+        Ok(Ok(root)) => root,
+        Ok(Err(err)) => {
+            reader.load_error(&err);
+            return (front, reader.diagnostics);
+        }
+        Err(_) => {
+            reader.push(
+                Diagnostic::error("yaml_syntax").arg("detail", "unparseable YAML"),
+                start,
+            );
+            return (front, reader.diagnostics);
+        }
+    };
+    let Some(map) = root.as_mapping() else {
+        reader.push(Diagnostic::error("front_matter_not_mapping"), start);
+        return (front, reader.diagnostics);
+    };
+    reader.read_case(map, &mut front);
+    for (field, present) in [
+        ("title", front.title.is_some()),
+        ("site", front.site.is_some()),
+        ("enterprise", front.enterprise.is_some()),
+        ("status", front.status.is_some()),
+        ("date", front.date.is_some()),
+    ] {
+        if !present && !reader.reported_field(field) {
+            reader.push(
+                Diagnostic::error("missing_field").arg("field", field),
+                start,
+            );
+        }
+    }
+    (front, reader.diagnostics)
+}
+
+/// The deepest bracket or indentation nesting, cheaply, before the real parser sees the text.
+fn nesting_depth(yaml: &str) -> usize {
+    let mut depth: usize = 0;
+    let mut deepest = 0;
+    for byte in yaml.bytes() {
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let indent = yaml
+        .lines()
+        .map(|l| l.len() - l.trim_start().len())
+        .max()
+        .unwrap_or(0);
+    deepest.max(indent / 2)
+}
+
+struct Reader<'a> {
+    file: &'a SourceFile,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    /// Converts a position inside the YAML to one in the whole file.
+    fn location(&self, marker: Option<&marked_yaml::Marker>, len: usize) -> Location {
+        match marker {
+            Some(m) => Location::new(m.line() + self.file.yaml_first_line - 1, m.column(), len),
+            None => Location::new(self.file.yaml_first_line, 1, 1),
+        }
+    }
+
+    fn node_location(&self, node: &Node) -> Location {
+        let len = node.as_scalar().map_or(1, |s| s.as_str().chars().count());
+        self.location(node.span().start(), len)
+    }
+
+    fn push(&mut self, diagnostic: Diagnostic, loc: Location) {
+        let diagnostic = diagnostic
+            .file(&self.file.rel_path)
+            .at(&self.file.text, loc);
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn reported_field(&self, field: &str) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.arg_value("field") == Some(field))
+    }
+
+    fn load_error(&mut self, err: &LoadError) {
+        let (diagnostic, marker) = match err {
+            LoadError::ScanError(marker, scan) => (
+                Diagnostic::error("yaml_syntax").arg("detail", scan.info().to_owned()),
+                Some(*marker),
+            ),
+            LoadError::DuplicateKey(inner) => (
+                Diagnostic::error("duplicate_key").arg("field", inner.key.as_str().to_owned()),
+                inner.key.span().start().copied(),
+            ),
+            LoadError::UnexpectedAnchor(marker) => {
+                (Diagnostic::error("yaml_anchor"), Some(*marker))
+            }
+            LoadError::UnexpectedTag(marker) => (Diagnostic::error("yaml_tag"), Some(*marker)),
+            LoadError::TopLevelMustBeMapping(marker)
+            | LoadError::TopLevelMustBeSequence(marker) => {
+                (Diagnostic::error("front_matter_not_mapping"), Some(*marker))
+            }
+            LoadError::MappingKeyMustBeScalar(marker) => (
+                Diagnostic::error("yaml_syntax").arg("detail", "a key must be plain text"),
+                Some(*marker),
+            ),
+        };
+        let loc = self.location(marker.as_ref(), 1);
+        self.push(diagnostic, loc);
+    }
+
+    fn read_case(&mut self, map: &MarkedMappingNode, front: &mut FrontMatter) {
+        for (key, value) in map.iter() {
+            let name = key.as_str();
+            match name {
+                "title" => front.title = self.text(name, value),
+                "site" => front.site = self.text(name, value),
+                "enterprise" => front.enterprise = self.text(name, value),
+                "unit" => front.unit = self.text(name, value),
+                "region" => front.region = self.text(name, value),
+                "status" => front.status = self.id(name, value),
+                "date" => front.date = self.date(name, value),
+                "updated" => front.updated = self.date(name, value),
+                "slug" => front.slug = self.text(name, value),
+                "summary" => front.summary = self.text(name, value).map(|s| s.value),
+                "featured" => front.featured = self.boolean(name, value),
+                "draft" => front.draft = self.boolean(name, value),
+                "cover" => front.cover = self.text(name, value),
+                "timeline" => front.timeline = self.items(name, value, Self::timeline_event),
+                "assessments" => front.assessments = self.items(name, value, Self::assessment),
+                "actions" => front.actions = self.ids(name, value),
+                "tags" => front.tags = self.list(name, value),
+                "practices" => front.practices = self.items(name, value, Self::practice),
+                _ => {
+                    self.unknown_field(key, &KNOWN_FIELDS);
+                    front.extra.insert(name.to_owned(), to_json(value));
+                }
+            }
+        }
+    }
+
+    fn unknown_field(&mut self, key: &MarkedScalarNode, known: &[&str]) {
+        let name = key.as_str();
+        let suggestion = closest(name, known.iter().map(|k| (*k, Vec::new())));
+        let loc = self.location(key.span().start(), name.chars().count());
+        let diagnostic = Diagnostic::warning("unknown_field")
+            .arg("field", name)
+            .arg("known", known.join(", "));
+        self.push(diagnostic.suggest(suggestion), loc);
+    }
+
+    fn wrong_type(&mut self, field: &str, node: &Node, expected: &'static str) {
+        let loc = self.node_location(node);
+        let found = match node {
+            Node::Scalar(_) => "scalar",
+            Node::Sequence(_) => "list",
+            Node::Mapping(_) => "mapping",
+        };
+        let diagnostic = Diagnostic::error("wrong_type")
+            .arg("field", field)
+            .arg("expected_type", expected)
+            .arg("found", found);
+        self.push(diagnostic, loc);
+    }
+
+    fn scalar<'n>(
+        &mut self,
+        field: &str,
+        node: &'n Node,
+        expected: &'static str,
+    ) -> Option<&'n MarkedScalarNode> {
+        match node.as_scalar() {
+            Some(scalar) => Some(scalar),
+            None => {
+                self.wrong_type(field, node, expected);
+                None
+            }
+        }
+    }
+
+    /// A non-empty piece of text.
+    fn text(&mut self, field: &str, node: &Node) -> Option<Spanned<String>> {
+        let scalar = self.scalar(field, node, "text")?;
+        let value = scalar.as_str().trim();
+        let loc = self.node_location(node);
+        if value.is_empty() || (scalar.may_coerce() && (value == "~" || value == "null")) {
+            self.push(Diagnostic::error("empty_field").arg("field", field), loc);
+            return None;
+        }
+        Some(Spanned::new(value.to_owned(), loc))
+    }
+
+    /// An identifier of the framework (a status, an action …): text without surrounding space.
+    fn id(&mut self, field: &str, node: &Node) -> Option<Spanned<String>> {
+        self.text(field, node)
+    }
+
+    fn date(&mut self, field: &str, node: &Node) -> Option<Spanned<Date>> {
+        let text = self.text(field, node)?;
+        match Date::parse(&text.value) {
+            Some(date) => Some(Spanned::new(date, text.loc)),
+            None => {
+                self.push(
+                    Diagnostic::error("invalid_date")
+                        .arg("field", field)
+                        .arg("value", text.value),
+                    text.loc,
+                );
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, field: &str, node: &Node) -> bool {
+        let Some(scalar) = self.scalar(field, node, "boolean") else {
+            return false;
+        };
+        match scalar.as_str().trim() {
+            "true" | "True" | "TRUE" | "yes" | "是" => true,
+            "false" | "False" | "FALSE" | "no" | "否" | "" => false,
+            _ => {
+                self.wrong_type(field, node, "boolean");
+                false
+            }
+        }
+    }
+
+    fn number(&mut self, field: &str, node: &Node) -> Option<Spanned<f64>> {
+        let scalar = self.scalar(field, node, "number")?;
+        let loc = self.node_location(node);
+        match scalar.as_str().trim().parse::<f64>() {
+            Ok(value) if value.is_finite() => Some(Spanned::new(value, loc)),
+            _ => {
+                self.wrong_type(field, node, "number");
+                None
+            }
+        }
+    }
+
+    /// A list of texts; a single text is taken as a list of one.
+    fn list(&mut self, field: &str, node: &Node) -> Vec<Spanned<String>> {
+        match node {
+            Node::Sequence(items) => items
+                .iter()
+                .filter_map(|item| self.text(field, item))
+                .collect(),
+            Node::Scalar(s) if s.as_str().trim().is_empty() => Vec::new(),
+            Node::Scalar(_) => self.text(field, node).into_iter().collect(),
+            Node::Mapping(_) => {
+                self.wrong_type(field, node, "list");
+                Vec::new()
+            }
+        }
+    }
+
+    fn ids(&mut self, field: &str, node: &Node) -> Vec<Spanned<String>> {
+        self.list(field, node)
+    }
+
+    /// A list of mappings, each read by `read`.
+    fn items<T>(
+        &mut self,
+        field: &str,
+        node: &Node,
+        read: fn(&mut Self, &MarkedMappingNode, Location) -> Option<T>,
+    ) -> Vec<T> {
+        let Some(items) = node.as_sequence() else {
+            if !node
+                .as_scalar()
+                .is_some_and(|s| s.as_str().trim().is_empty())
+            {
+                self.wrong_type(field, node, "list");
+            }
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            match item.as_mapping() {
+                Some(map) => {
+                    let loc = self.node_location(item);
+                    out.extend(read(self, map, loc));
+                }
+                None => self.wrong_type(field, item, "mapping"),
+            }
+        }
+        out
+    }
+
+    fn timeline_event(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<TimelineEvent> {
+        let (mut date, mut stage, mut note) = (None, None, None);
+        for (key, value) in map.iter() {
+            match key.as_str() {
+                "date" => date = self.date("timeline.date", value),
+                "stage" => stage = self.id("timeline.stage", value),
+                "note" => note = self.text("timeline.note", value).map(|s| s.value),
+                _ => self.unknown_field(key, &["date", "stage", "note"]),
+            }
+        }
+        let missing = |reader: &mut Self, field: &str| {
+            reader.push(Diagnostic::error("missing_field").arg("field", field), loc);
+        };
+        match (date, stage) {
+            (Some(date), Some(stage)) => Some(TimelineEvent { date, stage, note }),
+            (date, stage) => {
+                if date.is_none() && !map.contains_key("date") {
+                    missing(self, "timeline.date");
+                }
+                if stage.is_none() && !map.contains_key("stage") {
+                    missing(self, "timeline.stage");
+                }
+                None
+            }
+        }
+    }
+
+    fn assessment(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<Assessment> {
+        let (mut period, mut scores) = (None, Vec::new());
+        for (key, value) in map.iter() {
+            match key.as_str() {
+                "period" => {
+                    let text = self.text("assessments.period", value)?;
+                    match Period::parse(&text.value) {
+                        Some(p) => period = Some(Spanned::new(p, text.loc)),
+                        None => self.push(
+                            Diagnostic::error("invalid_period").arg("value", text.value),
+                            text.loc,
+                        ),
+                    }
+                }
+                "scores" => match value.as_mapping() {
+                    Some(entries) => {
+                        for (id, score) in entries.iter() {
+                            let id_loc =
+                                self.location(id.span().start(), id.as_str().chars().count());
+                            if let Some(score) = self.number("assessments.scores", score) {
+                                scores.push((
+                                    Spanned::new(id.as_str().trim().to_owned(), id_loc),
+                                    score,
+                                ));
+                            }
+                        }
+                    }
+                    None => self.wrong_type("assessments.scores", value, "mapping"),
+                },
+                _ => self.unknown_field(key, &["period", "scores"]),
+            }
+        }
+        if period.is_none() && !map.contains_key("period") {
+            self.push(
+                Diagnostic::error("missing_field").arg("field", "assessments.period"),
+                loc,
+            );
+        }
+        Some(Assessment {
+            period: period?,
+            scores,
+        })
+    }
+
+    fn practice(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<Practice> {
+        let mut practice = Practice {
+            title: Spanned::new(String::new(), loc),
+            dimension: None,
+            indicators: Vec::new(),
+            actions: Vec::new(),
+            summary: String::new(),
+            steps: Vec::new(),
+            loc,
+        };
+        let mut has_title = false;
+        for (key, value) in map.iter() {
+            match key.as_str() {
+                "title" => {
+                    if let Some(title) = self.text("practices.title", value) {
+                        practice.title = title;
+                        has_title = true;
+                    }
+                }
+                "dimension" => practice.dimension = self.id("practices.dimension", value),
+                "indicators" => practice.indicators = self.ids("practices.indicators", value),
+                "actions" => practice.actions = self.ids("practices.actions", value),
+                "summary" => {
+                    practice.summary = self
+                        .text("practices.summary", value)
+                        .map(|s| s.value)
+                        .unwrap_or_default()
+                }
+                "steps" => {
+                    practice.steps = self
+                        .list("practices.steps", value)
+                        .into_iter()
+                        .map(|s| s.value)
+                        .collect()
+                }
+                _ => self.unknown_field(
+                    key,
+                    &[
+                        "title",
+                        "dimension",
+                        "indicators",
+                        "actions",
+                        "summary",
+                        "steps",
+                    ],
+                ),
+            }
+        }
+        for (field, present, written) in [
+            ("practices.title", has_title, map.contains_key("title")),
+            (
+                "practices.dimension",
+                practice.dimension.is_some(),
+                map.contains_key("dimension"),
+            ),
+        ] {
+            if !present && !written {
+                self.push(Diagnostic::error("missing_field").arg("field", field), loc);
+            }
+        }
+        has_title.then_some(practice)
+    }
+}
+
+/// A node as JSON for templates: plain values stay text unless they read as a number or boolean.
+fn to_json(node: &Node) -> serde_json::Value {
+    match node {
+        Node::Scalar(s) => {
+            let text = s.as_str();
+            if s.may_coerce() {
+                if let Ok(i) = text.parse::<i64>() {
+                    return i.into();
+                }
+                if let Some(f) = text
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                {
+                    return serde_json::Value::Number(f);
+                }
+                if let Some(b) = s.as_bool() {
+                    return b.into();
+                }
+            }
+            serde_json::Value::String(text.to_owned())
+        }
+        Node::Sequence(items) => items.iter().map(to_json).collect(),
+        Node::Mapping(map) => {
+            let object: BTreeMap<String, serde_json::Value> = map
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), to_json(v)))
+                .collect();
+            serde_json::to_value(object).unwrap_or_default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::load::decode;
+
+    fn parse_text(text: &str) -> (FrontMatter, Vec<Diagnostic>) {
+        let file = decode("content/a.md", text.as_bytes().to_vec()).unwrap();
+        parse(&file)
+    }
+
+    const GOOD: &str = "---\ntitle: 标题\nsite: 示范点\nenterprise: 华南建工\nstatus: named\ndate: 2024-03-01\n---\n";
+
+    #[test]
+    fn reads_the_required_fields() {
+        let (front, diagnostics) = parse_text(GOOD);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(front.title.unwrap().value, "标题");
+        let status = front.status.unwrap();
+        assert_eq!(status.value, "named");
+        assert_eq!(status.loc, Location::new(5, 9, 5));
+    }
+
+    #[test]
+    fn reports_missing_fields_at_the_front_matter() {
+        let (_, diagnostics) = parse_text("---\ntitle: 标题\n---\n");
+        let missing: Vec<_> = diagnostics
+            .iter()
+            .filter_map(|d| d.arg_value("field"))
+            .collect();
+        assert_eq!(missing, ["site", "enterprise", "status", "date"]);
+        assert!(
+            diagnostics
+                .iter()
+                .all(|d| d.location == Some(Location::new(1, 1, 3)))
+        );
+    }
+
+    #[test]
+    fn yaml_syntax_errors_are_located_in_the_file() {
+        let (_, diagnostics) = parse_text("---\ntitle: 标题\ntags: [a, b\nsite: x\n---\n");
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code, "yaml_syntax");
+        assert_eq!(diagnostics[0].location.map(|l| l.line), Some(4));
+    }
+
+    #[test]
+    fn wrong_types_and_bad_dates() {
+        let text = GOOD.replace(
+            "date: 2024-03-01",
+            "date: 2024-02-30\nfeatured: maybe\ntags: {a: 1}",
+        );
+        let (_, diagnostics) = parse_text(&text);
+        let codes: Vec<_> = diagnostics
+            .iter()
+            .map(|d| (d.code, d.location.unwrap().line))
+            .collect();
+        assert_eq!(
+            codes,
+            [("invalid_date", 6), ("wrong_type", 7), ("wrong_type", 8)]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_kept_with_a_warning() {
+        let (front, diagnostics) =
+            parse_text(&GOOD.replace("status: named", "status: named\nstauts: x\nowner: 张三"));
+        assert_eq!(diagnostics.len(), 2);
+        assert_eq!(diagnostics[0].code, "unknown_field");
+        assert_eq!(diagnostics[0].suggestion.as_deref(), Some("status"));
+        assert_eq!(diagnostics[0].location, Some(Location::new(6, 1, 6)));
+        assert_eq!(front.extra["owner"], "张三");
+    }
+
+    #[test]
+    fn anchors_and_deep_nesting_are_refused() {
+        let (_, diagnostics) = parse_text("---\na: &x [1, 2]\nb: *x\n---\n");
+        assert_eq!(diagnostics[0].code, "yaml_anchor");
+        let deep = format!("---\na: {}\n---\n", "[".repeat(10_000));
+        let (_, diagnostics) = parse_text(&deep);
+        assert_eq!(diagnostics[0].code, "yaml_too_deep");
+    }
+
+    #[test]
+    fn nested_structures() {
+        let text = GOOD.replace(
+            "date: 2024-03-01",
+            "date: 2024-03-01\ntimeline:\n  - { date: 2023-01-02, stage: planned, note: 方案 }\nassessments:\n  - period: 2024-Q1\n    scores: { innovation: 90, development: x }\npractices:\n  - title: 做法\n    dimension: team\n    steps: [一, 二]\n  - summary: 无标题\n",
+        );
+        let (front, diagnostics) = parse_text(&text);
+        assert_eq!(front.timeline.len(), 1);
+        assert_eq!(front.timeline[0].note.as_deref(), Some("方案"));
+        assert_eq!(front.assessments[0].scores.len(), 1);
+        assert_eq!(front.practices.len(), 1);
+        assert_eq!(front.practices[0].steps, ["一", "二"]);
+        let codes: Vec<_> = diagnostics
+            .iter()
+            .map(|d| (d.code, d.arg_value("field")))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("wrong_type", Some("assessments.scores")),
+                ("missing_field", Some("practices.title")),
+                ("missing_field", Some("practices.dimension")),
+            ]
+        );
+    }
+}

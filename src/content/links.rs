@@ -1,0 +1,216 @@
+//! Resolves what a case points at (other cases, images, attachments) from the case file's folder,
+//! the way a git web UI would, and maps it to the portal: `other.md` becomes the other case's
+//! page, `images/a.png` an asset copied to `media/`. Nothing may point outside the site folder.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::markdown::{LinkResolver, Resolved};
+use crate::site::Asset;
+
+/// What every case's resolver shares: where the site is and which case files exist.
+pub struct Targets<'a> {
+    pub site_dir: &'a Path,
+    /// The site folder, symbolic links resolved, to refuse files that lead outside it.
+    pub site_root: PathBuf,
+    /// Case file (relative to the site folder) → slug.
+    pub slugs: &'a HashMap<String, String>,
+}
+
+/// The resolver for one case file; collects the assets it meets.
+pub struct CaseLinks<'a> {
+    targets: &'a Targets<'a>,
+    /// The case file's folder relative to the site folder (`content/energy`).
+    dir: String,
+    /// How the case page reaches the portal root (`../../`).
+    root: &'a str,
+    pub assets: RefCell<Vec<Asset>>,
+}
+
+impl<'a> CaseLinks<'a> {
+    pub fn new(targets: &'a Targets<'a>, source: &str, root: &'a str) -> Self {
+        let dir = source
+            .rsplit_once('/')
+            .map_or("", |(dir, _)| dir)
+            .to_owned();
+        CaseLinks {
+            targets,
+            dir,
+            root,
+            assets: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Resolves a file path written in the case to a portal-relative asset path (`media/…`).
+    pub fn asset(&self, destination: &str, missing: &'static str) -> Result<String, &'static str> {
+        let rel = normalize(&self.dir, &percent_decode(destination)).ok_or("path_outside")?;
+        let full = self.targets.site_dir.join(&rel);
+        match full.canonicalize() {
+            Ok(real) if !real.starts_with(&self.targets.site_root) => return Err("path_outside"),
+            Ok(real) if real.is_file() => {}
+            _ => return Err(missing),
+        }
+        let output = media_path(&rel);
+        self.assets.borrow_mut().push(Asset {
+            output: output.clone(),
+            source: rel,
+        });
+        Ok(output)
+    }
+}
+
+impl LinkResolver for CaseLinks<'_> {
+    fn link(&self, destination: &str) -> Resolved {
+        if !is_relative(destination) {
+            return Resolved::Keep;
+        }
+        let (path, fragment) = match destination.split_once('#') {
+            Some((path, fragment)) => (path, Some(fragment)),
+            None => (destination, None),
+        };
+        let fragment = fragment.map_or(String::new(), |f| format!("#{f}"));
+        if path.to_ascii_lowercase().ends_with(".md") {
+            let Some(rel) = normalize(&self.dir, &percent_decode(path)) else {
+                return Resolved::Broken("path_outside");
+            };
+            return match self.targets.slugs.get(&rel) {
+                Some(slug) => Resolved::Rewrite(format!("{}cases/{slug}/{fragment}", self.root)),
+                None => Resolved::Broken("broken_link"),
+            };
+        }
+        match self.asset(path, "broken_link") {
+            Ok(output) => Resolved::Rewrite(format!("{}{output}{fragment}", self.root)),
+            Err(code) => Resolved::Broken(code),
+        }
+    }
+
+    fn image(&self, destination: &str) -> Resolved {
+        if !is_relative(destination) {
+            return Resolved::Keep;
+        }
+        match self.asset(destination, "missing_image") {
+            Ok(output) => Resolved::Rewrite(format!("{}{output}", self.root)),
+            Err(code) => Resolved::Broken(code),
+        }
+    }
+}
+
+/// A path written relative to the case: not a URL with a scheme, not absolute, not an anchor.
+fn is_relative(destination: &str) -> bool {
+    let d = destination.trim();
+    if d.is_empty() || d.starts_with('#') || d.starts_with('/') || d.starts_with('\\') {
+        return false;
+    }
+    // `http:`, `mailto:`, `javascript:` … a colon before any slash means a scheme.
+    match d.find(':') {
+        Some(colon) => d.find('/').is_some_and(|slash| slash < colon),
+        None => true,
+    }
+}
+
+/// Joins `path` to `dir` and resolves `.` and `..`; `None` when it climbs out of the site folder.
+pub fn normalize(dir: &str, path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in path.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// Where an asset is published: under `media/`, each name made ASCII, the extension kept.
+pub fn media_path(rel: &str) -> String {
+    let rel = rel.strip_prefix("content/").unwrap_or(rel);
+    let mut parts: Vec<String> = Vec::new();
+    let segments: Vec<&str> = rel.split('/').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        if i + 1 == segments.len() {
+            let (stem, ext) = match segment.rsplit_once('.') {
+                Some((stem, ext)) if !stem.is_empty() => (stem, Some(ext)),
+                _ => (*segment, None),
+            };
+            let mut name = crate::slug::slugify(stem);
+            if let Some(ext) = ext {
+                name.push('.');
+                name.push_str(&crate::slug::slugify(ext));
+            }
+            parts.push(name);
+        } else {
+            parts.push(crate::slug::slugify(segment));
+        }
+    }
+    format!("media/{}", parts.join("/"))
+}
+
+fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_owned();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() && text.is_char_boundary(i + 3) {
+            if let Ok(value) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(value);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert!(is_relative("a.md"));
+        assert!(is_relative("../images/a b.png"));
+        assert!(!is_relative("https://x.org/a.md"));
+        assert!(!is_relative("mailto:a@b"));
+        assert!(!is_relative("javascript:alert(1)"));
+        assert!(!is_relative("#背景"));
+        assert!(!is_relative("/abs.md"));
+    }
+
+    #[test]
+    fn normalizing_stays_inside() {
+        assert_eq!(
+            normalize("content/energy", "../a.md").as_deref(),
+            Some("content/a.md")
+        );
+        assert_eq!(
+            normalize("content", "./images/x.png").as_deref(),
+            Some("content/images/x.png")
+        );
+        assert_eq!(normalize("content", "../../../etc/passwd"), None);
+    }
+
+    #[test]
+    fn media_paths_are_ascii() {
+        assert_eq!(
+            media_path("content/images/封面 图.PNG"),
+            "media/images/feng-mian-tu.png"
+        );
+        assert_eq!(media_path("content/a.jpg"), "media/a.jpg");
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b.md"), "a b.md");
+        assert_eq!(percent_decode("%E5%9B%BE.png"), "图.png");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}

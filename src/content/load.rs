@@ -1,0 +1,250 @@
+//! Finds the case files under `content/`, decodes them and splits the front matter from the body.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use super::SourceFile;
+use crate::diagnostics::{Diagnostic, Location};
+
+pub const CONTENT_DIR: &str = "content";
+
+/// A case file larger than this is refused before it is read: no write-up comes near it, and a
+/// runaway file must not take the machine's memory.
+pub const MAX_CASE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A case file found on disk.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub abs_path: PathBuf,
+    /// Relative to the site folder, `/`-separated.
+    pub rel_path: String,
+}
+
+/// Lists the Markdown files under `site_dir/content`, in a stable order. Hidden files and folders
+/// are skipped; a symbolic link that leads outside the site is refused.
+pub fn discover(site_dir: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
+    let content = site_dir.join(CONTENT_DIR);
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    if !content.is_dir() {
+        problems
+            .push(Diagnostic::error("content_missing").arg("dir", content.display().to_string()));
+        return (found, problems);
+    }
+    let site_root = site_dir
+        .canonicalize()
+        .unwrap_or_else(|_| site_dir.to_path_buf());
+    let walker = WalkDir::new(&content)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = err.path().map(|p| rel_to(site_dir, p)).unwrap_or_default();
+                problems.push(
+                    Diagnostic::error("unreadable")
+                        .file(path)
+                        .arg("detail", err.to_string()),
+                );
+                continue;
+            }
+        };
+        let path = entry.path();
+        let is_markdown = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("md"));
+        let rel_path = rel_to(site_dir, path);
+        if entry.path_is_symlink() {
+            match path.canonicalize() {
+                Ok(target) if target.starts_with(&site_root) => {
+                    if is_markdown && target.is_file() {
+                        found.push(Found {
+                            abs_path: target,
+                            rel_path,
+                        });
+                    }
+                }
+                _ => problems.push(Diagnostic::error("symlink_outside").file(rel_path)),
+            }
+            continue;
+        }
+        if is_markdown && entry.file_type().is_file() {
+            found.push(Found {
+                abs_path: path.to_path_buf(),
+                rel_path,
+            });
+        }
+    }
+    (found, problems)
+}
+
+/// `path` relative to `base` with `/` separators, for messages and URLs.
+pub fn rel_to(base: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Reads and decodes one case file.
+pub fn read(found: &Found) -> Result<SourceFile, Diagnostic> {
+    let size = std::fs::metadata(&found.abs_path)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    if size > MAX_CASE_BYTES {
+        return Err(Diagnostic::error("file_too_large")
+            .file(&found.rel_path)
+            .arg("size", format!("{:.1} MiB", size as f64 / 1048576.0))
+            .arg("limit", format!("{} MiB", MAX_CASE_BYTES / 1048576)));
+    }
+    let bytes = std::fs::read(&found.abs_path).map_err(|err| {
+        Diagnostic::error("unreadable")
+            .file(&found.rel_path)
+            .arg("detail", err.to_string())
+    })?;
+    decode(&found.rel_path, bytes)
+}
+
+/// Decodes a case file's bytes: UTF-8 with or without BOM, LF or CRLF; anything else is an error
+/// that says what the file seems to be (editors on Windows often save as GB18030/GBK).
+pub fn decode(rel_path: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> {
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let bytes = err.into_bytes();
+            let valid =
+                std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
+            // Where the first bad byte is, counted in the part that did decode.
+            let prefix = String::from_utf8_lossy(&bytes[..valid]);
+            let loc = Location::of_offset(&prefix, prefix.len(), 0);
+            let gb =
+                encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes);
+            let code = if gb.is_some() {
+                "not_utf8_gb18030"
+            } else {
+                "not_utf8"
+            };
+            let mut diagnostic = Diagnostic::error(code)
+                .file(rel_path)
+                .arg("line", loc.line.to_string());
+            diagnostic.location = Some(loc);
+            if let Some(text) = gb {
+                diagnostic.source_line =
+                    crate::diagnostics::line_of(&text, loc.line).map(str::to_owned);
+            }
+            return Err(diagnostic);
+        }
+    };
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    };
+    split(rel_path, text)
+}
+
+fn split(rel_path: &str, text: String) -> Result<SourceFile, Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(Diagnostic::error("empty_file").file(rel_path));
+    }
+    let first_line = text.split('\n').next().unwrap_or("").trim_end();
+    let at_start = |code| {
+        Diagnostic::error(code)
+            .file(rel_path)
+            .at(&text, Location::new(1, 1, first_line.chars().count()))
+    };
+    if first_line == "+++" {
+        return Err(at_start("toml_front_matter"));
+    }
+    if first_line != "---" {
+        return Err(at_start("missing_front_matter"));
+    }
+    let yaml_start = text.find('\n').map_or(text.len(), |i| i + 1);
+    let mut offset = yaml_start;
+    let mut close = None;
+    for line in text[yaml_start..].split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            close = Some((offset, offset + line.len()));
+            break;
+        }
+        offset += line.len();
+    }
+    let Some((yaml_end, body_start)) = close else {
+        return Err(at_start("unclosed_front_matter"));
+    };
+    let content_path = rel_path
+        .strip_prefix("content/")
+        .unwrap_or(rel_path)
+        .to_owned();
+    Ok(SourceFile {
+        rel_path: rel_path.to_owned(),
+        content_path,
+        yaml: yaml_start..yaml_end,
+        yaml_first_line: 2,
+        body_start,
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(bytes: &[u8]) -> SourceFile {
+        decode("content/a.md", bytes.to_vec()).expect("decodes")
+    }
+
+    fn err(bytes: &[u8]) -> Diagnostic {
+        decode("content/a.md", bytes.to_vec()).expect_err("is refused")
+    }
+
+    #[test]
+    fn splits_front_matter_and_body() {
+        let file = ok(b"---\ntitle: x\n---\nbody\n");
+        assert_eq!(file.yaml(), "title: x\n");
+        assert_eq!(file.body(), "body\n");
+        assert_eq!(file.content_path, "a.md");
+    }
+
+    #[test]
+    fn accepts_bom_and_crlf() {
+        let file = ok("\u{feff}---\r\ntitle: 标题\r\n---\r\n正文\r\n".as_bytes());
+        assert_eq!(file.yaml(), "title: 标题\n");
+        assert_eq!(file.body(), "正文\n");
+    }
+
+    #[test]
+    fn names_gb18030() {
+        let (bytes, _, _) = encoding_rs::GB18030.encode("---\ntitle: 示范点\n---\n");
+        let diagnostic = err(&bytes);
+        assert_eq!(diagnostic.code, "not_utf8_gb18030");
+        assert_eq!(diagnostic.location.map(|l| l.line), Some(2));
+        assert_eq!(diagnostic.source_line.as_deref(), Some("title: 示范点"));
+    }
+
+    #[test]
+    fn refuses_other_binary_data() {
+        assert_eq!(err(b"---\ntitle: \xff\xfe\xfd\n").code, "not_utf8");
+    }
+
+    #[test]
+    fn refuses_empty_toml_missing_and_unclosed() {
+        assert_eq!(err(b"").code, "empty_file");
+        assert_eq!(err(b"  \n\n").code, "empty_file");
+        assert_eq!(err(b"+++\ntitle = 'x'\n+++\n").code, "toml_front_matter");
+        assert_eq!(err(b"# just markdown\n").code, "missing_front_matter");
+        let unclosed = err(b"---\ntitle: x\nbody\n");
+        assert_eq!(unclosed.code, "unclosed_front_matter");
+        assert_eq!(unclosed.location, Some(Location::new(1, 1, 3)));
+    }
+}

@@ -1,0 +1,280 @@
+//! Checks one case's front matter against the site's framework: known ids, scores within the
+//! scale, a lifecycle in order, a reason for a revoked title. Checks that need every case at once
+//! (duplicate slugs, links between cases) belong to the site model.
+
+use super::{FrontMatter, SourceFile, Spanned};
+use crate::config::{Framework, Label};
+use crate::diagnostics::{Diagnostic, Location, closest};
+
+pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -> Vec<Diagnostic> {
+    let mut check = Checker {
+        file,
+        diagnostics: Vec::new(),
+    };
+    let statuses: Vec<_> = framework
+        .statuses
+        .iter()
+        .map(|s| (s.id.as_str(), &s.label))
+        .collect();
+    let actions: Vec<_> = framework
+        .actions
+        .iter()
+        .map(|a| (a.id.as_str(), &a.label))
+        .collect();
+    let dimensions: Vec<_> = framework
+        .dimensions
+        .iter()
+        .map(|d| (d.id.as_str(), &d.label))
+        .collect();
+    let indicators: Vec<_> = framework
+        .indicators()
+        .map(|(_, i)| (i.id.as_str(), &i.label))
+        .collect();
+
+    if let Some(status) = &front.status {
+        check.known("unknown_status", status, &statuses);
+    }
+    for action in &front.actions {
+        check.known("unknown_action", action, &actions);
+    }
+
+    let mut previous: Option<&Spanned<crate::date::Date>> = None;
+    for event in &front.timeline {
+        check.known("unknown_stage", &event.stage, &statuses);
+        if let Some(prev) = previous {
+            if event.date.value < prev.value {
+                let diagnostic = Diagnostic::error("timeline_order")
+                    .arg("date", event.date.value.to_string())
+                    .arg("previous", prev.value.to_string());
+                check.push(diagnostic, event.date.loc);
+            }
+        }
+        previous = Some(&event.date);
+    }
+
+    if let (Some(status), Some(last)) = (&front.status, front.timeline.last()) {
+        if last.stage.value != status.value && framework.status(&status.value).is_some() {
+            let diagnostic = Diagnostic::warning("status_mismatch")
+                .arg("status", status.value.clone())
+                .arg("stage", last.stage.value.clone());
+            check.push(diagnostic, status.loc);
+        }
+    }
+
+    if let Some(status) = &front.status {
+        if framework.status(&status.value).is_some_and(|s| s.revoked) {
+            let reason_given = front.timeline.iter().any(|e| {
+                e.stage.value == status.value
+                    && e.note.as_deref().is_some_and(|n| !n.trim().is_empty())
+            });
+            if !reason_given {
+                check.push(
+                    Diagnostic::error("revoked_without_reason").arg("status", status.value.clone()),
+                    status.loc,
+                );
+            }
+        }
+    }
+
+    if let (Some(date), Some(updated)) = (&front.date, &front.updated) {
+        if updated.value < date.value {
+            let diagnostic = Diagnostic::error("updated_before_date")
+                .arg("updated", updated.value.to_string())
+                .arg("date", date.value.to_string());
+            check.push(diagnostic, updated.loc);
+        }
+    }
+
+    if let Some(slug) = &front.slug {
+        if !crate::slug::is_valid_slug(&slug.value) {
+            let diagnostic = Diagnostic::error("invalid_slug").arg("value", slug.value.clone());
+            check.push(
+                diagnostic.suggest(Some(crate::slug::slugify(&slug.value))),
+                slug.loc,
+            );
+        }
+    }
+
+    let mut previous_period: Option<&Spanned<crate::date::Period>> = None;
+    for assessment in &front.assessments {
+        if let Some(prev) = previous_period {
+            if assessment.period.value <= prev.value {
+                let diagnostic = Diagnostic::error("period_order")
+                    .arg("period", assessment.period.value.to_string())
+                    .arg("previous", prev.value.to_string());
+                check.push(diagnostic, assessment.period.loc);
+            }
+        }
+        previous_period = Some(&assessment.period);
+        for (id, score) in &assessment.scores {
+            if !check.known("unknown_indicator", id, &indicators) {
+                continue;
+            }
+            if let Some(indicator) = framework.indicator(&id.value) {
+                if score.value < indicator.min || score.value > indicator.max {
+                    let diagnostic = Diagnostic::error("score_out_of_range")
+                        .arg("indicator", id.value.clone())
+                        .arg("value", format_number(score.value))
+                        .arg("min", format_number(indicator.min))
+                        .arg("max", format_number(indicator.max));
+                    check.push(diagnostic, score.loc);
+                }
+            }
+        }
+    }
+
+    for practice in &front.practices {
+        if let Some(dimension) = &practice.dimension {
+            check.known("unknown_dimension", dimension, &dimensions);
+        }
+        for indicator in &practice.indicators {
+            check.known("unknown_indicator", indicator, &indicators);
+        }
+        for action in &practice.actions {
+            check.known("unknown_action", action, &actions);
+        }
+    }
+    check.diagnostics
+}
+
+/// `92` rather than `92.0`, `92.5` as written.
+pub fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        value.to_string()
+    }
+}
+
+struct Checker<'a> {
+    file: &'a SourceFile,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn push(&mut self, diagnostic: Diagnostic, loc: Location) {
+        self.diagnostics.push(
+            diagnostic
+                .file(&self.file.rel_path)
+                .at(&self.file.text, loc),
+        );
+    }
+
+    /// Reports `value` unless it is one of `known`'s ids; returns whether it is known.
+    fn known(
+        &mut self,
+        code: &'static str,
+        value: &Spanned<String>,
+        known: &[(&str, &Label)],
+    ) -> bool {
+        if known.iter().any(|(id, _)| *id == value.value) {
+            return true;
+        }
+        let allowed: Vec<&str> = known.iter().map(|(id, _)| *id).collect();
+        let suggestion = closest(
+            &value.value,
+            known.iter().map(|(id, label)| (*id, label.all())),
+        );
+        let diagnostic = Diagnostic::error(code)
+            .arg("value", value.value.clone())
+            .arg("allowed", allowed.join(", "))
+            .suggest(suggestion);
+        self.push(diagnostic, value.loc);
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{front_matter, load::decode};
+
+    fn check(extra: &str) -> Vec<Diagnostic> {
+        let text = format!(
+            "---\ntitle: 标题\nsite: 示范点\nenterprise: 华南建工\ndate: 2024-03-01\n{extra}---\n正文\n"
+        );
+        let file = decode("content/a.md", text.into_bytes()).unwrap();
+        let (front, mut diagnostics) = front_matter::parse(&file);
+        let config = crate::config::parse(crate::embedded::SAMPLE_CONFIG).unwrap();
+        diagnostics.extend(validate(&file, &front, &config.framework));
+        crate::diagnostics::sort(&mut diagnostics);
+        diagnostics
+    }
+
+    fn codes(diagnostics: &[Diagnostic]) -> Vec<&str> {
+        diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn a_good_case_passes() {
+        let diagnostics = check(
+            "status: named\ntimeline:\n  - { date: 2023-01-01, stage: planned }\n  - { date: 2024-01-01, stage: named }\nassessments:\n  - period: 2024-Q1\n    scores: { innovation: 90 }\n  - period: 2024-Q2\n    scores: { innovation: 91 }\n",
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    }
+
+    #[test]
+    fn unknown_status_suggests_the_closest_id() {
+        let diagnostics = check("status: nmed\n");
+        assert_eq!(codes(&diagnostics), ["unknown_status"]);
+        let d = &diagnostics[0];
+        assert_eq!(d.location, Some(Location::new(6, 9, 4)));
+        assert_eq!(d.suggestion.as_deref(), Some("named"));
+        assert_eq!(d.source_line.as_deref(), Some("status: nmed"));
+        assert_eq!(
+            d.arg_value("allowed"),
+            Some("planned, building, accepted, named, revoked")
+        );
+    }
+
+    #[test]
+    fn a_chinese_label_suggests_its_id() {
+        let diagnostics = check("status: 已命名\n");
+        assert_eq!(diagnostics[0].suggestion.as_deref(), Some("named"));
+    }
+
+    #[test]
+    fn scores_outside_the_scale() {
+        let diagnostics = check(
+            "status: named\nassessments:\n  - period: 2024-Q1\n    scores: { innovation: 120 }\n",
+        );
+        assert_eq!(codes(&diagnostics), ["score_out_of_range"]);
+        assert_eq!(diagnostics[0].location, Some(Location::new(9, 27, 3)));
+    }
+
+    #[test]
+    fn lifecycle_order_and_revocation() {
+        let diagnostics = check(
+            "status: revoked\ntimeline:\n  - { date: 2024-01-01, stage: named }\n  - { date: 2023-01-01, stage: revoked }\n",
+        );
+        assert_eq!(
+            codes(&diagnostics),
+            ["revoked_without_reason", "timeline_order"]
+        );
+        assert_eq!(diagnostics[1].location.map(|l| l.line), Some(9));
+    }
+
+    #[test]
+    fn unknown_ids_in_practices_and_periods_out_of_order() {
+        let diagnostics = check(
+            "status: named\nactions: [soul, empowr]\nassessments:\n  - { period: 2024-Q2, scores: { innovaton: 1 } }\n  - { period: 2024-Q1, scores: {} }\npractices:\n  - { title: 做法, dimension: teem, indicators: [cohesion] }\n",
+        );
+        assert_eq!(
+            codes(&diagnostics),
+            [
+                "unknown_action",
+                "unknown_indicator",
+                "period_order",
+                "unknown_dimension"
+            ]
+        );
+        let suggestions: Vec<_> = diagnostics
+            .iter()
+            .map(|d| d.suggestion.as_deref())
+            .collect();
+        assert_eq!(
+            suggestions,
+            [Some("empower"), Some("innovation"), None, Some("team")]
+        );
+    }
+}

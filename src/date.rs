@@ -1,0 +1,208 @@
+//! Calendar dates (`2024-03-01`) and assessment periods (`2024`, `2024-H1`, `2024-Q1`, `2024-03`).
+//! Only what cases need: parsing with validation, ordering and display.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD`, checking that the day exists (leap years included).
+    pub fn parse(text: &str) -> Option<Date> {
+        let text = text.trim();
+        let mut parts = text.splitn(3, '-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if !(all_digits(y) && all_digits(m) && all_digits(d)) {
+            return None;
+        }
+        let date = Date {
+            year: y.parse().ok()?,
+            month: m.parse().ok()?,
+            day: d.parse().ok()?,
+        };
+        (date.year >= 1
+            && (1..=12).contains(&date.month)
+            && date.day >= 1
+            && date.day <= days_in_month(date.year, date.month))
+        .then_some(date)
+    }
+
+    /// Today's date (UTC), from the system clock.
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_days_since_epoch((secs / 86_400) as i64)
+    }
+
+    /// The civil date `days` after 1970-01-01 (Howard Hinnant's algorithm).
+    pub fn from_days_since_epoch(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
+        Date { year, month, day }
+    }
+
+    /// RFC 3339 timestamp at midnight UTC, for feeds and sitemaps.
+    pub fn rfc3339(&self) -> String {
+        format!("{self}T00:00:00Z")
+    }
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// An assessment period: a year, a half, a quarter or a month.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Period {
+    text: String,
+    /// (year, first month, months covered): orders periods by when they start.
+    key: (u16, u8, u8),
+}
+
+impl Period {
+    pub fn parse(text: &str) -> Option<Period> {
+        let text = text.trim();
+        let (year, rest) = match text.split_once('-') {
+            Some((y, r)) => (y, Some(r)),
+            None => (text, None),
+        };
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let year: u16 = year.parse().ok()?;
+        let key = match rest {
+            None => (year, 1, 12),
+            Some(r) => {
+                let upper = r.to_ascii_uppercase();
+                let number = |s: &str| s.parse::<u8>().ok();
+                if let Some(q) = upper.strip_prefix('Q') {
+                    let q = number(q).filter(|q| (1..=4).contains(q))?;
+                    (year, (q - 1) * 3 + 1, 3)
+                } else if let Some(h) = upper.strip_prefix('H') {
+                    let h = number(h).filter(|h| (1..=2).contains(h))?;
+                    (year, (h - 1) * 6 + 1, 6)
+                } else if r.len() == 2 {
+                    let m = number(r).filter(|m| (1..=12).contains(m))?;
+                    (year, m, 1)
+                } else {
+                    return None;
+                }
+            }
+        };
+        let text = match rest {
+            Some(r) => format!("{year:04}-{}", r.to_ascii_uppercase()),
+            None => format!("{year:04}"),
+        };
+        Some(Period { text, key })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn year(&self) -> u16 {
+        self.key.0
+    }
+}
+
+impl PartialOrd for Period {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Period {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key
+            .cmp(&other.key)
+            .then_with(|| self.text.cmp(&other.text))
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_checked() {
+        assert_eq!(
+            Date::parse("2024-02-29").map(|d| d.to_string()).as_deref(),
+            Some("2024-02-29")
+        );
+        assert!(Date::parse("2023-02-29").is_none());
+        assert!(Date::parse("2024-13-01").is_none());
+        assert!(Date::parse("2024-1-01").is_none());
+        assert!(Date::parse("2024/01/01").is_none());
+        assert!(Date::parse("二〇二四-01-01").is_none());
+        assert!(Date::parse("2024-03-01").unwrap() < Date::parse("2024-03-02").unwrap());
+    }
+
+    #[test]
+    fn days_since_epoch() {
+        assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
+        assert_eq!(
+            Date::from_days_since_epoch(19_782).to_string(),
+            "2024-02-29"
+        );
+        assert!(Date::today().year >= 2024);
+    }
+
+    #[test]
+    fn periods_order_by_start() {
+        let p = |s| Period::parse(s).unwrap();
+        assert!(p("2024-Q1") < p("2024-Q2"));
+        assert!(p("2024-H1") < p("2024-Q3"));
+        assert!(p("2023") < p("2024-01"));
+        assert_eq!(p("2024-q3").as_str(), "2024-Q3");
+        assert!(Period::parse("2024-Q5").is_none());
+        assert!(Period::parse("24-Q1").is_none());
+        assert!(Period::parse("2024-13").is_none());
+    }
+}

@@ -1,0 +1,330 @@
+//! Diagnostics shared by every stage: what went wrong, where (`path:line:column`), what was expected
+//! and how to fix it. Stages only create them; the text is looked up in the theme's i18n catalog
+//! when they are reported, so that the same diagnostic reads in Chinese or English.
+
+use std::fmt::Write as _;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+
+use crate::i18n::Catalog;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A position in a source file: 1-based line and column, both counted in characters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+    /// How many characters to underline (at least one).
+    pub len: usize,
+}
+
+impl Location {
+    pub fn new(line: usize, column: usize, len: usize) -> Self {
+        Location {
+            line: line.max(1),
+            column: column.max(1),
+            len: len.max(1),
+        }
+    }
+
+    /// Finds the location of a byte offset in `text` (counting lines and characters).
+    pub fn of_offset(text: &str, offset: usize, len_bytes: usize) -> Self {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..offset].chars().count() + 1;
+        let end = floor_char_boundary(text, (offset + len_bytes).min(text.len()));
+        let len = text[offset..end]
+            .split('\n')
+            .next()
+            .map_or(1, |s| s.chars().count());
+        Location::new(line, column, len)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while index > 0 && !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// The text of line `line` (1-based) of `text`, without its line break.
+pub fn line_of(text: &str, line: usize) -> Option<&str> {
+    text.split('\n')
+        .nth(line.checked_sub(1)?)
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable identifier, also the i18n key under `diag.` (`diag.<code>.message` …).
+    pub code: &'static str,
+    /// Values for the placeholders of the message, e.g. `("value", "nmed")`.
+    pub args: Vec<(&'static str, String)>,
+    /// Path of the file relative to the site folder, with `/` separators.
+    pub file: Option<String>,
+    pub location: Option<Location>,
+    /// The offending source line, shown under the message.
+    pub source_line: Option<String>,
+    /// A close valid value ("did you mean").
+    pub suggestion: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str) -> Self {
+        Self::new(Severity::Error, code)
+    }
+
+    pub fn warning(code: &'static str) -> Self {
+        Self::new(Severity::Warning, code)
+    }
+
+    fn new(severity: Severity, code: &'static str) -> Self {
+        Diagnostic {
+            severity,
+            code,
+            args: Vec::new(),
+            file: None,
+            location: None,
+            source_line: None,
+            suggestion: None,
+        }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    pub fn file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    /// Places the diagnostic at `location` of `text`, keeping the line for display.
+    pub fn at(mut self, text: &str, location: Location) -> Self {
+        self.source_line = line_of(text, location.line).map(str::to_owned);
+        self.location = Some(location);
+        self
+    }
+
+    pub fn suggest(mut self, suggestion: Option<String>) -> Self {
+        self.suggestion = suggestion;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The value of a placeholder argument, if given.
+    pub fn arg_value(&self, name: &str) -> Option<&str> {
+        self.args
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `path:line:column` (or as much of it as is known).
+    pub fn position(&self) -> String {
+        let mut out = self.file.clone().unwrap_or_default();
+        if let Some(loc) = self.location {
+            let _ = write!(out, ":{}:{}", loc.line, loc.column);
+        }
+        out
+    }
+
+    /// The message in the catalog's language.
+    pub fn message(&self, catalog: &Catalog) -> String {
+        catalog.format(
+            &format!("diag.{}.message", self.code),
+            &self.localized_args(catalog),
+        )
+    }
+
+    /// What was expected, where the catalog says.
+    pub fn expected(&self, catalog: &Catalog) -> Option<String> {
+        catalog.try_format(
+            &format!("diag.{}.expected", self.code),
+            &self.localized_args(catalog),
+        )
+    }
+
+    /// How to fix it, where the catalog says.
+    pub fn hint(&self, catalog: &Catalog) -> Option<String> {
+        catalog.try_format(
+            &format!("diag.{}.hint", self.code),
+            &self.localized_args(catalog),
+        )
+    }
+
+    /// Arguments naming a kind of value (`expected_type`, `found`) are words to translate too.
+    fn localized_args(&self, catalog: &Catalog) -> Vec<(&'static str, String)> {
+        self.args
+            .iter()
+            .map(|(name, value)| match *name {
+                "expected_type" | "found" => (
+                    *name,
+                    catalog
+                        .try_format(&format!("types.{value}"), &[])
+                        .unwrap_or(value.clone()),
+                ),
+                _ => (*name, value.clone()),
+            })
+            .collect()
+    }
+
+    /// One line: `path:line:column: error[code]: message`.
+    pub fn one_line(&self, catalog: &Catalog) -> String {
+        let severity = catalog.get(match self.severity {
+            Severity::Error => "cli.error",
+            Severity::Warning => "cli.warning",
+        });
+        let position = self.position();
+        let message = self.message(catalog);
+        if position.is_empty() {
+            format!("{severity}[{}]: {message}", self.code)
+        } else {
+            format!("{position}: {severity}[{}]: {message}", self.code)
+        }
+    }
+
+    /// The full report: position, source line with the value underlined, expectation and hint.
+    pub fn render(&self, catalog: &Catalog, color: bool) -> String {
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let message = self.message(catalog);
+        let did_you_mean = self
+            .suggestion
+            .as_ref()
+            .map(|s| catalog.format("diag.did_you_mean", &[("suggestion", s.clone())]));
+        let title = level.primary_title(message.as_str()).id(self.code);
+        let position = self.position();
+        let mut group = match (&self.source_line, self.location) {
+            (Some(line), Some(loc)) => {
+                let start = line
+                    .char_indices()
+                    .nth(loc.column - 1)
+                    .map_or(line.len(), |(i, _)| i);
+                let end = line[start..]
+                    .char_indices()
+                    .nth(loc.len)
+                    .map_or(line.len(), |(i, _)| start + i);
+                let mut annotation = AnnotationKind::Primary.span(start..end.max(start));
+                if let Some(text) = &did_you_mean {
+                    annotation = annotation.label(text.as_str());
+                }
+                let path = self.file.as_deref().unwrap_or("");
+                Group::with_title(title).element(
+                    Snippet::source(line.as_str())
+                        .line_start(loc.line)
+                        .path(path)
+                        .annotation(annotation),
+                )
+            }
+            _ if !position.is_empty() => {
+                Group::with_title(title).element(annotate_snippets::Origin::path(position.as_str()))
+            }
+            _ => Group::with_title(title),
+        };
+        let expected = self
+            .expected(catalog)
+            .map(|e| format!("{}: {e}", catalog.get("cli.expected")));
+        if let Some(expected) = &expected {
+            group = group.element(Level::NOTE.message(expected.as_str()));
+        }
+        let hint = self.hint(catalog);
+        if let Some(hint) = &hint {
+            group = group.element(Level::HELP.message(hint.as_str()));
+        }
+        if self.source_line.is_none() {
+            if let Some(text) = &did_you_mean {
+                group = group.element(Level::HELP.message(text.as_str()));
+            }
+        }
+        let report = [group];
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        renderer.render(&report)
+    }
+}
+
+/// Sorts diagnostics by file, position and severity, so reports are stable from run to run.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (&a.file, a.location, std::cmp::Reverse(a.severity), a.code).cmp(&(
+            &b.file,
+            b.location,
+            std::cmp::Reverse(b.severity),
+            b.code,
+        ))
+    });
+}
+
+pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(Diagnostic::is_error)
+}
+
+/// The closest candidate to `value` ("did you mean"), by edit distance, or a candidate whose
+/// label is exactly the value (an editor wrote `已命名` where the id `named` belongs).
+pub fn closest<'a>(
+    value: &str,
+    candidates: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>,
+) -> Option<String> {
+    let lowered = value.trim().to_lowercase();
+    let mut best: Option<(f64, &str)> = None;
+    for (id, labels) in candidates {
+        if labels.iter().any(|label| label.trim() == value.trim()) || id.to_lowercase() == lowered {
+            return Some(id.to_owned());
+        }
+        let score = strsim::jaro_winkler(&lowered, &id.to_lowercase());
+        if score >= 0.8 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, id));
+        }
+    }
+    best.map(|(_, id)| id.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_counts_characters_not_bytes() {
+        let text = "title: 示范\nstatus: nmed\n";
+        let offset = text.find("nmed").unwrap();
+        assert_eq!(Location::of_offset(text, offset, 4), Location::new(2, 9, 4));
+        let offset = text.find('范').unwrap();
+        assert_eq!(Location::of_offset(text, offset, 3), Location::new(1, 9, 1));
+    }
+
+    #[test]
+    fn closest_finds_typos_and_labels() {
+        let ids = || {
+            vec![
+                ("named", vec!["已命名"]),
+                ("planned", vec!["创建计划"]),
+                ("revoked", vec!["已撤销"]),
+            ]
+        };
+        assert_eq!(closest("nmed", ids()).as_deref(), Some("named"));
+        assert_eq!(closest("已撤销", ids()).as_deref(), Some("revoked"));
+        assert_eq!(closest("Named", ids()).as_deref(), Some("named"));
+        assert_eq!(closest("zzzzzz", ids()), None);
+    }
+}

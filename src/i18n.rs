@@ -1,0 +1,166 @@
+//! User-facing strings, read from the theme's i18n files: `i18n/<lang>.yaml` for the portal and
+//! `i18n/cli.<lang>.yaml` for the command line and diagnostics. The default theme's files are
+//! compiled in, so messages stay readable even when a site's own theme is broken.
+
+use std::collections::BTreeMap;
+
+use crate::embedded;
+
+/// The languages Exemplar ships strings for; the first is the default.
+pub const LANGUAGES: [&str; 2] = ["zh-CN", "en"];
+
+/// A flat map of dotted keys (`diag.unknown_status.message`) to strings in one language.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    language: String,
+    strings: BTreeMap<String, String>,
+}
+
+impl Catalog {
+    /// The compiled-in strings (portal and command line) of the default theme for `language`.
+    pub fn builtin(language: &str) -> Self {
+        let language = normalize_language(language);
+        let mut catalog = Catalog {
+            language: language.to_owned(),
+            strings: BTreeMap::new(),
+        };
+        for name in [
+            format!("i18n/{language}.yaml"),
+            format!("i18n/cli.{language}.yaml"),
+        ] {
+            if let Some(text) =
+                embedded::theme_file(&name).and_then(|b| std::str::from_utf8(b).ok())
+            {
+                // The compiled-in files are checked by tests; a failure here cannot come from a user.
+                let _ = catalog.merge_yaml(text);
+            }
+        }
+        catalog
+    }
+
+    pub fn language(&self) -> &str {
+        &self.language
+    }
+
+    /// Adds (and overrides) strings from a YAML document of nested maps.
+    pub fn merge_yaml(&mut self, text: &str) -> Result<(), serde_yaml::Error> {
+        let value: serde_yaml::Value = serde_yaml::from_str(text)?;
+        flatten("", &value, &mut self.strings);
+        Ok(())
+    }
+
+    /// The string for `key`, or the key itself so that a missing translation is visible.
+    pub fn get(&self, key: &str) -> String {
+        self.strings
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The string for `key` with `{name}` placeholders filled, or `None` when the key is absent.
+    pub fn try_format(&self, key: &str, args: &[(&str, String)]) -> Option<String> {
+        let template = self.strings.get(key)?;
+        let mut out = template.clone();
+        for (name, value) in args {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        Some(out)
+    }
+
+    pub fn format(&self, key: &str, args: &[(&str, String)]) -> String {
+        self.try_format(key, args).unwrap_or_else(|| {
+            let values: Vec<String> = args.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            format!("{key} {}", values.join(" "))
+        })
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.strings.keys().map(String::as_str)
+    }
+}
+
+/// Maps a configured language to one Exemplar ships (`zh`, `zh-cn` → `zh-CN`; `en-GB` → `en`).
+pub fn normalize_language(language: &str) -> &'static str {
+    let lower = language.trim().to_ascii_lowercase();
+    if lower.starts_with("en") {
+        "en"
+    } else {
+        "zh-CN"
+    }
+}
+
+fn flatten(prefix: &str, value: &serde_yaml::Value, out: &mut BTreeMap<String, String>) {
+    match value {
+        serde_yaml::Value::Mapping(map) => {
+            for (key, value) in map {
+                let key = match key {
+                    serde_yaml::Value::String(s) => s.clone(),
+                    other => serde_yaml::to_string(other)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_owned(),
+                };
+                let full = if prefix.is_empty() {
+                    key
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten(&full, value, out);
+            }
+        }
+        serde_yaml::Value::String(s) => {
+            out.insert(prefix.to_owned(), s.clone());
+        }
+        serde_yaml::Value::Number(n) => {
+            out.insert(prefix.to_owned(), n.to_string());
+        }
+        serde_yaml::Value::Bool(b) => {
+            out.insert(prefix.to_owned(), b.to_string());
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let zh: Vec<String> = Catalog::builtin("zh-CN")
+            .keys()
+            .map(str::to_owned)
+            .collect();
+        let en: Vec<String> = Catalog::builtin("en").keys().map(str::to_owned).collect();
+        assert!(
+            zh.len() > 50,
+            "the catalog holds the strings ({} keys)",
+            zh.len()
+        );
+        let missing_en: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
+        let missing_zh: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
+        assert!(missing_en.is_empty(), "keys missing in en: {missing_en:?}");
+        assert!(
+            missing_zh.is_empty(),
+            "keys missing in zh-CN: {missing_zh:?}"
+        );
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let mut catalog = Catalog::default();
+        catalog
+            .merge_yaml("diag:\n  x:\n    message: 未知的状态“{value}”\n")
+            .unwrap();
+        let text = catalog.format("diag.x.message", &[("value", "nmed".into())]);
+        assert_eq!(text, "未知的状态“nmed”");
+        assert_eq!(catalog.get("nope"), "nope");
+    }
+
+    #[test]
+    fn languages_are_normalized() {
+        assert_eq!(normalize_language("zh"), "zh-CN");
+        assert_eq!(normalize_language("en-GB"), "en");
+        assert_eq!(normalize_language(""), "zh-CN");
+    }
+}

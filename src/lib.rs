@@ -1,0 +1,21 @@
+//! Exemplar: a static site generator that publishes the exemplary practices of demonstration sites.
+//!
+//! The pipeline reads top to bottom: [`config`] and [`content`] load and validate the site,
+//! [`site`] builds the model every page renders from, [`render`] turns it into pages through the
+//! theme's Tera templates and [`output`] writes them. [`pipeline`] runs the stages in that order;
+//! [`cli`] is the only module that prints or decides exit codes.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod date;
+pub mod diagnostics;
+pub mod embedded;
+pub mod i18n;
+pub mod markdown;
+pub mod output;
+pub mod pipeline;
+pub mod render;
+pub mod scaffold;
+pub mod site;
+pub mod slug;

@@ -1,0 +1,420 @@
+//! Case bodies from Markdown to HTML with pulldown-cmark: GFM tables, footnotes, strikethrough and
+//! task lists; heading anchors and a table of contents; a plain-text summary; a length counted in
+//! characters (what a Chinese reader counts); links and images rewritten by a [`LinkResolver`];
+//! raw HTML handled by the site's policy.
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::config::RawHtmlPolicy;
+
+/// What the resolver makes of a relative link or image in a case body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolved {
+    /// Leave the destination as written (external links, in-page anchors).
+    Keep,
+    /// Use this destination instead.
+    Rewrite(String),
+    /// The target does not exist: the code of the diagnostic to report.
+    Broken(&'static str),
+}
+
+/// Maps destinations written in a case (relative to its file) to URLs in the portal.
+pub trait LinkResolver {
+    /// A link (`[text](other-case.md#part)`).
+    fn link(&self, destination: &str) -> Resolved;
+    /// An image (`![alt](images/photo.jpg)`).
+    fn image(&self, destination: &str) -> Resolved;
+}
+
+/// Resolves nothing: every destination stays as written.
+pub struct KeepAll;
+
+impl LinkResolver for KeepAll {
+    fn link(&self, _: &str) -> Resolved {
+        Resolved::Keep
+    }
+    fn image(&self, _: &str) -> Resolved {
+        Resolved::Keep
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+/// A destination that could not be resolved, with its byte range in the Markdown source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokenLink {
+    pub code: &'static str,
+    pub destination: String,
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    /// Plain text of the first paragraph, or of everything before `<!-- more -->`.
+    pub summary: String,
+    /// Characters of text, whitespace not counted.
+    pub char_count: usize,
+    pub broken: Vec<BrokenLink>,
+    /// The body's plain text (no markup), for search.
+    pub plain_text: String,
+}
+
+const MORE_MARKER: &str = "<!-- more -->";
+const SUMMARY_MAX_CHARS: usize = 200;
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+pub fn render(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) -> Rendered {
+    let mut out = Rendered::default();
+    let mut events: Vec<Event> = Vec::new();
+    let mut has_raw_html = false;
+    let mut summary = SummaryState::default();
+    let mut used_ids = HashSet::new();
+    let mut heading: Option<(usize, HeadingLevel, Option<String>)> = None;
+
+    for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
+        let event = match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = resolve(resolver.link(&dest_url), dest_url, &range, &mut out.broken);
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url =
+                    resolve(resolver.image(&dest_url), dest_url, &range, &mut out.broken);
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
+            Event::Html(html) | Event::InlineHtml(html) if html.trim() == MORE_MARKER => {
+                summary.more_marker();
+                continue;
+            }
+            Event::Html(html) | Event::InlineHtml(html) => match policy {
+                RawHtmlPolicy::Escape => Event::Text(html),
+                _ => {
+                    has_raw_html = true;
+                    Event::Html(html)
+                }
+            },
+            other => other,
+        };
+        if matches!(event, Event::End(TagEnd::Paragraph)) {
+            summary.paragraph_end();
+        }
+        match &event {
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                heading = Some((events.len(), *level, id.as_ref().map(|s| s.to_string())));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((start, level, explicit_id)) = heading.take() {
+                    let title = plain_text(&events[start + 1..]);
+                    let id =
+                        unique_id(explicit_id.unwrap_or_else(|| anchor(&title)), &mut used_ids);
+                    if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
+                        *slot = Some(CowStr::from(id.clone()));
+                    }
+                    out.plain_text.push('\n');
+                    if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
+                        out.toc.push(TocEntry {
+                            level: level as u8,
+                            id,
+                            title,
+                        });
+                    }
+                }
+            }
+            Event::Text(text) | Event::Code(text) => {
+                out.char_count += text.chars().filter(|c| !c.is_whitespace()).count();
+                out.plain_text.push_str(text);
+                summary.text(text);
+            }
+            Event::SoftBreak | Event::HardBreak => out.plain_text.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_),
+            ) => out.plain_text.push('\n'),
+            Event::Start(Tag::Paragraph) => summary.paragraph_start(),
+            _ => {}
+        }
+        events.push(event);
+    }
+
+    pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
+    if has_raw_html && policy == RawHtmlPolicy::Sanitize {
+        out.html = SANITIZER.clean(&out.html).to_string();
+    }
+    out.summary = summary.finish();
+    out
+}
+
+fn resolve<'a>(
+    resolved: Resolved,
+    original: CowStr<'a>,
+    range: &Range<usize>,
+    broken: &mut Vec<BrokenLink>,
+) -> CowStr<'a> {
+    match resolved {
+        Resolved::Keep => original,
+        Resolved::Rewrite(url) => CowStr::from(url),
+        Resolved::Broken(code) => {
+            broken.push(BrokenLink {
+                code,
+                destination: original.to_string(),
+                range: range.clone(),
+            });
+            original
+        }
+    }
+}
+
+fn plain_text(events: &[Event]) -> String {
+    let mut text = String::new();
+    for event in events {
+        if let Event::Text(t) | Event::Code(t) = event {
+            text.push_str(t);
+        }
+    }
+    text.trim().to_owned()
+}
+
+/// A heading anchor as git web UIs make it: letters (Chinese included) and digits kept,
+/// lowercased, spaces to hyphens, punctuation dropped.
+pub fn anchor(title: &str) -> String {
+    let mut id = String::new();
+    for ch in title.trim().chars() {
+        if ch.is_alphanumeric() || ch == '_' || ch == '-' {
+            id.extend(ch.to_lowercase());
+        } else if ch.is_whitespace() {
+            id.push('-');
+        }
+    }
+    if id.is_empty() {
+        "section".to_owned()
+    } else {
+        id
+    }
+}
+
+fn unique_id(id: String, used: &mut HashSet<String>) -> String {
+    if used.insert(id.clone()) {
+        return id;
+    }
+    let mut n = 1;
+    loop {
+        let candidate = format!("{id}-{n}");
+        if used.insert(candidate.clone()) {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+#[derive(Default)]
+struct SummaryState {
+    first_paragraph: String,
+    before_more: String,
+    depth: usize,
+    first_done: bool,
+    more_seen: bool,
+}
+
+impl SummaryState {
+    fn paragraph_start(&mut self) {
+        self.depth += 1;
+    }
+    fn paragraph_end(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+        if !self.first_paragraph.trim().is_empty() {
+            self.first_done = true;
+        }
+    }
+    fn text(&mut self, text: &str) {
+        if self.depth > 0 && !self.first_done {
+            self.first_paragraph.push_str(text);
+        }
+        if !self.more_seen {
+            self.before_more.push_str(text);
+        }
+    }
+    fn more_marker(&mut self) {
+        self.more_seen = true;
+    }
+    fn finish(self) -> String {
+        let text = if self.more_seen {
+            self.before_more
+        } else {
+            self.first_paragraph
+        };
+        truncate_chars(text.trim(), SUMMARY_MAX_CHARS)
+    }
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+pub fn truncate_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Keeps the markup a write-up needs (tables, images, details/summary, footnotes, task lists);
+/// drops scripts, styles, event handlers, `javascript:` and `data:` URLs.
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags([
+            "details",
+            "summary",
+            "figure",
+            "figcaption",
+            "input",
+            "video",
+            "source",
+            "mark",
+            "caption",
+        ])
+        .add_generic_attributes(["id", "class", "align", "style"])
+        .filter_style_properties(["text-align", "width"].into_iter().collect())
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("img", ["loading", "width", "height"])
+        .add_tag_attributes("video", ["src", "controls", "width", "height", "poster"])
+        .add_tag_attributes("source", ["src", "type"])
+        .add_tag_attributes("details", ["open"])
+        .add_tag_attributes("td", ["colspan", "rowspan"])
+        .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
+        .link_rel(None);
+    builder
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(source: &str) -> Rendered {
+        render(source, RawHtmlPolicy::Sanitize, &KeepAll)
+    }
+
+    #[test]
+    fn gfm_features_render() {
+        let out =
+            html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~删~~ 文[^1]\n\n[^1]: 注释\n\n- [x] 完成\n");
+        assert!(out.html.contains("<table>"), "{}", out.html);
+        assert!(out.html.contains("<del>删</del>"));
+        assert!(out.html.contains("footnote-definition"));
+        assert!(out.html.contains("type=\"checkbox\""));
+    }
+
+    #[test]
+    fn headings_get_anchors_and_a_toc() {
+        let out = html("## 背景\n\n文字\n\n### 主要 做法\n\n## 背景\n\n# 标题 {#custom}\n");
+        assert!(
+            out.html.contains("<h2 id=\"背景\">背景</h2>"),
+            "{}",
+            out.html
+        );
+        assert!(out.html.contains("<h3 id=\"主要-做法\">"));
+        assert!(out.html.contains("<h2 id=\"背景-1\">"));
+        assert!(out.html.contains("<h1 id=\"custom\">"));
+        let ids: Vec<_> = out.toc.iter().map(|t| (t.level, t.id.as_str())).collect();
+        assert_eq!(ids, [(2, "背景"), (3, "主要-做法"), (2, "背景-1")]);
+    }
+
+    #[test]
+    fn summary_and_length() {
+        let out = html("# 题\n\n第一段，有 **重点**。\n\n第二段。\n");
+        assert_eq!(out.summary, "第一段，有 重点。");
+        assert_eq!(out.char_count, "题第一段，有重点。第二段。".chars().count());
+        let out = html("甲段。\n\n乙段。\n\n<!-- more -->\n\n丙段。\n");
+        assert_eq!(out.summary, "甲段。乙段。");
+        assert!(!out.html.contains("more"));
+    }
+
+    #[test]
+    fn raw_html_policies() {
+        let source = "<div onclick=\"x()\">块</div>\n\n<script>alert(1)</script>\n\n<details><summary>更多</summary>内容</details>\n\n[x](javascript:alert(1))\n";
+        let clean = render(source, RawHtmlPolicy::Sanitize, &KeepAll).html;
+        assert!(
+            !clean.contains("onclick")
+                && !clean.contains("<script")
+                && !clean.contains("javascript:"),
+            "{clean}"
+        );
+        assert!(clean.contains("<details>") && clean.contains("块"));
+        let escaped = render(source, RawHtmlPolicy::Escape, &KeepAll).html;
+        assert!(escaped.contains("&lt;script&gt;"), "{escaped}");
+        let trusted = render(source, RawHtmlPolicy::Trust, &KeepAll).html;
+        assert!(trusted.contains("<script>"));
+    }
+
+    struct Cases;
+    impl LinkResolver for Cases {
+        fn link(&self, destination: &str) -> Resolved {
+            match destination {
+                "other.md" => Resolved::Rewrite("../other/".into()),
+                "gone.md" => Resolved::Broken("broken_link"),
+                _ => Resolved::Keep,
+            }
+        }
+        fn image(&self, _: &str) -> Resolved {
+            Resolved::Broken("missing_image")
+        }
+    }
+
+    #[test]
+    fn links_are_rewritten_or_reported() {
+        let source = "见[其他](other.md)与[已删](gone.md)。\n\n![图](a.png)\n";
+        let out = render(source, RawHtmlPolicy::Sanitize, &Cases);
+        assert!(out.html.contains("href=\"../other/\""));
+        let broken: Vec<_> = out
+            .broken
+            .iter()
+            .map(|b| (b.code, &source[b.range.clone()]))
+            .collect();
+        assert_eq!(
+            broken,
+            [
+                ("broken_link", "[已删](gone.md)"),
+                ("missing_image", "![图](a.png)")
+            ]
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! Writing the portal without ever leaving a half-written one: pages go to a staging folder beside
+//! the output folder, which replaces the old output only once everything was written.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot prepare the staging folder {path}: {source}")]
+    Prepare { path: PathBuf, source: io::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+    #[error("cannot replace {path} with the new build: {source}")]
+    Swap { path: PathBuf, source: io::Error },
+    #[error("refusing to write outside the output folder: {0}")]
+    Outside(String),
+}
+
+/// A staging folder that becomes the output folder on [`Staging::commit`]; dropped without a
+/// commit, it is removed and the previous output stays as it was.
+pub struct Staging {
+    target: PathBuf,
+    dir: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    pub fn new(target: &Path) -> Result<Staging, OutputError> {
+        let name = target
+            .file_name()
+            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        let prepare = |source| OutputError::Prepare {
+            path: dir.clone(),
+            source,
+        };
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(prepare)?;
+        }
+        fs::create_dir_all(&dir).map_err(prepare)?;
+        Ok(Staging {
+            target: target.to_path_buf(),
+            dir,
+            committed: false,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `bytes` at `rel` (a `/`-separated path) inside the staging folder.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let path = self.path_of(rel)?;
+        let write_error = |source| OutputError::Write {
+            path: path.clone(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(write_error)?;
+        }
+        fs::write(&path, bytes).map_err(write_error)
+    }
+
+    /// Copies the file at `from` to `rel` inside the staging folder.
+    pub fn copy(&self, from: &Path, rel: &str) -> Result<(), OutputError> {
+        let path = self.path_of(rel)?;
+        let write_error = |source| OutputError::Write {
+            path: path.clone(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(write_error)?;
+        }
+        fs::copy(from, &path).map(|_| ()).map_err(write_error)
+    }
+
+    fn path_of(&self, rel: &str) -> Result<PathBuf, OutputError> {
+        let safe = !rel.is_empty()
+            && !rel.starts_with('/')
+            && rel.split('/').all(|part| {
+                !part.is_empty() && part != "." && part != ".." && !part.contains('\\')
+            });
+        if safe {
+            Ok(self.dir.join(rel))
+        } else {
+            Err(OutputError::Outside(rel.to_owned()))
+        }
+    }
+
+    /// Puts the staging folder in the output folder's place. The old output is moved aside first and
+    /// removed only after the new one is in place.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        let swap = |source| OutputError::Swap {
+            path: self.target.clone(),
+            source,
+        };
+        let old = self.dir.with_file_name(format!(
+            ".{}.old-{}",
+            self.target
+                .file_name()
+                .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned()),
+            std::process::id()
+        ));
+        let had_old = self.target.exists();
+        if had_old {
+            fs::rename(&self.target, &old).map_err(swap)?;
+        }
+        if let Err(err) = fs::rename(&self.dir, &self.target) {
+            if had_old {
+                // Put the last good output back before reporting.
+                let _ = fs::rename(&old, &self.target);
+            }
+            return Err(swap(err));
+        }
+        self.committed = true;
+        if had_old {
+            let _ = fs::remove_dir_all(&old);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_replaces_and_drop_keeps_the_old_output() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        let staging = Staging::new(&target).unwrap();
+        staging.write("index.html", b"one").unwrap();
+        staging.write("cases/a/index.html", b"a").unwrap();
+        staging.commit().unwrap();
+        assert_eq!(fs::read(target.join("index.html")).unwrap(), b"one");
+
+        let staging = Staging::new(&target).unwrap();
+        staging.write("index.html", b"two").unwrap();
+        drop(staging);
+        assert_eq!(fs::read(target.join("index.html")).unwrap(), b"one");
+        let leftovers: Vec<_> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, ["public"]);
+    }
+
+    #[test]
+    fn refuses_paths_that_climb_out() {
+        let tmp = tempfile::tempdir().unwrap();
+        let staging = Staging::new(&tmp.path().join("public")).unwrap();
+        for bad in ["../x", "/etc/x", "a/../../x", "", "a//b"] {
+            assert!(
+                matches!(staging.write(bad, b"x"), Err(OutputError::Outside(_))),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! The build, once, top to bottom: configuration → theme → case files → front matter and
+//! validation → Markdown and links → site model → pages → output. Every stage adds to one list of
+//! diagnostics; the portal is written only when there is no error, so a failed build leaves the
+//! last good portal untouched.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::{self, Config};
+use crate::content::links::{CaseLinks, Targets};
+use crate::content::{FrontMatter, SourceFile, front_matter, load, validate};
+use crate::diagnostics::{self, Diagnostic, Location};
+use crate::i18n::Catalog;
+use crate::markdown;
+use crate::output::Staging;
+use crate::render::{self, Renderer, theme::FileSource, theme::Theme};
+use crate::site::{self, Asset, Site};
+
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub site_dir: PathBuf,
+    /// Defaults to `SITE_DIR/public`.
+    pub out_dir: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+impl BuildOptions {
+    pub fn new(site_dir: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            site_dir: site_dir.into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn out_dir(&self) -> PathBuf {
+        self.out_dir
+            .clone()
+            .unwrap_or_else(|| self.site_dir.join("public"))
+    }
+}
+
+/// What a run produced: its diagnostics (sorted), the strings to report them in, and the site.
+pub struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    pub catalog: Catalog,
+    pub site: Option<Site>,
+    /// Pages written (0 for `check`).
+    pub pages: usize,
+    /// Case files read, drafts included.
+    pub files: usize,
+}
+
+impl Outcome {
+    pub fn has_errors(&self) -> bool {
+        diagnostics::has_errors(&self.diagnostics)
+    }
+
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// Everything `exemplar check` validates, without writing anything.
+pub fn check(options: &BuildOptions) -> Outcome {
+    let (outcome, _) = load_site(options);
+    outcome
+}
+
+/// Validates, renders and writes the portal.
+pub fn build(options: &BuildOptions) -> Outcome {
+    let (mut outcome, theme) = load_site(options);
+    let (Some(site), Some(theme)) = (&outcome.site, theme) else {
+        return outcome;
+    };
+    if outcome.has_errors() {
+        return outcome;
+    }
+    match write_portal(options, site, &theme) {
+        Ok(pages) => outcome.pages = pages,
+        Err(problems) => outcome.diagnostics.extend(problems),
+    }
+    outcome
+}
+
+fn write_portal(
+    options: &BuildOptions,
+    site: &Site,
+    theme: &Theme,
+) -> Result<usize, Vec<Diagnostic>> {
+    let out_dir = options.out_dir();
+    check_out_dir(&options.site_dir, &out_dir)?;
+    let renderer = Renderer::new(site, theme)?;
+    let fail = |err: crate::output::OutputError| {
+        vec![
+            Diagnostic::error("write_failed")
+                .arg("path", out_dir.display().to_string())
+                .arg("detail", err.to_string()),
+        ]
+    };
+    let staging = Staging::new(&out_dir).map_err(fail)?;
+    let write = |rel: &str, bytes: &[u8]| staging.write(rel, bytes).map_err(|e| e.to_string());
+    let pages = render::render_all(site, &renderer, &write)?;
+    for (rel, source) in &theme.static_files {
+        let result = match source {
+            FileSource::Disk(path) => staging.copy(path, &format!("static/{rel}")),
+            FileSource::Embedded(bytes) => staging.write(&format!("static/{rel}"), bytes),
+        };
+        result.map_err(fail)?;
+    }
+    for asset in &site.assets {
+        staging
+            .copy(&options.site_dir.join(&asset.source), &asset.output)
+            .map_err(fail)?;
+    }
+    staging.commit().map_err(fail)?;
+    Ok(pages)
+}
+
+/// Refuses an output folder that holds the site itself: replacing it would delete the cases.
+fn check_out_dir(site_dir: &Path, out_dir: &Path) -> Result<(), Vec<Diagnostic>> {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (site, out) = (absolute(site_dir), absolute(out_dir));
+    let site_real = site.canonicalize().unwrap_or(site.clone());
+    let out_real = out.canonicalize().unwrap_or(out.clone());
+    if site.starts_with(&out)
+        || site_real.starts_with(&out_real)
+        || out_real.starts_with(site_real.join("content"))
+    {
+        return Err(vec![
+            Diagnostic::error("out_dir_unsafe").arg("path", out_dir.display().to_string()),
+        ]);
+    }
+    Ok(())
+}
+
+/// A case file after reading, parsing and validating it on its own.
+struct Loaded {
+    file: SourceFile,
+    front: FrontMatter,
+    slug: String,
+}
+
+/// Loads and validates the whole site and builds its model (when there is no error).
+pub fn load_site(options: &BuildOptions) -> (Outcome, Option<Theme>) {
+    let site_dir = options.site_dir.as_path();
+    let mut outcome = Outcome {
+        diagnostics: Vec::new(),
+        catalog: Catalog::builtin(crate::i18n::LANGUAGES[0]),
+        site: None,
+        pages: 0,
+        files: 0,
+    };
+    let mut config = match config::load(site_dir) {
+        Ok(config) => config,
+        Err(problems) => {
+            outcome.diagnostics = problems;
+            return (outcome, None);
+        }
+    };
+    if let Some(base_url) = &options.base_url {
+        config.base_url = base_url.clone();
+    }
+    outcome.catalog = Catalog::builtin(&config.language);
+    let theme = match render::theme::load(site_dir, &config) {
+        Ok(theme) => {
+            outcome.catalog = theme.catalog.clone();
+            Some(theme)
+        }
+        Err(problems) => {
+            outcome.diagnostics.extend(problems);
+            None
+        }
+    };
+
+    let (found, problems) = load::discover(site_dir);
+    outcome.diagnostics.extend(problems);
+    outcome.files = found.len();
+    let results: Vec<(Option<Loaded>, Vec<Diagnostic>)> =
+        found.par_iter().map(|f| read_case(f, &config)).collect();
+    let mut loaded = Vec::with_capacity(results.len());
+    for (case, problems) in results {
+        outcome.diagnostics.extend(problems);
+        loaded.extend(case);
+    }
+    outcome.diagnostics.extend(duplicate_slugs(&loaded));
+
+    let built: Vec<&Loaded> = loaded
+        .iter()
+        .filter(|l| options.drafts || !l.front.draft)
+        .collect();
+    let slugs: HashMap<String, String> = built
+        .iter()
+        .map(|l| (l.file.rel_path.clone(), l.slug.clone()))
+        .collect();
+    let drafts: HashSet<&str> = loaded
+        .iter()
+        .filter(|l| !options.drafts && l.front.draft)
+        .map(|l| l.file.rel_path.as_str())
+        .collect();
+    let site_root = site_dir
+        .canonicalize()
+        .unwrap_or_else(|_| site_dir.to_path_buf());
+    let targets = Targets {
+        site_dir,
+        site_root,
+        slugs: &slugs,
+    };
+    let results: Vec<(Option<site::Case>, Vec<Asset>, Vec<Diagnostic>)> = built
+        .par_iter()
+        .map(|l| build_case(l, &config, &targets, &drafts))
+        .collect();
+
+    let mut cases = Vec::with_capacity(results.len());
+    let mut assets = Vec::new();
+    for (case, case_assets, problems) in results {
+        outcome.diagnostics.extend(problems);
+        cases.extend(case);
+        assets.extend(case_assets);
+    }
+    diagnostics::sort(&mut outcome.diagnostics);
+    if !outcome.has_errors() {
+        outcome.site = Some(Site::new(config, cases, assets));
+    }
+    (outcome, theme)
+}
+
+fn read_case(found: &load::Found, config: &Config) -> (Option<Loaded>, Vec<Diagnostic>) {
+    let file = match load::read(found) {
+        Ok(file) => file,
+        Err(diagnostic) => return (None, vec![diagnostic]),
+    };
+    let (front, mut problems) = front_matter::parse(&file);
+    problems.extend(validate::validate(&file, &front, &config.framework));
+    let slug = match &front.slug {
+        Some(slug) if crate::slug::is_valid_slug(&slug.value) => slug.value.clone(),
+        _ => {
+            let stem = file
+                .rel_path
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(".md")
+                .trim_end_matches(".MD");
+            crate::slug::slugify(stem)
+        }
+    };
+    (Some(Loaded { file, front, slug }), problems)
+}
+
+/// Two cases may not share a URL; each file is told which other one it collides with.
+fn duplicate_slugs(loaded: &[Loaded]) -> Vec<Diagnostic> {
+    let mut by_slug: HashMap<&str, Vec<&Loaded>> = HashMap::new();
+    for case in loaded {
+        by_slug.entry(case.slug.as_str()).or_default().push(case);
+    }
+    let mut problems = Vec::new();
+    for (slug, cases) in by_slug {
+        if cases.len() < 2 {
+            continue;
+        }
+        for case in &cases {
+            let others: Vec<&str> = cases
+                .iter()
+                .filter(|o| o.file.rel_path != case.file.rel_path)
+                .map(|o| o.file.rel_path.as_str())
+                .collect();
+            let loc = case
+                .front
+                .slug
+                .as_ref()
+                .map_or(Location::new(1, 1, 3), |s| s.loc);
+            problems.push(
+                Diagnostic::error("duplicate_slug")
+                    .file(&case.file.rel_path)
+                    .arg("slug", slug)
+                    .arg("other", others.join(", "))
+                    .at(&case.file.text, loc),
+            );
+        }
+    }
+    problems
+}
+
+/// Renders one case's Markdown, resolves its links, images and cover, and assembles its model.
+fn build_case(
+    loaded: &Loaded,
+    config: &Config,
+    targets: &Targets,
+    drafts: &HashSet<&str>,
+) -> (Option<site::Case>, Vec<Asset>, Vec<Diagnostic>) {
+    let file = &loaded.file;
+    let front = &loaded.front;
+    let mut problems = Vec::new();
+    let links = CaseLinks::new(targets, &file.rel_path, "../../");
+    let body = markdown::render(file.body(), config.raw_html, &links);
+    for broken in &body.broken {
+        let start = file.body_start + broken.range.start;
+        let loc = Location::of_offset(&file.text, start, broken.range.len());
+        let target = crate::content::links::normalize(
+            file.rel_path.rsplit_once('/').map_or("", |(d, _)| d),
+            broken.destination.split('#').next().unwrap_or(""),
+        );
+        let code = if target.as_deref().is_some_and(|t| drafts.contains(t)) {
+            "link_to_draft"
+        } else {
+            broken.code
+        };
+        problems.push(
+            Diagnostic::error(code)
+                .file(&file.rel_path)
+                .arg("target", broken.destination.clone())
+                .at(&file.text, loc),
+        );
+    }
+    let cover =
+        front
+            .cover
+            .as_ref()
+            .and_then(|cover| match links.asset(&cover.value, "missing_cover") {
+                Ok(output) => Some(output),
+                Err(code) => {
+                    let code = if code == "path_outside" {
+                        "path_outside"
+                    } else {
+                        "missing_cover"
+                    };
+                    problems.push(
+                        Diagnostic::error(code)
+                            .file(&file.rel_path)
+                            .arg("target", cover.value.clone())
+                            .at(&file.text, cover.loc),
+                    );
+                    None
+                }
+            });
+    let assets = links.assets.into_inner();
+    let fw = &config.framework;
+    let (Some(title), Some(site_name), Some(enterprise), Some(status), Some(date)) = (
+        &front.title,
+        &front.site,
+        &front.enterprise,
+        &front.status,
+        &front.date,
+    ) else {
+        return (None, assets, problems);
+    };
+    let order = |id: &str| {
+        fw.indicators()
+            .position(|(_, i)| i.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    let assessments = front
+        .assessments
+        .iter()
+        .map(|a| {
+            let mut scores: Vec<(String, f64)> = a
+                .scores
+                .iter()
+                .map(|(id, s)| (id.value.clone(), s.value))
+                .collect();
+            scores.sort_by_key(|(id, _)| order(id));
+            site::Assessment {
+                period: a.period.value.clone(),
+                scores,
+            }
+        })
+        .collect();
+    let summary = front
+        .summary
+        .clone()
+        .unwrap_or_else(|| body.summary.clone());
+    let case = site::Case {
+        source: file.rel_path.clone(),
+        path: format!("cases/{}/", loaded.slug),
+        slug: loaded.slug.clone(),
+        title: title.value.clone(),
+        site: site_name.value.clone(),
+        enterprise: enterprise.value.clone(),
+        unit: front.unit.as_ref().map(|u| u.value.clone()),
+        region: front.region.as_ref().map(|r| r.value.clone()),
+        status: status.value.clone(),
+        date: date.value,
+        updated: front.updated.as_ref().map(|u| u.value),
+        summary,
+        featured: front.featured,
+        draft: front.draft,
+        cover,
+        timeline: front
+            .timeline
+            .iter()
+            .map(|e| site::Event {
+                date: e.date.value,
+                stage: e.stage.value.clone(),
+                note: e.note.clone(),
+            })
+            .collect(),
+        assessments,
+        actions: front.actions.iter().map(|a| a.value.clone()).collect(),
+        tags: front.tags.iter().map(|t| t.value.clone()).collect(),
+        practices: front
+            .practices
+            .iter()
+            .map(|p| site::Practice {
+                title: p.title.value.clone(),
+                dimension: p
+                    .dimension
+                    .as_ref()
+                    .map(|d| d.value.clone())
+                    .unwrap_or_default(),
+                indicators: p.indicators.iter().map(|i| i.value.clone()).collect(),
+                actions: p.actions.iter().map(|a| a.value.clone()).collect(),
+                summary: p.summary.clone(),
+                steps: p.steps.clone(),
+            })
+            .collect(),
+        extra: front.extra.clone(),
+        body,
+    };
+    (Some(case), assets, problems)
+}

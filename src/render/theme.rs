@@ -1,0 +1,213 @@
+//! Finding a site's theme: its templates, static files and i18n strings. A site's own
+//! `templates/` override the theme's templates of the same name, and its `i18n/` the theme's strings.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::embedded;
+use crate::i18n::{Catalog, normalize_language};
+
+/// Where a theme file comes from: the site's folder or the binary.
+#[derive(Debug, Clone)]
+pub enum FileSource {
+    Disk(PathBuf),
+    Embedded(&'static [u8]),
+}
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// Name used by `render` and `{% extends %}` (`case.html`, `partials/card.html`).
+    pub name: String,
+    /// Where it was read from, relative to the site folder, for error messages.
+    pub origin: String,
+    pub text: String,
+}
+
+#[derive(Debug)]
+pub struct Theme {
+    pub templates: Vec<Template>,
+    /// Files copied under `static/` in the portal: path inside `static/` and where to read it.
+    pub static_files: Vec<(String, FileSource)>,
+    /// Every string in the site's language (portal and command line).
+    pub catalog: Catalog,
+    /// The portal strings as nested maps, for templates (`t.nav.home`).
+    pub strings: serde_json::Value,
+}
+
+pub fn load(site_dir: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> {
+    let language = normalize_language(&config.language);
+    let theme_dir = site_dir.join("themes").join(&config.theme);
+    let mut problems = Vec::new();
+    let mut templates = Vec::new();
+    let mut static_files = Vec::new();
+    let mut catalog = Catalog::builtin(language);
+    let mut strings = builtin_strings(language);
+
+    if theme_dir.is_dir() {
+        read_dir_files(
+            site_dir,
+            &theme_dir.join("templates"),
+            &mut problems,
+            |name, origin, text| templates.push(Template { name, origin, text }),
+        );
+        for (rel, path) in list_files(&theme_dir.join("static")) {
+            static_files.push((rel, FileSource::Disk(path)));
+        }
+        merge_i18n(
+            site_dir,
+            &theme_dir.join("i18n"),
+            language,
+            &mut catalog,
+            &mut strings,
+            &mut problems,
+        );
+    } else if config.theme == "default" {
+        for (path, bytes) in embedded::DEFAULT_THEME {
+            if let Some(name) = path.strip_prefix("templates/") {
+                let text = String::from_utf8_lossy(bytes).into_owned();
+                templates.push(Template {
+                    name: name.to_owned(),
+                    origin: format!("themes/default/{path}"),
+                    text,
+                });
+            } else if let Some(rel) = path.strip_prefix("static/") {
+                static_files.push((rel.to_owned(), FileSource::Embedded(bytes)));
+            }
+        }
+    } else {
+        return Err(vec![
+            Diagnostic::error("theme_missing")
+                .arg("theme", config.theme.clone())
+                .arg("dir", crate::content::load::rel_to(site_dir, &theme_dir)),
+        ]);
+    }
+
+    // The site's own templates and strings win over the theme's.
+    read_dir_files(
+        site_dir,
+        &site_dir.join("templates"),
+        &mut problems,
+        |name, origin, text| {
+            templates.retain(|t: &Template| t.name != name);
+            templates.push(Template { name, origin, text });
+        },
+    );
+    merge_i18n(
+        site_dir,
+        &site_dir.join("i18n"),
+        language,
+        &mut catalog,
+        &mut strings,
+        &mut problems,
+    );
+    templates.sort_by(|a, b| a.name.cmp(&b.name));
+    static_files.sort_by(|a, b| a.0.cmp(&b.0));
+    if problems.is_empty() {
+        Ok(Theme {
+            templates,
+            static_files,
+            catalog,
+            strings,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+fn builtin_strings(language: &str) -> serde_json::Value {
+    embedded::theme_file(&format!("i18n/{language}.yaml"))
+        .and_then(|bytes| serde_yaml::from_slice(bytes).ok())
+        .unwrap_or(serde_json::Value::Object(Default::default()))
+}
+
+fn merge_i18n(
+    site_dir: &Path,
+    dir: &Path,
+    language: &str,
+    catalog: &mut Catalog,
+    strings: &mut serde_json::Value,
+    problems: &mut Vec<Diagnostic>,
+) {
+    for (file, for_templates) in [
+        (format!("{language}.yaml"), true),
+        (format!("cli.{language}.yaml"), false),
+    ] {
+        let path = dir.join(&file);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let origin = crate::content::load::rel_to(site_dir, &path);
+        let parsed: Result<serde_json::Value, _> = serde_yaml::from_str(&text);
+        match (parsed, catalog.merge_yaml(&text)) {
+            (Ok(value), Ok(())) => {
+                if for_templates {
+                    merge_json(strings, value);
+                }
+            }
+            (Err(err), _) | (_, Err(err)) => {
+                let mut diagnostic = Diagnostic::error("i18n_invalid")
+                    .file(origin)
+                    .arg("detail", err.to_string());
+                if let Some(loc) = err.location() {
+                    diagnostic = diagnostic.at(
+                        &text,
+                        crate::diagnostics::Location::new(loc.line(), loc.column(), 1),
+                    );
+                }
+                problems.push(diagnostic);
+            }
+        }
+    }
+}
+
+/// Deep merge: maps merge key by key, anything else is replaced.
+fn merge_json(base: &mut serde_json::Value, over: serde_json::Value) {
+    match (base, over) {
+        (serde_json::Value::Object(base), serde_json::Value::Object(over)) => {
+            for (key, value) in over {
+                merge_json(base.entry(key).or_insert(serde_json::Value::Null), value);
+            }
+        }
+        (base, over) => *base = over,
+    }
+}
+
+fn list_files(dir: &Path) -> Vec<(String, PathBuf)> {
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| {
+            (
+                crate::content::load::rel_to(dir, e.path()),
+                e.path().to_path_buf(),
+            )
+        })
+        .collect()
+}
+
+fn read_dir_files(
+    site_dir: &Path,
+    dir: &Path,
+    problems: &mut Vec<Diagnostic>,
+    mut add: impl FnMut(String, String, String),
+) {
+    for (name, path) in list_files(dir) {
+        let origin = crate::content::load::rel_to(site_dir, &path);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => add(name, origin, text),
+            Err(err) => problems.push(
+                Diagnostic::error("unreadable")
+                    .file(origin)
+                    .arg("detail", err.to_string()),
+            ),
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! What templates see: views of the site model in the site's language. Each case's summary view
+//! is built once and shared (tera values are reference-counted), so list pages copy nothing.
+
+use serde_json::{Value as Json, json};
+use tera::Value;
+
+use crate::config::Config;
+use crate::content::validate::format_number;
+use crate::site::{Assessment, Case, Site};
+
+pub fn tera(value: &Json) -> Value {
+    Value::from_serializable(value)
+}
+
+pub fn site_view(config: &Config) -> Json {
+    json!({
+        "title": config.title,
+        "description": config.description,
+        "language": crate::i18n::normalize_language(&config.language),
+        "base_url": config.base_url,
+    })
+}
+
+pub fn framework_view(config: &Config) -> Json {
+    let lang = config.language.as_str();
+    let fw = &config.framework;
+    let indicator = |group: &str, i: &crate::config::Indicator| {
+        json!({
+            "id": i.id, "label": i.label.get(lang), "min": i.min, "max": i.max,
+            "threshold": i.threshold, "weight": i.weight, "group": group,
+            "path": format!("indicator/{}/", i.id.replace('_', "-")),
+        })
+    };
+    let term = |id: &str,
+                label: &crate::config::Label,
+                description: Option<&crate::config::Label>,
+                kind: &str| {
+        json!({
+            "id": id, "label": label.get(lang),
+            "description": description.map(|d| d.get(lang)),
+            "path": format!("{kind}/{}/", id.replace('_', "-")),
+        })
+    };
+    json!({
+        "indicator_groups": fw.indicator_groups.iter().map(|g| json!({
+            "id": g.id, "label": g.label.get(lang),
+            "indicators": g.indicators.iter().map(|i| indicator(&g.id, i)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "indicators": fw.indicators().map(|(g, i)| indicator(&g.id, i)).collect::<Vec<_>>(),
+        "dimensions": fw.dimensions.iter().map(|d| term(&d.id, &d.label, d.description.as_ref(), "dimension")).collect::<Vec<_>>(),
+        "actions": fw.actions.iter().map(|a| term(&a.id, &a.label, a.description.as_ref(), "action")).collect::<Vec<_>>(),
+        "statuses": fw.statuses.iter().map(|s| {
+            let mut view = term(&s.id, &s.label, s.description.as_ref(), "status");
+            view["revoked"] = json!(s.revoked);
+            view
+        }).collect::<Vec<_>>(),
+    })
+}
+
+/// The browse taxonomies for navigation, labelled from the theme's strings (`taxonomy.<id>`).
+pub fn nav_view(site: &Site, strings: &Json) -> Json {
+    let items: Vec<Json> = site
+        .taxonomies
+        .iter()
+        .map(|t| json!({ "id": t.id, "label": taxonomy_label(strings, &t.id), "path": t.path() }))
+        .collect();
+    Json::Array(items)
+}
+
+pub fn taxonomy_label(strings: &Json, id: &str) -> String {
+    strings
+        .get("taxonomy")
+        .and_then(|t| t.get(id))
+        .and_then(Json::as_str)
+        .unwrap_or(id)
+        .to_owned()
+}
+
+fn status_view(site: &Site, id: &str) -> Json {
+    let status = site.config.framework.status(id);
+    json!({
+        "id": id,
+        "label": status.map_or(id, |s| s.label.get(site.language())),
+        "description": status.and_then(|s| s.description.as_ref()).map(|d| d.get(site.language())),
+        "revoked": status.is_some_and(|s| s.revoked),
+        "path": format!("status/{}/", id.replace('_', "-")),
+    })
+}
+
+fn term_path(site: &Site, taxonomy: &str, key: &str) -> Option<String> {
+    let tax = site.taxonomy(taxonomy)?;
+    tax.term(key).map(|t| tax.term_path(t))
+}
+
+fn framework_term(site: &Site, kind: &str, id: &str) -> Json {
+    let lang = site.language();
+    let fw = &site.config.framework;
+    let label = match kind {
+        "action" => fw
+            .actions
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.label.get(lang)),
+        "dimension" => fw
+            .dimensions
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| d.label.get(lang)),
+        "indicator" => fw.indicator(id).map(|i| i.label.get(lang)),
+        _ => None,
+    };
+    json!({ "id": id, "label": label.unwrap_or(id), "path": term_path(site, kind, id) })
+}
+
+pub fn assessment_view(site: &Site, assessment: &Assessment) -> Json {
+    let fw = &site.config.framework;
+    let scores: Vec<Json> = fw
+        .indicators()
+        .filter_map(|(_, indicator)| {
+            let value = assessment.score(&indicator.id)?;
+            Some(json!({
+                "id": indicator.id,
+                "label": indicator.label.get(site.language()),
+                "value": value,
+                "display": format_number(value),
+                "threshold": indicator.threshold,
+                "min": indicator.min,
+                "max": indicator.max,
+                "below": indicator.threshold.is_some_and(|t| value < t),
+            }))
+        })
+        .collect();
+    let average = assessment.average(fw);
+    json!({
+        "period": assessment.period,
+        "average": average.map(|a| (a * 10.0).round() / 10.0),
+        "scores": scores,
+    })
+}
+
+/// The facts every list shows about a case.
+pub fn summary_view(site: &Site, case: &Case) -> Json {
+    let latest = case.latest().map(|a| {
+        let average = a
+            .average(&site.config.framework)
+            .map(|v| (v * 10.0).round() / 10.0);
+        json!({ "period": a.period, "average": average })
+    });
+    json!({
+        "slug": case.slug,
+        "path": case.path,
+        "title": case.title,
+        "site": case.site,
+        "enterprise": case.enterprise,
+        "enterprise_path": term_path(site, "enterprise", &case.enterprise),
+        "unit": case.unit,
+        "region": case.region,
+        "status": status_view(site, &case.status),
+        "date": case.date,
+        "year": case.year(),
+        "summary": case.summary,
+        "cover": case.cover,
+        "tags": case.tags.iter().map(|t| json!({ "name": t, "path": term_path(site, "tag", t) })).collect::<Vec<_>>(),
+        "featured": case.featured,
+        "practice_count": case.practices.len(),
+        "latest": latest,
+    })
+}
+
+/// Everything the case page shows.
+pub fn case_view(
+    site: &Site,
+    case: &Case,
+    summary: &Json,
+    prev: Option<&Json>,
+    next: Option<&Json>,
+) -> Json {
+    let lang = site.language();
+    let fw = &site.config.framework;
+    let mut view = summary.clone();
+    let stage_label = |id: &str| fw.status(id).map_or(id, |s| s.label.get(lang)).to_owned();
+    let extra = json!({
+        "updated": case.updated,
+        "extra": case.extra,
+        "timeline": case.timeline.iter().map(|e| json!({
+            "date": e.date, "stage": { "id": e.stage, "label": stage_label(&e.stage) }, "note": e.note,
+        })).collect::<Vec<_>>(),
+        "assessments": case.assessments.iter().map(|a| assessment_view(site, a)).collect::<Vec<_>>(),
+        "latest_assessment": case.latest().map(|a| assessment_view(site, a)),
+        "actions": case.actions.iter().map(|a| framework_term(site, "action", a)).collect::<Vec<_>>(),
+        "practices": case.practices.iter().map(|p| json!({
+            "title": p.title,
+            "dimension": framework_term(site, "dimension", &p.dimension),
+            "indicators": p.indicators.iter().map(|i| framework_term(site, "indicator", i)).collect::<Vec<_>>(),
+            "actions": p.actions.iter().map(|a| framework_term(site, "action", a)).collect::<Vec<_>>(),
+            "summary": p.summary,
+            "steps": p.steps,
+        })).collect::<Vec<_>>(),
+        "content": case.body.html,
+        "toc": case.body.toc,
+        "char_count": case.body.char_count,
+        "reading_minutes": case.body.char_count.div_ceil(400).max(1),
+        "revoked_reason": case.revoked_reason(fw),
+        "source": case.source,
+        "prev": prev,
+        "next": next,
+    });
+    if let (Json::Object(view), Json::Object(extra)) = (&mut view, extra) {
+        view.extend(extra);
+    }
+    view
+}

@@ -1,0 +1,322 @@
+//! The site model: every published case with its facts, and the taxonomies that group them.
+//! Plain data, no I/O and no HTML: every page renders from it, and search indexes it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::config::{Config, Framework};
+use crate::date::{Date, Period};
+use crate::markdown::Rendered;
+
+#[derive(Debug)]
+pub struct Site {
+    pub config: Config,
+    /// Newest first (by date, then slug): the order of every list.
+    pub cases: Vec<Case>,
+    pub taxonomies: Vec<Taxonomy>,
+    /// Files to copy into the portal (images beside the cases), sorted by output path.
+    pub assets: Vec<Asset>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Asset {
+    /// Path in the output folder, e.g. `media/images/cover.png`.
+    pub output: String,
+    /// Path relative to the site folder.
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The case file relative to the site folder (`content/a.md`).
+    pub source: String,
+    pub slug: String,
+    /// The page's path relative to the portal root (`cases/slug/`).
+    pub path: String,
+    pub title: String,
+    pub site: String,
+    pub enterprise: String,
+    pub unit: Option<String>,
+    pub region: Option<String>,
+    pub status: String,
+    pub date: Date,
+    pub updated: Option<Date>,
+    pub summary: String,
+    pub featured: bool,
+    pub draft: bool,
+    /// Portal-relative URL of the cover image.
+    pub cover: Option<String>,
+    pub timeline: Vec<Event>,
+    /// Oldest period first.
+    pub assessments: Vec<Assessment>,
+    pub actions: Vec<String>,
+    pub tags: Vec<String>,
+    pub practices: Vec<Practice>,
+    pub extra: BTreeMap<String, serde_json::Value>,
+    pub body: Rendered,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub date: Date,
+    pub stage: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub period: Period,
+    /// Indicator id and score, in the framework's order.
+    pub scores: Vec<(String, f64)>,
+}
+
+impl Assessment {
+    pub fn score(&self, indicator: &str) -> Option<f64> {
+        self.scores
+            .iter()
+            .find(|(id, _)| id == indicator)
+            .map(|(_, s)| *s)
+    }
+
+    /// The weighted mean of the scores, by the framework's weights.
+    pub fn average(&self, framework: &Framework) -> Option<f64> {
+        let (mut sum, mut weights) = (0.0, 0.0);
+        for (id, score) in &self.scores {
+            let weight = framework.indicator(id).map_or(1.0, |i| i.weight);
+            sum += score * weight;
+            weights += weight;
+        }
+        (weights > 0.0).then(|| sum / weights)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Practice {
+    pub title: String,
+    pub dimension: String,
+    pub indicators: Vec<String>,
+    pub actions: Vec<String>,
+    pub summary: String,
+    pub steps: Vec<String>,
+}
+
+impl Case {
+    pub fn latest(&self) -> Option<&Assessment> {
+        self.assessments.last()
+    }
+
+    pub fn year(&self) -> u16 {
+        self.date.year
+    }
+
+    pub fn is_revoked(&self, framework: &Framework) -> bool {
+        framework.status(&self.status).is_some_and(|s| s.revoked)
+    }
+
+    /// The note of the event that revoked the title, if it was.
+    pub fn revoked_reason(&self, framework: &Framework) -> Option<&str> {
+        if !self.is_revoked(framework) {
+            return None;
+        }
+        self.timeline
+            .iter()
+            .rev()
+            .find(|e| e.stage == self.status)
+            .and_then(|e| e.note.as_deref())
+    }
+}
+
+/// One way of grouping cases (by enterprise, by status …) and its terms.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    /// One of [`crate::config::TAXONOMY_KINDS`]; also the URL folder.
+    pub id: String,
+    pub terms: Vec<Term>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Term {
+    /// The value cases carry (an id of the framework, an enterprise's name, a year).
+    pub key: String,
+    /// What readers see.
+    pub label: String,
+    /// ASCII URL segment, unique within the taxonomy.
+    pub slug: String,
+    /// Indices into [`Site::cases`]; for indicators, ranked by the latest score.
+    pub cases: Vec<usize>,
+}
+
+impl Taxonomy {
+    pub fn path(&self) -> String {
+        format!("{}/", self.id)
+    }
+
+    pub fn term_path(&self, term: &Term) -> String {
+        format!("{}/{}/", self.id, term.slug)
+    }
+
+    pub fn term(&self, key: &str) -> Option<&Term> {
+        self.terms.iter().find(|t| t.key == key)
+    }
+}
+
+impl Site {
+    /// Orders the cases and derives the taxonomies.
+    pub fn new(config: Config, mut cases: Vec<Case>, mut assets: Vec<Asset>) -> Site {
+        cases.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
+        assets.sort();
+        assets.dedup();
+        let taxonomies = config
+            .taxonomies
+            .iter()
+            .map(|kind| build_taxonomy(kind, &cases, &config))
+            .collect();
+        Site {
+            config,
+            cases,
+            taxonomies,
+            assets,
+        }
+    }
+
+    pub fn taxonomy(&self, id: &str) -> Option<&Taxonomy> {
+        self.taxonomies.iter().find(|t| t.id == id)
+    }
+
+    pub fn case_by_slug(&self, slug: &str) -> Option<&Case> {
+        self.cases.iter().find(|c| c.slug == slug)
+    }
+
+    pub fn language(&self) -> &str {
+        &self.config.language
+    }
+}
+
+fn build_taxonomy(kind: &str, cases: &[Case], config: &Config) -> Taxonomy {
+    let framework = &config.framework;
+    let language = config.language.as_str();
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut add = |key: &str, index: usize| {
+        let list = groups.entry(key.to_owned()).or_default();
+        if list.last() != Some(&index) {
+            list.push(index);
+        }
+    };
+    for (index, case) in cases.iter().enumerate() {
+        match kind {
+            "enterprise" => add(&case.enterprise, index),
+            "region" => case.region.iter().for_each(|r| add(r, index)),
+            "unit" => case.unit.iter().for_each(|u| add(u, index)),
+            "status" => add(&case.status, index),
+            "action" => case.actions.iter().for_each(|a| add(a, index)),
+            "dimension" => case.practices.iter().for_each(|p| add(&p.dimension, index)),
+            "year" => add(&case.year().to_string(), index),
+            "tag" => case.tags.iter().for_each(|t| add(t, index)),
+            "indicator" if !case.is_revoked(framework) => {
+                if let Some(latest) = case.latest() {
+                    latest.scores.iter().for_each(|(id, _)| add(id, index));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // Framework taxonomies list every term in the framework's order, even an empty one.
+    let framework_terms: Option<Vec<(String, String)>> = match kind {
+        "status" => Some(
+            framework
+                .statuses
+                .iter()
+                .map(|s| (s.id.clone(), s.label.get(language).to_owned()))
+                .collect(),
+        ),
+        "action" => Some(
+            framework
+                .actions
+                .iter()
+                .map(|a| (a.id.clone(), a.label.get(language).to_owned()))
+                .collect(),
+        ),
+        "dimension" => Some(
+            framework
+                .dimensions
+                .iter()
+                .map(|d| (d.id.clone(), d.label.get(language).to_owned()))
+                .collect(),
+        ),
+        "indicator" => Some(
+            framework
+                .indicators()
+                .map(|(_, i)| (i.id.clone(), i.label.get(language).to_owned()))
+                .collect(),
+        ),
+        _ => None,
+    };
+    let mut terms: Vec<Term> = match framework_terms {
+        Some(list) => list
+            .into_iter()
+            .map(|(key, label)| {
+                let cases = groups.remove(&key).unwrap_or_default();
+                Term {
+                    slug: key.replace('_', "-"),
+                    key,
+                    label,
+                    cases,
+                }
+            })
+            .collect(),
+        None => groups
+            .into_iter()
+            .map(|(key, cases)| Term {
+                slug: crate::slug::slugify(&key),
+                label: key.clone(),
+                key,
+                cases,
+            })
+            .collect(),
+    };
+    match kind {
+        "year" => terms.sort_by(|a, b| b.key.cmp(&a.key)),
+        "tag" | "enterprise" | "region" | "unit" => terms.sort_by(|a, b| {
+            b.cases
+                .len()
+                .cmp(&a.cases.len())
+                .then_with(|| a.key.cmp(&b.key))
+        }),
+        _ => {}
+    }
+    if kind == "indicator" {
+        for term in &mut terms {
+            rank_by_latest_score(&mut term.cases, &term.key, cases);
+        }
+    }
+    dedupe_slugs(&mut terms);
+    Taxonomy {
+        id: kind.to_owned(),
+        terms,
+    }
+}
+
+/// Highest latest score first; ties by newest case.
+fn rank_by_latest_score(indices: &mut [usize], indicator: &str, cases: &[Case]) {
+    let score = |i: &usize| {
+        cases[*i]
+            .latest()
+            .and_then(|a| a.score(indicator))
+            .unwrap_or(f64::MIN)
+    };
+    indices.sort_by(|a, b| score(b).total_cmp(&score(a)).then_with(|| a.cmp(b)));
+}
+
+/// Two names that transliterate alike (同音字) get `-2`, `-3` … in the order listed.
+fn dedupe_slugs(terms: &mut [Term]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for term in terms.iter_mut() {
+        let count = seen.entry(term.slug.clone()).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            term.slug = format!("{}-{}", term.slug, count);
+        }
+    }
+}
