@@ -14,10 +14,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
             collect(root, &path, out);
         } else if let Ok(rel) = path.strip_prefix(root) {
             let rel = rel.to_string_lossy().replace('\\', "/");
-            out.push((
-                rel,
-                path.canonicalize().unwrap_or(path).display().to_string(),
-            ));
+            out.push((rel, path.canonicalize().unwrap_or(path).display().to_string()));
         }
     }
 }

@@ -101,18 +101,8 @@ pub fn run() -> i32 {
     let quiet = cli.quiet;
     let lang = cli.lang.clone();
     match cli.command {
-        Command::Build {
-            site_dir,
-            output,
-            base_url,
-            drafts,
-        } => {
-            let options = BuildOptions {
-                site_dir,
-                out_dir: output,
-                base_url,
-                drafts,
-            };
+        Command::Build { site_dir, output, base_url, drafts } => {
+            let options = BuildOptions { site_dir, out_dir: output, base_url, drafts };
             let started = Instant::now();
             let outcome = pipeline::build(&options);
             let catalog = catalog_for(&outcome, lang.as_deref());
@@ -134,16 +124,8 @@ pub fn run() -> i32 {
             }
             0
         }
-        Command::Check {
-            site_dir,
-            format,
-            drafts,
-        } => {
-            let options = BuildOptions {
-                site_dir,
-                drafts,
-                ..Default::default()
-            };
+        Command::Check { site_dir, format, drafts } => {
+            let options = BuildOptions { site_dir, drafts, ..Default::default() };
             let outcome = pipeline::check(&options);
             let catalog = catalog_for(&outcome, lang.as_deref());
             match format {
@@ -159,29 +141,13 @@ pub fn run() -> i32 {
             }
             i32::from(outcome.has_errors())
         }
-        Command::New {
-            what:
-                NewCommand::Case {
-                    title,
-                    enterprise,
-                    dir,
-                },
-        } => {
-            let language = lang
-                .clone()
-                .or_else(|| crate::config::load(&dir).ok().map(|c| c.language));
+        Command::New { what: NewCommand::Case { title, enterprise, dir } } => {
+            let language = lang.clone().or_else(|| crate::config::load(&dir).ok().map(|c| c.language));
             let catalog = Catalog::builtin(language.as_deref().unwrap_or("zh-CN"));
-            match crate::scaffold::new_case(&dir, &title, enterprise.as_deref(), catalog.language())
-            {
+            match crate::scaffold::new_case(&dir, &title, enterprise.as_deref(), catalog.language()) {
                 Ok(path) => {
                     if !quiet {
-                        println!(
-                            "{}",
-                            catalog.format(
-                                "cli.new_case_done",
-                                &[("path", path.display().to_string())]
-                            )
-                        );
+                        println!("{}", catalog.format("cli.new_case_done", &[("path", path.display().to_string())]));
                     }
                     0
                 }
@@ -196,10 +162,7 @@ pub fn run() -> i32 {
             match crate::scaffold::init(&dir) {
                 Ok(files) => {
                     if !quiet {
-                        let args = [
-                            ("dir", dir.display().to_string()),
-                            ("files", files.len().to_string()),
-                        ];
+                        let args = [("dir", dir.display().to_string()), ("files", files.len().to_string())];
                         println!("{}", catalog.format("cli.init_done", &args));
                     }
                     0

@@ -12,17 +12,8 @@ use crate::diagnostics::{Diagnostic, Location};
 pub const CONFIG_FILE: &str = "exemplar.yaml";
 
 /// The browse pages a site may ask for, each grouping cases by one property.
-pub const TAXONOMY_KINDS: [&str; 9] = [
-    "enterprise",
-    "indicator",
-    "dimension",
-    "action",
-    "status",
-    "year",
-    "tag",
-    "region",
-    "unit",
-];
+pub const TAXONOMY_KINDS: [&str; 9] =
+    ["enterprise", "indicator", "dimension", "action", "status", "year", "tag", "region", "unit"];
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -72,10 +63,7 @@ fn default_paginate_by() -> usize {
     12
 }
 fn default_taxonomies() -> Vec<String> {
-    TAXONOMY_KINDS[..7]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect()
+    TAXONOMY_KINDS[..7].iter().map(|s| (*s).to_owned()).collect()
 }
 
 /// A label in several languages: `{zh-CN: 组织建设, en: Organisation building}` or a plain string.
@@ -175,9 +163,7 @@ pub struct Status {
 
 impl Framework {
     pub fn indicators(&self) -> impl Iterator<Item = (&IndicatorGroup, &Indicator)> {
-        self.indicator_groups
-            .iter()
-            .flat_map(|g| g.indicators.iter().map(move |i| (g, i)))
+        self.indicator_groups.iter().flat_map(|g| g.indicators.iter().map(move |i| (g, i)))
     }
 
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {
@@ -216,20 +202,14 @@ pub fn load(site_dir: &Path) -> Result<Config, Vec<Diagnostic>> {
 pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let config: Config = serde_yaml::from_str(text).map_err(|err| {
-        let mut diagnostic = Diagnostic::error("config_invalid")
-            .file(CONFIG_FILE)
-            .arg("detail", err.to_string());
+        let mut diagnostic = Diagnostic::error("config_invalid").file(CONFIG_FILE).arg("detail", err.to_string());
         if let Some(loc) = err.location() {
             diagnostic = diagnostic.at(text, Location::new(loc.line(), loc.column(), 1));
         }
         vec![diagnostic]
     })?;
     let problems = check(&config, text);
-    if problems.is_empty() {
-        Ok(config)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(config) } else { Err(problems) }
 }
 
 /// Checks what serde cannot: unique ids, sensible scales, known taxonomies, at least one status.
@@ -248,47 +228,21 @@ fn check(config: &Config, text: &str) -> Vec<Diagnostic> {
         let mut seen = HashSet::new();
         for id in ids {
             if !seen.insert(id) {
-                problem(
-                    "config_duplicate_id",
-                    id,
-                    vec![("kind", kind.to_owned()), ("id", id.to_owned())],
-                );
+                problem("config_duplicate_id", id, vec![("kind", kind.to_owned()), ("id", id.to_owned())]);
             } else if !crate::slug::is_valid_slug(&id.replace('_', "-")) {
-                problem(
-                    "config_bad_id",
-                    id,
-                    vec![("kind", kind.to_owned()), ("id", id.to_owned())],
-                );
+                problem("config_bad_id", id, vec![("kind", kind.to_owned()), ("id", id.to_owned())]);
             }
         }
     };
-    check_unique(
-        "indicator_group",
-        fw.indicator_groups.iter().map(|g| g.id.as_str()).collect(),
-    );
-    check_unique(
-        "indicator",
-        fw.indicators().map(|(_, i)| i.id.as_str()).collect(),
-    );
-    check_unique(
-        "dimension",
-        fw.dimensions.iter().map(|t| t.id.as_str()).collect(),
-    );
+    check_unique("indicator_group", fw.indicator_groups.iter().map(|g| g.id.as_str()).collect());
+    check_unique("indicator", fw.indicators().map(|(_, i)| i.id.as_str()).collect());
+    check_unique("dimension", fw.dimensions.iter().map(|t| t.id.as_str()).collect());
     check_unique("action", fw.actions.iter().map(|t| t.id.as_str()).collect());
-    check_unique(
-        "status",
-        fw.statuses.iter().map(|s| s.id.as_str()).collect(),
-    );
+    check_unique("status", fw.statuses.iter().map(|s| s.id.as_str()).collect());
     for (_, indicator) in fw.indicators() {
-        let threshold_outside = indicator
-            .threshold
-            .is_some_and(|t| t < indicator.min || t > indicator.max);
+        let threshold_outside = indicator.threshold.is_some_and(|t| t < indicator.min || t > indicator.max);
         if !(indicator.min < indicator.max) || threshold_outside || indicator.weight < 0.0 {
-            problem(
-                "config_bad_scale",
-                &indicator.id,
-                vec![("id", indicator.id.clone())],
-            );
+            problem("config_bad_scale", &indicator.id, vec![("id", indicator.id.clone())]);
         }
     }
     if fw.statuses.is_empty() {
@@ -299,10 +253,7 @@ fn check(config: &Config, text: &str) -> Vec<Diagnostic> {
             problem(
                 "config_unknown_taxonomy",
                 taxonomy,
-                vec![
-                    ("value", taxonomy.clone()),
-                    ("allowed", TAXONOMY_KINDS.join(", ")),
-                ],
+                vec![("value", taxonomy.clone()), ("allowed", TAXONOMY_KINDS.join(", "))],
             );
         }
     }
@@ -315,21 +266,12 @@ fn check(config: &Config, text: &str) -> Vec<Diagnostic> {
 /// Byte offset of `needle` as a whole YAML value or key in `text`, to point a diagnostic at it:
 /// its second occurrence where `second` (a duplicate id), else its first.
 fn find_value(text: &str, needle: &str, second: bool) -> Option<usize> {
-    let boundary =
-        |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '-'));
-    let mut matches = text
-        .match_indices(needle)
-        .map(|(offset, _)| offset)
-        .filter(|&offset| {
-            boundary(text[..offset].chars().next_back())
-                && boundary(text[offset + needle.len()..].chars().next())
-        });
+    let boundary = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '-'));
+    let mut matches = text.match_indices(needle).map(|(offset, _)| offset).filter(|&offset| {
+        boundary(text[..offset].chars().next_back()) && boundary(text[offset + needle.len()..].chars().next())
+    });
     let first = matches.next();
-    if second {
-        matches.next().or(first)
-    } else {
-        first
-    }
+    if second { matches.next().or(first) } else { first }
 }
 
 #[cfg(test)]
@@ -341,13 +283,7 @@ mod tests {
         let config = parse(crate::embedded::SAMPLE_CONFIG).expect("sample config parses");
         assert_eq!(config.framework.statuses.len(), 5);
         assert_eq!(config.framework.indicators().count(), 6);
-        assert_eq!(
-            config
-                .framework
-                .indicator("innovation")
-                .and_then(|i| i.threshold),
-            Some(80.0)
-        );
+        assert_eq!(config.framework.indicator("innovation").and_then(|i| i.threshold), Some(80.0));
         assert!(config.framework.statuses.iter().any(|s| s.revoked));
     }
 
@@ -362,9 +298,11 @@ mod tests {
 
     #[test]
     fn duplicate_ids_and_bad_scales_are_reported() {
-        let text = crate::embedded::SAMPLE_CONFIG
-            .replacen("id: development", "id: innovation", 1)
-            .replacen("threshold: 80", "threshold: 180", 1);
+        let text = crate::embedded::SAMPLE_CONFIG.replacen("id: development", "id: innovation", 1).replacen(
+            "threshold: 80",
+            "threshold: 180",
+            1,
+        );
         let problems = parse(&text).unwrap_err();
         let codes: Vec<_> = problems.iter().map(|p| p.code).collect();
         assert!(codes.contains(&"config_duplicate_id"), "{codes:?}");

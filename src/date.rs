@@ -25,11 +25,7 @@ impl Date {
         if !(all_digits(y) && all_digits(m) && all_digits(d)) {
             return None;
         }
-        let date = Date {
-            year: y.parse().ok()?,
-            month: m.parse().ok()?,
-            day: d.parse().ok()?,
-        };
+        let date = Date { year: y.parse().ok()?, month: m.parse().ok()?, day: d.parse().ok()? };
         (date.year >= 1
             && (1..=12).contains(&date.month)
             && date.day >= 1
@@ -39,9 +35,7 @@ impl Date {
 
     /// Today's date (UTC), from the system clock.
     pub fn today() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         Date::from_days_since_epoch((secs / 86_400) as i64)
     }
 
@@ -148,9 +142,7 @@ impl PartialOrd for Period {
 
 impl Ord for Period {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key
-            .cmp(&other.key)
-            .then_with(|| self.text.cmp(&other.text))
+        self.key.cmp(&other.key).then_with(|| self.text.cmp(&other.text))
     }
 }
 
@@ -172,10 +164,7 @@ mod tests {
 
     #[test]
     fn dates_are_checked() {
-        assert_eq!(
-            Date::parse("2024-02-29").map(|d| d.to_string()).as_deref(),
-            Some("2024-02-29")
-        );
+        assert_eq!(Date::parse("2024-02-29").map(|d| d.to_string()).as_deref(), Some("2024-02-29"));
         assert!(Date::parse("2023-02-29").is_none());
         assert!(Date::parse("2024-13-01").is_none());
         assert!(Date::parse("2024-1-01").is_none());
@@ -187,10 +176,7 @@ mod tests {
     #[test]
     fn days_since_epoch() {
         assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
-        assert_eq!(
-            Date::from_days_since_epoch(19_782).to_string(),
-            "2024-02-29"
-        );
+        assert_eq!(Date::from_days_since_epoch(19_782).to_string(), "2024-02-29");
         assert!(Date::today().year >= 2024);
     }
 

@@ -27,11 +27,7 @@ pub struct Location {
 
 impl Location {
     pub fn new(line: usize, column: usize, len: usize) -> Self {
-        Location {
-            line: line.max(1),
-            column: column.max(1),
-            len: len.max(1),
-        }
+        Location { line: line.max(1), column: column.max(1), len: len.max(1) }
     }
 
     /// Finds the location of a byte offset in `text` (counting lines and characters).
@@ -42,10 +38,7 @@ impl Location {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = text[line_start..offset].chars().count() + 1;
         let end = floor_char_boundary(text, (offset + len_bytes).min(text.len()));
-        let len = text[offset..end]
-            .split('\n')
-            .next()
-            .map_or(1, |s| s.chars().count());
+        let len = text[offset..end].split('\n').next().map_or(1, |s| s.chars().count());
         Location::new(line, column, len)
     }
 }
@@ -59,9 +52,7 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
 
 /// The text of line `line` (1-based) of `text`, without its line break.
 pub fn line_of(text: &str, line: usize) -> Option<&str> {
-    text.split('\n')
-        .nth(line.checked_sub(1)?)
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+    text.split('\n').nth(line.checked_sub(1)?).map(|l| l.strip_suffix('\r').unwrap_or(l))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -90,15 +81,7 @@ impl Diagnostic {
     }
 
     fn new(severity: Severity, code: &'static str) -> Self {
-        Diagnostic {
-            severity,
-            code,
-            args: Vec::new(),
-            file: None,
-            location: None,
-            source_line: None,
-            suggestion: None,
-        }
+        Diagnostic { severity, code, args: Vec::new(), file: None, location: None, source_line: None, suggestion: None }
     }
 
     pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -129,10 +112,7 @@ impl Diagnostic {
 
     /// The value of a placeholder argument, if given.
     pub fn arg_value(&self, name: &str) -> Option<&str> {
-        self.args
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+        self.args.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
     }
 
     /// `path:line:column` (or as much of it as is known).
@@ -146,26 +126,17 @@ impl Diagnostic {
 
     /// The message in the catalog's language.
     pub fn message(&self, catalog: &Catalog) -> String {
-        catalog.format(
-            &format!("diag.{}.message", self.code),
-            &self.localized_args(catalog),
-        )
+        catalog.format(&format!("diag.{}.message", self.code), &self.localized_args(catalog))
     }
 
     /// What was expected, where the catalog says.
     pub fn expected(&self, catalog: &Catalog) -> Option<String> {
-        catalog.try_format(
-            &format!("diag.{}.expected", self.code),
-            &self.localized_args(catalog),
-        )
+        catalog.try_format(&format!("diag.{}.expected", self.code), &self.localized_args(catalog))
     }
 
     /// How to fix it, where the catalog says.
     pub fn hint(&self, catalog: &Catalog) -> Option<String> {
-        catalog.try_format(
-            &format!("diag.{}.hint", self.code),
-            &self.localized_args(catalog),
-        )
+        catalog.try_format(&format!("diag.{}.hint", self.code), &self.localized_args(catalog))
     }
 
     /// Arguments naming a kind of value (`expected_type`, `found`) are words to translate too.
@@ -173,12 +144,9 @@ impl Diagnostic {
         self.args
             .iter()
             .map(|(name, value)| match *name {
-                "expected_type" | "found" => (
-                    *name,
-                    catalog
-                        .try_format(&format!("types.{value}"), &[])
-                        .unwrap_or(value.clone()),
-                ),
+                "expected_type" | "found" => {
+                    (*name, catalog.try_format(&format!("types.{value}"), &[]).unwrap_or(value.clone()))
+                }
                 _ => (*name, value.clone()),
             })
             .collect()
@@ -206,42 +174,28 @@ impl Diagnostic {
             Severity::Warning => Level::WARNING,
         };
         let message = self.message(catalog);
-        let did_you_mean = self
-            .suggestion
-            .as_ref()
-            .map(|s| catalog.format("diag.did_you_mean", &[("suggestion", s.clone())]));
+        let did_you_mean =
+            self.suggestion.as_ref().map(|s| catalog.format("diag.did_you_mean", &[("suggestion", s.clone())]));
         let title = level.primary_title(message.as_str()).id(self.code);
         let position = self.position();
         let mut group = match (&self.source_line, self.location) {
             (Some(line), Some(loc)) => {
-                let start = line
-                    .char_indices()
-                    .nth(loc.column - 1)
-                    .map_or(line.len(), |(i, _)| i);
-                let end = line[start..]
-                    .char_indices()
-                    .nth(loc.len)
-                    .map_or(line.len(), |(i, _)| start + i);
+                let start = line.char_indices().nth(loc.column - 1).map_or(line.len(), |(i, _)| i);
+                let end = line[start..].char_indices().nth(loc.len).map_or(line.len(), |(i, _)| start + i);
                 let mut annotation = AnnotationKind::Primary.span(start..end.max(start));
                 if let Some(text) = &did_you_mean {
                     annotation = annotation.label(text.as_str());
                 }
                 let path = self.file.as_deref().unwrap_or("");
-                Group::with_title(title).element(
-                    Snippet::source(line.as_str())
-                        .line_start(loc.line)
-                        .path(path)
-                        .annotation(annotation),
-                )
+                Group::with_title(title)
+                    .element(Snippet::source(line.as_str()).line_start(loc.line).path(path).annotation(annotation))
             }
             _ if !position.is_empty() => {
                 Group::with_title(title).element(annotate_snippets::Origin::path(position.as_str()))
             }
             _ => Group::with_title(title),
         };
-        let expected = self
-            .expected(catalog)
-            .map(|e| format!("{}: {e}", catalog.get("cli.expected")));
+        let expected = self.expected(catalog).map(|e| format!("{}: {e}", catalog.get("cli.expected")));
         if let Some(expected) = &expected {
             group = group.element(Level::NOTE.message(expected.as_str()));
         }
@@ -255,11 +209,7 @@ impl Diagnostic {
             }
         }
         let report = [group];
-        let renderer = if color {
-            Renderer::styled()
-        } else {
-            Renderer::plain()
-        };
+        let renderer = if color { Renderer::styled() } else { Renderer::plain() };
         renderer.render(&report)
     }
 }
@@ -282,10 +232,7 @@ pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
 
 /// The closest candidate to `value` ("did you mean"), by edit distance, or a candidate whose
 /// label is exactly the value (an editor wrote `已命名` where the id `named` belongs).
-pub fn closest<'a>(
-    value: &str,
-    candidates: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>,
-) -> Option<String> {
+pub fn closest<'a>(value: &str, candidates: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>) -> Option<String> {
     let lowered = value.trim().to_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for (id, labels) in candidates {
@@ -315,13 +262,7 @@ mod tests {
 
     #[test]
     fn closest_finds_typos_and_labels() {
-        let ids = || {
-            vec![
-                ("named", vec!["已命名"]),
-                ("planned", vec!["创建计划"]),
-                ("revoked", vec!["已撤销"]),
-            ]
-        };
+        let ids = || vec![("named", vec!["已命名"]), ("planned", vec!["创建计划"]), ("revoked", vec!["已撤销"])];
         assert_eq!(closest("nmed", ids()).as_deref(), Some("named"));
         assert_eq!(closest("已撤销", ids()).as_deref(), Some("revoked"));
         assert_eq!(closest("Named", ids()).as_deref(), Some("named"));

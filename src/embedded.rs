@@ -7,8 +7,5 @@ pub static SAMPLE_CONFIG: &str = include_str!("../exemplar.yaml");
 
 /// Looks up one file of the embedded default theme by its path inside the theme folder.
 pub fn theme_file(rel: &str) -> Option<&'static [u8]> {
-    DEFAULT_THEME
-        .iter()
-        .find(|(path, _)| *path == rel)
-        .map(|(_, bytes)| *bytes)
+    DEFAULT_THEME.iter().find(|(path, _)| *path == rel).map(|(_, bytes)| *bytes)
 }

@@ -20,17 +20,9 @@ impl Catalog {
     /// The compiled-in strings (portal and command line) of the default theme for `language`.
     pub fn builtin(language: &str) -> Self {
         let language = normalize_language(language);
-        let mut catalog = Catalog {
-            language: language.to_owned(),
-            strings: BTreeMap::new(),
-        };
-        for name in [
-            format!("i18n/{language}.yaml"),
-            format!("i18n/cli.{language}.yaml"),
-        ] {
-            if let Some(text) =
-                embedded::theme_file(&name).and_then(|b| std::str::from_utf8(b).ok())
-            {
+        let mut catalog = Catalog { language: language.to_owned(), strings: BTreeMap::new() };
+        for name in [format!("i18n/{language}.yaml"), format!("i18n/cli.{language}.yaml")] {
+            if let Some(text) = embedded::theme_file(&name).and_then(|b| std::str::from_utf8(b).ok()) {
                 // The compiled-in files are checked by tests; a failure here cannot come from a user.
                 let _ = catalog.merge_yaml(text);
             }
@@ -51,10 +43,7 @@ impl Catalog {
 
     /// The string for `key`, or the key itself so that a missing translation is visible.
     pub fn get(&self, key: &str) -> String {
-        self.strings
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.to_owned())
+        self.strings.get(key).cloned().unwrap_or_else(|| key.to_owned())
     }
 
     /// The string for `key` with `{name}` placeholders filled, or `None` when the key is absent.
@@ -82,11 +71,7 @@ impl Catalog {
 /// Maps a configured language to one Exemplar ships (`zh`, `zh-cn` → `zh-CN`; `en-GB` → `en`).
 pub fn normalize_language(language: &str) -> &'static str {
     let lower = language.trim().to_ascii_lowercase();
-    if lower.starts_with("en") {
-        "en"
-    } else {
-        "zh-CN"
-    }
+    if lower.starts_with("en") { "en" } else { "zh-CN" }
 }
 
 fn flatten(prefix: &str, value: &serde_yaml::Value, out: &mut BTreeMap<String, String>) {
@@ -95,16 +80,9 @@ fn flatten(prefix: &str, value: &serde_yaml::Value, out: &mut BTreeMap<String, S
             for (key, value) in map {
                 let key = match key {
                     serde_yaml::Value::String(s) => s.clone(),
-                    other => serde_yaml::to_string(other)
-                        .unwrap_or_default()
-                        .trim()
-                        .to_owned(),
+                    other => serde_yaml::to_string(other).unwrap_or_default().trim().to_owned(),
                 };
-                let full = if prefix.is_empty() {
-                    key
-                } else {
-                    format!("{prefix}.{key}")
-                };
+                let full = if prefix.is_empty() { key } else { format!("{prefix}.{key}") };
                 flatten(&full, value, out);
             }
         }
@@ -127,31 +105,19 @@ mod tests {
 
     #[test]
     fn both_languages_have_the_same_keys() {
-        let zh: Vec<String> = Catalog::builtin("zh-CN")
-            .keys()
-            .map(str::to_owned)
-            .collect();
+        let zh: Vec<String> = Catalog::builtin("zh-CN").keys().map(str::to_owned).collect();
         let en: Vec<String> = Catalog::builtin("en").keys().map(str::to_owned).collect();
-        assert!(
-            zh.len() > 50,
-            "the catalog holds the strings ({} keys)",
-            zh.len()
-        );
+        assert!(zh.len() > 50, "the catalog holds the strings ({} keys)", zh.len());
         let missing_en: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
         let missing_zh: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
         assert!(missing_en.is_empty(), "keys missing in en: {missing_en:?}");
-        assert!(
-            missing_zh.is_empty(),
-            "keys missing in zh-CN: {missing_zh:?}"
-        );
+        assert!(missing_zh.is_empty(), "keys missing in zh-CN: {missing_zh:?}");
     }
 
     #[test]
     fn placeholders_are_filled() {
         let mut catalog = Catalog::default();
-        catalog
-            .merge_yaml("diag:\n  x:\n    message: 未知的状态“{value}”\n")
-            .unwrap();
+        catalog.merge_yaml("diag:\n  x:\n    message: 未知的状态“{value}”\n").unwrap();
         let text = catalog.format("diag.x.message", &[("value", "nmed".into())]);
         assert_eq!(text, "未知的状态“nmed”");
         assert_eq!(catalog.get("nope"), "nope");

@@ -92,34 +92,13 @@ pub fn render(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) 
 
     for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
         let event = match event {
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let dest_url = resolve(resolver.link(&dest_url), dest_url, &range, &mut out.broken);
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
+                Event::Start(Tag::Link { link_type, dest_url, title, id })
             }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let dest_url =
-                    resolve(resolver.image(&dest_url), dest_url, &range, &mut out.broken);
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                let dest_url = resolve(resolver.image(&dest_url), dest_url, &range, &mut out.broken);
+                Event::Start(Tag::Image { link_type, dest_url, title, id })
             }
             Event::Html(html) | Event::InlineHtml(html) if html.trim() == MORE_MARKER => {
                 summary.more_marker();
@@ -144,18 +123,13 @@ pub fn render(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) 
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((start, level, explicit_id)) = heading.take() {
                     let title = plain_text(&events[start + 1..]);
-                    let id =
-                        unique_id(explicit_id.unwrap_or_else(|| anchor(&title)), &mut used_ids);
+                    let id = unique_id(explicit_id.unwrap_or_else(|| anchor(&title)), &mut used_ids);
                     if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
                         *slot = Some(CowStr::from(id.clone()));
                     }
                     out.plain_text.push('\n');
                     if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
-                        out.toc.push(TocEntry {
-                            level: level as u8,
-                            id,
-                            title,
-                        });
+                        out.toc.push(TocEntry { level: level as u8, id, title });
                     }
                 }
             }
@@ -166,11 +140,7 @@ pub fn render(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) 
             }
             Event::SoftBreak | Event::HardBreak => out.plain_text.push(' '),
             Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Item
-                | TagEnd::TableCell
-                | TagEnd::CodeBlock
-                | TagEnd::BlockQuote(_),
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
             ) => out.plain_text.push('\n'),
             Event::Start(Tag::Paragraph) => summary.paragraph_start(),
             _ => {}
@@ -196,11 +166,7 @@ fn resolve<'a>(
         Resolved::Keep => original,
         Resolved::Rewrite(url) => CowStr::from(url),
         Resolved::Broken(code) => {
-            broken.push(BrokenLink {
-                code,
-                destination: original.to_string(),
-                range: range.clone(),
-            });
+            broken.push(BrokenLink { code, destination: original.to_string(), range: range.clone() });
             original
         }
     }
@@ -227,11 +193,7 @@ pub fn anchor(title: &str) -> String {
             id.push('-');
         }
     }
-    if id.is_empty() {
-        "section".to_owned()
-    } else {
-        id
-    }
+    if id.is_empty() { "section".to_owned() } else { id }
 }
 
 fn unique_id(id: String, used: &mut HashSet<String>) -> String {
@@ -279,11 +241,7 @@ impl SummaryState {
         self.more_seen = true;
     }
     fn finish(self) -> String {
-        let text = if self.more_seen {
-            self.before_more
-        } else {
-            self.first_paragraph
-        };
+        let text = if self.more_seen { self.before_more } else { self.first_paragraph };
         truncate_chars(text.trim(), SUMMARY_MAX_CHARS)
     }
 }
@@ -301,17 +259,7 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
-        .add_tags([
-            "details",
-            "summary",
-            "figure",
-            "figcaption",
-            "input",
-            "video",
-            "source",
-            "mark",
-            "caption",
-        ])
+        .add_tags(["details", "summary", "figure", "figcaption", "input", "video", "source", "mark", "caption"])
         .add_generic_attributes(["id", "class", "align", "style"])
         .filter_style_properties(["text-align", "width"].into_iter().collect())
         .add_tag_attributes("input", ["type", "checked", "disabled"])
@@ -335,8 +283,7 @@ mod tests {
 
     #[test]
     fn gfm_features_render() {
-        let out =
-            html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~删~~ 文[^1]\n\n[^1]: 注释\n\n- [x] 完成\n");
+        let out = html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~删~~ 文[^1]\n\n[^1]: 注释\n\n- [x] 完成\n");
         assert!(out.html.contains("<table>"), "{}", out.html);
         assert!(out.html.contains("<del>删</del>"));
         assert!(out.html.contains("footnote-definition"));
@@ -346,11 +293,7 @@ mod tests {
     #[test]
     fn headings_get_anchors_and_a_toc() {
         let out = html("## 背景\n\n文字\n\n### 主要 做法\n\n## 背景\n\n# 标题 {#custom}\n");
-        assert!(
-            out.html.contains("<h2 id=\"背景\">背景</h2>"),
-            "{}",
-            out.html
-        );
+        assert!(out.html.contains("<h2 id=\"背景\">背景</h2>"), "{}", out.html);
         assert!(out.html.contains("<h3 id=\"主要-做法\">"));
         assert!(out.html.contains("<h2 id=\"背景-1\">"));
         assert!(out.html.contains("<h1 id=\"custom\">"));
@@ -372,12 +315,7 @@ mod tests {
     fn raw_html_policies() {
         let source = "<div onclick=\"x()\">块</div>\n\n<script>alert(1)</script>\n\n<details><summary>更多</summary>内容</details>\n\n[x](javascript:alert(1))\n";
         let clean = render(source, RawHtmlPolicy::Sanitize, &KeepAll).html;
-        assert!(
-            !clean.contains("onclick")
-                && !clean.contains("<script")
-                && !clean.contains("javascript:"),
-            "{clean}"
-        );
+        assert!(!clean.contains("onclick") && !clean.contains("<script") && !clean.contains("javascript:"), "{clean}");
         assert!(clean.contains("<details>") && clean.contains("块"));
         let escaped = render(source, RawHtmlPolicy::Escape, &KeepAll).html;
         assert!(escaped.contains("&lt;script&gt;"), "{escaped}");
@@ -404,17 +342,7 @@ mod tests {
         let source = "见[其他](other.md)与[已删](gone.md)。\n\n![图](a.png)\n";
         let out = render(source, RawHtmlPolicy::Sanitize, &Cases);
         assert!(out.html.contains("href=\"../other/\""));
-        let broken: Vec<_> = out
-            .broken
-            .iter()
-            .map(|b| (b.code, &source[b.range.clone()]))
-            .collect();
-        assert_eq!(
-            broken,
-            [
-                ("broken_link", "[已删](gone.md)"),
-                ("missing_image", "![图](a.png)")
-            ]
-        );
+        let broken: Vec<_> = out.broken.iter().map(|b| (b.code, &source[b.range.clone()])).collect();
+        assert_eq!(broken, [("broken_link", "[已删](gone.md)"), ("missing_image", "![图](a.png)")]);
     }
 }

@@ -27,27 +27,15 @@ pub struct Staging {
 
 impl Staging {
     pub fn new(target: &Path) -> Result<Staging, OutputError> {
-        let name = target
-            .file_name()
-            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let name = target.file_name().map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
-        let prepare = |source| OutputError::Prepare {
-            path: dir.clone(),
-            source,
-        };
+        let prepare = |source| OutputError::Prepare { path: dir.clone(), source };
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(prepare)?;
         }
         fs::create_dir_all(&dir).map_err(prepare)?;
-        Ok(Staging {
-            target: target.to_path_buf(),
-            dir,
-            committed: false,
-        })
+        Ok(Staging { target: target.to_path_buf(), dir, committed: false })
     }
 
     pub fn dir(&self) -> &Path {
@@ -57,10 +45,7 @@ impl Staging {
     /// Writes `bytes` at `rel` (a `/`-separated path) inside the staging folder.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let path = self.path_of(rel)?;
-        let write_error = |source| OutputError::Write {
-            path: path.clone(),
-            source,
-        };
+        let write_error = |source| OutputError::Write { path: path.clone(), source };
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(write_error)?;
         }
@@ -70,10 +55,7 @@ impl Staging {
     /// Copies the file at `from` to `rel` inside the staging folder.
     pub fn copy(&self, from: &Path, rel: &str) -> Result<(), OutputError> {
         let path = self.path_of(rel)?;
-        let write_error = |source| OutputError::Write {
-            path: path.clone(),
-            source,
-        };
+        let write_error = |source| OutputError::Write { path: path.clone(), source };
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(write_error)?;
         }
@@ -83,28 +65,17 @@ impl Staging {
     fn path_of(&self, rel: &str) -> Result<PathBuf, OutputError> {
         let safe = !rel.is_empty()
             && !rel.starts_with('/')
-            && rel.split('/').all(|part| {
-                !part.is_empty() && part != "." && part != ".." && !part.contains('\\')
-            });
-        if safe {
-            Ok(self.dir.join(rel))
-        } else {
-            Err(OutputError::Outside(rel.to_owned()))
-        }
+            && rel.split('/').all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains('\\'));
+        if safe { Ok(self.dir.join(rel)) } else { Err(OutputError::Outside(rel.to_owned())) }
     }
 
     /// Puts the staging folder in the output folder's place. The old output is moved aside first and
     /// removed only after the new one is in place.
     pub fn commit(mut self) -> Result<(), OutputError> {
-        let swap = |source| OutputError::Swap {
-            path: self.target.clone(),
-            source,
-        };
+        let swap = |source| OutputError::Swap { path: self.target.clone(), source };
         let old = self.dir.with_file_name(format!(
             ".{}.old-{}",
-            self.target
-                .file_name()
-                .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned()),
+            self.target.file_name().map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned()),
             std::process::id()
         ));
         let had_old = self.target.exists();
@@ -152,10 +123,7 @@ mod tests {
         staging.write("index.html", b"two").unwrap();
         drop(staging);
         assert_eq!(fs::read(target.join("index.html")).unwrap(), b"one");
-        let leftovers: Vec<_> = fs::read_dir(tmp.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(leftovers, ["public"]);
     }
 
@@ -164,10 +132,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let staging = Staging::new(&tmp.path().join("public")).unwrap();
         for bad in ["../x", "/etc/x", "a/../../x", "", "a//b"] {
-            assert!(
-                matches!(staging.write(bad, b"x"), Err(OutputError::Outside(_))),
-                "{bad}"
-            );
+            assert!(matches!(staging.write(bad, b"x"), Err(OutputError::Outside(_))), "{bad}");
         }
     }
 }

@@ -29,16 +29,11 @@ pub struct BuildOptions {
 
 impl BuildOptions {
     pub fn new(site_dir: impl Into<PathBuf>) -> Self {
-        BuildOptions {
-            site_dir: site_dir.into(),
-            ..Default::default()
-        }
+        BuildOptions { site_dir: site_dir.into(), ..Default::default() }
     }
 
     pub fn out_dir(&self) -> PathBuf {
-        self.out_dir
-            .clone()
-            .unwrap_or_else(|| self.site_dir.join("public"))
+        self.out_dir.clone().unwrap_or_else(|| self.site_dir.join("public"))
     }
 }
 
@@ -89,19 +84,13 @@ pub fn build(options: &BuildOptions) -> Outcome {
     outcome
 }
 
-fn write_portal(
-    options: &BuildOptions,
-    site: &Site,
-    theme: &Theme,
-) -> Result<usize, Vec<Diagnostic>> {
+fn write_portal(options: &BuildOptions, site: &Site, theme: &Theme) -> Result<usize, Vec<Diagnostic>> {
     let out_dir = options.out_dir();
     check_out_dir(&options.site_dir, &out_dir)?;
     let renderer = Renderer::new(site, theme)?;
     let fail = |err: crate::output::OutputError| {
         vec![
-            Diagnostic::error("write_failed")
-                .arg("path", out_dir.display().to_string())
-                .arg("detail", err.to_string()),
+            Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", err.to_string()),
         ]
     };
     let staging = Staging::new(&out_dir).map_err(fail)?;
@@ -115,9 +104,7 @@ fn write_portal(
         result.map_err(fail)?;
     }
     for asset in &site.assets {
-        staging
-            .copy(&options.site_dir.join(&asset.source), &asset.output)
-            .map_err(fail)?;
+        staging.copy(&options.site_dir.join(&asset.source), &asset.output).map_err(fail)?;
     }
     staging.commit().map_err(fail)?;
     Ok(pages)
@@ -129,13 +116,8 @@ fn check_out_dir(site_dir: &Path, out_dir: &Path) -> Result<(), Vec<Diagnostic>>
     let (site, out) = (absolute(site_dir), absolute(out_dir));
     let site_real = site.canonicalize().unwrap_or(site.clone());
     let out_real = out.canonicalize().unwrap_or(out.clone());
-    if site.starts_with(&out)
-        || site_real.starts_with(&out_real)
-        || out_real.starts_with(site_real.join("content"))
-    {
-        return Err(vec![
-            Diagnostic::error("out_dir_unsafe").arg("path", out_dir.display().to_string()),
-        ]);
+    if site.starts_with(&out) || site_real.starts_with(&out_real) || out_real.starts_with(site_real.join("content")) {
+        return Err(vec![Diagnostic::error("out_dir_unsafe").arg("path", out_dir.display().to_string())]);
     }
     Ok(())
 }
@@ -182,8 +164,7 @@ pub fn load_site(options: &BuildOptions) -> (Outcome, Option<Theme>) {
     let (found, problems) = load::discover(site_dir);
     outcome.diagnostics.extend(problems);
     outcome.files = found.len();
-    let results: Vec<(Option<Loaded>, Vec<Diagnostic>)> =
-        found.par_iter().map(|f| read_case(f, &config)).collect();
+    let results: Vec<(Option<Loaded>, Vec<Diagnostic>)> = found.par_iter().map(|f| read_case(f, &config)).collect();
     let mut loaded = Vec::with_capacity(results.len());
     for (case, problems) in results {
         outcome.diagnostics.extend(problems);
@@ -191,31 +172,14 @@ pub fn load_site(options: &BuildOptions) -> (Outcome, Option<Theme>) {
     }
     outcome.diagnostics.extend(duplicate_slugs(&loaded));
 
-    let built: Vec<&Loaded> = loaded
-        .iter()
-        .filter(|l| options.drafts || !l.front.draft)
-        .collect();
-    let slugs: HashMap<String, String> = built
-        .iter()
-        .map(|l| (l.file.rel_path.clone(), l.slug.clone()))
-        .collect();
-    let drafts: HashSet<&str> = loaded
-        .iter()
-        .filter(|l| !options.drafts && l.front.draft)
-        .map(|l| l.file.rel_path.as_str())
-        .collect();
-    let site_root = site_dir
-        .canonicalize()
-        .unwrap_or_else(|_| site_dir.to_path_buf());
-    let targets = Targets {
-        site_dir,
-        site_root,
-        slugs: &slugs,
-    };
-    let results: Vec<(Option<site::Case>, Vec<Asset>, Vec<Diagnostic>)> = built
-        .par_iter()
-        .map(|l| build_case(l, &config, &targets, &drafts))
-        .collect();
+    let built: Vec<&Loaded> = loaded.iter().filter(|l| options.drafts || !l.front.draft).collect();
+    let slugs: HashMap<String, String> = built.iter().map(|l| (l.file.rel_path.clone(), l.slug.clone())).collect();
+    let drafts: HashSet<&str> =
+        loaded.iter().filter(|l| !options.drafts && l.front.draft).map(|l| l.file.rel_path.as_str()).collect();
+    let site_root = site_dir.canonicalize().unwrap_or_else(|_| site_dir.to_path_buf());
+    let targets = Targets { site_dir, site_root, slugs: &slugs };
+    let results: Vec<(Option<site::Case>, Vec<Asset>, Vec<Diagnostic>)> =
+        built.par_iter().map(|l| build_case(l, &config, &targets, &drafts)).collect();
 
     let mut cases = Vec::with_capacity(results.len());
     let mut assets = Vec::new();
@@ -241,13 +205,7 @@ fn read_case(found: &load::Found, config: &Config) -> (Option<Loaded>, Vec<Diagn
     let slug = match &front.slug {
         Some(slug) if crate::slug::is_valid_slug(&slug.value) => slug.value.clone(),
         _ => {
-            let stem = file
-                .rel_path
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .trim_end_matches(".md")
-                .trim_end_matches(".MD");
+            let stem = file.rel_path.rsplit('/').next().unwrap_or("").trim_end_matches(".md").trim_end_matches(".MD");
             crate::slug::slugify(stem)
         }
     };
@@ -271,11 +229,7 @@ fn duplicate_slugs(loaded: &[Loaded]) -> Vec<Diagnostic> {
                 .filter(|o| o.file.rel_path != case.file.rel_path)
                 .map(|o| o.file.rel_path.as_str())
                 .collect();
-            let loc = case
-                .front
-                .slug
-                .as_ref()
-                .map_or(Location::new(1, 1, 3), |s| s.loc);
+            let loc = case.front.slug.as_ref().map_or(Location::new(1, 1, 3), |s| s.loc);
             problems.push(
                 Diagnostic::error("duplicate_slug")
                     .file(&case.file.rel_path)
@@ -307,75 +261,42 @@ fn build_case(
             file.rel_path.rsplit_once('/').map_or("", |(d, _)| d),
             broken.destination.split('#').next().unwrap_or(""),
         );
-        let code = if target.as_deref().is_some_and(|t| drafts.contains(t)) {
-            "link_to_draft"
-        } else {
-            broken.code
-        };
+        let code = if target.as_deref().is_some_and(|t| drafts.contains(t)) { "link_to_draft" } else { broken.code };
         problems.push(
-            Diagnostic::error(code)
-                .file(&file.rel_path)
-                .arg("target", broken.destination.clone())
-                .at(&file.text, loc),
+            Diagnostic::error(code).file(&file.rel_path).arg("target", broken.destination.clone()).at(&file.text, loc),
         );
     }
-    let cover =
-        front
-            .cover
-            .as_ref()
-            .and_then(|cover| match links.asset(&cover.value, "missing_cover") {
-                Ok(output) => Some(output),
-                Err(code) => {
-                    let code = if code == "path_outside" {
-                        "path_outside"
-                    } else {
-                        "missing_cover"
-                    };
-                    problems.push(
-                        Diagnostic::error(code)
-                            .file(&file.rel_path)
-                            .arg("target", cover.value.clone())
-                            .at(&file.text, cover.loc),
-                    );
-                    None
-                }
-            });
+    let cover = front.cover.as_ref().and_then(|cover| match links.asset(&cover.value, "missing_cover") {
+        Ok(output) => Some(output),
+        Err(code) => {
+            let code = if code == "path_outside" { "path_outside" } else { "missing_cover" };
+            problems.push(
+                Diagnostic::error(code)
+                    .file(&file.rel_path)
+                    .arg("target", cover.value.clone())
+                    .at(&file.text, cover.loc),
+            );
+            None
+        }
+    });
     let assets = links.assets.into_inner();
     let fw = &config.framework;
-    let (Some(title), Some(site_name), Some(enterprise), Some(status), Some(date)) = (
-        &front.title,
-        &front.site,
-        &front.enterprise,
-        &front.status,
-        &front.date,
-    ) else {
+    let (Some(title), Some(site_name), Some(enterprise), Some(status), Some(date)) =
+        (&front.title, &front.site, &front.enterprise, &front.status, &front.date)
+    else {
         return (None, assets, problems);
     };
-    let order = |id: &str| {
-        fw.indicators()
-            .position(|(_, i)| i.id == id)
-            .unwrap_or(usize::MAX)
-    };
+    let order = |id: &str| fw.indicators().position(|(_, i)| i.id == id).unwrap_or(usize::MAX);
     let assessments = front
         .assessments
         .iter()
         .map(|a| {
-            let mut scores: Vec<(String, f64)> = a
-                .scores
-                .iter()
-                .map(|(id, s)| (id.value.clone(), s.value))
-                .collect();
+            let mut scores: Vec<(String, f64)> = a.scores.iter().map(|(id, s)| (id.value.clone(), s.value)).collect();
             scores.sort_by_key(|(id, _)| order(id));
-            site::Assessment {
-                period: a.period.value.clone(),
-                scores,
-            }
+            site::Assessment { period: a.period.value.clone(), scores }
         })
         .collect();
-    let summary = front
-        .summary
-        .clone()
-        .unwrap_or_else(|| body.summary.clone());
+    let summary = front.summary.clone().unwrap_or_else(|| body.summary.clone());
     let case = site::Case {
         source: file.rel_path.clone(),
         path: format!("cases/{}/", loaded.slug),
@@ -395,11 +316,7 @@ fn build_case(
         timeline: front
             .timeline
             .iter()
-            .map(|e| site::Event {
-                date: e.date.value,
-                stage: e.stage.value.clone(),
-                note: e.note.clone(),
-            })
+            .map(|e| site::Event { date: e.date.value, stage: e.stage.value.clone(), note: e.note.clone() })
             .collect(),
         assessments,
         actions: front.actions.iter().map(|a| a.value.clone()).collect(),
@@ -409,11 +326,7 @@ fn build_case(
             .iter()
             .map(|p| site::Practice {
                 title: p.title.value.clone(),
-                dimension: p
-                    .dimension
-                    .as_ref()
-                    .map(|d| d.value.clone())
-                    .unwrap_or_default(),
+                dimension: p.dimension.as_ref().map(|d| d.value.clone()).unwrap_or_default(),
                 indicators: p.indicators.iter().map(|i| i.value.clone()).collect(),
                 actions: p.actions.iter().map(|a| a.value.clone()).collect(),
                 summary: p.summary.clone(),

@@ -20,20 +20,13 @@ pub enum ScaffoldError {
 
 /// Creates a new site in `dir`: the sample configuration, the default theme and two example cases.
 pub fn init(dir: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
-    if dir.exists()
-        && fs::read_dir(dir)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
+    if dir.exists() && fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
         return Err(ScaffoldError::NotEmpty(dir.to_path_buf()));
     }
     let mut written = Vec::new();
     let mut write = |rel: &str, bytes: &[u8]| -> Result<(), ScaffoldError> {
         let path = dir.join(rel);
-        let error = |source| ScaffoldError::Write {
-            path: path.clone(),
-            source,
-        };
+        let error = |source| ScaffoldError::Write { path: path.clone(), source };
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(error)?;
         }
@@ -41,10 +34,7 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
         written.push(path);
         Ok(())
     };
-    write(
-        crate::config::CONFIG_FILE,
-        embedded::SAMPLE_CONFIG.as_bytes(),
-    )?;
+    write(crate::config::CONFIG_FILE, embedded::SAMPLE_CONFIG.as_bytes())?;
     write(".gitignore", b"/public\n")?;
     for (rel, bytes) in embedded::SCAFFOLD {
         write(rel, bytes)?;
@@ -74,39 +64,19 @@ pub fn new_case(
             .map(|b| String::from_utf8_lossy(b).into_owned())
             .unwrap_or_default()
     });
-    let placeholder_enterprise = if language == "en" {
-        "Enterprise name"
-    } else {
-        "请填写企业名称"
-    };
-    let text = fill(
-        &template,
-        title,
-        enterprise.unwrap_or(placeholder_enterprise),
-        Date::today(),
-    );
+    let placeholder_enterprise = if language == "en" { "Enterprise name" } else { "请填写企业名称" };
+    let text = fill(&template, title, enterprise.unwrap_or(placeholder_enterprise), Date::today());
 
     let base = crate::slug::slugify(title);
     for n in 1.. {
-        let name = if n == 1 {
-            format!("{base}.md")
-        } else {
-            format!("{base}-{n}.md")
-        };
+        let name = if n == 1 { format!("{base}.md") } else { format!("{base}-{n}.md") };
         let path = content.join(name);
         // create_new never replaces a file, even one that appears between check and write.
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
+        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(mut file) => {
                 use std::io::Write as _;
                 file.write_all(text.as_bytes())
-                    .map_err(|source| ScaffoldError::Write {
-                        path: path.clone(),
-                        source,
-                    })?;
+                    .map_err(|source| ScaffoldError::Write { path: path.clone(), source })?;
                 return Ok(path);
             }
             Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -137,15 +107,7 @@ mod tests {
     #[test]
     fn archetypes_fill_safely() {
         let date = Date::parse("2025-01-02").unwrap();
-        let text = fill(
-            "t: {title}\nx: {{ a: {date} }}\n",
-            "标题: \"引号\" {{x}}",
-            "企业",
-            date,
-        );
-        assert_eq!(
-            text,
-            "t: \"标题: \\\"引号\\\" {{x}}\"\nx: { a: 2025-01-02 }\n"
-        );
+        let text = fill("t: {title}\nx: {{ a: {date} }}\n", "标题: \"引号\" {{x}}", "企业", date);
+        assert_eq!(text, "t: \"标题: \\\"引号\\\" {{x}}\"\nx: { a: 2025-01-02 }\n");
     }
 }

@@ -73,10 +73,7 @@ pub struct Assessment {
 
 impl Assessment {
     pub fn score(&self, indicator: &str) -> Option<f64> {
-        self.scores
-            .iter()
-            .find(|(id, _)| id == indicator)
-            .map(|(_, s)| *s)
+        self.scores.iter().find(|(id, _)| id == indicator).map(|(_, s)| *s)
     }
 
     /// The weighted mean of the scores, by the framework's weights.
@@ -119,11 +116,7 @@ impl Case {
         if !self.is_revoked(framework) {
             return None;
         }
-        self.timeline
-            .iter()
-            .rev()
-            .find(|e| e.stage == self.status)
-            .and_then(|e| e.note.as_deref())
+        self.timeline.iter().rev().find(|e| e.stage == self.status).and_then(|e| e.note.as_deref())
     }
 }
 
@@ -167,17 +160,8 @@ impl Site {
         cases.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         assets.sort();
         assets.dedup();
-        let taxonomies = config
-            .taxonomies
-            .iter()
-            .map(|kind| build_taxonomy(kind, &cases, &config))
-            .collect();
-        Site {
-            config,
-            cases,
-            taxonomies,
-            assets,
-        }
+        let taxonomies = config.taxonomies.iter().map(|kind| build_taxonomy(kind, &cases, &config)).collect();
+        Site { config, cases, taxonomies, assets }
     }
 
     pub fn taxonomy(&self, id: &str) -> Option<&Taxonomy> {
@@ -224,33 +208,14 @@ fn build_taxonomy(kind: &str, cases: &[Case], config: &Config) -> Taxonomy {
 
     // Framework taxonomies list every term in the framework's order, even an empty one.
     let framework_terms: Option<Vec<(String, String)>> = match kind {
-        "status" => Some(
-            framework
-                .statuses
-                .iter()
-                .map(|s| (s.id.clone(), s.label.get(language).to_owned()))
-                .collect(),
-        ),
-        "action" => Some(
-            framework
-                .actions
-                .iter()
-                .map(|a| (a.id.clone(), a.label.get(language).to_owned()))
-                .collect(),
-        ),
-        "dimension" => Some(
-            framework
-                .dimensions
-                .iter()
-                .map(|d| (d.id.clone(), d.label.get(language).to_owned()))
-                .collect(),
-        ),
-        "indicator" => Some(
-            framework
-                .indicators()
-                .map(|(_, i)| (i.id.clone(), i.label.get(language).to_owned()))
-                .collect(),
-        ),
+        "status" => Some(framework.statuses.iter().map(|s| (s.id.clone(), s.label.get(language).to_owned())).collect()),
+        "action" => Some(framework.actions.iter().map(|a| (a.id.clone(), a.label.get(language).to_owned())).collect()),
+        "dimension" => {
+            Some(framework.dimensions.iter().map(|d| (d.id.clone(), d.label.get(language).to_owned())).collect())
+        }
+        "indicator" => {
+            Some(framework.indicators().map(|(_, i)| (i.id.clone(), i.label.get(language).to_owned())).collect())
+        }
         _ => None,
     };
     let mut terms: Vec<Term> = match framework_terms {
@@ -258,32 +223,19 @@ fn build_taxonomy(kind: &str, cases: &[Case], config: &Config) -> Taxonomy {
             .into_iter()
             .map(|(key, label)| {
                 let cases = groups.remove(&key).unwrap_or_default();
-                Term {
-                    slug: key.replace('_', "-"),
-                    key,
-                    label,
-                    cases,
-                }
+                Term { slug: key.replace('_', "-"), key, label, cases }
             })
             .collect(),
         None => groups
             .into_iter()
-            .map(|(key, cases)| Term {
-                slug: crate::slug::slugify(&key),
-                label: key.clone(),
-                key,
-                cases,
-            })
+            .map(|(key, cases)| Term { slug: crate::slug::slugify(&key), label: key.clone(), key, cases })
             .collect(),
     };
     match kind {
         "year" => terms.sort_by(|a, b| b.key.cmp(&a.key)),
-        "tag" | "enterprise" | "region" | "unit" => terms.sort_by(|a, b| {
-            b.cases
-                .len()
-                .cmp(&a.cases.len())
-                .then_with(|| a.key.cmp(&b.key))
-        }),
+        "tag" | "enterprise" | "region" | "unit" => {
+            terms.sort_by(|a, b| b.cases.len().cmp(&a.cases.len()).then_with(|| a.key.cmp(&b.key)))
+        }
         _ => {}
     }
     if kind == "indicator" {
@@ -292,20 +244,12 @@ fn build_taxonomy(kind: &str, cases: &[Case], config: &Config) -> Taxonomy {
         }
     }
     dedupe_slugs(&mut terms);
-    Taxonomy {
-        id: kind.to_owned(),
-        terms,
-    }
+    Taxonomy { id: kind.to_owned(), terms }
 }
 
 /// Highest latest score first; ties by newest case.
 fn rank_by_latest_score(indices: &mut [usize], indicator: &str, cases: &[Case]) {
-    let score = |i: &usize| {
-        cases[*i]
-            .latest()
-            .and_then(|a| a.score(indicator))
-            .unwrap_or(f64::MIN)
-    };
+    let score = |i: &usize| cases[*i].latest().and_then(|a| a.score(indicator)).unwrap_or(f64::MIN);
     indices.sort_by(|a, b| score(b).total_cmp(&score(a)).then_with(|| a.cmp(b)));
 }
 

@@ -41,11 +41,7 @@ pub fn slugify(text: &str) -> String {
         }
     }
     let trimmed = out.trim_end_matches('-');
-    if trimmed.is_empty() {
-        "x".to_owned()
-    } else {
-        trimmed.to_owned()
-    }
+    if trimmed.is_empty() { "x".to_owned() } else { trimmed.to_owned() }
 }
 
 /// Whether `text` can be used as a slug as it is: lowercase ASCII letters, digits and inner hyphens.
@@ -54,9 +50,7 @@ pub fn is_valid_slug(text: &str) -> bool {
         && text.len() <= 120
         && !text.starts_with('-')
         && !text.ends_with('-')
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]
@@ -76,13 +70,8 @@ mod tests {
 
     #[test]
     fn slugs_are_ascii() {
-        for text in [
-            "数字孪生平台",
-            "é à ü",
-            "🙂 emoji",
-            "a/../b",
-            "一二三四五六七八九十".repeat(20).as_str(),
-        ] {
+        for text in ["数字孪生平台", "é à ü", "🙂 emoji", "a/../b", "一二三四五六七八九十".repeat(20).as_str()]
+        {
             let slug = slugify(text);
             assert!(is_valid_slug(&slug), "{text:?} -> {slug:?}");
         }

@@ -19,28 +19,16 @@ const MAX_DEPTH: usize = 64;
 
 /// Parses the front matter of `file`. Problems become diagnostics; what could be read is kept.
 pub fn parse(file: &SourceFile) -> (FrontMatter, Vec<Diagnostic>) {
-    let mut reader = Reader {
-        file,
-        diagnostics: Vec::new(),
-    };
+    let mut reader = Reader { file, diagnostics: Vec::new() };
     let start = Location::new(1, 1, 3);
-    let mut front = FrontMatter {
-        start,
-        ..FrontMatter::default()
-    };
+    let mut front = FrontMatter { start, ..FrontMatter::default() };
     let yaml = file.yaml();
     if nesting_depth(yaml) > MAX_DEPTH {
-        reader.push(
-            Diagnostic::error("yaml_too_deep").arg("limit", MAX_DEPTH.to_string()),
-            start,
-        );
+        reader.push(Diagnostic::error("yaml_too_deep").arg("limit", MAX_DEPTH.to_string()), start);
         return (front, reader.diagnostics);
     }
-    let options = LoaderOptions::default()
-        .error_on_duplicate_keys(true)
-        .toplevel_mapping();
-    let parsed =
-        std::panic::catch_unwind(|| marked_yaml::parse_yaml_with_options(0, yaml, options));
+    let options = LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping();
+    let parsed = std::panic::catch_unwind(|| marked_yaml::parse_yaml_with_options(0, yaml, options));
     let root = match parsed {
         Ok(Ok(root)) => root,
         Ok(Err(err)) => {
@@ -48,10 +36,7 @@ pub fn parse(file: &SourceFile) -> (FrontMatter, Vec<Diagnostic>) {
             return (front, reader.diagnostics);
         }
         Err(_) => {
-            reader.push(
-                Diagnostic::error("yaml_syntax").arg("detail", "unparseable YAML"),
-                start,
-            );
+            reader.push(Diagnostic::error("yaml_syntax").arg("detail", "unparseable YAML"), start);
             return (front, reader.diagnostics);
         }
     };
@@ -67,11 +52,15 @@ pub fn parse(file: &SourceFile) -> (FrontMatter, Vec<Diagnostic>) {
         ("status", front.status.is_some()),
         ("date", front.date.is_some()),
     ] {
-        if !present && !reader.reported_field(field) {
-            reader.push(
-                Diagnostic::error("missing_field").arg("field", field),
-                start,
-            );
+        if present || reader.reported_field(field) {
+            continue;
+        }
+        match map.get_node(field) {
+            Some(node) => {
+                let loc = reader.node_location(node);
+                reader.push(Diagnostic::error("empty_field").arg("field", field), loc);
+            }
+            None => reader.push(Diagnostic::error("missing_field").arg("field", field), start),
         }
     }
     (front, reader.diagnostics)
@@ -91,11 +80,7 @@ fn nesting_depth(yaml: &str) -> usize {
             _ => {}
         }
     }
-    let indent = yaml
-        .lines()
-        .map(|l| l.len() - l.trim_start().len())
-        .max()
-        .unwrap_or(0);
+    let indent = yaml.lines().map(|l| l.len() - l.trim_start().len()).max().unwrap_or(0);
     deepest.max(indent / 2)
 }
 
@@ -119,40 +104,31 @@ impl Reader<'_> {
     }
 
     fn push(&mut self, diagnostic: Diagnostic, loc: Location) {
-        let diagnostic = diagnostic
-            .file(&self.file.rel_path)
-            .at(&self.file.text, loc);
+        let diagnostic = diagnostic.file(&self.file.rel_path).at(&self.file.text, loc);
         self.diagnostics.push(diagnostic);
     }
 
     fn reported_field(&self, field: &str) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.arg_value("field") == Some(field))
+        self.diagnostics.iter().any(|d| d.arg_value("field") == Some(field))
     }
 
     fn load_error(&mut self, err: &LoadError) {
         let (diagnostic, marker) = match err {
-            LoadError::ScanError(marker, scan) => (
-                Diagnostic::error("yaml_syntax").arg("detail", scan.info().to_owned()),
-                Some(*marker),
-            ),
+            LoadError::ScanError(marker, scan) => {
+                (Diagnostic::error("yaml_syntax").arg("detail", scan.info().to_owned()), Some(*marker))
+            }
             LoadError::DuplicateKey(inner) => (
                 Diagnostic::error("duplicate_key").arg("field", inner.key.as_str().to_owned()),
                 inner.key.span().start().copied(),
             ),
-            LoadError::UnexpectedAnchor(marker) => {
-                (Diagnostic::error("yaml_anchor"), Some(*marker))
-            }
+            LoadError::UnexpectedAnchor(marker) => (Diagnostic::error("yaml_anchor"), Some(*marker)),
             LoadError::UnexpectedTag(marker) => (Diagnostic::error("yaml_tag"), Some(*marker)),
-            LoadError::TopLevelMustBeMapping(marker)
-            | LoadError::TopLevelMustBeSequence(marker) => {
+            LoadError::TopLevelMustBeMapping(marker) | LoadError::TopLevelMustBeSequence(marker) => {
                 (Diagnostic::error("front_matter_not_mapping"), Some(*marker))
             }
-            LoadError::MappingKeyMustBeScalar(marker) => (
-                Diagnostic::error("yaml_syntax").arg("detail", "a key must be plain text"),
-                Some(*marker),
-            ),
+            LoadError::MappingKeyMustBeScalar(marker) => {
+                (Diagnostic::error("yaml_syntax").arg("detail", "a key must be plain text"), Some(*marker))
+            }
         };
         let loc = self.location(marker.as_ref(), 1);
         self.push(diagnostic, loc);
@@ -192,9 +168,7 @@ impl Reader<'_> {
         let name = key.as_str();
         let suggestion = closest(name, known.iter().map(|k| (*k, Vec::new())));
         let loc = self.location(key.span().start(), name.chars().count());
-        let diagnostic = Diagnostic::warning("unknown_field")
-            .arg("field", name)
-            .arg("known", known.join(", "));
+        let diagnostic = Diagnostic::warning("unknown_field").arg("field", name).arg("known", known.join(", "));
         self.push(diagnostic.suggest(suggestion), loc);
     }
 
@@ -205,19 +179,12 @@ impl Reader<'_> {
             Node::Sequence(_) => "list",
             Node::Mapping(_) => "mapping",
         };
-        let diagnostic = Diagnostic::error("wrong_type")
-            .arg("field", field)
-            .arg("expected_type", expected)
-            .arg("found", found);
+        let diagnostic =
+            Diagnostic::error("wrong_type").arg("field", field).arg("expected_type", expected).arg("found", found);
         self.push(diagnostic, loc);
     }
 
-    fn scalar<'n>(
-        &mut self,
-        field: &str,
-        node: &'n Node,
-        expected: &'static str,
-    ) -> Option<&'n MarkedScalarNode> {
+    fn scalar<'n>(&mut self, field: &str, node: &'n Node, expected: &'static str) -> Option<&'n MarkedScalarNode> {
         match node.as_scalar() {
             Some(scalar) => Some(scalar),
             None => {
@@ -232,8 +199,8 @@ impl Reader<'_> {
         let scalar = self.scalar(field, node, "text")?;
         let value = scalar.as_str().trim();
         let loc = self.node_location(node);
+        // An empty optional field is as good as an absent one; required ones are reported by the caller.
         if value.is_empty() || (scalar.may_coerce() && (value == "~" || value == "null")) {
-            self.push(Diagnostic::error("empty_field").arg("field", field), loc);
             return None;
         }
         Some(Spanned::new(value.to_owned(), loc))
@@ -249,12 +216,7 @@ impl Reader<'_> {
         match Date::parse(&text.value) {
             Some(date) => Some(Spanned::new(date, text.loc)),
             None => {
-                self.push(
-                    Diagnostic::error("invalid_date")
-                        .arg("field", field)
-                        .arg("value", text.value),
-                    text.loc,
-                );
+                self.push(Diagnostic::error("invalid_date").arg("field", field).arg("value", text.value), text.loc);
                 None
             }
         }
@@ -289,10 +251,7 @@ impl Reader<'_> {
     /// A list of texts; a single text is taken as a list of one.
     fn list(&mut self, field: &str, node: &Node) -> Vec<Spanned<String>> {
         match node {
-            Node::Sequence(items) => items
-                .iter()
-                .filter_map(|item| self.text(field, item))
-                .collect(),
+            Node::Sequence(items) => items.iter().filter_map(|item| self.text(field, item)).collect(),
             Node::Scalar(s) if s.as_str().trim().is_empty() => Vec::new(),
             Node::Scalar(_) => self.text(field, node).into_iter().collect(),
             Node::Mapping(_) => {
@@ -314,10 +273,7 @@ impl Reader<'_> {
         read: fn(&mut Self, &MarkedMappingNode, Location) -> Option<T>,
     ) -> Vec<T> {
         let Some(items) = node.as_sequence() else {
-            if !node
-                .as_scalar()
-                .is_some_and(|s| s.as_str().trim().is_empty())
-            {
+            if !node.as_scalar().is_some_and(|s| s.as_str().trim().is_empty()) {
                 self.wrong_type(field, node, "list");
             }
             return Vec::new();
@@ -370,22 +326,15 @@ impl Reader<'_> {
                     let text = self.text("assessments.period", value)?;
                     match Period::parse(&text.value) {
                         Some(p) => period = Some(Spanned::new(p, text.loc)),
-                        None => self.push(
-                            Diagnostic::error("invalid_period").arg("value", text.value),
-                            text.loc,
-                        ),
+                        None => self.push(Diagnostic::error("invalid_period").arg("value", text.value), text.loc),
                     }
                 }
                 "scores" => match value.as_mapping() {
                     Some(entries) => {
                         for (id, score) in entries.iter() {
-                            let id_loc =
-                                self.location(id.span().start(), id.as_str().chars().count());
+                            let id_loc = self.location(id.span().start(), id.as_str().chars().count());
                             if let Some(score) = self.number("assessments.scores", score) {
-                                scores.push((
-                                    Spanned::new(id.as_str().trim().to_owned(), id_loc),
-                                    score,
-                                ));
+                                scores.push((Spanned::new(id.as_str().trim().to_owned(), id_loc), score));
                             }
                         }
                     }
@@ -395,15 +344,9 @@ impl Reader<'_> {
             }
         }
         if period.is_none() && !map.contains_key("period") {
-            self.push(
-                Diagnostic::error("missing_field").arg("field", "assessments.period"),
-                loc,
-            );
+            self.push(Diagnostic::error("missing_field").arg("field", "assessments.period"), loc);
         }
-        Some(Assessment {
-            period: period?,
-            scores,
-        })
+        Some(Assessment { period: period?, scores })
     }
 
     fn practice(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<Practice> {
@@ -429,41 +372,19 @@ impl Reader<'_> {
                 "indicators" => practice.indicators = self.ids("practices.indicators", value),
                 "actions" => practice.actions = self.ids("practices.actions", value),
                 "summary" => {
-                    practice.summary = self
-                        .text("practices.summary", value)
-                        .map(|s| s.value)
-                        .unwrap_or_default()
+                    practice.summary = self.text("practices.summary", value).map(|s| s.value).unwrap_or_default()
                 }
-                "steps" => {
-                    practice.steps = self
-                        .list("practices.steps", value)
-                        .into_iter()
-                        .map(|s| s.value)
-                        .collect()
-                }
-                _ => self.unknown_field(
-                    key,
-                    &[
-                        "title",
-                        "dimension",
-                        "indicators",
-                        "actions",
-                        "summary",
-                        "steps",
-                    ],
-                ),
+                "steps" => practice.steps = self.list("practices.steps", value).into_iter().map(|s| s.value).collect(),
+                _ => self.unknown_field(key, &["title", "dimension", "indicators", "actions", "summary", "steps"]),
             }
         }
         for (field, present, written) in [
             ("practices.title", has_title, map.contains_key("title")),
-            (
-                "practices.dimension",
-                practice.dimension.is_some(),
-                map.contains_key("dimension"),
-            ),
+            ("practices.dimension", practice.dimension.is_some(), map.contains_key("dimension")),
         ] {
-            if !present && !written {
-                self.push(Diagnostic::error("missing_field").arg("field", field), loc);
+            if !present {
+                let code = if written { "empty_field" } else { "missing_field" };
+                self.push(Diagnostic::error(code).arg("field", field), loc);
             }
         }
         has_title.then_some(practice)
@@ -479,11 +400,7 @@ fn to_json(node: &Node) -> serde_json::Value {
                 if let Ok(i) = text.parse::<i64>() {
                     return i.into();
                 }
-                if let Some(f) = text
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(serde_json::Number::from_f64)
-                {
+                if let Some(f) = text.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
                     return serde_json::Value::Number(f);
                 }
                 if let Some(b) = s.as_bool() {
@@ -494,10 +411,8 @@ fn to_json(node: &Node) -> serde_json::Value {
         }
         Node::Sequence(items) => items.iter().map(to_json).collect(),
         Node::Mapping(map) => {
-            let object: BTreeMap<String, serde_json::Value> = map
-                .iter()
-                .map(|(k, v)| (k.as_str().to_owned(), to_json(v)))
-                .collect();
+            let object: BTreeMap<String, serde_json::Value> =
+                map.iter().map(|(k, v)| (k.as_str().to_owned(), to_json(v))).collect();
             serde_json::to_value(object).unwrap_or_default()
         }
     }
@@ -528,16 +443,9 @@ mod tests {
     #[test]
     fn reports_missing_fields_at_the_front_matter() {
         let (_, diagnostics) = parse_text("---\ntitle: 标题\n---\n");
-        let missing: Vec<_> = diagnostics
-            .iter()
-            .filter_map(|d| d.arg_value("field"))
-            .collect();
+        let missing: Vec<_> = diagnostics.iter().filter_map(|d| d.arg_value("field")).collect();
         assert_eq!(missing, ["site", "enterprise", "status", "date"]);
-        assert!(
-            diagnostics
-                .iter()
-                .all(|d| d.location == Some(Location::new(1, 1, 3)))
-        );
+        assert!(diagnostics.iter().all(|d| d.location == Some(Location::new(1, 1, 3))));
     }
 
     #[test]
@@ -550,25 +458,15 @@ mod tests {
 
     #[test]
     fn wrong_types_and_bad_dates() {
-        let text = GOOD.replace(
-            "date: 2024-03-01",
-            "date: 2024-02-30\nfeatured: maybe\ntags: {a: 1}",
-        );
+        let text = GOOD.replace("date: 2024-03-01", "date: 2024-02-30\nfeatured: maybe\ntags: {a: 1}");
         let (_, diagnostics) = parse_text(&text);
-        let codes: Vec<_> = diagnostics
-            .iter()
-            .map(|d| (d.code, d.location.unwrap().line))
-            .collect();
-        assert_eq!(
-            codes,
-            [("invalid_date", 6), ("wrong_type", 7), ("wrong_type", 8)]
-        );
+        let codes: Vec<_> = diagnostics.iter().map(|d| (d.code, d.location.unwrap().line)).collect();
+        assert_eq!(codes, [("invalid_date", 6), ("wrong_type", 7), ("wrong_type", 8)]);
     }
 
     #[test]
     fn unknown_fields_are_kept_with_a_warning() {
-        let (front, diagnostics) =
-            parse_text(&GOOD.replace("status: named", "status: named\nstauts: x\nowner: 张三"));
+        let (front, diagnostics) = parse_text(&GOOD.replace("status: named", "status: named\nstauts: x\nowner: 张三"));
         assert_eq!(diagnostics.len(), 2);
         assert_eq!(diagnostics[0].code, "unknown_field");
         assert_eq!(diagnostics[0].suggestion.as_deref(), Some("status"));
@@ -597,10 +495,7 @@ mod tests {
         assert_eq!(front.assessments[0].scores.len(), 1);
         assert_eq!(front.practices.len(), 1);
         assert_eq!(front.practices[0].steps, ["一", "二"]);
-        let codes: Vec<_> = diagnostics
-            .iter()
-            .map(|d| (d.code, d.arg_value("field")))
-            .collect();
+        let codes: Vec<_> = diagnostics.iter().map(|d| (d.code, d.arg_value("field"))).collect();
         assert_eq!(
             codes,
             [

@@ -30,16 +30,8 @@ pub struct CaseLinks<'a> {
 
 impl<'a> CaseLinks<'a> {
     pub fn new(targets: &'a Targets<'a>, source: &str, root: &'a str) -> Self {
-        let dir = source
-            .rsplit_once('/')
-            .map_or("", |(dir, _)| dir)
-            .to_owned();
-        CaseLinks {
-            targets,
-            dir,
-            root,
-            assets: RefCell::new(Vec::new()),
-        }
+        let dir = source.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();
+        CaseLinks { targets, dir, root, assets: RefCell::new(Vec::new()) }
     }
 
     /// Resolves a file path written in the case to a portal-relative asset path (`media/…`).
@@ -52,10 +44,7 @@ impl<'a> CaseLinks<'a> {
             _ => return Err(missing),
         }
         let output = media_path(&rel);
-        self.assets.borrow_mut().push(Asset {
-            output: output.clone(),
-            source: rel,
-        });
+        self.assets.borrow_mut().push(Asset { output: output.clone(), source: rel });
         Ok(output)
     }
 }
@@ -186,23 +175,14 @@ mod tests {
 
     #[test]
     fn normalizing_stays_inside() {
-        assert_eq!(
-            normalize("content/energy", "../a.md").as_deref(),
-            Some("content/a.md")
-        );
-        assert_eq!(
-            normalize("content", "./images/x.png").as_deref(),
-            Some("content/images/x.png")
-        );
+        assert_eq!(normalize("content/energy", "../a.md").as_deref(), Some("content/a.md"));
+        assert_eq!(normalize("content", "./images/x.png").as_deref(), Some("content/images/x.png"));
         assert_eq!(normalize("content", "../../../etc/passwd"), None);
     }
 
     #[test]
     fn media_paths_are_ascii() {
-        assert_eq!(
-            media_path("content/images/封面 图.PNG"),
-            "media/images/feng-mian-tu.png"
-        );
+        assert_eq!(media_path("content/images/封面 图.PNG"), "media/images/feng-mian-tu.png");
         assert_eq!(media_path("content/a.jpg"), "media/a.jpg");
     }
 

@@ -28,13 +28,10 @@ pub fn discover(site_dir: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
     let mut found = Vec::new();
     let mut problems = Vec::new();
     if !content.is_dir() {
-        problems
-            .push(Diagnostic::error("content_missing").arg("dir", content.display().to_string()));
+        problems.push(Diagnostic::error("content_missing").arg("dir", content.display().to_string()));
         return (found, problems);
     }
-    let site_root = site_dir
-        .canonicalize()
-        .unwrap_or_else(|_| site_dir.to_path_buf());
+    let site_root = site_dir.canonicalize().unwrap_or_else(|_| site_dir.to_path_buf());
     let walker = WalkDir::new(&content)
         .follow_links(false)
         .sort_by_file_name()
@@ -45,27 +42,18 @@ pub fn discover(site_dir: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
             Ok(entry) => entry,
             Err(err) => {
                 let path = err.path().map(|p| rel_to(site_dir, p)).unwrap_or_default();
-                problems.push(
-                    Diagnostic::error("unreadable")
-                        .file(path)
-                        .arg("detail", err.to_string()),
-                );
+                problems.push(Diagnostic::error("unreadable").file(path).arg("detail", err.to_string()));
                 continue;
             }
         };
         let path = entry.path();
-        let is_markdown = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("md"));
+        let is_markdown = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md"));
         let rel_path = rel_to(site_dir, path);
         if entry.path_is_symlink() {
             match path.canonicalize() {
                 Ok(target) if target.starts_with(&site_root) => {
                     if is_markdown && target.is_file() {
-                        found.push(Found {
-                            abs_path: target,
-                            rel_path,
-                        });
+                        found.push(Found { abs_path: target, rel_path });
                     }
                 }
                 _ => problems.push(Diagnostic::error("symlink_outside").file(rel_path)),
@@ -73,10 +61,7 @@ pub fn discover(site_dir: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
             continue;
         }
         if is_markdown && entry.file_type().is_file() {
-            found.push(Found {
-                abs_path: path.to_path_buf(),
-                rel_path,
-            });
+            found.push(Found { abs_path: path.to_path_buf(), rel_path });
         }
     }
     (found, problems)
@@ -85,28 +70,20 @@ pub fn discover(site_dir: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
 /// `path` relative to `base` with `/` separators, for messages and URLs.
 pub fn rel_to(base: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 /// Reads and decodes one case file.
 pub fn read(found: &Found) -> Result<SourceFile, Diagnostic> {
-    let size = std::fs::metadata(&found.abs_path)
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let size = std::fs::metadata(&found.abs_path).map(|m| m.len()).unwrap_or(0);
     if size > MAX_CASE_BYTES {
         return Err(Diagnostic::error("file_too_large")
             .file(&found.rel_path)
             .arg("size", format!("{:.1} MiB", size as f64 / 1048576.0))
             .arg("limit", format!("{} MiB", MAX_CASE_BYTES / 1048576)));
     }
-    let bytes = std::fs::read(&found.abs_path).map_err(|err| {
-        Diagnostic::error("unreadable")
-            .file(&found.rel_path)
-            .arg("detail", err.to_string())
-    })?;
+    let bytes = std::fs::read(&found.abs_path)
+        .map_err(|err| Diagnostic::error("unreadable").file(&found.rel_path).arg("detail", err.to_string()))?;
     decode(&found.rel_path, bytes)
 }
 
@@ -121,34 +98,21 @@ pub fn decode(rel_path: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> 
         Ok(text) => text,
         Err(err) => {
             let bytes = err.into_bytes();
-            let valid =
-                std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
+            let valid = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
             // Where the first bad byte is, counted in the part that did decode.
             let prefix = String::from_utf8_lossy(&bytes[..valid]);
             let loc = Location::of_offset(&prefix, prefix.len(), 0);
-            let gb =
-                encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes);
-            let code = if gb.is_some() {
-                "not_utf8_gb18030"
-            } else {
-                "not_utf8"
-            };
-            let mut diagnostic = Diagnostic::error(code)
-                .file(rel_path)
-                .arg("line", loc.line.to_string());
+            let gb = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes);
+            let code = if gb.is_some() { "not_utf8_gb18030" } else { "not_utf8" };
+            let mut diagnostic = Diagnostic::error(code).file(rel_path).arg("line", loc.line.to_string());
             diagnostic.location = Some(loc);
             if let Some(text) = gb {
-                diagnostic.source_line =
-                    crate::diagnostics::line_of(&text, loc.line).map(str::to_owned);
+                diagnostic.source_line = crate::diagnostics::line_of(&text, loc.line).map(str::to_owned);
             }
             return Err(diagnostic);
         }
     };
-    let text = if text.contains('\r') {
-        text.replace("\r\n", "\n")
-    } else {
-        text
-    };
+    let text = if text.contains('\r') { text.replace("\r\n", "\n") } else { text };
     split(rel_path, text)
 }
 
@@ -157,11 +121,8 @@ fn split(rel_path: &str, text: String) -> Result<SourceFile, Diagnostic> {
         return Err(Diagnostic::error("empty_file").file(rel_path));
     }
     let first_line = text.split('\n').next().unwrap_or("").trim_end();
-    let at_start = |code| {
-        Diagnostic::error(code)
-            .file(rel_path)
-            .at(&text, Location::new(1, 1, first_line.chars().count()))
-    };
+    let at_start =
+        |code| Diagnostic::error(code).file(rel_path).at(&text, Location::new(1, 1, first_line.chars().count()));
     if first_line == "+++" {
         return Err(at_start("toml_front_matter"));
     }
@@ -182,10 +143,7 @@ fn split(rel_path: &str, text: String) -> Result<SourceFile, Diagnostic> {
     let Some((yaml_end, body_start)) = close else {
         return Err(at_start("unclosed_front_matter"));
     };
-    let content_path = rel_path
-        .strip_prefix("content/")
-        .unwrap_or(rel_path)
-        .to_owned();
+    let content_path = rel_path.strip_prefix("content/").unwrap_or(rel_path).to_owned();
     Ok(SourceFile {
         rel_path: rel_path.to_owned(),
         content_path,

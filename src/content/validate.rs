@@ -7,29 +7,11 @@ use crate::config::{Framework, Label};
 use crate::diagnostics::{Diagnostic, Location, closest};
 
 pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -> Vec<Diagnostic> {
-    let mut check = Checker {
-        file,
-        diagnostics: Vec::new(),
-    };
-    let statuses: Vec<_> = framework
-        .statuses
-        .iter()
-        .map(|s| (s.id.as_str(), &s.label))
-        .collect();
-    let actions: Vec<_> = framework
-        .actions
-        .iter()
-        .map(|a| (a.id.as_str(), &a.label))
-        .collect();
-    let dimensions: Vec<_> = framework
-        .dimensions
-        .iter()
-        .map(|d| (d.id.as_str(), &d.label))
-        .collect();
-    let indicators: Vec<_> = framework
-        .indicators()
-        .map(|(_, i)| (i.id.as_str(), &i.label))
-        .collect();
+    let mut check = Checker { file, diagnostics: Vec::new() };
+    let statuses: Vec<_> = framework.statuses.iter().map(|s| (s.id.as_str(), &s.label)).collect();
+    let actions: Vec<_> = framework.actions.iter().map(|a| (a.id.as_str(), &a.label)).collect();
+    let dimensions: Vec<_> = framework.dimensions.iter().map(|d| (d.id.as_str(), &d.label)).collect();
+    let indicators: Vec<_> = framework.indicators().map(|(_, i)| (i.id.as_str(), &i.label)).collect();
 
     if let Some(status) = &front.status {
         check.known("unknown_status", status, &statuses);
@@ -63,15 +45,12 @@ pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -
 
     if let Some(status) = &front.status {
         if framework.status(&status.value).is_some_and(|s| s.revoked) {
-            let reason_given = front.timeline.iter().any(|e| {
-                e.stage.value == status.value
-                    && e.note.as_deref().is_some_and(|n| !n.trim().is_empty())
-            });
+            let reason_given = front
+                .timeline
+                .iter()
+                .any(|e| e.stage.value == status.value && e.note.as_deref().is_some_and(|n| !n.trim().is_empty()));
             if !reason_given {
-                check.push(
-                    Diagnostic::error("revoked_without_reason").arg("status", status.value.clone()),
-                    status.loc,
-                );
+                check.push(Diagnostic::error("revoked_without_reason").arg("status", status.value.clone()), status.loc);
             }
         }
     }
@@ -88,10 +67,7 @@ pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -
     if let Some(slug) = &front.slug {
         if !crate::slug::is_valid_slug(&slug.value) {
             let diagnostic = Diagnostic::error("invalid_slug").arg("value", slug.value.clone());
-            check.push(
-                diagnostic.suggest(Some(crate::slug::slugify(&slug.value))),
-                slug.loc,
-            );
+            check.push(diagnostic.suggest(Some(crate::slug::slugify(&slug.value))), slug.loc);
         }
     }
 
@@ -139,11 +115,7 @@ pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -
 
 /// `92` rather than `92.0`, `92.5` as written.
 pub fn format_number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{}", value as i64)
-    } else {
-        value.to_string()
-    }
+    if value.fract() == 0.0 && value.abs() < 1e15 { format!("{}", value as i64) } else { value.to_string() }
 }
 
 struct Checker<'a> {
@@ -153,28 +125,16 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn push(&mut self, diagnostic: Diagnostic, loc: Location) {
-        self.diagnostics.push(
-            diagnostic
-                .file(&self.file.rel_path)
-                .at(&self.file.text, loc),
-        );
+        self.diagnostics.push(diagnostic.file(&self.file.rel_path).at(&self.file.text, loc));
     }
 
     /// Reports `value` unless it is one of `known`'s ids; returns whether it is known.
-    fn known(
-        &mut self,
-        code: &'static str,
-        value: &Spanned<String>,
-        known: &[(&str, &Label)],
-    ) -> bool {
+    fn known(&mut self, code: &'static str, value: &Spanned<String>, known: &[(&str, &Label)]) -> bool {
         if known.iter().any(|(id, _)| *id == value.value) {
             return true;
         }
         let allowed: Vec<&str> = known.iter().map(|(id, _)| *id).collect();
-        let suggestion = closest(
-            &value.value,
-            known.iter().map(|(id, label)| (*id, label.all())),
-        );
+        let suggestion = closest(&value.value, known.iter().map(|(id, label)| (*id, label.all())));
         let diagnostic = Diagnostic::error(code)
             .arg("value", value.value.clone())
             .arg("allowed", allowed.join(", "))
@@ -190,9 +150,8 @@ mod tests {
     use crate::content::{front_matter, load::decode};
 
     fn check(extra: &str) -> Vec<Diagnostic> {
-        let text = format!(
-            "---\ntitle: 标题\nsite: 示范点\nenterprise: 华南建工\ndate: 2024-03-01\n{extra}---\n正文\n"
-        );
+        let text =
+            format!("---\ntitle: 标题\nsite: 示范点\nenterprise: 华南建工\ndate: 2024-03-01\n{extra}---\n正文\n");
         let file = decode("content/a.md", text.into_bytes()).unwrap();
         let (front, mut diagnostics) = front_matter::parse(&file);
         let config = crate::config::parse(crate::embedded::SAMPLE_CONFIG).unwrap();
@@ -221,10 +180,7 @@ mod tests {
         assert_eq!(d.location, Some(Location::new(6, 9, 4)));
         assert_eq!(d.suggestion.as_deref(), Some("named"));
         assert_eq!(d.source_line.as_deref(), Some("status: nmed"));
-        assert_eq!(
-            d.arg_value("allowed"),
-            Some("planned, building, accepted, named, revoked")
-        );
+        assert_eq!(d.arg_value("allowed"), Some("planned, building, accepted, named, revoked"));
     }
 
     #[test]
@@ -235,9 +191,7 @@ mod tests {
 
     #[test]
     fn scores_outside_the_scale() {
-        let diagnostics = check(
-            "status: named\nassessments:\n  - period: 2024-Q1\n    scores: { innovation: 120 }\n",
-        );
+        let diagnostics = check("status: named\nassessments:\n  - period: 2024-Q1\n    scores: { innovation: 120 }\n");
         assert_eq!(codes(&diagnostics), ["score_out_of_range"]);
         assert_eq!(diagnostics[0].location, Some(Location::new(9, 27, 3)));
     }
@@ -247,10 +201,7 @@ mod tests {
         let diagnostics = check(
             "status: revoked\ntimeline:\n  - { date: 2024-01-01, stage: named }\n  - { date: 2023-01-01, stage: revoked }\n",
         );
-        assert_eq!(
-            codes(&diagnostics),
-            ["revoked_without_reason", "timeline_order"]
-        );
+        assert_eq!(codes(&diagnostics), ["revoked_without_reason", "timeline_order"]);
         assert_eq!(diagnostics[1].location.map(|l| l.line), Some(9));
     }
 
@@ -259,22 +210,8 @@ mod tests {
         let diagnostics = check(
             "status: named\nactions: [soul, empowr]\nassessments:\n  - { period: 2024-Q2, scores: { innovaton: 1 } }\n  - { period: 2024-Q1, scores: {} }\npractices:\n  - { title: 做法, dimension: teem, indicators: [cohesion] }\n",
         );
-        assert_eq!(
-            codes(&diagnostics),
-            [
-                "unknown_action",
-                "unknown_indicator",
-                "period_order",
-                "unknown_dimension"
-            ]
-        );
-        let suggestions: Vec<_> = diagnostics
-            .iter()
-            .map(|d| d.suggestion.as_deref())
-            .collect();
-        assert_eq!(
-            suggestions,
-            [Some("empower"), Some("innovation"), None, Some("team")]
-        );
+        assert_eq!(codes(&diagnostics), ["unknown_action", "unknown_indicator", "period_order", "unknown_dimension"]);
+        let suggestions: Vec<_> = diagnostics.iter().map(|d| d.suggestion.as_deref()).collect();
+        assert_eq!(suggestions, [Some("empower"), Some("innovation"), None, Some("team")]);
     }
 }

@@ -62,11 +62,7 @@ pub fn root_of(path: &str) -> String {
 }
 
 fn page_path(base: &str, page: usize) -> String {
-    if page <= 1 {
-        base.to_owned()
-    } else {
-        format!("{base}page/{page}/")
-    }
+    if page <= 1 { base.to_owned() } else { format!("{base}page/{page}/") }
 }
 
 fn page_count(items: usize, per_page: usize) -> usize {
@@ -76,38 +72,20 @@ fn page_count(items: usize, per_page: usize) -> usize {
 /// Every page of the portal, in a stable order.
 pub fn pages(site: &Site) -> Vec<Page> {
     let per_page = site.config.paginate_by;
-    let mut pages = vec![Page {
-        path: String::new(),
-        kind: PageKind::Home,
-    }];
-    pages.extend(site.cases.iter().enumerate().map(|(i, c)| Page {
-        path: c.path.clone(),
-        kind: PageKind::Case(i),
-    }));
+    let mut pages = vec![Page { path: String::new(), kind: PageKind::Home }];
+    pages.extend(site.cases.iter().enumerate().map(|(i, c)| Page { path: c.path.clone(), kind: PageKind::Case(i) }));
     for n in 1..=page_count(site.cases.len(), per_page) {
-        pages.push(Page {
-            path: page_path("cases/", n),
-            kind: PageKind::List(n),
-        });
+        pages.push(Page { path: page_path("cases/", n), kind: PageKind::List(n) });
     }
     for (t, taxonomy) in site.taxonomies.iter().enumerate() {
-        pages.push(Page {
-            path: taxonomy.path(),
-            kind: PageKind::TaxonomyIndex(t),
-        });
+        pages.push(Page { path: taxonomy.path(), kind: PageKind::TaxonomyIndex(t) });
         for (k, term) in taxonomy.terms.iter().enumerate() {
             for n in 1..=page_count(term.cases.len(), per_page) {
-                pages.push(Page {
-                    path: page_path(&taxonomy.term_path(term), n),
-                    kind: PageKind::Term(t, k, n),
-                });
+                pages.push(Page { path: page_path(&taxonomy.term_path(term), n), kind: PageKind::Term(t, k, n) });
             }
         }
     }
-    pages.push(Page {
-        path: "404.html".to_owned(),
-        kind: PageKind::NotFound,
-    });
+    pages.push(Page { path: "404.html".to_owned(), kind: PageKind::NotFound });
     pages
 }
 
@@ -115,32 +93,17 @@ impl Renderer {
     pub fn new(site: &Site, theme: &Theme) -> Result<Renderer, Vec<Diagnostic>> {
         let mut tera = Tera::new();
         let templates = theme.templates.clone();
-        if let Err(err) =
-            tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), t.text.as_str())))
-        {
+        if let Err(err) = tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), t.text.as_str()))) {
             return Err(vec![template_diagnostic(&err, &templates)]);
         }
         let global = tera.global_context();
         global.insert_value("site", views::tera(&views::site_view(&site.config)));
-        global.insert_value(
-            "framework",
-            views::tera(&views::framework_view(&site.config)),
-        );
+        global.insert_value("framework", views::tera(&views::framework_view(&site.config)));
         global.insert_value("nav", views::tera(&views::nav_view(site, &theme.strings)));
         global.insert_value("t", views::tera(&theme.strings));
-        let summaries: Vec<Json> = site
-            .cases
-            .iter()
-            .map(|c| views::summary_view(site, c))
-            .collect();
+        let summaries: Vec<Json> = site.cases.iter().map(|c| views::summary_view(site, c)).collect();
         let summary_values = summaries.iter().map(views::tera).collect();
-        Ok(Renderer {
-            tera,
-            templates,
-            summaries,
-            summary_values,
-            strings: theme.strings.clone(),
-        })
+        Ok(Renderer { tera, templates, summaries, summary_values, strings: theme.strings.clone() })
     }
 
     /// Renders one page to HTML.
@@ -191,52 +154,42 @@ impl Renderer {
                 let taxonomy = &site.taxonomies[*t];
                 let term = &taxonomy.terms[*k];
                 let term_path = taxonomy.term_path(term);
-                context.insert_value(
-                    "paginator",
-                    self.paginator(&term.cases, *n, per_page, &term_path),
-                );
+                context.insert_value("paginator", self.paginator(&term.cases, *n, per_page, &term_path));
                 let tax_view = json!({
                     "id": taxonomy.id, "label": views::taxonomy_label(&self.strings, &taxonomy.id), "path": taxonomy.path(),
                 });
-                let term_view = json!({ "name": term.key, "label": term.label, "path": term_path, "count": term.cases.len() });
+                let term_view = json!({
+                    "name": term.key, "label": term.label, "path": term_path, "count": term.cases.len(),
+                    "description": views::term_description(site, &taxonomy.id, &term.key),
+                });
                 context.insert_value("taxonomy", views::tera(&tax_view));
                 context.insert_value("term", views::tera(&term_view));
                 "term.html"
             }
             PageKind::NotFound => "404.html",
         };
-        self.tera
-            .render(template, &context)
-            .map_err(|err| template_diagnostic(&err, &self.templates))
+        self.tera.render(template, &context).map_err(|err| template_diagnostic(&err, &self.templates))
     }
 
     fn home(&self, site: &Site, context: &mut Context) {
         let fw = &site.config.framework;
-        let visible: Vec<usize> = (0..site.cases.len())
-            .filter(|&i| !site.cases[i].is_revoked(fw))
-            .collect();
-        let latest: Vec<tera::Value> = visible
-            .iter()
-            .take(8)
-            .map(|&i| self.summary_values[i].clone())
-            .collect();
-        let featured: Vec<tera::Value> = visible
-            .iter()
-            .filter(|&&i| site.cases[i].featured)
-            .map(|&i| self.summary_values[i].clone())
-            .collect();
+        let visible: Vec<usize> = (0..site.cases.len()).filter(|&i| !site.cases[i].is_revoked(fw)).collect();
+        let latest: Vec<tera::Value> = visible.iter().take(8).map(|&i| self.summary_values[i].clone()).collect();
+        let featured: Vec<tera::Value> =
+            visible.iter().filter(|&&i| site.cases[i].featured).map(|&i| self.summary_values[i].clone()).collect();
         let lang = site.language();
         let by_status: Vec<Json> = fw
             .statuses
             .iter()
             .map(|s| {
                 let count = site.cases.iter().filter(|c| c.status == s.id).count();
-                json!({ "id": s.id, "label": s.label.get(lang), "count": count, "path": format!("status/{}/", s.id.replace('_', "-")) })
+                json!({
+                    "id": s.id, "label": s.label.get(lang), "count": count, "revoked": s.revoked,
+                    "path": format!("status/{}/", s.id.replace('_', "-")),
+                })
             })
             .collect();
-        let distinct = |f: fn(&crate::site::Case) -> &str| {
-            site.cases.iter().map(f).collect::<BTreeSet<_>>().len()
-        };
+        let distinct = |f: fn(&crate::site::Case) -> &str| site.cases.iter().map(f).collect::<BTreeSet<_>>().len();
         let stats = json!({
             "cases": site.cases.len(),
             "sites": distinct(|c| c.site.as_str()),
@@ -249,13 +202,7 @@ impl Renderer {
         context.insert_value("stats", views::tera(&stats));
     }
 
-    fn paginator(
-        &self,
-        cases: &[usize],
-        current: usize,
-        per_page: usize,
-        base: &str,
-    ) -> tera::Value {
+    fn paginator(&self, cases: &[usize], current: usize, per_page: usize, base: &str) -> tera::Value {
         let total_pages = page_count(cases.len(), per_page);
         let items: Vec<tera::Value> = cases
             .iter()
@@ -286,26 +233,14 @@ impl Renderer {
 /// The path part of the base URL (`http://intranet/practice/` → `/practice/`), for pages such as
 /// 404 that a server shows at any depth.
 fn base_path(base_url: &str) -> String {
-    let without_scheme = base_url
-        .split_once("://")
-        .map_or(base_url, |(_, rest)| rest);
+    let without_scheme = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
     let path = if base_url.contains("://") {
-        without_scheme
-            .find('/')
-            .map_or("/", |i| &without_scheme[i..])
+        without_scheme.find('/').map_or("/", |i| &without_scheme[i..])
     } else {
         base_url
     };
-    let path = if path.starts_with('/') {
-        path.to_owned()
-    } else {
-        format!("/{path}")
-    };
-    if path.ends_with('/') {
-        path
-    } else {
-        format!("{path}/")
-    }
+    let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
+    if path.ends_with('/') { path } else { format!("{path}/") }
 }
 
 /// A template error as a diagnostic naming the template file, the line and what went wrong.
@@ -327,15 +262,11 @@ fn template_diagnostic(err: &tera::Error, templates: &[Template]) -> Diagnostic 
                 .arg("template", report.filename().to_owned())
                 .arg("detail", report.message().to_owned());
             if let Some(template) = template {
-                diagnostic = diagnostic
-                    .file(template.origin.clone())
-                    .at(&template.text, loc);
+                diagnostic = diagnostic.file(template.origin.clone()).at(&template.text, loc);
             }
             diagnostic
         }
-        _ => Diagnostic::error("template_error")
-            .arg("template", String::new())
-            .arg("detail", detail),
+        _ => Diagnostic::error("template_error").arg("template", String::new()).arg("detail", detail),
     }
 }
 
@@ -350,11 +281,8 @@ pub fn render_all(
     let problems = Mutex::new(Vec::new());
     pages.par_iter().for_each(|page| {
         let result = renderer.render(site, page).and_then(|html| {
-            write(&page.file(), html.as_bytes()).map_err(|detail| {
-                Diagnostic::error("write_failed")
-                    .arg("path", page.file())
-                    .arg("detail", detail)
-            })
+            write(&page.file(), html.as_bytes())
+                .map_err(|detail| Diagnostic::error("write_failed").arg("path", page.file()).arg("detail", detail))
         });
         if let Err(diagnostic) = result {
             if let Ok(mut problems) = problems.lock() {
@@ -368,9 +296,7 @@ pub fn render_all(
     }
     // One broken template fails every page it renders: report it once.
     problems.sort_by(|a, b| {
-        (a.position(), &a.args)
-            .partial_cmp(&(b.position(), &b.args))
-            .unwrap_or(std::cmp::Ordering::Equal)
+        (a.position(), &a.args).partial_cmp(&(b.position(), &b.args)).unwrap_or(std::cmp::Ordering::Equal)
     });
     problems.dedup_by(|a, b| a.position() == b.position() && a.args == b.args);
     Err(problems)

@@ -47,32 +47,18 @@ pub fn load(site_dir: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> 
     let mut strings = builtin_strings(language);
 
     if theme_dir.is_dir() {
-        read_dir_files(
-            site_dir,
-            &theme_dir.join("templates"),
-            &mut problems,
-            |name, origin, text| templates.push(Template { name, origin, text }),
-        );
+        read_dir_files(site_dir, &theme_dir.join("templates"), &mut problems, |name, origin, text| {
+            templates.push(Template { name, origin, text })
+        });
         for (rel, path) in list_files(&theme_dir.join("static")) {
             static_files.push((rel, FileSource::Disk(path)));
         }
-        merge_i18n(
-            site_dir,
-            &theme_dir.join("i18n"),
-            language,
-            &mut catalog,
-            &mut strings,
-            &mut problems,
-        );
+        merge_i18n(site_dir, &theme_dir.join("i18n"), language, &mut catalog, &mut strings, &mut problems);
     } else if config.theme == "default" {
         for (path, bytes) in embedded::DEFAULT_THEME {
             if let Some(name) = path.strip_prefix("templates/") {
                 let text = String::from_utf8_lossy(bytes).into_owned();
-                templates.push(Template {
-                    name: name.to_owned(),
-                    origin: format!("themes/default/{path}"),
-                    text,
-                });
+                templates.push(Template { name: name.to_owned(), origin: format!("themes/default/{path}"), text });
             } else if let Some(rel) = path.strip_prefix("static/") {
                 static_files.push((rel.to_owned(), FileSource::Embedded(bytes)));
             }
@@ -86,35 +72,14 @@ pub fn load(site_dir: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> 
     }
 
     // The site's own templates and strings win over the theme's.
-    read_dir_files(
-        site_dir,
-        &site_dir.join("templates"),
-        &mut problems,
-        |name, origin, text| {
-            templates.retain(|t: &Template| t.name != name);
-            templates.push(Template { name, origin, text });
-        },
-    );
-    merge_i18n(
-        site_dir,
-        &site_dir.join("i18n"),
-        language,
-        &mut catalog,
-        &mut strings,
-        &mut problems,
-    );
+    read_dir_files(site_dir, &site_dir.join("templates"), &mut problems, |name, origin, text| {
+        templates.retain(|t: &Template| t.name != name);
+        templates.push(Template { name, origin, text });
+    });
+    merge_i18n(site_dir, &site_dir.join("i18n"), language, &mut catalog, &mut strings, &mut problems);
     templates.sort_by(|a, b| a.name.cmp(&b.name));
     static_files.sort_by(|a, b| a.0.cmp(&b.0));
-    if problems.is_empty() {
-        Ok(Theme {
-            templates,
-            static_files,
-            catalog,
-            strings,
-        })
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(Theme { templates, static_files, catalog, strings }) } else { Err(problems) }
 }
 
 fn builtin_strings(language: &str) -> serde_json::Value {
@@ -131,10 +96,7 @@ fn merge_i18n(
     strings: &mut serde_json::Value,
     problems: &mut Vec<Diagnostic>,
 ) {
-    for (file, for_templates) in [
-        (format!("{language}.yaml"), true),
-        (format!("cli.{language}.yaml"), false),
-    ] {
+    for (file, for_templates) in [(format!("{language}.yaml"), true), (format!("cli.{language}.yaml"), false)] {
         let path = dir.join(&file);
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
@@ -148,14 +110,9 @@ fn merge_i18n(
                 }
             }
             (Err(err), _) | (_, Err(err)) => {
-                let mut diagnostic = Diagnostic::error("i18n_invalid")
-                    .file(origin)
-                    .arg("detail", err.to_string());
+                let mut diagnostic = Diagnostic::error("i18n_invalid").file(origin).arg("detail", err.to_string());
                 if let Some(loc) = err.location() {
-                    diagnostic = diagnostic.at(
-                        &text,
-                        crate::diagnostics::Location::new(loc.line(), loc.column(), 1),
-                    );
+                    diagnostic = diagnostic.at(&text, crate::diagnostics::Location::new(loc.line(), loc.column(), 1));
                 }
                 problems.push(diagnostic);
             }
@@ -184,12 +141,7 @@ fn list_files(dir: &Path) -> Vec<(String, PathBuf)> {
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| {
-            (
-                crate::content::load::rel_to(dir, e.path()),
-                e.path().to_path_buf(),
-            )
-        })
+        .map(|e| (crate::content::load::rel_to(dir, e.path()), e.path().to_path_buf()))
         .collect()
 }
 
@@ -203,11 +155,7 @@ fn read_dir_files(
         let origin = crate::content::load::rel_to(site_dir, &path);
         match std::fs::read_to_string(&path) {
             Ok(text) => add(name, origin, text),
-            Err(err) => problems.push(
-                Diagnostic::error("unreadable")
-                    .file(origin)
-                    .arg("detail", err.to_string()),
-            ),
+            Err(err) => problems.push(Diagnostic::error("unreadable").file(origin).arg("detail", err.to_string())),
         }
     }
 }

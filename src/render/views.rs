@@ -12,6 +12,16 @@ pub fn tera(value: &Json) -> Value {
     Value::from_serializable(value)
 }
 
+/// A number as templates should print it: `92`, not `92.0`.
+pub fn num(value: f64) -> Json {
+    if value.fract() == 0.0 && value.abs() < 1e15 { json!(value as i64) } else { json!(value) }
+}
+
+/// One decimal place is enough for an average.
+fn rounded(value: f64) -> Json {
+    num((value * 10.0).round() / 10.0)
+}
+
 pub fn site_view(config: &Config) -> Json {
     json!({
         "title": config.title,
@@ -26,15 +36,12 @@ pub fn framework_view(config: &Config) -> Json {
     let fw = &config.framework;
     let indicator = |group: &str, i: &crate::config::Indicator| {
         json!({
-            "id": i.id, "label": i.label.get(lang), "min": i.min, "max": i.max,
-            "threshold": i.threshold, "weight": i.weight, "group": group,
+            "id": i.id, "label": i.label.get(lang), "min": num(i.min), "max": num(i.max),
+            "threshold": i.threshold.map(num), "weight": num(i.weight), "group": group,
             "path": format!("indicator/{}/", i.id.replace('_', "-")),
         })
     };
-    let term = |id: &str,
-                label: &crate::config::Label,
-                description: Option<&crate::config::Label>,
-                kind: &str| {
+    let term = |id: &str, label: &crate::config::Label, description: Option<&crate::config::Label>, kind: &str| {
         json!({
             "id": id, "label": label.get(lang),
             "description": description.map(|d| d.get(lang)),
@@ -68,12 +75,7 @@ pub fn nav_view(site: &Site, strings: &Json) -> Json {
 }
 
 pub fn taxonomy_label(strings: &Json, id: &str) -> String {
-    strings
-        .get("taxonomy")
-        .and_then(|t| t.get(id))
-        .and_then(Json::as_str)
-        .unwrap_or(id)
-        .to_owned()
+    strings.get("taxonomy").and_then(|t| t.get(id)).and_then(Json::as_str).unwrap_or(id).to_owned()
 }
 
 fn status_view(site: &Site, id: &str) -> Json {
@@ -96,16 +98,8 @@ fn framework_term(site: &Site, kind: &str, id: &str) -> Json {
     let lang = site.language();
     let fw = &site.config.framework;
     let label = match kind {
-        "action" => fw
-            .actions
-            .iter()
-            .find(|a| a.id == id)
-            .map(|a| a.label.get(lang)),
-        "dimension" => fw
-            .dimensions
-            .iter()
-            .find(|d| d.id == id)
-            .map(|d| d.label.get(lang)),
+        "action" => fw.actions.iter().find(|a| a.id == id).map(|a| a.label.get(lang)),
+        "dimension" => fw.dimensions.iter().find(|d| d.id == id).map(|d| d.label.get(lang)),
         "indicator" => fw.indicator(id).map(|i| i.label.get(lang)),
         _ => None,
     };
@@ -121,11 +115,11 @@ pub fn assessment_view(site: &Site, assessment: &Assessment) -> Json {
             Some(json!({
                 "id": indicator.id,
                 "label": indicator.label.get(site.language()),
-                "value": value,
+                "value": num(value),
                 "display": format_number(value),
-                "threshold": indicator.threshold,
-                "min": indicator.min,
-                "max": indicator.max,
+                "threshold": indicator.threshold.map(num),
+                "min": num(indicator.min),
+                "max": num(indicator.max),
                 "below": indicator.threshold.is_some_and(|t| value < t),
             }))
         })
@@ -133,7 +127,7 @@ pub fn assessment_view(site: &Site, assessment: &Assessment) -> Json {
     let average = assessment.average(fw);
     json!({
         "period": assessment.period,
-        "average": average.map(|a| (a * 10.0).round() / 10.0),
+        "average": average.map(rounded),
         "scores": scores,
     })
 }
@@ -141,9 +135,7 @@ pub fn assessment_view(site: &Site, assessment: &Assessment) -> Json {
 /// The facts every list shows about a case.
 pub fn summary_view(site: &Site, case: &Case) -> Json {
     let latest = case.latest().map(|a| {
-        let average = a
-            .average(&site.config.framework)
-            .map(|v| (v * 10.0).round() / 10.0);
+        let average = a.average(&site.config.framework).map(rounded);
         json!({ "period": a.period, "average": average })
     });
     json!({
@@ -168,13 +160,7 @@ pub fn summary_view(site: &Site, case: &Case) -> Json {
 }
 
 /// Everything the case page shows.
-pub fn case_view(
-    site: &Site,
-    case: &Case,
-    summary: &Json,
-    prev: Option<&Json>,
-    next: Option<&Json>,
-) -> Json {
+pub fn case_view(site: &Site, case: &Case, summary: &Json, prev: Option<&Json>, next: Option<&Json>) -> Json {
     let lang = site.language();
     let fw = &site.config.framework;
     let mut view = summary.clone();
@@ -201,6 +187,7 @@ pub fn case_view(
         "char_count": case.body.char_count,
         "reading_minutes": case.body.char_count.div_ceil(400).max(1),
         "revoked_reason": case.revoked_reason(fw),
+        "revoked_date": case.is_revoked(fw).then(|| case.timeline.iter().rev().find(|e| e.stage == case.status).map(|e| e.date)).flatten(),
         "source": case.source,
         "prev": prev,
         "next": next,
@@ -209,4 +196,17 @@ pub fn case_view(
         view.extend(extra);
     }
     view
+}
+
+/// The framework's description of a term (an action, a status …), in the site's language.
+pub fn term_description(site: &Site, taxonomy: &str, key: &str) -> Option<String> {
+    let lang = site.language();
+    let fw = &site.config.framework;
+    let description = match taxonomy {
+        "action" => fw.actions.iter().find(|a| a.id == key).and_then(|a| a.description.as_ref()),
+        "dimension" => fw.dimensions.iter().find(|d| d.id == key).and_then(|d| d.description.as_ref()),
+        "status" => fw.status(key).and_then(|s| s.description.as_ref()),
+        _ => None,
+    };
+    description.map(|d| d.get(lang).to_owned())
 }

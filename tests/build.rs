@@ -1,0 +1,277 @@
+//! End-to-end: the real binary builds real sites into real folders, and we read what a reader gets.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::*;
+
+fn build(site: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["build", site.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    exemplar(&args)
+}
+
+/// Builds the sample site once per test binary run into a temporary folder.
+fn sample_output() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    let result = build(&repo(), &out, &["--base-url", "http://intranet.example/practice/"]);
+    assert!(result.status.success(), "build failed:\n{}", stderr(&result));
+    (tmp, out)
+}
+
+#[test]
+fn the_sample_site_builds_every_published_case() {
+    let (_tmp, out) = sample_output();
+    let cases: Vec<_> = fs::read_dir(out.join("cases"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "index.html" && name != "page")
+        .collect();
+    assert!(cases.len() >= 15, "{cases:?}");
+    // The draft is not published.
+    assert!(!out.join("cases/customer-service-hotline").exists());
+    for slug in &cases {
+        assert!(slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{slug}");
+        let html = read(out.join("cases").join(slug).join("index.html"));
+        assert!(html.contains("<h1"), "{slug} has a heading");
+    }
+    let page = read(out.join("cases/tunnel-branch-safety/index.html"));
+    let source = read(repo().join("content/tunnel-branch-safety.md"));
+    let title = source.lines().find_map(|l| l.strip_prefix("title: ")).unwrap().trim().trim_matches('"');
+    assert!(page.contains(title), "the case page shows its title");
+    assert!(page.contains("已命名"), "the status label is shown in Chinese");
+    assert!(page.contains("lang=\"zh-CN\""));
+}
+
+#[test]
+fn links_between_cases_and_images_are_rewritten() {
+    let (_tmp, out) = sample_output();
+    // welding-workshop-studio.md links to another case by its .md path and shows an inline image.
+    let html = read(out.join("cases/welding-workshop-studio/index.html"));
+    assert!(!html.contains(".md\""), "no link still points at a .md file");
+    assert!(html.contains("src=\"../../media/images/studio-workflow.png\""), "inline image rewritten");
+    assert!(out.join("media/images/studio-workflow.png").is_file(), "the image is copied");
+    // A case in a subfolder uses ../images for its cover.
+    assert!(out.join("media/images/banner-energy.png").is_file());
+}
+
+#[test]
+fn every_internal_link_and_asset_resolves() {
+    let (_tmp, out) = sample_output();
+    let tree = read_tree(&out);
+    let mut checked = 0;
+    for (rel, bytes) in &tree {
+        if !rel.ends_with(".html") || rel == "404.html" {
+            continue;
+        }
+        let html = String::from_utf8_lossy(bytes);
+        let dir = Path::new(rel).parent().unwrap_or(Path::new(""));
+        for url in attributes(&html, "href").into_iter().chain(attributes(&html, "src")) {
+            assert!(!url.starts_with("//"), "{rel}: protocol-relative URL {url}");
+            if url.starts_with('#') || url.starts_with("mailto:") {
+                continue;
+            }
+            assert!(!url.starts_with("http:") && !url.starts_with("https:"), "{rel} loads or links outside: {url}");
+            let path = url.split(['#', '?']).next().unwrap();
+            let mut target = dir.join(path);
+            if path.is_empty() || path.ends_with('/') {
+                target = target.join("index.html");
+            }
+            let normalized = normalize(&target);
+            assert!(tree.contains_key(&normalized), "{rel}: broken link {url} (→ {normalized})");
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "checked {checked} links");
+}
+
+fn normalize(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    parts.join("/")
+}
+
+#[test]
+fn the_output_loads_nothing_from_outside() {
+    let (_tmp, out) = sample_output();
+    for (rel, bytes) in read_tree(&out) {
+        if rel.ends_with(".html") || rel.ends_with(".css") || rel.ends_with(".js") {
+            let text = String::from_utf8_lossy(&bytes);
+            for pattern in ["src=\"http", "src=\"//", "url(http", "url(//", "@import", "href=\"//"] {
+                assert!(!text.contains(pattern), "{rel} contains {pattern}");
+            }
+            let stylesheets = text.match_indices("rel=\"stylesheet\"").count();
+            if stylesheets > 0 {
+                assert!(!text.contains("href=\"http"), "{rel} links a remote stylesheet");
+            }
+        }
+    }
+}
+
+#[test]
+fn building_twice_gives_identical_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    assert!(build(&repo(), &a, &[]).status.success());
+    assert!(build(&repo(), &b, &[]).status.success());
+    let (ta, tb) = (read_tree(&a), read_tree(&b));
+    assert_eq!(ta.keys().collect::<Vec<_>>(), tb.keys().collect::<Vec<_>>());
+    for (path, bytes) in &ta {
+        assert!(bytes == &tb[path], "{path} differs between two builds");
+    }
+}
+
+#[test]
+fn a_failed_build_leaves_the_last_good_portal_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    copy_sample_site(&site);
+    assert!(build(&site, &out, &[]).status.success());
+    let before = read_tree(&out);
+
+    // An editor breaks one case: the build fails with exit code 1 and names the file.
+    let case = site.join("content/tunnel-branch-safety.md");
+    let text = read(&case).replacen("status: named", "status: nmed", 1);
+    fs::write(&case, text).unwrap();
+    let result = build(&site, &out, &[]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("content/tunnel-branch-safety.md:"), "{}", stderr(&result));
+    assert_eq!(read_tree(&out), before, "the previous output is intact");
+    let leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 2, "no staging folder is left behind: {leftovers:?}");
+}
+
+#[test]
+fn a_template_error_names_the_template_the_line_and_the_variable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    fs::create_dir_all(site.join("templates")).unwrap();
+    fs::write(site.join("templates/404.html"), "<p>\n{{ no_such_variable.field }}\n</p>\n").unwrap();
+    let result = build(&site, &tmp.path().join("out"), &["--lang", "en"]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert!(err.contains("templates/404.html:2:"), "{err}");
+    assert!(err.contains("no_such_variable"), "{err}");
+    assert!(!tmp.path().join("out").exists());
+}
+
+#[test]
+fn a_site_template_overrides_the_theme() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    fs::create_dir_all(site.join("templates")).unwrap();
+    fs::write(site.join("templates/404.html"), "<p>{{ site.title }} custom 404</p>\n").unwrap();
+    let out = tmp.path().join("out");
+    let result = build(&site, &out, &[]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(read(out.join("404.html")).contains("custom 404"));
+}
+
+#[test]
+fn english_by_configuration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let config = read(site.join("exemplar.yaml")).replace("language: zh-CN", "language: en");
+    fs::write(site.join("exemplar.yaml"), config).unwrap();
+    let out = tmp.path().join("out");
+    let result = build(&site, &out, &[]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(stdout(&result).contains("Built "), "{}", stdout(&result));
+    let html = read(out.join("cases/tunnel-branch-safety/index.html"));
+    assert!(html.contains("lang=\"en\""));
+    assert!(html.contains(">Named<"), "the status label is in English");
+    assert!(!html.contains("已命名"));
+}
+
+#[test]
+fn pagination_splits_the_case_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let config = read(site.join("exemplar.yaml")).replace("paginate_by: 12", "paginate_by: 5");
+    fs::write(site.join("exemplar.yaml"), config).unwrap();
+    let out = tmp.path().join("out");
+    assert!(build(&site, &out, &[]).status.success());
+    let published = fs::read_dir(out.join("cases")).unwrap().count() - 2; // index.html and page/
+    let pages = published.div_ceil(5);
+    assert!(out.join(format!("cases/page/{pages}/index.html")).is_file());
+    assert!(!out.join(format!("cases/page/{}/index.html", pages + 1)).exists());
+    let first = read(out.join("cases/index.html"));
+    assert_eq!(first.matches("href=\"../cases/").count() + first.matches("href=\"./").count() >= 1, true);
+    assert!(first.contains("page/2/"), "the first page links to the second");
+}
+
+#[test]
+fn usage_errors_exit_with_2_and_help_with_0() {
+    assert_eq!(exemplar(&["build", "--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(exemplar(&["frobnicate"]).status.code(), Some(2));
+    for command in ["build", "check", "init", "new"] {
+        let help = exemplar(&[command, "--help"]);
+        assert_eq!(help.status.code(), Some(0), "{command} --help");
+        assert!(stdout(&help).contains("Usage"), "{command} --help prints usage");
+    }
+}
+
+#[test]
+fn init_creates_a_site_that_builds_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("new-site");
+    let result = exemplar(&["init", site.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(site.join("exemplar.yaml").is_file());
+    assert!(site.join("themes/default/templates/case.html").is_file());
+    let cases = fs::read_dir(site.join("content")).unwrap().count();
+    assert_eq!(cases, 2);
+    let check = exemplar(&["check", site.to_str().unwrap()]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let out = site.join("public");
+    let built = exemplar(&["build", site.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert!(out.join("index.html").is_file());
+    assert!(out.join("cases/workshop-safety-post/index.html").is_file());
+    // The link between the two example cases resolves.
+    assert!(
+        read(out.join("cases/workshop-safety-post/index.html")).contains("href=\"../../cases/mentoring-program/\"")
+    );
+    // A second init into the same folder is refused and changes nothing.
+    let again = exemplar(&["init", site.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+}
+
+#[test]
+fn new_case_writes_a_template_and_never_overwrites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    assert!(exemplar(&["init", site.to_str().unwrap()]).status.success());
+    let dir = site.to_str().unwrap();
+    let first = exemplar(&["new", "case", "安全生产示范岗", "--enterprise", "示例公司", "--dir", dir]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let path = site.join("content/an-quan-sheng-chan-shi-fan-gang.md");
+    let text = read(&path);
+    assert!(text.contains("title: \"安全生产示范岗\""));
+    assert!(text.contains("enterprise: \"示例公司\""));
+    assert!(text.contains("# "), "the template is commented");
+    fs::write(&path, text.replace("做法名称", "已编辑")).unwrap();
+    let second = exemplar(&["new", "case", "安全生产示范岗", "--dir", dir]);
+    assert!(second.status.success());
+    assert!(site.join("content/an-quan-sheng-chan-shi-fan-gang-2.md").is_file());
+    assert!(read(&path).contains("已编辑"), "the first file was not overwritten");
+    // The new files are valid drafts: the site still checks.
+    let check = exemplar(&["check", dir]);
+    assert!(check.status.success(), "{}", stderr(&check));
+}
