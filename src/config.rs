@@ -241,7 +241,8 @@ fn check(config: &Config, text: &str) -> Vec<Diagnostic> {
     check_unique("status", fw.statuses.iter().map(|s| s.id.as_str()).collect());
     for (_, indicator) in fw.indicators() {
         let threshold_outside = indicator.threshold.is_some_and(|t| t < indicator.min || t > indicator.max);
-        if !(indicator.min < indicator.max) || threshold_outside || indicator.weight < 0.0 {
+        let ordered = indicator.min.partial_cmp(&indicator.max) == Some(std::cmp::Ordering::Less);
+        if !ordered || threshold_outside || indicator.weight < 0.0 {
             problem("config_bad_scale", &indicator.id, vec![("id", indicator.id.clone())]);
         }
     }

@@ -203,10 +203,10 @@ impl Diagnostic {
         if let Some(hint) = &hint {
             group = group.element(Level::HELP.message(hint.as_str()));
         }
-        if self.source_line.is_none() {
-            if let Some(text) = &did_you_mean {
-                group = group.element(Level::HELP.message(text.as_str()));
-            }
+        if self.source_line.is_none()
+            && let Some(text) = &did_you_mean
+        {
+            group = group.element(Level::HELP.message(text.as_str()));
         }
         let report = [group];
         let renderer = if color { Renderer::styled() } else { Renderer::plain() };

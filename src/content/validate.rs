@@ -23,78 +23,79 @@ pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -
     let mut previous: Option<&Spanned<crate::date::Date>> = None;
     for event in &front.timeline {
         check.known("unknown_stage", &event.stage, &statuses);
-        if let Some(prev) = previous {
-            if event.date.value < prev.value {
-                let diagnostic = Diagnostic::error("timeline_order")
-                    .arg("date", event.date.value.to_string())
-                    .arg("previous", prev.value.to_string());
-                check.push(diagnostic, event.date.loc);
-            }
+        if let Some(prev) = previous
+            && event.date.value < prev.value
+        {
+            let diagnostic = Diagnostic::error("timeline_order")
+                .arg("date", event.date.value.to_string())
+                .arg("previous", prev.value.to_string());
+            check.push(diagnostic, event.date.loc);
         }
         previous = Some(&event.date);
     }
 
-    if let (Some(status), Some(last)) = (&front.status, front.timeline.last()) {
-        if last.stage.value != status.value && framework.status(&status.value).is_some() {
-            let diagnostic = Diagnostic::warning("status_mismatch")
-                .arg("status", status.value.clone())
-                .arg("stage", last.stage.value.clone());
-            check.push(diagnostic, status.loc);
+    if let (Some(status), Some(last)) = (&front.status, front.timeline.last())
+        && last.stage.value != status.value
+        && framework.status(&status.value).is_some()
+    {
+        let diagnostic = Diagnostic::warning("status_mismatch")
+            .arg("status", status.value.clone())
+            .arg("stage", last.stage.value.clone());
+        check.push(diagnostic, status.loc);
+    }
+
+    if let Some(status) = &front.status
+        && framework.status(&status.value).is_some_and(|s| s.revoked)
+    {
+        let reason_given = front
+            .timeline
+            .iter()
+            .any(|e| e.stage.value == status.value && e.note.as_deref().is_some_and(|n| !n.trim().is_empty()));
+        if !reason_given {
+            check.push(Diagnostic::error("revoked_without_reason").arg("status", status.value.clone()), status.loc);
         }
     }
 
-    if let Some(status) = &front.status {
-        if framework.status(&status.value).is_some_and(|s| s.revoked) {
-            let reason_given = front
-                .timeline
-                .iter()
-                .any(|e| e.stage.value == status.value && e.note.as_deref().is_some_and(|n| !n.trim().is_empty()));
-            if !reason_given {
-                check.push(Diagnostic::error("revoked_without_reason").arg("status", status.value.clone()), status.loc);
-            }
-        }
+    if let (Some(date), Some(updated)) = (&front.date, &front.updated)
+        && updated.value < date.value
+    {
+        let diagnostic = Diagnostic::error("updated_before_date")
+            .arg("updated", updated.value.to_string())
+            .arg("date", date.value.to_string());
+        check.push(diagnostic, updated.loc);
     }
 
-    if let (Some(date), Some(updated)) = (&front.date, &front.updated) {
-        if updated.value < date.value {
-            let diagnostic = Diagnostic::error("updated_before_date")
-                .arg("updated", updated.value.to_string())
-                .arg("date", date.value.to_string());
-            check.push(diagnostic, updated.loc);
-        }
-    }
-
-    if let Some(slug) = &front.slug {
-        if !crate::slug::is_valid_slug(&slug.value) {
-            let diagnostic = Diagnostic::error("invalid_slug").arg("value", slug.value.clone());
-            check.push(diagnostic.suggest(Some(crate::slug::slugify(&slug.value))), slug.loc);
-        }
+    if let Some(slug) = &front.slug
+        && !crate::slug::is_valid_slug(&slug.value)
+    {
+        let diagnostic = Diagnostic::error("invalid_slug").arg("value", slug.value.clone());
+        check.push(diagnostic.suggest(Some(crate::slug::slugify(&slug.value))), slug.loc);
     }
 
     let mut previous_period: Option<&Spanned<crate::date::Period>> = None;
     for assessment in &front.assessments {
-        if let Some(prev) = previous_period {
-            if assessment.period.value <= prev.value {
-                let diagnostic = Diagnostic::error("period_order")
-                    .arg("period", assessment.period.value.to_string())
-                    .arg("previous", prev.value.to_string());
-                check.push(diagnostic, assessment.period.loc);
-            }
+        if let Some(prev) = previous_period
+            && assessment.period.value <= prev.value
+        {
+            let diagnostic = Diagnostic::error("period_order")
+                .arg("period", assessment.period.value.to_string())
+                .arg("previous", prev.value.to_string());
+            check.push(diagnostic, assessment.period.loc);
         }
         previous_period = Some(&assessment.period);
         for (id, score) in &assessment.scores {
             if !check.known("unknown_indicator", id, &indicators) {
                 continue;
             }
-            if let Some(indicator) = framework.indicator(&id.value) {
-                if score.value < indicator.min || score.value > indicator.max {
-                    let diagnostic = Diagnostic::error("score_out_of_range")
-                        .arg("indicator", id.value.clone())
-                        .arg("value", format_number(score.value))
-                        .arg("min", format_number(indicator.min))
-                        .arg("max", format_number(indicator.max));
-                    check.push(diagnostic, score.loc);
-                }
+            if let Some(indicator) = framework.indicator(&id.value)
+                && (score.value < indicator.min || score.value > indicator.max)
+            {
+                let diagnostic = Diagnostic::error("score_out_of_range")
+                    .arg("indicator", id.value.clone())
+                    .arg("value", format_number(score.value))
+                    .arg("min", format_number(indicator.min))
+                    .arg("max", format_number(indicator.max));
+                check.push(diagnostic, score.loc);
             }
         }
     }

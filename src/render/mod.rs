@@ -270,13 +270,12 @@ fn template_diagnostic(err: &tera::Error, templates: &[Template]) -> Diagnostic 
     }
 }
 
+/// Where rendered pages go: a path inside the portal and the bytes; an error is a message.
+pub type WriteFn<'a> = dyn Fn(&str, &[u8]) -> Result<(), String> + Sync + 'a;
+
 /// Renders every page in parallel and hands each to `write` as soon as it is ready, so memory holds
 /// a few pages at a time, not the portal. Returns how many pages were written.
-pub fn render_all(
-    site: &Site,
-    renderer: &Renderer,
-    write: &(dyn Fn(&str, &[u8]) -> Result<(), String> + Sync),
-) -> Result<usize, Vec<Diagnostic>> {
+pub fn render_all(site: &Site, renderer: &Renderer, write: &WriteFn<'_>) -> Result<usize, Vec<Diagnostic>> {
     let pages = pages(site);
     let problems = Mutex::new(Vec::new());
     pages.par_iter().for_each(|page| {
@@ -284,10 +283,10 @@ pub fn render_all(
             write(&page.file(), html.as_bytes())
                 .map_err(|detail| Diagnostic::error("write_failed").arg("path", page.file()).arg("detail", detail))
         });
-        if let Err(diagnostic) = result {
-            if let Ok(mut problems) = problems.lock() {
-                problems.push(diagnostic);
-            }
+        if let Err(diagnostic) = result
+            && let Ok(mut problems) = problems.lock()
+        {
+            problems.push(diagnostic);
         }
     });
     let mut problems = problems.into_inner().unwrap_or_default();
