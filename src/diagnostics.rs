@@ -170,8 +170,8 @@ impl Diagnostic {
     /// The full report: position, source line with the value underlined, expectation and hint.
     pub fn render(&self, catalog: &Catalog, color: bool) -> String {
         let level = match self.severity {
-            Severity::Error => Level::ERROR,
-            Severity::Warning => Level::WARNING,
+            Severity::Error => Level::ERROR.with_name(catalog.get("cli.error")),
+            Severity::Warning => Level::WARNING.with_name(catalog.get("cli.warning")),
         };
         let message = self.message(catalog);
         let did_you_mean =
@@ -195,13 +195,13 @@ impl Diagnostic {
             }
             _ => Group::with_title(title),
         };
-        let expected = self.expected(catalog).map(|e| format!("{}: {e}", catalog.get("cli.expected")));
+        let expected = self.expected(catalog);
         if let Some(expected) = &expected {
-            group = group.element(Level::NOTE.message(expected.as_str()));
+            group = group.element(Level::NOTE.with_name(catalog.get("cli.expected")).message(expected.as_str()));
         }
         let hint = self.hint(catalog);
         if let Some(hint) = &hint {
-            group = group.element(Level::HELP.message(hint.as_str()));
+            group = group.element(Level::HELP.with_name(catalog.get("cli.hint")).message(hint.as_str()));
         }
         if self.source_line.is_none()
             && let Some(text) = &did_you_mean

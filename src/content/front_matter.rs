@@ -57,7 +57,12 @@ pub fn parse(file: &SourceFile) -> (FrontMatter, Vec<Diagnostic>) {
         }
         match map.get_node(field) {
             Some(node) => {
-                let loc = reader.node_location(node);
+                // An empty plain value has no position of its own: point at its key instead.
+                let key = map.iter().map(|(k, _)| k).find(|k| k.as_str() == field);
+                let loc = match key {
+                    Some(key) => reader.location(key.span().start(), field.chars().count()),
+                    None => reader.node_location(node),
+                };
                 reader.push(Diagnostic::error("empty_field").arg("field", field), loc);
             }
             None => reader.push(Diagnostic::error("missing_field").arg("field", field), start),
@@ -121,7 +126,7 @@ impl Reader<'_> {
                 Diagnostic::error("duplicate_key").arg("field", inner.key.as_str().to_owned()),
                 inner.key.span().start().copied(),
             ),
-            LoadError::UnexpectedAnchor(marker) => (Diagnostic::error("yaml_anchor"), Some(*marker)),
+            LoadError::UnexpectedAnchor(marker) => (Diagnostic::error("yaml_anchor"), Some(self.anchor_start(*marker))),
             LoadError::UnexpectedTag(marker) => (Diagnostic::error("yaml_tag"), Some(*marker)),
             LoadError::TopLevelMustBeMapping(marker) | LoadError::TopLevelMustBeSequence(marker) => {
                 (Diagnostic::error("front_matter_not_mapping"), Some(*marker))
@@ -132,6 +137,16 @@ impl Reader<'_> {
         };
         let loc = self.location(marker.as_ref(), 1);
         self.push(diagnostic, loc);
+    }
+
+    /// The parser marks an anchor after its name; editors need to see the `&` itself.
+    fn anchor_start(&self, mut marker: marked_yaml::Marker) -> marked_yaml::Marker {
+        let line = self.file.yaml().split('\n').nth(marker.line().saturating_sub(1)).unwrap_or("");
+        let before: Vec<char> = line.chars().take(marker.column().saturating_sub(1)).collect();
+        if let Some(amp) = before.iter().rposition(|&c| c == '&') {
+            marker.set_column(amp + 1);
+        }
+        marker
     }
 
     fn read_case(&mut self, map: &MarkedMappingNode, front: &mut FrontMatter) {

@@ -1,0 +1,597 @@
+//! End-to-end validation: every rule of `exemplar check`, run through the real binary.
+//!
+//! Each file `tests/fixtures/invalid/<code>.md` is a complete Chinese case with exactly one
+//! mistake, the one that the diagnostic `<code>` reports. A test copies the repository's
+//! `exemplar.yaml` and the fixture (as `content/<code>.md`) into a temporary site, runs
+//! `exemplar check --format json --lang en` and checks the one diagnostic it must produce:
+//! code, file, exact line and column, message, suggestion and the offending source line.
+//! The two encoding fixtures are bytes that are not UTF-8, so they are written from this file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A case with no mistake; the fixtures are this case with one thing wrong. Other tests use it
+/// as a second case to link to or to collide with.
+const VALID: &str = r#"---
+title: 班组安全积分制推动隐患排查常态化
+site: 第一项目部安全生产党建示范点
+enterprise: 华南建工集团
+unit: 第一项目部党支部
+region: 广东省广州市
+status: named
+date: 2024-03-01
+updated: 2024-06-01
+summary: 项目部党支部以安全积分制带动全员排查隐患。
+featured: false
+draft: false
+timeline:
+  - { date: 2023-03-01, stage: planned, note: 制定创建方案 }
+  - { date: 2023-06-15, stage: building }
+  - { date: 2024-01-10, stage: named }
+assessments:
+  - period: 2024-Q1
+    scores: { political_leadership: 92, development: 88, innovation: 85, cohesion: 90, central_work: 95, public_rating: 93 }
+  - period: 2024-Q2
+    scores: { political_leadership: 93, development: 89, innovation: 86, cohesion: 91, central_work: 96, public_rating: 94 }
+actions: [soul, empower]
+tags: [安全生产, 创新工作室]
+practices:
+  - title: 隐患排查积分制
+    dimension: team
+    indicators: [innovation, central_work]
+    actions: [empower]
+    summary: 党员带头排查隐患，按积分兑现奖励。
+    steps: [制定积分细则, 每周公布积分, 季度兑现奖励]
+---
+项目部党支部把安全生产作为党建工作的落脚点。
+
+## 主要做法
+
+党员先锋岗每天巡查施工现场，发现隐患立即登记整改。
+"#;
+
+/// A short valid case saved as GB18030 (what Notepad on Chinese Windows writes); the first
+/// non-ASCII byte is on line 2, column 8.
+const GB18030_CASE: &[u8] = b"---\n\
+title: \xb0\xe0\xd7\xe9\xb0\xb2\xc8\xab\xbb\xfd\xb7\xd6\xd6\xc6\xcd\xc6\xb6\xaf\xd2\xfe\xbb\xbc\xc5\xc5\xb2\xe9\xb3\xa3\xcc\xac\xbb\xaf\n\
+site: \xb5\xda\xd2\xbb\xcf\xee\xc4\xbf\xb2\xbf\xb0\xb2\xc8\xab\xc9\xfa\xb2\xfa\xb5\xb3\xbd\xa8\xca\xbe\xb7\xb6\xb5\xe3\n\
+enterprise: \xbb\xaa\xc4\xcf\xbd\xa8\xb9\xa4\xbc\xaf\xcd\xc5\n\
+status: named\n\
+date: 2024-03-01\n\
+---\n\
+\xcf\xee\xc4\xbf\xb2\xbf\xb5\xb3\xd6\xa7\xb2\xbf\xb0\xd1\xb0\xb2\xc8\xab\xc9\xfa\xb2\xfa\xd7\xf7\xce\xaa\xb5\xb3\xbd\xa8\xb9\xa4\xd7\xf7\xb5\xc4\xc2\xe4\xbd\xc5\xb5\xe3\xa1\xa3\n";
+
+/// The same text in UTF-8, to check the bytes above.
+const GB18030_TEXT: &str = "---\ntitle: 班组安全积分制推动隐患排查常态化\nsite: 第一项目部安全生产党建示范点\nenterprise: 华南建工集团\nstatus: named\ndate: 2024-03-01\n---\n项目部党支部把安全生产作为党建工作的落脚点。\n";
+
+fn manifest_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// A temporary site: the repository's configuration plus case files under `content/`.
+struct Site {
+    dir: tempfile::TempDir,
+    /// The case under test, `content/<name>.md`; its name is the expected diagnostic code.
+    name: String,
+}
+
+impl Site {
+    fn with_case(name: &str, bytes: impl AsRef<[u8]>) -> Site {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::copy(manifest_path("exemplar.yaml"), dir.path().join("exemplar.yaml")).expect("copy exemplar.yaml");
+        std::fs::create_dir(dir.path().join("content")).expect("create content/");
+        let site = Site { dir, name: name.to_owned() };
+        site.add(&format!("{name}.md"), bytes)
+    }
+
+    /// A site whose case is the fixture `tests/fixtures/invalid/<code>.md`.
+    fn fixture(code: &str) -> Site {
+        let path = manifest_path(&format!("tests/fixtures/invalid/{code}.md"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        Site::with_case(code, bytes)
+    }
+
+    /// Adds another file under `content/`.
+    fn add(self, rel: &str, bytes: impl AsRef<[u8]>) -> Site {
+        let path = self.dir.path().join("content").join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).expect("write case file");
+        self
+    }
+
+    fn file(&self) -> String {
+        format!("content/{}.md", self.name)
+    }
+
+    /// Runs `exemplar check SITE ARGS…`.
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_exemplar"))
+            .arg("check")
+            .arg(self.dir.path())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run exemplar")
+    }
+
+    /// Runs `check --format json` with extra arguments; returns the exit code and the report.
+    fn json_with(&self, args: &[&str]) -> (i32, Value) {
+        let output = self.run(&[&["--format", "json"], args].concat());
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let report = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr)));
+        (output.status.code().expect("exit code"), report)
+    }
+
+    fn json(&self) -> (i32, Value) {
+        self.json_with(&["--lang", "en"])
+    }
+
+    /// Checks that the run reports exactly one diagnostic, the one `expect` describes, in this
+    /// site's case file, with the exit code its severity implies.
+    fn expect(&self, expect: Expect) {
+        let (code, report) = self.json();
+        let diagnostics = report["diagnostics"].as_array().unwrap();
+        assert_eq!(diagnostics.len(), 1, "one diagnostic expected: {report:#}");
+        let d = &diagnostics[0];
+        assert_diagnostic(d, &self.name, &self.file(), &expect);
+        let (exit, errors, warnings) = match expect.severity {
+            "error" => (1, 1, 0),
+            _ => (0, 0, 1),
+        };
+        assert_eq!(code, exit, "exit code: {report:#}");
+        assert_eq!(report["errors"], errors);
+        assert_eq!(report["warnings"], warnings);
+    }
+}
+
+/// What a diagnostic must say. `at` and `source_line` are `None` for a file with no lines.
+struct Expect {
+    severity: &'static str,
+    at: Option<(u64, u64)>,
+    source_line: Option<&'static str>,
+    message: &'static str,
+    suggestion: Option<&'static str>,
+}
+
+/// An error at `line:column`, on the source line `source`, whose message contains `message`.
+fn error(line: u64, column: u64, source: &'static str, message: &'static str) -> Expect {
+    Expect { severity: "error", at: Some((line, column)), source_line: Some(source), message, suggestion: None }
+}
+
+impl Expect {
+    fn warning(self) -> Self {
+        Expect { severity: "warning", ..self }
+    }
+
+    fn suggest(self, suggestion: &'static str) -> Self {
+        Expect { suggestion: Some(suggestion), ..self }
+    }
+}
+
+fn assert_diagnostic(d: &Value, code: &str, file: &str, expect: &Expect) {
+    assert_eq!(d["code"], code, "{d:#}");
+    assert_eq!(d["severity"], expect.severity, "{d:#}");
+    assert_eq!(d["file"], file, "{d:#}");
+    let (line, column) = match expect.at {
+        Some((line, column)) => (Value::from(line), Value::from(column)),
+        None => (Value::Null, Value::Null),
+    };
+    assert_eq!((&d["line"], &d["column"]), (&line, &column), "{d:#}");
+    let message = d["message"].as_str().unwrap();
+    assert!(message.contains(expect.message), "message {message:?} should contain {:?}", expect.message);
+    assert_eq!(d["suggestion"].as_str(), expect.suggestion, "{d:#}");
+    assert_eq!(d["source_line"].as_str(), expect.source_line, "{d:#}");
+    // The rendered text names the place as path:line:column.
+    let position = match expect.at {
+        Some((line, column)) => format!("{file}:{line}:{column}"),
+        None => file.to_owned(),
+    };
+    let text = d["text"].as_str().unwrap();
+    assert!(text.contains(&position), "{text}");
+}
+
+fn fixture(code: &str, expect: Expect) {
+    Site::fixture(code).expect(expect);
+}
+
+// The premise: the fixtures' base case has no mistake.
+
+#[test]
+fn the_valid_case_passes() {
+    let (code, report) = Site::with_case("valid", VALID).json();
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["diagnostics"], serde_json::json!([]));
+    assert_eq!((&report["errors"], &report["files"]), (&0.into(), &1.into()));
+}
+
+#[test]
+fn every_fixture_is_named_after_a_diagnostic_code() {
+    let catalog = std::fs::read_to_string(manifest_path("themes/default/i18n/cli.en.yaml")).expect("English strings");
+    for entry in std::fs::read_dir(manifest_path("tests/fixtures/invalid")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let code = name.strip_suffix(".md").expect("a .md fixture");
+        assert!(catalog.contains(&format!("\n  {code}:\n    message:")), "{name} is not named after a diagnostic code");
+    }
+}
+
+// Reading the file.
+
+#[test]
+fn empty_file() {
+    fixture(
+        "empty_file",
+        Expect { severity: "error", at: None, source_line: None, message: "the file is empty", suggestion: None },
+    );
+}
+
+#[test]
+fn not_utf8_gb18030() {
+    let (decoded, _, malformed) = encoding_rs::GB18030.decode(GB18030_CASE);
+    assert!(!malformed && decoded == GB18030_TEXT, "the fixture bytes are GB18030");
+    Site::with_case("not_utf8_gb18030", GB18030_CASE).expect(error(
+        2,
+        8,
+        "title: 班组安全积分制推动隐患排查常态化",
+        "it looks like GB18030/GBK (the default of Chinese Windows); line 2 onwards",
+    ));
+}
+
+#[test]
+fn not_utf8() {
+    // Stray bytes (0xFF 0xFE, a UTF-16 byte-order mark pasted into the body) that are neither
+    // UTF-8 nor GB18030, after "党员先锋岗每天巡查施工现场，" on line 36.
+    let at = VALID.find("发现隐患").unwrap();
+    let bytes = [&VALID.as_bytes()[..at], b"\xff\xfe", &VALID.as_bytes()[at..]].concat();
+    Site::with_case("not_utf8", bytes).expect(Expect {
+        severity: "error",
+        at: Some((36, 15)),
+        // The line cannot be decoded, so it is not shown.
+        source_line: None,
+        message: "the file is not UTF-8 text (unreadable from line 36)",
+        suggestion: None,
+    });
+}
+
+#[test]
+fn bom_and_crlf_are_accepted() {
+    let crlf = format!("\u{feff}{}", VALID.replace('\n', "\r\n"));
+    let (code, report) = Site::with_case("bom_crlf", &crlf).json();
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["diagnostics"], serde_json::json!([]));
+
+    // Neither the BOM nor the \r moves a position or shows up in the source line.
+    let mistake = crlf.replace("status: named", "status: nmed");
+    Site::with_case("unknown_status", mistake)
+        .expect(error(7, 9, "status: nmed", r#"unknown status "nmed""#).suggest("named"));
+}
+
+#[test]
+fn toml_front_matter() {
+    fixture("toml_front_matter", error(1, 1, "+++", "the front matter is TOML (+++); Exemplar reads YAML only"));
+}
+
+#[test]
+fn missing_front_matter() {
+    fixture(
+        "missing_front_matter",
+        error(1, 1, "title: 班组安全积分制推动隐患排查常态化", "the file does not start with YAML front matter"),
+    );
+}
+
+#[test]
+fn unclosed_front_matter() {
+    fixture("unclosed_front_matter", error(1, 1, "---", "the YAML front matter is never closed"));
+}
+
+// The YAML.
+
+#[test]
+fn yaml_syntax() {
+    fixture(
+        "yaml_syntax",
+        error(
+            10,
+            16,
+            "summary: 项目部党支部: 以安全积分制带动全员排查隐患。",
+            "YAML syntax error: mapping values are not allowed",
+        ),
+    );
+}
+
+#[test]
+fn duplicate_key() {
+    fixture("duplicate_key", error(7, 1, "unit: 第二项目部党支部", r#"the field "unit" appears twice"#));
+}
+
+#[test]
+
+fn yaml_anchor() {
+    fixture(
+        "yaml_anchor",
+        error(6, 9, "region: &place 广东省广州市", "YAML anchors and aliases (& and *) are not supported"),
+    );
+}
+
+// Fields.
+
+#[test]
+fn missing_field() {
+    fixture("missing_field", error(1, 1, "---", r#"the required field "site" is missing"#));
+}
+
+#[test]
+
+fn empty_field() {
+    fixture("empty_field", error(3, 1, "site:", r#"the field "site" is empty"#));
+}
+
+#[test]
+fn wrong_type() {
+    fixture(
+        "wrong_type",
+        error(2, 8, "title: [班组安全积分制, 隐患排查常态化]", r#"the field "title" has the wrong type: found a list"#),
+    );
+}
+
+#[test]
+fn unknown_field() {
+    fixture("unknown_field", error(8, 1, "stauts: 已命名", r#"unknown field "stauts""#).suggest("status").warning());
+}
+
+#[test]
+fn invalid_date() {
+    fixture("invalid_date", error(8, 7, "date: 2024-02-30", r#"the date "2024-02-30" of "date" is not valid"#));
+}
+
+#[test]
+fn updated_before_date() {
+    fixture(
+        "updated_before_date",
+        error(9, 10, "updated: 2024-01-01", "the update date 2024-01-01 is before the publication date 2024-03-01"),
+    );
+}
+
+#[test]
+fn invalid_slug() {
+    fixture(
+        "invalid_slug",
+        error(10, 7, "slug: Safety_Points", r#"the slug "Safety_Points" cannot be used in a URL"#)
+            .suggest("safety-points"),
+    );
+}
+
+// The framework's ids.
+
+#[test]
+fn unknown_status() {
+    let site = Site::fixture("unknown_status");
+    site.expect(error(7, 9, "status: nmed", r#"unknown status "nmed""#).suggest("named"));
+    let (_, report) = site.json();
+    assert_eq!(report["diagnostics"][0]["expected"], "one of planned, building, accepted, named, revoked");
+}
+
+#[test]
+fn unknown_status_in_chinese() {
+    let site = Site::fixture("unknown_status");
+    // Without --lang the site's language (zh-CN) is used.
+    for args in [&[][..], &["--lang", "zh-CN"][..]] {
+        let (code, report) = site.json_with(args);
+        assert_eq!(code, 1);
+        let d = &report["diagnostics"][0];
+        assert_eq!(d["message"], "未知的状态“nmed”", "{args:?}");
+        assert_eq!(d["expected"], "planned, building, accepted, named, revoked 之一");
+        assert_eq!((&d["line"], &d["column"]), (&7.into(), &9.into()));
+    }
+}
+
+#[test]
+fn unknown_action() {
+    fixture(
+        "unknown_action",
+        error(22, 17, "actions: [soul, empowr]", r#"unknown action "empowr""#).suggest("empower"),
+    );
+}
+
+#[test]
+fn unknown_dimension() {
+    fixture("unknown_dimension", error(26, 16, "    dimension: teem", r#"unknown dimension "teem""#).suggest("team"));
+}
+
+#[test]
+fn unknown_indicator() {
+    fixture(
+        "unknown_indicator",
+        error(27, 18, "    indicators: [innovaton, central_work]", r#"unknown indicator "innovaton""#)
+            .suggest("innovation"),
+    );
+}
+
+#[test]
+fn unknown_stage() {
+    fixture(
+        "unknown_stage",
+        error(15, 32, "  - { date: 2023-06-15, stage: buildng }", r#"unknown timeline stage "buildng""#)
+            .suggest("building"),
+    );
+}
+
+// Scores, periods and the lifecycle.
+
+#[test]
+fn score_out_of_range() {
+    fixture(
+        "score_out_of_range",
+        error(
+            21,
+            70,
+            "    scores: { political_leadership: 93, development: 89, innovation: 860, cohesion: 91, central_work: 96, public_rating: 94 }",
+            r#"the score 860 of "innovation" is outside the scale"#,
+        ),
+    );
+}
+
+#[test]
+fn invalid_period() {
+    fixture("invalid_period", error(20, 13, "  - period: 2024-Q5", r#"the assessment period "2024-Q5" is not valid"#));
+}
+
+#[test]
+fn period_order() {
+    fixture(
+        "period_order",
+        error(20, 13, "  - period: 2023-Q4", "assessment periods out of order: 2023-Q4 must come after 2024-Q1"),
+    );
+}
+
+#[test]
+fn timeline_order() {
+    fixture(
+        "timeline_order",
+        error(
+            16,
+            13,
+            "  - { date: 2023-01-10, stage: named }",
+            "the timeline is out of order: 2023-01-10 comes before the previous event's 2023-06-15",
+        ),
+    );
+}
+
+#[test]
+fn revoked_without_reason() {
+    fixture(
+        "revoked_without_reason",
+        error(7, 9, "status: revoked", "the title is revoked (revoked) but no reason is given"),
+    );
+}
+
+#[test]
+fn status_mismatch() {
+    fixture(
+        "status_mismatch",
+        error(7, 9, "status: accepted", r#"the status is "accepted" but the timeline's last stage is "named""#)
+            .warning(),
+    );
+}
+
+// Links, images and URLs: rules that look at other files.
+
+#[test]
+fn duplicate_slug() {
+    let site = Site::fixture("duplicate_slug").add("other-case.md", VALID);
+    let (code, report) = site.json();
+    assert_eq!(code, 1);
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 2, "{report:#}");
+    // Each of the two cases is told about the other, in file order.
+    assert_diagnostic(
+        &diagnostics[0],
+        "duplicate_slug",
+        "content/duplicate_slug.md",
+        &error(10, 7, "slug: other-case", r#"the URL name "other-case" is also used by content/other-case.md"#),
+    );
+    assert_diagnostic(
+        &diagnostics[1],
+        "duplicate_slug",
+        "content/other-case.md",
+        &error(1, 1, "---", r#"the URL name "other-case" is also used by content/duplicate_slug.md"#),
+    );
+}
+
+#[test]
+fn broken_link() {
+    // The link misspells other-case.md, which exists.
+    Site::fixture("broken_link").add("other-case.md", VALID).expect(error(
+        36,
+        30,
+        "党员先锋岗每天巡查施工现场，发现隐患立即登记整改，做法参见[另一个案例](other_case.md)。",
+        r#"the link target "other_case.md" does not exist"#,
+    ));
+}
+
+#[test]
+fn link_to_draft() {
+    let draft = VALID.replace("draft: false", "draft: true");
+    Site::fixture("link_to_draft").add("other-case.md", draft).expect(error(
+        36,
+        30,
+        "党员先锋岗每天巡查施工现场，发现隐患立即登记整改，做法参见[另一个案例](other-case.md)。",
+        r#"the link points to the draft "other-case.md", which is not published"#,
+    ));
+}
+
+#[test]
+fn missing_image() {
+    fixture(
+        "missing_image",
+        error(36, 1, "![现场巡查](images/site-photo.jpg)", r#"the image "images/site-photo.jpg" does not exist"#),
+    );
+}
+
+#[test]
+fn missing_cover() {
+    fixture(
+        "missing_cover",
+        error(10, 8, "cover: images/cover.png", r#"the cover image "images/cover.png" does not exist"#),
+    );
+}
+
+#[test]
+fn path_outside() {
+    fixture(
+        "path_outside",
+        error(
+            10,
+            8,
+            "cover: ../../etc/passwd",
+            r#"the path "../../etc/passwd" leads outside the site folder and was refused"#,
+        ),
+    );
+}
+
+// One run, several files, and the text report.
+
+#[test]
+fn one_run_reports_every_bad_file_sorted_by_file() {
+    let read = |code: &str| std::fs::read(manifest_path(&format!("tests/fixtures/invalid/{code}.md")));
+    let site = Site::fixture("unknown_status")
+        .add("invalid_date.md", read("invalid_date").unwrap())
+        .add("empty_file.md", read("empty_file").unwrap())
+        .add("valid.md", VALID);
+    let (code, report) = site.json();
+    assert_eq!(code, 1);
+    assert_eq!((&report["errors"], &report["files"]), (&3.into(), &4.into()));
+    let found: Vec<(&str, &str)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["file"].as_str().unwrap(), d["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("content/empty_file.md", "empty_file"),
+            ("content/invalid_date.md", "invalid_date"),
+            ("content/unknown_status.md", "unknown_status"),
+        ]
+    );
+}
+
+#[test]
+fn text_report_shows_the_place_and_the_line() {
+    let output = Site::fixture("unknown_status").run(&["--lang", "en"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    for part in [
+        r#"error[unknown_status]: unknown status "nmed""#,
+        "content/unknown_status.md:7:9",
+        "7 | status: nmed",
+        r#"did you mean "named"?"#,
+        "expected: one of planned, building, accepted, named, revoked",
+        "Check failed: 1 errors, 0 warnings (1 case files).",
+    ] {
+        assert!(stderr.contains(part), "{part:?} not in:\n{stderr}");
+    }
+}
