@@ -3,8 +3,9 @@
 //! diagnostics; the portal is written only when there is no error, so a failed build leaves the
 //! last good portal untouched.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -64,20 +65,28 @@ impl Outcome {
 
 /// Everything `exemplar check` validates, without writing anything.
 pub fn check(options: &BuildOptions) -> Outcome {
-    let (outcome, _) = load_site(options);
-    outcome
+    match Project::open(options.clone()) {
+        Ok(mut project) => {
+            project.scan();
+            project.assemble()
+        }
+        Err(outcome) => outcome,
+    }
 }
 
 /// Validates, renders and writes the portal.
 pub fn build(options: &BuildOptions) -> Outcome {
-    let (mut outcome, theme) = load_site(options);
-    let (Some(site), Some(theme)) = (&outcome.site, theme) else {
-        return outcome;
+    let mut project = match Project::open(options.clone()) {
+        Ok(project) => project,
+        Err(outcome) => return outcome,
     };
+    project.scan();
+    let mut outcome = project.assemble();
+    let Some(site) = &outcome.site else { return outcome };
     if outcome.has_errors() {
         return outcome;
     }
-    match write_portal(options, site, &theme) {
+    match write_portal(options, site, &project.theme) {
         Ok(pages) => outcome.pages = pages,
         Err(problems) => outcome.diagnostics.extend(problems),
     }
@@ -129,76 +138,189 @@ struct Loaded {
     slug: String,
 }
 
-/// Loads and validates the whole site and builds its model (when there is no error).
-pub fn load_site(options: &BuildOptions) -> (Outcome, Option<Theme>) {
-    let site_dir = options.site_dir.as_path();
-    let mut outcome = Outcome {
-        diagnostics: Vec::new(),
-        catalog: Catalog::builtin(crate::i18n::LANGUAGES[0]),
-        site: None,
-        pages: 0,
-        files: 0,
-    };
-    let mut config = match config::load(site_dir) {
-        Ok(config) => config,
-        Err(problems) => {
-            outcome.diagnostics = problems;
-            return (outcome, None);
-        }
-    };
-    if let Some(base_url) = &options.base_url {
-        config.base_url = base_url.clone();
-    }
-    outcome.catalog = Catalog::builtin(&config.language);
-    let theme = match render::theme::load(site_dir, &config) {
-        Ok(theme) => {
-            outcome.catalog = theme.catalog.clone();
-            Some(theme)
-        }
-        Err(problems) => {
-            outcome.diagnostics.extend(problems);
-            None
-        }
-    };
-
-    let (found, problems) = load::discover(site_dir);
-    outcome.diagnostics.extend(problems);
-    outcome.files = found.len();
-    let results: Vec<(Option<Loaded>, Vec<Diagnostic>)> = found.par_iter().map(|f| read_case(f, &config)).collect();
-    let mut loaded = Vec::with_capacity(results.len());
-    for (case, problems) in results {
-        outcome.diagnostics.extend(problems);
-        loaded.extend(case);
-    }
-    outcome.diagnostics.extend(duplicate_slugs(&loaded));
-
-    let built: Vec<&Loaded> = loaded.iter().filter(|l| options.drafts || !l.front.draft).collect();
-    let slugs: HashMap<String, String> = built.iter().map(|l| (l.file.rel_path.clone(), l.slug.clone())).collect();
-    let drafts: HashSet<&str> =
-        loaded.iter().filter(|l| !options.drafts && l.front.draft).map(|l| l.file.rel_path.as_str()).collect();
-    let site_root = site_dir.canonicalize().unwrap_or_else(|_| site_dir.to_path_buf());
-    let targets = Targets { site_dir, site_root, slugs: &slugs };
-    let results: Vec<(Option<site::Case>, Vec<Asset>, Vec<Diagnostic>)> =
-        built.par_iter().map(|l| build_case(l, &config, &targets, &drafts)).collect();
-
-    let mut cases = Vec::with_capacity(results.len());
-    let mut assets = Vec::new();
-    for (case, case_assets, problems) in results {
-        outcome.diagnostics.extend(problems);
-        cases.extend(case);
-        assets.extend(case_assets);
-    }
-    diagnostics::sort(&mut outcome.diagnostics);
-    if !outcome.has_errors() {
-        outcome.site = Some(Site::new(config, cases, assets));
-    }
-    (outcome, theme)
+/// One case file's state: what reading it gave, and (once assembled) the case it became.
+struct FileState {
+    loaded: Option<Loaded>,
+    problems: Vec<Diagnostic>,
+    built: Option<Built>,
 }
 
-fn read_case(found: &load::Found, config: &Config) -> (Option<Loaded>, Vec<Diagnostic>) {
+/// A case after its Markdown was rendered and its links resolved.
+struct Built {
+    case: Option<Arc<site::Case>>,
+    assets: Vec<Asset>,
+    problems: Vec<Diagnostic>,
+}
+
+/// A site held in memory between builds: `build` and `check` use it once; `serve` keeps it and
+/// re-reads only the files that changed, so an edit costs one file's work plus the model.
+pub struct Project {
+    pub options: BuildOptions,
+    pub config: Config,
+    pub theme: Theme,
+    files: BTreeMap<String, FileState>,
+    discovery_problems: Vec<Diagnostic>,
+    /// The case files and slugs that links were last resolved against.
+    link_targets: u64,
+}
+
+impl Project {
+    /// Reads the configuration and the theme; their errors stop everything else.
+    pub fn open(options: BuildOptions) -> Result<Project, Outcome> {
+        let site_dir = options.site_dir.as_path();
+        let mut outcome = Outcome {
+            diagnostics: Vec::new(),
+            catalog: Catalog::builtin(crate::i18n::LANGUAGES[0]),
+            site: None,
+            pages: 0,
+            files: 0,
+        };
+        let mut config = match config::load(site_dir) {
+            Ok(config) => config,
+            Err(problems) => {
+                outcome.diagnostics = problems;
+                return Err(outcome);
+            }
+        };
+        if let Some(base_url) = &options.base_url {
+            config.base_url = base_url.clone();
+        }
+        outcome.catalog = Catalog::builtin(&config.language);
+        match render::theme::load(site_dir, &config) {
+            Ok(theme) => Ok(Project {
+                options,
+                config,
+                theme,
+                files: BTreeMap::new(),
+                discovery_problems: Vec::new(),
+                link_targets: 0,
+            }),
+            Err(problems) => {
+                outcome.diagnostics = problems;
+                Err(outcome)
+            }
+        }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.theme.catalog
+    }
+
+    /// Finds and reads every case file.
+    pub fn scan(&mut self) {
+        let (found, problems) = load::discover(&self.options.site_dir);
+        self.discovery_problems = problems;
+        let config = &self.config;
+        let states: Vec<(String, FileState)> =
+            found.par_iter().map(|f| (f.rel_path.clone(), read_case(f, config))).collect();
+        self.files = states.into_iter().collect();
+    }
+
+    /// Takes note of changed paths (relative to the site folder, or absolute): case files are read
+    /// again, new ones added, deleted ones dropped. Anything else under `content/` (an image)
+    /// may change what links resolve to, so every case's links are resolved again.
+    pub fn refresh(&mut self, changed: &[PathBuf]) {
+        let site_dir = self.options.site_dir.clone();
+        let (found, problems) = load::discover(&site_dir);
+        self.discovery_problems = problems;
+        let changed: HashSet<String> = changed
+            .iter()
+            .map(|p| if p.is_absolute() { load::rel_to(&site_dir, p) } else { load::rel_to(Path::new(""), p) })
+            .collect();
+        if changed.iter().any(|p| !p.to_ascii_lowercase().ends_with(".md")) {
+            self.link_targets = 0;
+        }
+        let present: HashSet<&str> = found.iter().map(|f| f.rel_path.as_str()).collect();
+        self.files.retain(|path, _| present.contains(path.as_str()));
+        let stale: Vec<&load::Found> =
+            found.iter().filter(|f| changed.contains(&f.rel_path) || !self.files.contains_key(&f.rel_path)).collect();
+        let config = &self.config;
+        let states: Vec<(String, FileState)> =
+            stale.par_iter().map(|f| (f.rel_path.clone(), read_case(f, config))).collect();
+        self.files.extend(states);
+    }
+
+    /// Checks the files against each other, resolves links, and builds the site model when no
+    /// file has an error. Cases whose file and link targets did not change are reused as they were.
+    pub fn assemble(&mut self) -> Outcome {
+        let mut outcome = Outcome {
+            diagnostics: self.discovery_problems.clone(),
+            catalog: self.theme.catalog.clone(),
+            site: None,
+            pages: 0,
+            files: self.files.len(),
+        };
+        let loaded: Vec<&Loaded> = self.files.values().filter_map(|f| f.loaded.as_ref()).collect();
+        outcome.diagnostics.extend(self.files.values().flat_map(|f| f.problems.iter().cloned()));
+        outcome.diagnostics.extend(duplicate_slugs(&loaded));
+
+        let drafts_built = self.options.drafts;
+        let slugs: HashMap<String, String> = loaded
+            .iter()
+            .filter(|l| drafts_built || !l.front.draft)
+            .map(|l| (l.file.rel_path.clone(), l.slug.clone()))
+            .collect();
+        let drafts: HashSet<String> =
+            loaded.iter().filter(|l| !drafts_built && l.front.draft).map(|l| l.file.rel_path.clone()).collect();
+        let targets_fingerprint = fingerprint(&slugs, &drafts);
+        if targets_fingerprint != self.link_targets {
+            self.files.values_mut().for_each(|f| f.built = None);
+            self.link_targets = targets_fingerprint;
+        }
+
+        let site_dir = self.options.site_dir.as_path();
+        let site_root = site_dir.canonicalize().unwrap_or_else(|_| site_dir.to_path_buf());
+        let targets = Targets { site_dir, site_root, slugs: &slugs };
+        let config = &self.config;
+        let drafts_ref: HashSet<&str> = drafts.iter().map(String::as_str).collect();
+        let todo: Vec<(&String, &Loaded)> = self
+            .files
+            .iter()
+            .filter(|(_, f)| f.built.is_none())
+            .filter_map(|(path, f)| f.loaded.as_ref().map(|l| (path, l)))
+            .filter(|(_, l)| drafts_built || !l.front.draft)
+            .collect();
+        let made: Vec<(String, Built)> =
+            todo.par_iter().map(|(path, l)| ((*path).clone(), build_case(l, config, &targets, &drafts_ref))).collect();
+        for (path, built) in made {
+            if let Some(state) = self.files.get_mut(&path) {
+                state.built = Some(built);
+            }
+        }
+
+        let mut cases = Vec::new();
+        let mut assets = Vec::new();
+        for state in self.files.values() {
+            if let Some(built) = &state.built {
+                outcome.diagnostics.extend(built.problems.iter().cloned());
+                cases.extend(built.case.clone());
+                assets.extend(built.assets.iter().cloned());
+            }
+        }
+        diagnostics::sort(&mut outcome.diagnostics);
+        if !outcome.has_errors() {
+            outcome.site = Some(Site::new(self.config.clone(), cases, assets));
+        }
+        outcome
+    }
+}
+
+fn fingerprint(slugs: &HashMap<String, String>, drafts: &HashSet<String>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut sorted: Vec<(&String, &String)> = slugs.iter().collect();
+    sorted.sort();
+    let mut draft_list: Vec<&String> = drafts.iter().collect();
+    draft_list.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (sorted, draft_list).hash(&mut hasher);
+    // Zero means "never resolved": keep it out of the range of real fingerprints.
+    hasher.finish().max(1)
+}
+
+fn read_case(found: &load::Found, config: &Config) -> FileState {
     let file = match load::read(found) {
         Ok(file) => file,
-        Err(diagnostic) => return (None, vec![diagnostic]),
+        Err(diagnostic) => return FileState { loaded: None, problems: vec![diagnostic], built: None },
     };
     let (front, mut problems) = front_matter::parse(&file);
     problems.extend(validate::validate(&file, &front, &config.framework));
@@ -209,13 +331,13 @@ fn read_case(found: &load::Found, config: &Config) -> (Option<Loaded>, Vec<Diagn
             crate::slug::slugify(stem)
         }
     };
-    (Some(Loaded { file, front, slug }), problems)
+    FileState { loaded: Some(Loaded { file, front, slug }), problems, built: None }
 }
 
 /// Two cases may not share a URL; each file is told which other one it collides with.
-fn duplicate_slugs(loaded: &[Loaded]) -> Vec<Diagnostic> {
+fn duplicate_slugs(loaded: &[&Loaded]) -> Vec<Diagnostic> {
     let mut by_slug: HashMap<&str, Vec<&Loaded>> = HashMap::new();
-    for case in loaded {
+    for case in loaded.iter().copied() {
         by_slug.entry(case.slug.as_str()).or_default().push(case);
     }
     let mut problems = Vec::new();
@@ -243,12 +365,7 @@ fn duplicate_slugs(loaded: &[Loaded]) -> Vec<Diagnostic> {
 }
 
 /// Renders one case's Markdown, resolves its links, images and cover, and assembles its model.
-fn build_case(
-    loaded: &Loaded,
-    config: &Config,
-    targets: &Targets,
-    drafts: &HashSet<&str>,
-) -> (Option<site::Case>, Vec<Asset>, Vec<Diagnostic>) {
+fn build_case(loaded: &Loaded, config: &Config, targets: &Targets, drafts: &HashSet<&str>) -> Built {
     let file = &loaded.file;
     let front = &loaded.front;
     let mut problems = Vec::new();
@@ -284,7 +401,7 @@ fn build_case(
     let (Some(title), Some(site_name), Some(enterprise), Some(status), Some(date)) =
         (&front.title, &front.site, &front.enterprise, &front.status, &front.date)
     else {
-        return (None, assets, problems);
+        return Built { case: None, assets, problems };
     };
     let order = |id: &str| fw.indicators().position(|(_, i)| i.id == id).unwrap_or(usize::MAX);
     let assessments = front
@@ -298,6 +415,7 @@ fn build_case(
         .collect();
     let summary = front.summary.clone().unwrap_or_else(|| body.summary.clone());
     let case = site::Case {
+        revision: site::next_revision(),
         source: file.rel_path.clone(),
         path: format!("cases/{}/", loaded.slug),
         slug: loaded.slug.clone(),
@@ -336,5 +454,5 @@ fn build_case(
         extra: front.extra.clone(),
         body,
     };
-    (Some(case), assets, problems)
+    Built { case: Some(Arc::new(case)), assets, problems }
 }

@@ -2,6 +2,8 @@
 //! Plain data, no I/O and no HTML: every page renders from it, and search indexes it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
@@ -12,8 +14,9 @@ use crate::markdown::Rendered;
 #[derive(Debug)]
 pub struct Site {
     pub config: Config,
-    /// Newest first (by date, then slug): the order of every list.
-    pub cases: Vec<Case>,
+    /// Newest first (by date, then slug): the order of every list. Shared, so that a rebuild after
+    /// one edit reuses every other case as it was.
+    pub cases: Vec<Arc<Case>>,
     pub taxonomies: Vec<Taxonomy>,
     /// Files to copy into the portal (images beside the cases), sorted by output path.
     pub assets: Vec<Asset>,
@@ -29,6 +32,9 @@ pub struct Asset {
 
 #[derive(Debug, Clone)]
 pub struct Case {
+    /// Unique to this version of the case in this process: a page whose cases kept their
+    /// revisions needs no new rendering.
+    pub revision: u64,
     /// The case file relative to the site folder (`content/a.md`).
     pub source: String,
     pub slug: String,
@@ -98,6 +104,13 @@ pub struct Practice {
     pub steps: Vec<String>,
 }
 
+static NEXT_REVISION: AtomicU64 = AtomicU64::new(1);
+
+/// A revision number never handed out before in this process.
+pub fn next_revision() -> u64 {
+    NEXT_REVISION.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Case {
     pub fn latest(&self) -> Option<&Assessment> {
         self.assessments.last()
@@ -156,7 +169,7 @@ impl Taxonomy {
 
 impl Site {
     /// Orders the cases and derives the taxonomies.
-    pub fn new(config: Config, mut cases: Vec<Case>, mut assets: Vec<Asset>) -> Site {
+    pub fn new(config: Config, mut cases: Vec<Arc<Case>>, mut assets: Vec<Asset>) -> Site {
         cases.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         assets.sort();
         assets.dedup();
@@ -169,7 +182,21 @@ impl Site {
     }
 
     pub fn case_by_slug(&self, slug: &str) -> Option<&Case> {
-        self.cases.iter().find(|c| c.slug == slug)
+        self.cases.iter().find(|c| c.slug == slug).map(|c| c.as_ref())
+    }
+
+    /// A fingerprint of every term's URL: summaries link to terms, so when this changes every
+    /// summary must be made again.
+    pub fn term_paths_fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for taxonomy in &self.taxonomies {
+            taxonomy.id.hash(&mut hasher);
+            for term in &taxonomy.terms {
+                (&term.key, &term.slug).hash(&mut hasher);
+            }
+        }
+        hasher.finish()
     }
 
     pub fn language(&self) -> &str {
@@ -177,7 +204,7 @@ impl Site {
     }
 }
 
-fn build_taxonomy(kind: &str, cases: &[Case], config: &Config) -> Taxonomy {
+fn build_taxonomy(kind: &str, cases: &[Arc<Case>], config: &Config) -> Taxonomy {
     let framework = &config.framework;
     let language = config.language.as_str();
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -248,7 +275,7 @@ fn build_taxonomy(kind: &str, cases: &[Case], config: &Config) -> Taxonomy {
 }
 
 /// Highest latest score first; ties by newest case.
-fn rank_by_latest_score(indices: &mut [usize], indicator: &str, cases: &[Case]) {
+fn rank_by_latest_score(indices: &mut [usize], indicator: &str, cases: &[Arc<Case>]) {
     let score = |i: &usize| cases[*i].latest().and_then(|a| a.score(indicator)).unwrap_or(f64::MIN);
     indices.sort_by(|a, b| score(b).total_cmp(&score(a)).then_with(|| a.cmp(b)));
 }

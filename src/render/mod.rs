@@ -4,7 +4,8 @@
 pub mod theme;
 pub mod views;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -15,14 +16,94 @@ use crate::diagnostics::{Diagnostic, Location};
 use crate::site::Site;
 use theme::{Template, Theme};
 
-/// Every page's template and the values it renders from.
+/// The templates, with the values every page shares already in their global context.
 pub struct Renderer {
     tera: Tera,
     templates: Vec<Template>,
-    /// Each case's summary view, in site order; shared by every list that shows the case.
-    summaries: Vec<Json>,
-    summary_values: Vec<tera::Value>,
     strings: Json,
+}
+
+/// Each case's summary view, built once and shared by every list that shows the case. Kept from
+/// one build to the next (in `serve`) for every case whose revision did not change.
+#[derive(Default)]
+pub struct Summaries {
+    fingerprint: u64,
+    by_revision: HashMap<u64, (Json, tera::Value)>,
+    /// Revisions in site order.
+    order: Vec<u64>,
+}
+
+impl Summaries {
+    pub fn build(site: &Site, previous: Option<Summaries>) -> Summaries {
+        let fingerprint = site.term_paths_fingerprint();
+        let mut old = match previous {
+            Some(previous) if previous.fingerprint == fingerprint => previous.by_revision,
+            _ => HashMap::new(),
+        };
+        let missing: Vec<usize> =
+            (0..site.cases.len()).filter(|&i| !old.contains_key(&site.cases[i].revision)).collect();
+        let made: Vec<(u64, (Json, tera::Value))> = missing
+            .par_iter()
+            .map(|&i| {
+                let json = views::summary_view(site, &site.cases[i]);
+                let value = views::tera(&json);
+                (site.cases[i].revision, (json, value))
+            })
+            .collect();
+        let order: Vec<u64> = site.cases.iter().map(|c| c.revision).collect();
+        let mut by_revision = HashMap::with_capacity(order.len());
+        for revision in &order {
+            if let Some(entry) = old.remove(revision) {
+                by_revision.insert(*revision, entry);
+            }
+        }
+        by_revision.extend(made);
+        Summaries { fingerprint, by_revision, order }
+    }
+
+    fn json(&self, index: usize) -> Option<&Json> {
+        self.order.get(index).and_then(|r| self.by_revision.get(r)).map(|(json, _)| json)
+    }
+
+    fn value(&self, index: usize) -> tera::Value {
+        self.order.get(index).and_then(|r| self.by_revision.get(r)).map_or_else(tera::Value::none, |(_, v)| v.clone())
+    }
+}
+
+/// What a page shows, as a number: equal numbers mean the page need not be rendered again.
+/// Cases are identified by their revision, so this costs a few hashes per page.
+pub fn signature(site: &Site, page: &Page, term_fingerprint: u64) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (term_fingerprint, &page.path).hash(&mut hasher);
+    let per_page = site.config.paginate_by.max(1);
+    let revision = |i: usize| site.cases.get(i).map_or(0, |c| c.revision);
+    let page_items = |items: &[usize], n: usize, hasher: &mut std::collections::hash_map::DefaultHasher| {
+        (items.len(), page_count(items.len(), per_page)).hash(hasher);
+        for &i in items.iter().skip((n - 1) * per_page).take(per_page) {
+            revision(i).hash(hasher);
+        }
+    };
+    match &page.kind {
+        // The home page shows portfolio-wide figures: always render it.
+        PageKind::Home => crate::site::next_revision().hash(&mut hasher),
+        PageKind::Case(i) => (revision(*i), revision(i + 1), i.checked_sub(1).map(revision)).hash(&mut hasher),
+        PageKind::List(n) => {
+            let all: Vec<usize> = (0..site.cases.len()).collect();
+            page_items(&all, *n, &mut hasher);
+        }
+        PageKind::TaxonomyIndex(t) => {
+            for term in &site.taxonomies[*t].terms {
+                (&term.key, &term.label, &term.slug, term.cases.len()).hash(&mut hasher);
+            }
+        }
+        PageKind::Term(t, k, n) => {
+            let term = &site.taxonomies[*t].terms[*k];
+            (&term.key, &term.label).hash(&mut hasher);
+            page_items(&term.cases, *n, &mut hasher);
+        }
+        PageKind::NotFound => {}
+    }
+    hasher.finish()
 }
 
 /// One output page: where it goes and how to make it.
@@ -101,13 +182,11 @@ impl Renderer {
         global.insert_value("framework", views::tera(&views::framework_view(&site.config)));
         global.insert_value("nav", views::tera(&views::nav_view(site, &theme.strings)));
         global.insert_value("t", views::tera(&theme.strings));
-        let summaries: Vec<Json> = site.cases.iter().map(|c| views::summary_view(site, c)).collect();
-        let summary_values = summaries.iter().map(views::tera).collect();
-        Ok(Renderer { tera, templates, summaries, summary_values, strings: theme.strings.clone() })
+        Ok(Renderer { tera, templates, strings: theme.strings.clone() })
     }
 
     /// Renders one page to HTML.
-    pub fn render(&self, site: &Site, page: &Page) -> Result<String, Diagnostic> {
+    pub fn render(&self, site: &Site, summaries: &Summaries, page: &Page) -> Result<String, Diagnostic> {
         let mut context = Context::new();
         let root = if matches!(page.kind, PageKind::NotFound) {
             base_path(&site.config.base_url)
@@ -119,19 +198,20 @@ impl Renderer {
         let per_page = site.config.paginate_by.max(1);
         let template = match &page.kind {
             PageKind::Home => {
-                self.home(site, &mut context);
+                self.home(site, summaries, &mut context);
                 "index.html"
             }
             PageKind::Case(i) => {
-                let prev = self.summaries.get(i + 1);
-                let next = i.checked_sub(1).and_then(|n| self.summaries.get(n));
-                let view = views::case_view(site, &site.cases[*i], &self.summaries[*i], prev, next);
+                let prev = summaries.json(i + 1);
+                let next = i.checked_sub(1).and_then(|n| summaries.json(n));
+                let own = summaries.json(*i).cloned().unwrap_or_default();
+                let view = views::case_view(site, &site.cases[*i], &own, prev, next);
                 context.insert_value("case", views::tera(&view));
                 "case.html"
             }
             PageKind::List(n) => {
                 let all: Vec<usize> = (0..site.cases.len()).collect();
-                context.insert_value("paginator", self.paginator(&all, *n, per_page, "cases/"));
+                context.insert_value("paginator", self.paginator(summaries, &all, *n, per_page, "cases/"));
                 "list.html"
             }
             PageKind::TaxonomyIndex(t) => {
@@ -154,7 +234,7 @@ impl Renderer {
                 let taxonomy = &site.taxonomies[*t];
                 let term = &taxonomy.terms[*k];
                 let term_path = taxonomy.term_path(term);
-                context.insert_value("paginator", self.paginator(&term.cases, *n, per_page, &term_path));
+                context.insert_value("paginator", self.paginator(summaries, &term.cases, *n, per_page, &term_path));
                 let tax_view = json!({
                     "id": taxonomy.id, "label": views::taxonomy_label(&self.strings, &taxonomy.id), "path": taxonomy.path(),
                 });
@@ -171,12 +251,12 @@ impl Renderer {
         self.tera.render(template, &context).map_err(|err| template_diagnostic(&err, &self.templates))
     }
 
-    fn home(&self, site: &Site, context: &mut Context) {
+    fn home(&self, site: &Site, summaries: &Summaries, context: &mut Context) {
         let fw = &site.config.framework;
         let visible: Vec<usize> = (0..site.cases.len()).filter(|&i| !site.cases[i].is_revoked(fw)).collect();
-        let latest: Vec<tera::Value> = visible.iter().take(8).map(|&i| self.summary_values[i].clone()).collect();
+        let latest: Vec<tera::Value> = visible.iter().take(8).map(|&i| summaries.value(i)).collect();
         let featured: Vec<tera::Value> =
-            visible.iter().filter(|&&i| site.cases[i].featured).map(|&i| self.summary_values[i].clone()).collect();
+            visible.iter().filter(|&&i| site.cases[i].featured).map(|&i| summaries.value(i)).collect();
         let lang = site.language();
         let by_status: Vec<Json> = fw
             .statuses
@@ -189,7 +269,8 @@ impl Renderer {
                 })
             })
             .collect();
-        let distinct = |f: fn(&crate::site::Case) -> &str| site.cases.iter().map(f).collect::<BTreeSet<_>>().len();
+        let distinct =
+            |f: fn(&crate::site::Case) -> &str| site.cases.iter().map(|c| f(c)).collect::<BTreeSet<_>>().len();
         let stats = json!({
             "cases": site.cases.len(),
             "sites": distinct(|c| c.site.as_str()),
@@ -202,14 +283,17 @@ impl Renderer {
         context.insert_value("stats", views::tera(&stats));
     }
 
-    fn paginator(&self, cases: &[usize], current: usize, per_page: usize, base: &str) -> tera::Value {
+    fn paginator(
+        &self,
+        summaries: &Summaries,
+        cases: &[usize],
+        current: usize,
+        per_page: usize,
+        base: &str,
+    ) -> tera::Value {
         let total_pages = page_count(cases.len(), per_page);
-        let items: Vec<tera::Value> = cases
-            .iter()
-            .skip((current - 1) * per_page)
-            .take(per_page)
-            .map(|&i| self.summary_values[i].clone())
-            .collect();
+        let items: Vec<tera::Value> =
+            cases.iter().skip((current - 1) * per_page).take(per_page).map(|&i| summaries.value(i)).collect();
         let pages: Vec<Json> = (1..=total_pages)
             .map(|n| json!({ "number": n, "path": page_path(base, n), "current": n == current }))
             .collect();
@@ -273,13 +357,24 @@ fn template_diagnostic(err: &tera::Error, templates: &[Template]) -> Diagnostic 
 /// Where rendered pages go: a path inside the portal and the bytes; an error is a message.
 pub type WriteFn<'a> = dyn Fn(&str, &[u8]) -> Result<(), String> + Sync + 'a;
 
-/// Renders every page in parallel and hands each to `write` as soon as it is ready, so memory holds
-/// a few pages at a time, not the portal. Returns how many pages were written.
+/// Renders every page of the site; see [`render_pages`].
 pub fn render_all(site: &Site, renderer: &Renderer, write: &WriteFn<'_>) -> Result<usize, Vec<Diagnostic>> {
-    let pages = pages(site);
+    let summaries = Summaries::build(site, None);
+    render_pages(site, renderer, &summaries, &pages(site), write)
+}
+
+/// Renders `pages` in parallel and hands each to `write` as soon as it is ready, so memory holds
+/// a few pages at a time, not the portal. Returns how many pages were written.
+pub fn render_pages(
+    site: &Site,
+    renderer: &Renderer,
+    summaries: &Summaries,
+    pages: &[Page],
+    write: &WriteFn<'_>,
+) -> Result<usize, Vec<Diagnostic>> {
     let problems = Mutex::new(Vec::new());
     pages.par_iter().for_each(|page| {
-        let result = renderer.render(site, page).and_then(|html| {
+        let result = renderer.render(site, summaries, page).and_then(|html| {
             write(&page.file(), html.as_bytes())
                 .map_err(|detail| Diagnostic::error("write_failed").arg("path", page.file()).arg("detail", detail))
         });
