@@ -56,6 +56,23 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Preview the portal with live reload (served from memory; public/ is not touched)
+    Serve {
+        #[arg(default_value = ".")]
+        site_dir: PathBuf,
+        /// Port to listen on (another free port is taken when it is in use)
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; anything but 127.0.0.1 makes the preview reachable by others
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Open the portal in the default browser
+        #[arg(long)]
+        open: bool,
+        /// Show draft cases too
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Create a new file from a template
     New {
         #[command(subcommand)]
@@ -141,6 +158,7 @@ pub fn run() -> i32 {
             }
             i32::from(outcome.has_errors())
         }
+        Command::Serve { site_dir, port, bind, open, drafts } => serve(site_dir, port, bind, open, drafts, quiet, lang),
         Command::New { what: NewCommand::Case { title, enterprise, dir } } => {
             let language = lang.clone().or_else(|| crate::config::load(&dir).ok().map(|c| c.language));
             let catalog = Catalog::builtin(language.as_deref().unwrap_or("zh-CN"));
@@ -174,6 +192,76 @@ pub fn run() -> i32 {
             }
         }
     }
+}
+
+fn serve(
+    site_dir: PathBuf,
+    port: u16,
+    bind: String,
+    open: bool,
+    drafts: bool,
+    quiet: bool,
+    lang: Option<String>,
+) -> i32 {
+    let loopback = bind == "127.0.0.1" || bind == "localhost" || bind == "::1";
+    let options = crate::serve::ServeOptions { site_dir, port, bind, drafts };
+    let result = crate::serve::run(options, |addr, site_catalog, snapshot| {
+        let catalog = match &lang {
+            Some(lang) => Catalog::builtin(lang),
+            None => site_catalog.clone(),
+        };
+        let url = format!("http://{addr}/");
+        if !loopback {
+            eprintln!(
+                "{}: {}",
+                catalog.get("cli.warning"),
+                catalog.format("cli.serve_exposed", &[("addr", addr.to_string())])
+            );
+        }
+        if addr.port() != port && port != 0 {
+            eprintln!("{}", catalog.format("cli.serve_port_taken", &[("port", port.to_string())]));
+        }
+        if snapshot.errors > 0 {
+            let state: serde_json::Value = serde_json::from_str(&snapshot.state).unwrap_or_default();
+            if let Some(items) = state.get("diagnostics").and_then(|d| d.as_array()) {
+                for text in items.iter().filter_map(|d| d.get("text").and_then(|t| t.as_str())) {
+                    eprintln!("{text}");
+                }
+            }
+        }
+        if !quiet || snapshot.errors > 0 {
+            println!(
+                "{}",
+                catalog.format("cli.serve_ready", &[("url", url.clone()), ("pages", snapshot.files.len().to_string())])
+            );
+        }
+        if open {
+            open_browser(&url);
+        }
+    });
+    match result {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("{}: {err}", Catalog::builtin(lang.as_deref().unwrap_or("zh-CN")).get("cli.error"));
+            1
+        }
+    }
+}
+
+/// Opens `url` in the desktop's browser; where there is none, the printed address is enough.
+fn open_browser(url: &str) {
+    let command = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    let _ = std::process::Command::new(command)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
 }
 
 fn catalog_for(outcome: &Outcome, lang: Option<&str>) -> Catalog {
