@@ -90,7 +90,11 @@ pub struct Builder {
 }
 
 impl Builder {
-    pub fn new(options: BuildOptions) -> Builder {
+    pub fn new(mut options: BuildOptions) -> Builder {
+        // The watcher reports absolute, resolved paths: compare them with a resolved site folder.
+        if let Ok(site_dir) = options.site_dir.canonicalize() {
+            options.site_dir = site_dir;
+        }
         Builder {
             catalog: Catalog::builtin(crate::i18n::LANGUAGES[0]),
             options,
@@ -114,27 +118,29 @@ impl Builder {
             Some(paths) => paths.iter().any(|p| needs_full_rebuild(&self.options.site_dir, p)),
         };
         let mut rendered: Vec<(String, Vec<u8>)> = Vec::new();
-        let mut outcome = if full || self.project.is_none() {
-            self.signatures.clear();
-            self.summaries = None;
-            match Project::open(self.options.clone()) {
-                Ok(mut project) => {
-                    project.scan();
-                    let outcome = project.assemble();
-                    self.catalog = project.catalog().clone();
-                    self.project = Some(project);
-                    outcome
-                }
-                Err(outcome) => {
-                    self.project = None;
-                    self.catalog = outcome.catalog.clone();
-                    outcome
+        let mut outcome = match (&mut self.project, full) {
+            (Some(project), false) => {
+                project.refresh(changed.unwrap_or(&[]));
+                project.assemble()
+            }
+            _ => {
+                self.signatures.clear();
+                self.summaries = None;
+                match Project::open(self.options.clone()) {
+                    Ok(mut project) => {
+                        project.scan();
+                        let outcome = project.assemble();
+                        self.catalog = project.catalog().clone();
+                        self.project = Some(project);
+                        outcome
+                    }
+                    Err(outcome) => {
+                        self.project = None;
+                        self.catalog = outcome.catalog.clone();
+                        outcome
+                    }
                 }
             }
-        } else {
-            let project = self.project.as_mut().expect("checked above");
-            project.refresh(changed.unwrap_or(&[]));
-            project.assemble()
         };
 
         let mut static_files: Option<Vec<(String, Vec<u8>)>> = None;
