@@ -55,6 +55,7 @@
   }
 
   var source = new EventSource("/__exemplar/events");
+  source.onopen = function () { window.__exemplarConnected = true; };
   source.addEventListener("rebuild", function (event) {
     var data = JSON.parse(event.data);
     window.__exemplarLastRebuild = data;

@@ -368,6 +368,7 @@ fn handle(stream: TcpStream, server: &Server) {
                 let body = http::status_text(status).as_bytes();
                 let response = Response { status, headers: text_headers(), body };
                 let _ = http::write_response(&mut writer, &response, false, false);
+                linger(&mut writer, &mut reader);
                 return;
             }
         };
@@ -378,6 +379,21 @@ fn handle(stream: TcpStream, server: &Server) {
         let keep_alive = request.keep_alive;
         if respond(&mut writer, &request, server).is_err() || !keep_alive {
             return;
+        }
+    }
+}
+
+/// Closes gracefully after an error answer: stop writing, then read (and drop) what the client is
+/// still sending for a moment, so that the answer is not lost to a connection reset.
+fn linger(writer: &mut TcpStream, reader: &mut BufReader<TcpStream>) {
+    let _ = writer.shutdown(std::net::Shutdown::Write);
+    let _ = writer.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut sink = [0u8; 8192];
+    let mut drained = 0;
+    while drained < 1 << 20 {
+        match std::io::Read::read(reader, &mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests: copy the sample site, run the real binary, read trees.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,309 @@
+//! End-to-end: `exemplar serve` on a temporary copy of the sample site, over real HTTP on 127.0.0.1,
+//! with real file edits, and a real headless Chromium for live reload.
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Preview {
+    child: Child,
+    port: u16,
+    site: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl Preview {
+    fn start() -> Preview {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("site");
+        copy_sample_site(&site);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_exemplar"))
+            .args(["serve", site.to_str().unwrap(), "--port", "0", "--lang", "en"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let port = line
+            .split("http://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        Preview { child, port, site, _tmp: tmp }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Sends a raw request and returns status, head and body.
+    fn raw(&self, request: &str) -> (u16, String, Vec<u8>) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let split = response.windows(4).position(|w| w == b"\r\n\r\n").map_or(response.len(), |i| i + 4);
+        let head = String::from_utf8_lossy(&response[..split]).into_owned();
+        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        (status, head, response[split..].to_vec())
+    }
+
+    fn get(&self, path: &str) -> (u16, String, String) {
+        self.get_with(path, "")
+    }
+
+    fn get_with(&self, path: &str, headers: &str) -> (u16, String, String) {
+        let (status, head, body) =
+            self.raw(&format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Connection: close\r\n\r\n"));
+        (status, head, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn state(&self) -> serde_json::Value {
+        serde_json::from_str(&self.get("/__exemplar/state").2).unwrap()
+    }
+
+    fn case_file(&self, name: &str) -> PathBuf {
+        self.site.join("content").join(name)
+    }
+
+    /// Polls `path` until its body satisfies `check`.
+    fn wait_for(&self, path: &str, check: impl Fn(u16, &str) -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let (status, _, body) = self.get(path);
+            if check(status, &body) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+impl Drop for Preview {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} contains {from}", path.display());
+    fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn edits_errors_and_deletions_show_in_the_served_portal() {
+    let preview = Preview::start();
+    let case = preview.case_file("tunnel-branch-safety.md");
+    let (status, _, page) = preview.get("/cases/tunnel-branch-safety/");
+    assert_eq!(status, 200);
+    assert!(page.contains("/__exemplar/live.js"), "serve injects the live-reload script");
+
+    // An edit shows up in the page, in the case list and on the enterprise's page.
+    edit(&case, "title: ", "title: 【已更新】");
+    assert!(preview.wait_for("/cases/tunnel-branch-safety/", |_, body| body.contains("【已更新】")));
+    assert!(preview.get("/cases/").2.contains("【已更新】"));
+    assert!(preview.get("/enterprise/hua-nan-jian-gong-ji-tuan/").2.contains("【已更新】"));
+
+    // A content error: the overlay data names file, line and column; the last good page stays.
+    edit(&case, "status: named", "status: nmed");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while preview.state()["errors"] == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let state = preview.state();
+    assert_eq!(state["errors"], 1, "{state}");
+    let diagnostic = &state["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "unknown_status");
+    assert_eq!(diagnostic["file"], "content/tunnel-branch-safety.md");
+    assert_eq!(diagnostic["line"], 7);
+    assert_eq!(diagnostic["column"], 9);
+    assert!(diagnostic["text"].as_str().unwrap().contains("content/tunnel-branch-safety.md:7:9"));
+    let (status, _, page) = preview.get("/cases/tunnel-branch-safety/");
+    assert_eq!(status, 200);
+    assert!(page.contains("【已更新】"), "the last good page is still served");
+
+    // Fixing the file clears the errors.
+    edit(&case, "status: nmed", "status: named");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while preview.state()["errors"] != 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(preview.state()["errors"], 0);
+
+    // A deleted case disappears: its URL answers 404 and the list no longer links it.
+    fs::remove_file(preview.case_file("rural-road-volunteer.md")).unwrap();
+    assert!(preview.wait_for("/cases/rural-road-volunteer/", |status, _| status == 404));
+    assert!(!preview.get("/cases/").2.contains("rural-road-volunteer"));
+
+    // The user's public/ folder is never written.
+    assert!(!preview.site.join("public").exists());
+}
+
+#[test]
+fn http_is_safe_and_complete() {
+    let preview = Preview::start();
+    for path in [
+        "/../exemplar.yaml",
+        "/%2e%2e/exemplar.yaml",
+        "/%252e%252e/exemplar.yaml",
+        "/cases/..%2f..%2fexemplar.yaml",
+        "/static/..\\..\\exemplar.yaml",
+        "/a%00b",
+    ] {
+        let (status, _, body) = preview.raw(&format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        assert!(status == 400 || status == 404, "{path} → {status}");
+        assert!(!String::from_utf8_lossy(&body).contains("framework:"), "{path} leaked the configuration");
+    }
+    assert_eq!(preview.get("/content/tunnel-branch-safety.md").0, 404, "sources are not served");
+
+    let (status, head, _) = preview.get("/");
+    assert_eq!(status, 200);
+    assert!(head.contains("Content-Type: text/html; charset=utf-8"), "{head}");
+    let (_, head, _) = preview.get("/static/style.css");
+    assert!(head.contains("Content-Type: text/css; charset=utf-8"), "{head}");
+
+    // HEAD: the headers and the length of the body, without the body.
+    let (status, head, body) = preview.raw("HEAD /static/style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert_eq!(status, 200);
+    assert!(body.is_empty());
+    let length = fs::metadata(repo().join("themes/default/static/style.css")).unwrap().len();
+    assert!(head.contains(&format!("Content-Length: {length}")), "{head}");
+
+    // Conditional requests.
+    let etag = head.lines().find_map(|l| l.strip_prefix("ETag: ")).unwrap().to_owned();
+    let (status, _, body) = preview.get_with("/static/style.css", &format!("If-None-Match: {etag}\r\n"));
+    assert_eq!(status, 304);
+    assert!(body.is_empty());
+
+    // Ranges, for large images.
+    let image = fs::read(repo().join("content/images/banner-safety.png")).unwrap();
+    let (status, head, body) = preview.raw(
+        "GET /media/images/banner-safety.png HTTP/1.1\r\nHost: x\r\nRange: bytes=10-19\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 206);
+    assert!(head.contains(&format!("Content-Range: bytes 10-19/{}", image.len())), "{head}");
+    assert_eq!(body, &image[10..20]);
+    let (status, _, _) = preview.get_with("/media/images/banner-safety.png", "Range: bytes=999999-\r\n");
+    assert_eq!(status, 416);
+
+    // Keep-alive: two requests on one connection.
+    let (status, _, body) = preview.raw(
+        "GET /robots-missing HTTP/1.1\r\nHost: x\r\n\r\nGET /static/style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 404);
+    assert!(
+        String::from_utf8_lossy(&body).contains("HTTP/1.1 200 OK"),
+        "the second answer follows on the same connection"
+    );
+
+    // Other methods, oversized heads and garbage are refused without harm.
+    assert_eq!(preview.raw("DELETE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").0, 405);
+    let huge = format!("GET / HTTP/1.1\r\nX-Big: {}\r\n\r\n", "a".repeat(40_000));
+    assert_eq!(preview.raw(&huge).0, 431);
+    assert_eq!(preview.raw("NOT HTTP\r\n\r\n").0, 400);
+    assert_eq!(preview.get("/").0, 200, "the server is still fine");
+    // A folder without its slash is redirected.
+    let (status, head, _) = preview.get("/cases");
+    assert_eq!(status, 301);
+    assert!(head.contains("Location: /cases/"));
+}
+
+#[test]
+fn many_clients_during_a_rebuild_all_get_answers() {
+    let preview = Preview::start();
+    let port = preview.port;
+    let case = preview.case_file("water-plant-quality.md");
+    let clients: Vec<_> = (0..200)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let mut failures = 0;
+                let path = if i % 2 == 0 { "/" } else { "/cases/water-plant-quality/" };
+                let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                for _ in 0..10 {
+                    let sent = write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+                    let mut status = String::new();
+                    if sent.is_err() || reader.read_line(&mut status).is_err() || !status.contains(" 200 ") {
+                        failures += 1;
+                        break;
+                    }
+                    let mut length = 0;
+                    loop {
+                        let mut line = String::new();
+                        reader.read_line(&mut line).unwrap();
+                        if let Some(v) = line.strip_prefix("Content-Length: ") {
+                            length = v.trim().parse().unwrap();
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                }
+                failures
+            })
+        })
+        .collect();
+    // Rebuilds happen while the clients read.
+    for n in 0..3 {
+        edit(&case, "title: ", &format!("title: 第{n}版"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let failures: usize = clients.into_iter().map(|c| c.join().unwrap()).sum();
+    assert_eq!(failures, 0);
+}
+
+#[test]
+fn an_open_page_reloads_itself_and_css_applies_without_reload() {
+    let preview = Preview::start();
+    let browser = browser::Browser::launch();
+    let mut page = browser.open(&preview.url("/cases/tunnel-branch-safety/"));
+    assert!(
+        page.wait_for("document.readyState === 'complete' && !!window.__exemplarConnected", Duration::from_secs(15))
+    );
+    // A marker that a reload would wipe out.
+    page.eval("window.__marker = 'before'; true");
+
+    // A stylesheet change is applied in place: the marker survives.
+    let css = preview.site.join("themes/default/static/style.css");
+    let mut style = fs::read_to_string(&css).unwrap();
+    style.push_str("\nbody { outline: 3px solid rgb(1, 2, 3); }\n");
+    fs::write(&css, style).unwrap();
+    assert!(
+        page.wait_for("getComputedStyle(document.body).outlineColor === 'rgb(1, 2, 3)'", Duration::from_secs(10)),
+        "the new CSS applies"
+    );
+    assert_eq!(page.eval("window.__marker"), "before", "no full reload for CSS");
+
+    // Editing the case reloads the page with the new text, without any action in the browser.
+    edit(&preview.case_file("tunnel-branch-safety.md"), "title: ", "title: 【实时刷新】");
+    assert!(
+        page.wait_for("document.body.innerText.includes('【实时刷新】')", Duration::from_secs(10)),
+        "the page shows the new text"
+    );
+    assert_eq!(page.eval("window.__marker === undefined"), true, "the page was reloaded");
+
+    // A content error shows the overlay over the page; fixing it removes the overlay.
+    edit(&preview.case_file("tunnel-branch-safety.md"), "status: named", "status: nmed");
+    assert!(page.wait_for("!!document.getElementById('exemplar-errors')", Duration::from_secs(10)));
+    let overlay = page.eval("document.getElementById('exemplar-errors').innerText");
+    assert!(overlay.as_str().unwrap().contains("content/tunnel-branch-safety.md:7:9"), "{overlay}");
+    edit(&preview.case_file("tunnel-branch-safety.md"), "status: nmed", "status: named");
+    assert!(page.wait_for("!document.getElementById('exemplar-errors')", Duration::from_secs(10)));
+}
