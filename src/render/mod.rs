@@ -1,6 +1,9 @@
 //! From the site model to pages, through the theme's Tera templates. Which pages exist and what
 //! each one's template sees is decided here; how they look is the theme's business.
 
+pub mod charts;
+pub mod data;
+pub mod portal;
 pub mod theme;
 pub mod views;
 
@@ -43,6 +46,16 @@ pub enum PageKind {
     /// Taxonomy index, term index, page number.
     Term(usize, usize, usize),
     NotFound,
+    /// The practice library, grouped one way or another.
+    Practices(portal::Grouping),
+    /// The reports of dynamic management.
+    Reports,
+    /// Files that are not HTML, written from Rust rather than templates.
+    Feed,
+    Sitemap,
+    Robots,
+    DataJson,
+    DataCsv,
 }
 
 impl Page {
@@ -85,7 +98,19 @@ pub fn pages(site: &Site) -> Vec<Page> {
             }
         }
     }
+    pages.push(Page { path: "practices/".to_owned(), kind: PageKind::Practices(portal::Grouping::Dimension) });
+    pages.push(Page { path: "practices/action/".to_owned(), kind: PageKind::Practices(portal::Grouping::Action) });
+    pages.push(Page { path: "reports/".to_owned(), kind: PageKind::Reports });
     pages.push(Page { path: "404.html".to_owned(), kind: PageKind::NotFound });
+    for (path, kind) in [
+        ("feed.xml", PageKind::Feed),
+        ("sitemap.xml", PageKind::Sitemap),
+        ("robots.txt", PageKind::Robots),
+        ("data/cases.json", PageKind::DataJson),
+        ("data/cases.csv", PageKind::DataCsv),
+    ] {
+        pages.push(Page { path: path.to_owned(), kind });
+    }
     pages
 }
 
@@ -108,6 +133,14 @@ impl Renderer {
 
     /// Renders one page to HTML.
     pub fn render(&self, site: &Site, page: &Page) -> Result<String, Diagnostic> {
+        match page.kind {
+            PageKind::Feed => return Ok(data::atom(site)),
+            PageKind::Sitemap => return Ok(data::sitemap(site, &pages(site))),
+            PageKind::Robots => return Ok(data::robots(site)),
+            PageKind::DataJson => return Ok(data::cases_json(site)),
+            PageKind::DataCsv => return Ok(data::cases_csv(site, &self.strings)),
+            _ => {}
+        }
         let mut context = Context::new();
         let root = if matches!(page.kind, PageKind::NotFound) {
             base_path(&site.config.base_url)
@@ -125,7 +158,11 @@ impl Renderer {
             PageKind::Case(i) => {
                 let prev = self.summaries.get(i + 1);
                 let next = i.checked_sub(1).and_then(|n| self.summaries.get(n));
-                let view = views::case_view(site, &site.cases[*i], &self.summaries[*i], prev, next);
+                let mut view = views::case_view(site, &site.cases[*i], &self.summaries[*i], prev, next);
+                let extras = portal::case_extras(site, *i, &self.strings, &self.summaries);
+                if let (Json::Object(view), Json::Object(extras)) = (&mut view, extras) {
+                    view.extend(extras);
+                }
                 context.insert_value("case", views::tera(&view));
                 "case.html"
             }
@@ -164,9 +201,24 @@ impl Renderer {
                 });
                 context.insert_value("taxonomy", views::tera(&tax_view));
                 context.insert_value("term", views::tera(&term_view));
+                if taxonomy.id == "indicator" {
+                    let ranking = portal::ranking(site, &term.key, &term.cases, &self.summaries);
+                    context.insert_value("ranking", views::tera(&ranking));
+                }
                 "term.html"
             }
             PageKind::NotFound => "404.html",
+            PageKind::Practices(grouping) => {
+                context.insert_value("library", views::tera(&portal::practices(site, *grouping)));
+                "practices.html"
+            }
+            PageKind::Reports => {
+                context.insert_value("reports", views::tera(&portal::reports(site, &self.summaries)));
+                "reports.html"
+            }
+            PageKind::Feed | PageKind::Sitemap | PageKind::Robots | PageKind::DataJson | PageKind::DataCsv => {
+                unreachable!("written above")
+            }
         };
         self.tera.render(template, &context).map_err(|err| template_diagnostic(&err, &self.templates))
     }
@@ -189,14 +241,19 @@ impl Renderer {
                 })
             })
             .collect();
-        let distinct = |f: fn(&crate::site::Case) -> &str| site.cases.iter().map(f).collect::<BTreeSet<_>>().len();
+        // Headline figures count the sites that still set an example; revoked titles only show in
+        // the count by status.
+        let active: Vec<&crate::site::Case> = visible.iter().map(|&i| &site.cases[i]).collect();
+        let distinct = |f: fn(&crate::site::Case) -> &str| active.iter().map(|c| f(c)).collect::<BTreeSet<_>>().len();
         let stats = json!({
             "cases": site.cases.len(),
+            "active": active.len(),
             "sites": distinct(|c| c.site.as_str()),
             "enterprises": distinct(|c| c.enterprise.as_str()),
-            "practices": site.cases.iter().map(|c| c.practices.len()).sum::<usize>(),
+            "practices": active.iter().map(|c| c.practices.len()).sum::<usize>(),
             "by_status": by_status,
         });
+        context.insert_value("portfolio", views::tera(&portal::portfolio(site, &self.strings)));
         context.insert_value("latest", tera::Value::from(latest));
         context.insert_value("featured", tera::Value::from(featured));
         context.insert_value("stats", views::tera(&stats));
