@@ -336,7 +336,7 @@ impl Site {
     pub fn review_window(&self) -> Option<ReviewWindow> {
         let latest = self.periods().into_iter().max_by(|a, b| {
             let (ma, mb) = (a.months(), b.months());
-            ma.end.cmp(&mb.end).then_with(|| mb.start.cmp(&ma.start)).then_with(|| a.cmp(b))
+            ma.end.cmp(&mb.end).then_with(|| ma.start.cmp(&mb.start)).then_with(|| a.cmp(b))
         })?;
         let m = latest.months();
         let length = m.end - m.start;

@@ -110,7 +110,7 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart chart--radar" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        r#"<svg class="chart chart--radar" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
         escape(title),
         escape(desc)
     );
@@ -237,7 +237,7 @@ pub fn bars(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart chart--bars" viewBox="0 0 {w} {}" width="{w}" height="{}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        r#"<svg class="chart chart--bars" viewBox="0 0 {w} {}" width="{w}" height="{}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
         c(h),
         c(h),
         escape(title),
