@@ -1,8 +1,8 @@
 // Opens pages of the built portal in headless Chromium (DevTools protocol, no extra package) and
 //  - runs axe-core in each page: any serious or critical violation is a finding;
 //  - lays each page out 360 px wide: content wider than the screen is a finding;
-//  - with --screenshots DIR, saves a PNG of each page (1280 px wide) instead of checking.
-// Usage: node --experimental-websocket scripts/browser-check.mjs [--screenshots DIR] URL...
+//  - with --screenshots DIR, saves each page as DIR/page-N.png (1280 px wide) instead of checking.
+// Usage: node scripts/browser-check.mjs [--screenshots DIR] URL...
 // Prints one line per finding and exits 1 if there is any.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,54 +21,52 @@ const here = dirname(fileURLToPath(import.meta.url));
 const axeSource = readFileSync(join(here, "..", "node_modules", "axe-core", "axe.min.js"), "utf8");
 const profile = mkdtempSync(join(tmpdir(), "exemplar-chromium-"));
 const chromium = process.env.CHROMIUM || "chromium";
+// The DevTools protocol over a pipe (fd 3 in, fd 4 out; messages end with NUL): no WebSocket needed.
 const browser = spawn(
   chromium,
   [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--hide-scrollbars", `--user-data-dir=${profile}`, "--remote-debugging-port=0", "about:blank",
+    "--hide-scrollbars", `--user-data-dir=${profile}`, "--remote-debugging-pipe", "about:blank",
   ],
-  { stdio: ["ignore", "ignore", "pipe"] },
+  { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] },
 );
 
 function cleanup() {
-  try { browser.kill("SIGKILL"); } catch {}
+  try { browser.kill("SIGTERM"); } catch {}
   try { rmSync(profile, { recursive: true, force: true }); } catch {}
 }
 const timer = setTimeout(() => { console.error("timed out"); cleanup(); process.exit(2); }, 120_000);
-
-const wsUrl = await new Promise((resolve, reject) => {
-  let buffer = "";
-  browser.stderr.on("data", (chunk) => {
-    buffer += chunk;
-    const match = buffer.match(/DevTools listening on (ws:\/\/\S+)/);
-    if (match) resolve(match[1]);
-  });
-  browser.on("exit", (code) => reject(new Error(`chromium exited (${code}): ${buffer}`)));
-});
-const port = new URL(wsUrl).port;
-const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-const page = targets.find((t) => t.type === "page");
-const socket = new WebSocket(page.webSocketDebuggerUrl);
-await new Promise((resolve) => socket.addEventListener("open", resolve));
+browser.on("exit", (code) => { if (!finished) { console.error(`chromium exited (${code})`); process.exit(2); } });
+let finished = false;
 
 let nextId = 1;
 const pending = new Map();
 const waiters = [];
-socket.addEventListener("message", (event) => {
-  const message = JSON.parse(event.data);
-  if (message.id && pending.has(message.id)) {
-    const { resolve, reject } = pending.get(message.id);
-    pending.delete(message.id);
-    message.error ? reject(new Error(message.error.message)) : resolve(message.result);
-  } else if (message.method) {
-    for (const w of waiters.splice(0)) w(message);
+let input = "";
+browser.stdio[4].setEncoding("utf8");
+browser.stdio[4].on("data", (chunk) => {
+  input += chunk;
+  let end;
+  while ((end = input.indexOf("\0")) >= 0) {
+    const message = JSON.parse(input.slice(0, end));
+    input = input.slice(end + 1);
+    if (message.id && pending.has(message.id)) {
+      const { resolve, reject } = pending.get(message.id);
+      pending.delete(message.id);
+      message.error ? reject(new Error(message.error.message)) : resolve(message.result);
+    } else if (message.method) {
+      for (const w of waiters.splice(0)) w(message);
+    }
   }
 });
+let session;
 const send = (method, params = {}) =>
   new Promise((resolve, reject) => {
     const id = nextId++;
     pending.set(id, { resolve, reject });
-    socket.send(JSON.stringify({ id, method, params }));
+    const message = { id, method, params };
+    if (session && !method.startsWith("Target.")) message.sessionId = session;
+    browser.stdio[3].write(JSON.stringify(message) + "\0");
   });
 const loaded = () =>
   new Promise((resolve) => {
@@ -87,6 +85,8 @@ const open = async (url, width, height) => {
   await done;
 };
 
+const { targetId } = await send("Target.createTarget", { url: "about:blank" });
+({ sessionId: session } = await send("Target.attachToTarget", { targetId, flatten: true }));
 await send("Page.enable");
 await send("Runtime.enable");
 const findings = [];
@@ -96,7 +96,7 @@ for (const url of urls) {
     const height = await evaluate("document.documentElement.scrollHeight");
     await send("Emulation.setDeviceMetricsOverride", { width: 1280, height: Math.min(height, 2200), deviceScaleFactor: 1, mobile: false });
     const { data } = await send("Page.captureScreenshot", { format: "png" });
-    const name = new URL(url).pathname.replace(/\/$/, "/index").split("/").filter(Boolean).slice(-2).join("-") + ".png";
+    const name = `page-${urls.indexOf(url) + 1}.png`;
     writeFileSync(join(shots, name), Buffer.from(data, "base64"));
     console.log(`${url} -> ${join(shots, name)}`);
     continue;
@@ -132,6 +132,6 @@ for (const url of urls) {
 for (const f of findings) console.log(f);
 console.log(`checked ${urls.length} page(s): ${findings.length} finding(s)`);
 clearTimeout(timer);
-socket.close();
+finished = true;
 cleanup();
 process.exit(findings.length ? 1 : 0);

@@ -512,3 +512,30 @@ fn feed_sitemap_robots_and_404() {
     let not_found = page("404.html");
     assert!(not_found.contains("href=\"/practice/static/style.css\""), "the 404 works at any depth");
 }
+
+#[test]
+fn pages_stay_light_for_a_slow_intranet() {
+    // The page, its stylesheet and the images it shows (the weights the README states).
+    let weight = |rel: &str| -> u64 {
+        let html = page(rel);
+        let dir = Path::new(rel).parent().unwrap();
+        let mut total = html.len() as u64;
+        for src in attributes(&html, "src").into_iter().collect::<BTreeSet<_>>() {
+            total += std::fs::metadata(portal().join(dir).join(&src)).map(|m| m.len()).unwrap_or(0);
+        }
+        total + std::fs::metadata(portal().join("static/style.css")).unwrap().len()
+    };
+    let css = std::fs::metadata(portal().join("static/style.css")).unwrap().len();
+    assert!(css < 20_000, "style.css weighs {css} bytes");
+    let home = weight("index.html");
+    let case = weight("cases/tunnel-branch-safety/index.html");
+    assert!(home < 80_000, "the home page weighs {home} bytes");
+    assert!(case < 80_000, "a case page weighs {case} bytes");
+    // No web fonts, no scripts.
+    for (rel, bytes) in read_tree(portal()) {
+        assert!(!rel.ends_with(".woff2") && !rel.ends_with(".woff") && !rel.ends_with(".ttf"), "{rel}");
+        if rel.ends_with(".html") {
+            assert!(!String::from_utf8_lossy(&bytes).contains("<script"), "{rel} has a script");
+        }
+    }
+}

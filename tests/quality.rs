@@ -92,7 +92,6 @@ fn pages_have_no_serious_accessibility_violation_and_fit_a_360px_screen() {
         })
         .collect();
     let result = Command::new("node")
-        .arg("--experimental-websocket")
         .arg(repo().join("scripts/browser-check.mjs"))
         .args(&urls)
         .output()
