@@ -132,6 +132,13 @@ impl Period {
     pub fn year(&self) -> u16 {
         self.key.0
     }
+
+    /// The months the period covers as a half-open range of month numbers counted from year 0
+    /// (`2024-Q2` → April to June 2024), to compare periods of different lengths.
+    pub fn months(&self) -> std::ops::Range<u32> {
+        let start = u32::from(self.key.0) * 12 + u32::from(self.key.1) - 1;
+        start..start + u32::from(self.key.2)
+    }
 }
 
 impl PartialOrd for Period {

@@ -20,6 +20,8 @@ pub struct Site {
     pub taxonomies: Vec<Taxonomy>,
     /// Files to copy into the portal (images beside the cases), sorted by output path.
     pub assets: Vec<Asset>,
+    /// For each case (same index), the related cases shown on its page.
+    pub related: Vec<Vec<usize>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -174,7 +176,12 @@ impl Site {
         assets.sort();
         assets.dedup();
         let taxonomies = config.taxonomies.iter().map(|kind| build_taxonomy(kind, &cases, &config)).collect();
-        Site { config, cases, taxonomies, assets }
+        let mut site = Site { config, cases, taxonomies, assets, related: Vec::new() };
+        site.related = {
+            use rayon::prelude::*;
+            (0..site.cases.len()).into_par_iter().map(|i| site.find_related(i)).collect()
+        };
+        site
     }
 
     pub fn taxonomy(&self, id: &str) -> Option<&Taxonomy> {
@@ -209,8 +216,9 @@ fn build_taxonomy(kind: &str, cases: &[Arc<Case>], config: &Config) -> Taxonomy 
     let language = config.language.as_str();
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut add = |key: &str, index: usize| {
+        // A case lists a term once, however many of its practices or tags name it.
         let list = groups.entry(key.to_owned()).or_default();
-        if list.last() != Some(&index) {
+        if !list.contains(&index) {
             list.push(index);
         }
     };
@@ -290,4 +298,175 @@ fn dedupe_slugs(terms: &mut [Term]) {
             term.slug = format!("{}-{}", term.slug, count);
         }
     }
+}
+
+/// How many related cases a case page shows at most, and at least when there are enough cases.
+pub const RELATED_MAX: usize = 5;
+pub const RELATED_MIN: usize = 3;
+
+/// The portfolio's average of one indicator over the latest assessments of the active cases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorAverage {
+    pub indicator: String,
+    pub average: Option<f64>,
+    /// How many cases the average is over.
+    pub count: usize,
+}
+
+/// The stretch of time "the last two periods" covers: the portfolio's latest period and the one
+/// before it of the same length (`2025-Q2` → `2025-Q1` and `2025-Q2`; `2024` → 2023 and 2024).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewWindow {
+    pub latest: Period,
+    pub months: std::ops::Range<u32>,
+}
+
+impl ReviewWindow {
+    /// Whether an assessment of `period` falls (even partly) in the window.
+    pub fn covers(&self, period: &Period) -> bool {
+        let m = period.months();
+        m.start < self.months.end && m.end > self.months.start
+    }
+}
+
+impl Site {
+    /// Whether the case at `index` lost its title: such cases stay reachable but are left out of
+    /// rankings, related cases and the home page.
+    pub fn is_revoked(&self, index: usize) -> bool {
+        self.cases.get(index).is_some_and(|c| c.is_revoked(&self.config.framework))
+    }
+
+    /// Indices of the cases that are not revoked, newest first.
+    pub fn active(&self) -> Vec<usize> {
+        (0..self.cases.len()).filter(|&i| !self.is_revoked(i)).collect()
+    }
+
+    /// The average latest score of each indicator (framework order) over the active cases.
+    pub fn indicator_averages(&self) -> Vec<IndicatorAverage> {
+        let active = self.active();
+        self.config
+            .framework
+            .indicators()
+            .map(|(_, indicator)| {
+                let scores: Vec<f64> = active
+                    .iter()
+                    .filter_map(|&i| self.cases[i].latest().and_then(|a| a.score(&indicator.id)))
+                    .collect();
+                let average = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
+                IndicatorAverage { indicator: indicator.id.clone(), average, count: scores.len() }
+            })
+            .collect()
+    }
+
+    /// Every distinct assessment period of the portfolio, oldest first.
+    pub fn periods(&self) -> Vec<Period> {
+        let set: std::collections::BTreeSet<&Period> =
+            self.cases.iter().flat_map(|c| c.assessments.iter().map(|a| &a.period)).collect();
+        set.into_iter().cloned().collect()
+    }
+
+    /// The last two periods, counted back from the portfolio's latest period (the one that ends
+    /// last; of two ending together, the shorter). `None` when nothing was ever assessed.
+    pub fn review_window(&self) -> Option<ReviewWindow> {
+        let latest = self.periods().into_iter().max_by(|a, b| {
+            let (ma, mb) = (a.months(), b.months());
+            ma.end.cmp(&mb.end).then_with(|| ma.start.cmp(&mb.start)).then_with(|| a.cmp(b))
+        })?;
+        let m = latest.months();
+        let length = m.end - m.start;
+        Some(ReviewWindow { months: m.end.saturating_sub(2 * length)..m.end, latest })
+    }
+
+    /// Active cases that have been assessed, but not in the last two periods: due for review.
+    /// (Cases never assessed are still being planned or built: dynamic management starts with the
+    /// first assessment.)
+    pub fn due_for_review(&self) -> Vec<usize> {
+        let Some(window) = self.review_window() else {
+            return Vec::new();
+        };
+        self.active()
+            .into_iter()
+            .filter(|&i| {
+                let case = &self.cases[i];
+                !case.assessments.is_empty() && !case.assessments.iter().any(|a| window.covers(&a.period))
+            })
+            .collect()
+    }
+
+    /// Active cases whose latest score of at least one indicator is under its threshold, with those
+    /// indicators (ids, framework order).
+    pub fn below_threshold(&self) -> Vec<(usize, Vec<String>)> {
+        let fw = &self.config.framework;
+        self.active()
+            .into_iter()
+            .filter_map(|i| {
+                let latest = self.cases[i].latest()?;
+                let below: Vec<String> = latest
+                    .scores
+                    .iter()
+                    .filter(|(id, score)| fw.indicator(id).and_then(|ind| ind.threshold).is_some_and(|t| *score < t))
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                (!below.is_empty()).then_some((i, below))
+            })
+            .collect()
+    }
+
+    /// 3 to 5 active cases most like the case at `index`: shared tags weigh most, then shared actions
+    /// and practice dimensions, then a similar indicator profile. Ties go to the newer case, so the
+    /// choice is the same on every build.
+    /// The related cases of the case at `index` (see [`Site::related`]).
+    pub fn related(&self, index: usize) -> &[usize] {
+        self.related.get(index).map_or(&[], Vec::as_slice)
+    }
+
+    fn find_related(&self, index: usize) -> Vec<usize> {
+        let Some(case) = self.cases.get(index) else {
+            return Vec::new();
+        };
+        let mut scored: Vec<(f64, usize)> = self
+            .active()
+            .into_iter()
+            .filter(|&i| i != index)
+            .map(|i| (relatedness(case, &self.cases[i], &self.config.framework), i))
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let positive = scored.iter().filter(|(s, _)| *s > 0.0).count();
+        scored.into_iter().take(positive.clamp(RELATED_MIN, RELATED_MAX)).map(|(_, i)| i).collect()
+    }
+}
+
+fn dimensions(case: &Case) -> std::collections::BTreeSet<&str> {
+    case.practices.iter().map(|p| p.dimension.as_str()).collect()
+}
+
+/// How alike two cases are; 0 when they share nothing.
+pub fn relatedness(a: &Case, b: &Case, framework: &Framework) -> f64 {
+    let shared = |x: &[String], y: &[String]| x.iter().filter(|v| y.contains(v)).count() as f64;
+    let tags = shared(&a.tags, &b.tags);
+    let actions = shared(&a.actions, &b.actions);
+    let dims = dimensions(a).intersection(&dimensions(b)).count() as f64;
+    let profile = match (a.latest(), b.latest()) {
+        (Some(x), Some(y)) => profile_similarity(x, y, framework),
+        _ => 0.0,
+    };
+    3.0 * tags + actions + dims + 2.0 * profile
+}
+
+/// 1 for identical latest scores, falling to 0 when they differ by a tenth of the scale on average.
+fn profile_similarity(a: &Assessment, b: &Assessment, framework: &Framework) -> f64 {
+    let diffs: Vec<f64> = a
+        .scores
+        .iter()
+        .filter_map(|(id, x)| {
+            let y = b.score(id)?;
+            let span = framework.indicator(id).map_or(100.0, |i| i.max - i.min).max(f64::EPSILON);
+            Some((x - y).abs() / span)
+        })
+        .collect();
+    if diffs.is_empty() {
+        return 0.0;
+    }
+    let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
+    (1.0 - 10.0 * mean).max(0.0)
 }

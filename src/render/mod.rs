@@ -1,6 +1,9 @@
 //! From the site model to pages, through the theme's Tera templates. Which pages exist and what
 //! each one's template sees is decided here; how they look is the theme's business.
 
+pub mod charts;
+pub mod data;
+pub mod portal;
 pub mod theme;
 pub mod views;
 
@@ -61,7 +64,7 @@ impl Summaries {
         Summaries { fingerprint, by_revision, order }
     }
 
-    fn json(&self, index: usize) -> Option<&Json> {
+    pub(crate) fn json(&self, index: usize) -> Option<&Json> {
         self.order.get(index).and_then(|r| self.by_revision.get(r)).map(|(json, _)| json)
     }
 
@@ -84,9 +87,20 @@ pub fn signature(site: &Site, page: &Page, term_fingerprint: u64) -> u64 {
         }
     };
     match &page.kind {
-        // The home page shows portfolio-wide figures: always render it.
-        PageKind::Home => crate::site::next_revision().hash(&mut hasher),
-        PageKind::Case(i) => (revision(*i), revision(i + 1), i.checked_sub(1).map(revision)).hash(&mut hasher),
+        // Pages that gather the whole portfolio (figures, libraries, reports, feeds, data):
+        // always render them.
+        PageKind::Home
+        | PageKind::Practices(_)
+        | PageKind::Reports
+        | PageKind::Feed
+        | PageKind::Sitemap
+        | PageKind::Robots
+        | PageKind::DataJson
+        | PageKind::DataCsv => crate::site::next_revision().hash(&mut hasher),
+        PageKind::Case(i) => {
+            (revision(*i), revision(i + 1), i.checked_sub(1).map(revision)).hash(&mut hasher);
+            site.related(*i).iter().for_each(|&r| revision(r).hash(&mut hasher));
+        }
         PageKind::List(n) => {
             let all: Vec<usize> = (0..site.cases.len()).collect();
             page_items(&all, *n, &mut hasher);
@@ -100,6 +114,10 @@ pub fn signature(site: &Site, page: &Page, term_fingerprint: u64) -> u64 {
             let term = &site.taxonomies[*t].terms[*k];
             (&term.key, &term.label).hash(&mut hasher);
             page_items(&term.cases, *n, &mut hasher);
+            if site.taxonomies[*t].id == "indicator" {
+                // The ranking lists every case of the term.
+                term.cases.iter().for_each(|&i| revision(i).hash(&mut hasher));
+            }
         }
         PageKind::NotFound => {}
     }
@@ -124,6 +142,16 @@ pub enum PageKind {
     /// Taxonomy index, term index, page number.
     Term(usize, usize, usize),
     NotFound,
+    /// The practice library, grouped one way or another.
+    Practices(portal::Grouping),
+    /// The reports of dynamic management.
+    Reports,
+    /// Files that are not HTML, written from Rust rather than templates.
+    Feed,
+    Sitemap,
+    Robots,
+    DataJson,
+    DataCsv,
 }
 
 impl Page {
@@ -166,7 +194,19 @@ pub fn pages(site: &Site) -> Vec<Page> {
             }
         }
     }
+    pages.push(Page { path: "practices/".to_owned(), kind: PageKind::Practices(portal::Grouping::Dimension) });
+    pages.push(Page { path: "practices/action/".to_owned(), kind: PageKind::Practices(portal::Grouping::Action) });
+    pages.push(Page { path: "reports/".to_owned(), kind: PageKind::Reports });
     pages.push(Page { path: "404.html".to_owned(), kind: PageKind::NotFound });
+    for (path, kind) in [
+        ("feed.xml", PageKind::Feed),
+        ("sitemap.xml", PageKind::Sitemap),
+        ("robots.txt", PageKind::Robots),
+        ("data/cases.json", PageKind::DataJson),
+        ("data/cases.csv", PageKind::DataCsv),
+    ] {
+        pages.push(Page { path: path.to_owned(), kind });
+    }
     pages
 }
 
@@ -187,6 +227,14 @@ impl Renderer {
 
     /// Renders one page to HTML.
     pub fn render(&self, site: &Site, summaries: &Summaries, page: &Page) -> Result<String, Diagnostic> {
+        match page.kind {
+            PageKind::Feed => return Ok(data::atom(site)),
+            PageKind::Sitemap => return Ok(data::sitemap(site, &pages(site))),
+            PageKind::Robots => return Ok(data::robots(site)),
+            PageKind::DataJson => return Ok(data::cases_json(site)),
+            PageKind::DataCsv => return Ok(data::cases_csv(site, &self.strings)),
+            _ => {}
+        }
         let mut context = Context::new();
         let root = if matches!(page.kind, PageKind::NotFound) {
             base_path(&site.config.base_url)
@@ -205,7 +253,11 @@ impl Renderer {
                 let prev = summaries.json(i + 1);
                 let next = i.checked_sub(1).and_then(|n| summaries.json(n));
                 let own = summaries.json(*i).cloned().unwrap_or_default();
-                let view = views::case_view(site, &site.cases[*i], &own, prev, next);
+                let mut view = views::case_view(site, &site.cases[*i], &own, prev, next);
+                let extras = portal::case_extras(site, *i, &self.strings, summaries);
+                if let (Json::Object(view), Json::Object(extras)) = (&mut view, extras) {
+                    view.extend(extras);
+                }
                 context.insert_value("case", views::tera(&view));
                 "case.html"
             }
@@ -244,9 +296,24 @@ impl Renderer {
                 });
                 context.insert_value("taxonomy", views::tera(&tax_view));
                 context.insert_value("term", views::tera(&term_view));
+                if taxonomy.id == "indicator" {
+                    let ranking = portal::ranking(site, &term.key, &term.cases, summaries);
+                    context.insert_value("ranking", views::tera(&ranking));
+                }
                 "term.html"
             }
             PageKind::NotFound => "404.html",
+            PageKind::Practices(grouping) => {
+                context.insert_value("library", views::tera(&portal::practices(site, *grouping)));
+                "practices.html"
+            }
+            PageKind::Reports => {
+                context.insert_value("reports", views::tera(&portal::reports(site, summaries)));
+                "reports.html"
+            }
+            PageKind::Feed | PageKind::Sitemap | PageKind::Robots | PageKind::DataJson | PageKind::DataCsv => {
+                unreachable!("written above")
+            }
         };
         self.tera.render(template, &context).map_err(|err| template_diagnostic(&err, &self.templates))
     }
@@ -269,15 +336,19 @@ impl Renderer {
                 })
             })
             .collect();
-        let distinct =
-            |f: fn(&crate::site::Case) -> &str| site.cases.iter().map(|c| f(c)).collect::<BTreeSet<_>>().len();
+        // Headline figures count the sites that still set an example; revoked titles only show in
+        // the count by status.
+        let active: Vec<&crate::site::Case> = visible.iter().map(|&i| site.cases[i].as_ref()).collect();
+        let distinct = |f: fn(&crate::site::Case) -> &str| active.iter().map(|c| f(c)).collect::<BTreeSet<_>>().len();
         let stats = json!({
             "cases": site.cases.len(),
+            "active": active.len(),
             "sites": distinct(|c| c.site.as_str()),
             "enterprises": distinct(|c| c.enterprise.as_str()),
-            "practices": site.cases.iter().map(|c| c.practices.len()).sum::<usize>(),
+            "practices": active.iter().map(|c| c.practices.len()).sum::<usize>(),
             "by_status": by_status,
         });
+        context.insert_value("portfolio", views::tera(&portal::portfolio(site, &self.strings)));
         context.insert_value("latest", tera::Value::from(latest));
         context.insert_value("featured", tera::Value::from(featured));
         context.insert_value("stats", views::tera(&stats));

@@ -1,0 +1,330 @@
+//! Charts drawn at build time as inline SVG: no script, no fonts, nothing to load. Each chart is a
+//! string of markup that a template prints with `| safe`; every value is escaped here. Every point
+//! carries its indicator and score (`data-indicator`, `data-value`) and a `<title>`, so the chart
+//! says what it shows to tests, tooltips and text browsers; pages pair each chart with a table.
+
+use std::fmt::Write;
+
+/// One indicator's value on a chart, with its scale.
+#[derive(Debug, Clone)]
+pub struct Point<'a> {
+    pub id: &'a str,
+    pub label: &'a str,
+    pub value: f64,
+    pub min: f64,
+    pub max: f64,
+    pub threshold: Option<f64>,
+}
+
+impl Point<'_> {
+    /// Where the value sits on its scale, 0 to 1.
+    fn ratio(&self, value: f64) -> f64 {
+        let span = self.max - self.min;
+        if span <= 0.0 { 0.0 } else { ((value - self.min) / span).clamp(0.0, 1.0) }
+    }
+}
+
+/// `&`, `<`, `>`, `"` and `'` escaped for XML text and attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A number as a reader sees it: `92`, `87.5`.
+pub fn number(value: f64) -> String {
+    let rounded = (value * 10.0).round() / 10.0;
+    if rounded.fract() == 0.0 { format!("{}", rounded as i64) } else { format!("{rounded:.1}") }
+}
+
+/// Coordinates with two decimals at most, so the markup stays short and stable.
+fn c(value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    let text = format!("{rounded:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" { "0".to_owned() } else { text.to_owned() }
+}
+
+/// The width of a text in em: CJK characters are one em, others about half.
+fn text_width(text: &str) -> f64 {
+    text.chars().map(|ch| if ch.is_ascii() { 0.55 } else { 1.0 }).sum()
+}
+
+/// Splits a label into lines of at most `width` em: at spaces for Latin text, anywhere for CJK.
+fn wrap(text: &str, width: f64) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let words: Vec<String> = if text.contains(' ') {
+        text.split(' ').map(str::to_owned).collect()
+    } else {
+        text.chars().map(String::from).collect()
+    };
+    let spaced = text.contains(' ');
+    for word in words {
+        let candidate = if line.is_empty() || !spaced { format!("{line}{word}") } else { format!("{line} {word}") };
+        if !line.is_empty() && text_width(&candidate) > width {
+            lines.push(std::mem::take(&mut line));
+            line = word;
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    // Balance two CJK lines (政治引领 / 示范力强 rather than 政治引领示范 / 力强).
+    if !spaced && lines.len() == 2 {
+        let all: Vec<char> = text.chars().collect();
+        let half = all.len().div_ceil(2);
+        return vec![all[..half].iter().collect(), all[half..].iter().collect()];
+    }
+    lines
+}
+
+/// A radar (spider) chart of one assessment: one axis per indicator, rings at every fifth of the
+/// scale, the threshold ring dashed, the scores as a filled polygon. `title` and `desc` name it
+/// for assistive technology; `id` makes their ids unique in the page.
+pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String {
+    let (w, h, cx, cy, r) = (360.0, 300.0, 180.0, 150.0, 92.0);
+    let n = points.len();
+    let angle = |i: usize| -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n.max(1) as f64;
+    let at = |i: usize, ratio: f64| (cx + r * ratio * angle(i).cos(), cy + r * ratio * angle(i).sin());
+    let polygon = |ratios: &mut dyn Iterator<Item = (usize, f64)>| {
+        ratios
+            .map(|(i, ratio)| {
+                let (x, y) = at(i, ratio);
+                format!("{},{}", c(x), c(y))
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart chart--radar" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
+        escape(title),
+        escape(desc)
+    );
+    svg.push_str(r#"<g class="chart__grid">"#);
+    for step in 1..=5 {
+        let ratio = f64::from(step) / 5.0;
+        let _ = write!(svg, r#"<polygon points="{}"/>"#, polygon(&mut (0..n).map(|i| (i, ratio))));
+    }
+    for i in 0..n {
+        let (x, y) = at(i, 1.0);
+        let _ = write!(svg, r#"<line x1="{}" y1="{}" x2="{}" y2="{}"/>"#, c(cx), c(cy), c(x), c(y));
+    }
+    svg.push_str("</g>");
+    if points.iter().all(|p| p.threshold.is_some()) && n > 0 {
+        let ring = polygon(&mut points.iter().enumerate().map(|(i, p)| (i, p.ratio(p.threshold.unwrap_or(p.min)))));
+        let _ = write!(svg, r#"<polygon class="chart__threshold" points="{ring}"/>"#);
+    }
+    let shape = polygon(&mut points.iter().enumerate().map(|(i, p)| (i, p.ratio(p.value))));
+    let _ = write!(svg, r#"<polygon class="chart__area" points="{shape}"/>"#);
+    for (i, p) in points.iter().enumerate() {
+        let (x, y) = at(i, p.ratio(p.value));
+        let below = p.threshold.is_some_and(|t| p.value < t);
+        let _ = write!(
+            svg,
+            r#"<circle class="chart__point{}" cx="{}" cy="{}" r="3.5" data-indicator="{}" data-value="{}"><title>{}: {}</title></circle>"#,
+            if below { " is-below" } else { "" },
+            c(x),
+            c(y),
+            escape(p.id),
+            number(p.value),
+            escape(p.label),
+            number(p.value)
+        );
+    }
+    svg.push_str(r#"<g class="chart__labels" aria-hidden="true">"#);
+    for (i, p) in points.iter().enumerate() {
+        let (x, y) = at(i, 1.0);
+        let (dx, dy) = (angle(i).cos(), angle(i).sin());
+        let (lx, ly) = (x + dx * 10.0, y + dy * 12.0);
+        let anchor = if dx > 0.2 {
+            "start"
+        } else if dx < -0.2 {
+            "end"
+        } else {
+            "middle"
+        };
+        let mut lines = wrap(p.label, 5.0);
+        lines.push(number(p.value));
+        let count = lines.len() as f64;
+        // Labels above the chart grow upwards, labels below grow downwards.
+        let first = if dy < -0.2 {
+            ly - (count - 1.0) * 14.0
+        } else if dy > 0.2 {
+            ly + 8.0
+        } else {
+            ly + 4.0 - (count - 1.0) * 7.0
+        };
+        let _ = write!(svg, r#"<text x="{}" y="{}" text-anchor="{anchor}">"#, c(lx), c(first));
+        for (k, line) in lines.iter().enumerate() {
+            let class = if k + 1 == lines.len() { r#" class="chart__value""# } else { "" };
+            let dy_attr = if k == 0 { "0".to_owned() } else { "14".to_owned() };
+            let _ = write!(svg, r#"<tspan x="{}" dy="{dy_attr}"{class}>{}</tspan>"#, c(lx), escape(line));
+        }
+        svg.push_str("</text>");
+    }
+    svg.push_str("</g></svg>");
+    svg
+}
+
+/// A small line of one indicator's scores over periods (oldest first), with the threshold dashed.
+/// `label` names the line for assistive technology, e.g. "创新：82 → 86".
+pub fn sparkline(values: &[(&str, f64)], min: f64, max: f64, threshold: Option<f64>, label: &str) -> String {
+    let (w, h, pad) = (160.0, 44.0, 5.0);
+    // Zoom in on the range the values use (and the threshold), so that small changes show.
+    let mut lo = values.iter().map(|(_, v)| *v).chain(threshold).fold(f64::INFINITY, f64::min);
+    let mut hi = values.iter().map(|(_, v)| *v).chain(threshold).fold(f64::NEG_INFINITY, f64::max);
+    if !lo.is_finite() || !hi.is_finite() {
+        (lo, hi) = (min, max);
+    }
+    lo = (lo - 5.0).max(min);
+    hi = (hi + 5.0).min(max);
+    if hi - lo <= 0.0 {
+        (lo, hi) = (min, max.max(min + 1.0));
+    }
+    let x = |i: usize| {
+        if values.len() < 2 { w / 2.0 } else { pad + (w - 2.0 * pad) * i as f64 / (values.len() - 1) as f64 }
+    };
+    let y = |v: f64| h - pad - (h - 2.0 * pad) * ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart chart--spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        escape(label)
+    );
+    if let Some(t) = threshold.filter(|t| *t >= lo && *t <= hi) {
+        let _ = write!(svg, r#"<line class="chart__threshold" x1="0" y1="{0}" x2="{w}" y2="{0}"/>"#, c(y(t)));
+    }
+    let line: Vec<String> = values.iter().enumerate().map(|(i, (_, v))| format!("{},{}", c(x(i)), c(y(*v)))).collect();
+    let _ = write!(svg, r#"<polyline class="chart__line" points="{}"/>"#, line.join(" "));
+    for (i, (period, v)) in values.iter().enumerate() {
+        let below = threshold.is_some_and(|t| *v < t);
+        let _ = write!(
+            svg,
+            r#"<circle class="chart__point{}" cx="{}" cy="{}" r="3" data-period="{}" data-value="{}"><title>{}: {}</title></circle>"#,
+            if below { " is-below" } else { "" },
+            c(x(i)),
+            c(y(*v)),
+            escape(period),
+            number(*v),
+            escape(period),
+            number(*v)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Horizontal bars, one per indicator, with the label above each bar (so the chart stays readable
+/// on a narrow screen) and the threshold marked.
+pub fn bars(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String {
+    let (w, row, bar_h, label_h) = (320.0, 42.0, 14.0, 16.0);
+    let (x0, bar_w) = (0.0, 280.0);
+    let h = row * points.len() as f64 + 4.0;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart chart--bars" viewBox="0 0 {w} {}" width="{w}" height="{}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
+        c(h),
+        c(h),
+        escape(title),
+        escape(desc)
+    );
+    for (i, p) in points.iter().enumerate() {
+        let top = i as f64 * row;
+        let by = top + label_h + 2.0;
+        let below = p.threshold.is_some_and(|t| p.value < t);
+        let _ = write!(
+            svg,
+            r#"<text class="chart__label" x="{}" y="{}" aria-hidden="true">{}</text>"#,
+            c(x0),
+            c(top + 13.0),
+            escape(p.label)
+        );
+        let _ =
+            write!(svg, r#"<rect class="chart__track" x="{}" y="{}" width="{bar_w}" height="{bar_h}"/>"#, c(x0), c(by));
+        let _ = write!(
+            svg,
+            r#"<rect class="chart__bar{}" x="{}" y="{}" width="{}" height="{bar_h}" data-indicator="{}" data-value="{}"><title>{}: {}</title></rect>"#,
+            if below { " is-below" } else { "" },
+            c(x0),
+            c(by),
+            c(bar_w * p.ratio(p.value)),
+            escape(p.id),
+            number(p.value),
+            escape(p.label),
+            number(p.value)
+        );
+        if let Some(t) = p.threshold {
+            let tx = x0 + bar_w * p.ratio(t);
+            let _ = write!(
+                svg,
+                r#"<line class="chart__mark" x1="{}" y1="{}" x2="{}" y2="{}"/>"#,
+                c(tx),
+                c(by - 3.0),
+                c(tx),
+                c(by + bar_h + 3.0)
+            );
+        }
+        let _ = write!(
+            svg,
+            r#"<text class="chart__value" x="{w}" y="{}" text-anchor="end" aria-hidden="true">{}</text>"#,
+            c(by + 11.5),
+            number(p.value)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point<'a>(id: &'a str, value: f64) -> Point<'a> {
+        Point { id, label: id, value, min: 0.0, max: 100.0, threshold: Some(80.0) }
+    }
+
+    #[test]
+    fn radar_carries_every_score_and_the_threshold_ring() {
+        let points = [point("a", 90.0), point("b", 75.5), point("c", 100.0)];
+        let svg = radar(&points, "r", "T <x>", "D");
+        assert!(svg.contains(r#"data-indicator="a" data-value="90""#));
+        assert!(svg.contains(r#"data-indicator="b" data-value="75.5""#));
+        assert!(svg.contains("chart__threshold"));
+        assert!(svg.contains("T &lt;x&gt;"));
+        assert_eq!(svg.matches("is-below").count(), 1);
+        // The first axis points up: 90 of 100 sits 0.9 radius above the centre.
+        assert!(svg.contains(r#"cx="180" cy="67.2""#), "{svg}");
+    }
+
+    #[test]
+    fn sparkline_and_bars() {
+        let spark = sparkline(&[("2024-Q1", 82.0), ("2024-Q2", 86.0)], 0.0, 100.0, Some(80.0), "x");
+        assert!(spark.contains(r#"data-period="2024-Q2" data-value="86""#));
+        let svg = bars(&[point("a", 79.0)], "b", "t", "d");
+        assert!(svg.contains(r#"data-indicator="a" data-value="79""#) && svg.contains("is-below"));
+    }
+
+    #[test]
+    fn labels_wrap() {
+        assert_eq!(wrap("政治引领示范力强", 5.0), vec!["政治引领", "示范力强"]);
+        assert_eq!(wrap("创新", 5.0), vec!["创新"]);
+        assert_eq!(wrap("Rated well by members", 5.0).len(), 3);
+        assert_eq!(number(87.25), "87.3");
+        assert_eq!(c(-0.001), "0");
+    }
+}
