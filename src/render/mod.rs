@@ -43,6 +43,8 @@ pub enum PageKind {
     /// Taxonomy index, term index, page number.
     Term(usize, usize, usize),
     NotFound,
+    /// The search page (`search/`).
+    Search,
 }
 
 impl Page {
@@ -85,6 +87,7 @@ pub fn pages(site: &Site) -> Vec<Page> {
             }
         }
     }
+    pages.push(Page { path: "search/".to_owned(), kind: PageKind::Search });
     pages.push(Page { path: "404.html".to_owned(), kind: PageKind::NotFound });
     pages
 }
@@ -167,6 +170,7 @@ impl Renderer {
                 "term.html"
             }
             PageKind::NotFound => "404.html",
+            PageKind::Search => "search.html",
         };
         self.tera.render(template, &context).map_err(|err| template_diagnostic(&err, &self.templates))
     }
