@@ -2,7 +2,7 @@
 //! under any subpath, without fetch or wasm). Each file is one call `EXS.add(name, data)`:
 //!
 //! - `search/manifest.js` — counts, the shard count and the case group size;
-//! - `search/s/N.js` — shard N: `{term: postings}` for the terms whose key hashes to N (a CJK term's
+//! - `search/s/N.js` — shard N: a line `term postings` per term whose key hashes to N (a CJK term's
 //!   key is the term, a word's key its first two characters, so a prefix lives in one shard);
 //! - `search/d/N.js` — group N of cases: what a result shows (URL, title, names, date, status,
 //!   the start of the text);
@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 
-use super::index::{Index, Postings, TIERS};
+use super::index::{Index, MASK_BITS, Postings, TIERS};
 
 /// Target size of an index shard, in bytes: a query loads one shard per term.
 pub const SHARD_BYTES: usize = 8 * 1024;
@@ -120,8 +120,15 @@ impl<'a> BitReader<'a> {
 
 /// Encodes sorted lists of numbers: per list its length, a Rice parameter and the gaps.
 pub fn encode_lists(lists: &[Vec<u32>]) -> String {
+    encode_entries(lists, 0)
+}
+
+/// Encodes lists of entries `number << mask_bits | mask`: the numbers as [`encode_lists`] does,
+/// then each entry's mask in `mask_bits` bits.
+pub fn encode_entries(lists: &[Vec<u32>], mask_bits: u32) -> String {
     let mut w = BitWriter::default();
-    for list in lists {
+    for entries in lists {
+        let list: Vec<u32> = entries.iter().map(|e| e >> mask_bits).collect();
         w.gamma(list.len() as u32 + 1);
         if list.is_empty() {
             continue;
@@ -131,9 +138,12 @@ pub fn encode_lists(lists: &[Vec<u32>]) -> String {
         let k = (usize::BITS - (mean + 1).leading_zeros()).saturating_sub(1).min(15);
         w.bits(k, 4);
         let mut prev: i64 = -1;
-        for &doc in list {
+        for &doc in &list {
             w.rice((doc as i64 - prev - 1) as u32, k);
             prev = doc as i64;
+        }
+        for e in entries {
+            w.bits(e & ((1 << mask_bits) - 1), mask_bits);
         }
     }
     w.finish()
@@ -141,6 +151,11 @@ pub fn encode_lists(lists: &[Vec<u32>]) -> String {
 
 /// Decodes `count` lists written by [`encode_lists`].
 pub fn decode_lists(text: &str, count: usize) -> Option<Vec<Vec<u32>>> {
+    decode_entries(text, count, 0)
+}
+
+/// Decodes `count` lists written by [`encode_entries`].
+pub fn decode_entries(text: &str, count: usize, mask_bits: u32) -> Option<Vec<Vec<u32>>> {
     let mut r = BitReader::new(text);
     let mut lists = Vec::with_capacity(count);
     for _ in 0..count {
@@ -151,12 +166,22 @@ pub fn decode_lists(text: &str, count: usize) -> Option<Vec<Vec<u32>>> {
             let mut prev: i64 = -1;
             for _ in 0..len {
                 prev += i64::from(r.rice(k)?) + 1;
-                list.push(u32::try_from(prev).ok()?);
+                list.push(u32::try_from(prev).ok()?.checked_shl(mask_bits)?);
             }
+        }
+        for entry in &mut list {
+            *entry |= r.bits(mask_bits)?;
         }
         lists.push(list);
     }
     Some(lists)
+}
+
+/// Whether a term is a CJK bigram (its postings carry position masks).
+pub fn is_bigram(term: &str) -> bool {
+    let mut chars = term.chars();
+    let cjk = |c: Option<char>| c.map(super::tokenize::class) == Some(super::tokenize::Class::Cjk);
+    cjk(chars.next()) && cjk(chars.next()) && chars.next().is_none()
 }
 
 /// FNV-1a over the code points; `search.js` computes the same.
@@ -201,14 +226,25 @@ pub fn write(index: &Index) -> Files {
     let encoded: Vec<(&str, String)> = index
         .terms
         .par_iter()
-        .map(|(term, postings): &(String, Postings)| (term.as_str(), encode_lists(postings.as_slice())))
+        .map(|(term, postings): &(String, Postings)| {
+            let entries: Vec<Vec<u32>> = if is_bigram(term) {
+                postings.to_vec()
+            } else {
+                postings.iter().map(|l| l.iter().map(|e| e >> MASK_BITS).collect()).collect()
+            };
+            (term.as_str(), encode_entries(&entries, if is_bigram(term) { MASK_BITS } else { 0 }))
+        })
         .collect();
     let total: usize = encoded.iter().map(|(t, p)| t.len() + p.len() + 6).sum();
     let shards = total.div_ceil(SHARD_BYTES).clamp(1, MAX_SHARDS);
-    let mut shard_terms: Vec<serde_json::Map<String, Json>> = vec![serde_json::Map::new(); shards];
+    // A shard is one string: a line per term, the term and its postings separated by a space.
+    let mut shard_terms: Vec<String> = vec![String::new(); shards];
     for (term, postings) in encoded {
-        let n = hash(shard_key(term)) as usize % shards;
-        shard_terms[n].insert(term.to_owned(), Json::from(postings));
+        let text = &mut shard_terms[hash(shard_key(term)) as usize % shards];
+        text.push_str(term);
+        text.push(' ');
+        text.push_str(&postings);
+        text.push('\n');
     }
 
     let docs: Vec<Json> = index
@@ -224,7 +260,7 @@ pub fn write(index: &Index) -> Files {
     let mut index_bytes = 0;
     for (n, terms) in shard_terms.into_iter().enumerate() {
         let name = format!("s/{n}");
-        let bytes = script(&name, &Json::Object(terms));
+        let bytes = script(&name, &Json::from(terms));
         index_bytes += bytes.len();
         files.push((format!("search/{name}.js"), bytes));
     }
@@ -272,6 +308,9 @@ mod tests {
         assert_eq!(decode_lists(&text, 4).unwrap(), lists);
         assert_eq!(decode_lists("", 1), None, "truncated input is refused, not a panic");
         assert_eq!(decode_lists("!!", 1), None);
+        let entries = vec![vec![(3 << 6) | 5, (9 << 6) | 63], vec![], vec![1 << 6], vec![]];
+        assert_eq!(decode_entries(&encode_entries(&entries, 6), 4, 6).unwrap(), entries);
+        assert!(is_bigram("数字") && !is_bigram("数") && !is_bigram("ab") && !is_bigram("数字孪"));
     }
 
     #[test]

@@ -60,8 +60,14 @@ pub struct Indicator {
     pub scores: Vec<Option<u16>>,
 }
 
-/// Postings of one term: sorted case numbers per tier, disjoint.
+/// Postings of one term, per tier (disjoint), sorted: each entry is `case << MASK_BITS | mask`.
+/// For a CJK bigram, bit `p % MASK_BITS` of the mask is set for each position `p` (in CJK characters
+/// from the start of the case's text) where the bigram occurs: a longer substring needs its bigrams
+/// at consecutive positions, which the masks check (`数字孪生` needs 数字 at p, 字孪 at p+1, 孪生 at
+/// p+2 for some p modulo 8), and the number of bits set is a measure of occurrences. Other terms
+/// have mask 0.
 pub type Postings = [Vec<u32>; TIERS];
+pub const MASK_BITS: u32 = 8;
 
 #[derive(Debug, Clone, Default)]
 pub struct Index {
@@ -141,24 +147,35 @@ type DocTerms = (Vec<u64>, Vec<(String, u8)>);
 fn doc_terms(case: &Case) -> DocTerms {
     let mut cjk: Vec<u64> = Vec::new();
     let mut words: Vec<(String, u8)> = Vec::new();
+    let mut pos: u64 = 0;
     for (tier, text) in fields(case).iter().enumerate() {
+        let tier = tier as u64;
         for run in tokenize::runs(text) {
             match run {
                 Run::Word(w) => words.push((w, tier as u8)),
                 Run::Cjk(chars) => {
                     for (i, &c) in chars.iter().enumerate() {
-                        cjk.push((pack_cjk(c, None) << 2) | tier as u64);
+                        cjk.push((pack_cjk(c, None) << 10) | (tier << 8));
                         if let Some(&next) = chars.get(i + 1) {
-                            cjk.push((pack_cjk(c, Some(next)) << 2) | tier as u64);
+                            let bit = 1u64 << ((pos + i as u64) % u64::from(MASK_BITS));
+                            cjk.push((pack_cjk(c, Some(next)) << 10) | (tier << 8) | bit);
                         }
                     }
+                    pos += chars.len() as u64 + 1;
                 }
             }
         }
     }
-    // Sorting by key then tier and keeping the first of each key keeps the best tier.
+    // Sorted by key, then tier: the first of each key has the best tier; masks are merged.
     cjk.sort_unstable();
-    cjk.dedup_by(|b, a| *a >> 2 == *b >> 2);
+    let mut merged: Vec<u64> = Vec::with_capacity(cjk.len());
+    for entry in cjk {
+        match merged.last_mut() {
+            Some(last) if *last >> 10 == entry >> 10 => *last |= entry & 0xFF,
+            _ => merged.push(entry),
+        }
+    }
+    let cjk = merged;
     words.sort_unstable();
     words.dedup_by(|b, a| a.0 == b.0);
     (cjk, words)
@@ -173,7 +190,7 @@ pub fn build(site: &Site) -> Index {
     for (doc, (cjk, doc_words)) in per_doc.into_iter().enumerate() {
         let doc = doc as u32;
         for packed in cjk {
-            lists.entry(packed >> 2).or_default().push((doc << 2) | (packed & 3) as u32);
+            lists.entry(packed >> 10).or_default().push((doc << 10) | (packed & 0x3FF) as u32);
         }
         for (word, tier) in doc_words {
             let id = match word_ids.get(&word) {
@@ -185,7 +202,7 @@ pub fn build(site: &Site) -> Index {
                     id
                 }
             };
-            lists.entry(id).or_default().push((doc << 2) | u32::from(tier));
+            lists.entry(id).or_default().push((doc << 10) | (u32::from(tier) << 8));
         }
     }
     drop(word_ids);
@@ -194,7 +211,7 @@ pub fn build(site: &Site) -> Index {
         .map(|(key, list)| {
             let mut postings: Postings = Default::default();
             for entry in list {
-                postings[(entry & 3) as usize].push(entry >> 2);
+                postings[((entry >> 8) & 3) as usize].push(((entry >> 10) << MASK_BITS) | (entry & 0xFF));
             }
             (unpack(key, &words), postings)
         })

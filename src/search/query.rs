@@ -6,13 +6,16 @@
 //!    (or its one character), a word needs itself, or any word it starts when it is the clause's
 //!    last run and has two characters or more (prefix matching).
 //! 2. A case matches when it has every term of every clause (AND). Within a clause, the tier of a
-//!    case is the worst tier among the clause's terms; its score is the sum over the clauses of
-//!    [`TIER_WEIGHTS`] of that tier: title first, then site and enterprise, practices, body.
+//!    case is the worst tier among the clause's terms. A CJK run of three characters or more also
+//!    needs its bigrams at consecutive positions (their position masks, see [`super::index::Postings`]).
+//!    A case's score is the sum over the clauses of 8 × [`TIER_WEIGHTS`] of that tier (title first,
+//!    then site and enterprise, practices, body) plus the occurrences (the fewest mask bits among
+//!    the clause's bigrams, 1 without bigrams).
 //! 3. Filters keep cases having one of the chosen values of each facet, and an indicator's latest
 //!    score at or above a minimum. Facet counts are over the matches filtered by the other facets.
 //! 4. Order: by score then newest (relevance), newest first (date), or an indicator's latest score.
 
-use super::index::{Index, TIER_WEIGHTS};
+use super::index::{Index, MASK_BITS, TIER_WEIGHTS};
 use super::tokenize::{self, Run};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,12 +134,12 @@ fn clause(text: &str) -> Option<Clause> {
     Some(Clause { terms, runs })
 }
 
-/// Cases having `term`, with their best tier, sorted by case.
-fn term_docs(index: &Index, term: &Term) -> Vec<(u32, u8)> {
-    let mut out: Vec<(u32, u8)> = Vec::new();
+/// Cases having `term`: (case, best tier, position mask), sorted by case.
+fn term_docs(index: &Index, term: &Term) -> Vec<(u32, u8, u8)> {
+    let mut out: Vec<(u32, u8, u8)> = Vec::new();
     let mut add = |postings: &super::index::Postings| {
         for (tier, list) in postings.iter().enumerate() {
-            out.extend(list.iter().map(|&d| (d, tier as u8)));
+            out.extend(list.iter().map(|&e| (e >> MASK_BITS, tier as u8, (e & ((1 << MASK_BITS) - 1)) as u8)));
         }
     };
     match term {
@@ -152,33 +155,67 @@ fn term_docs(index: &Index, term: &Term) -> Vec<(u32, u8)> {
     out
 }
 
+/// Whether masks of consecutive bigrams can sit at consecutive positions (modulo [`MASK_BITS`]).
+pub fn consecutive(masks: &[u8]) -> bool {
+    (0..MASK_BITS).any(|r| masks.iter().enumerate().all(|(i, m)| (m >> ((r + i as u32) % MASK_BITS)) & 1 == 1))
+}
+
+/// A clause's matches: (case, score), sorted by case.
+fn clause_docs(index: &Index, clause: &Clause) -> Vec<(u32, u32)> {
+    let found: Vec<Vec<(u32, u8, u8)>> = clause.terms.iter().map(|t| term_docs(index, t)).collect();
+    let mut docs: Option<Vec<(u32, u8)>> = None;
+    for list in &found {
+        let list: Vec<(u32, u8)> = list.iter().map(|&(d, t, _)| (d, t)).collect();
+        docs = Some(match docs {
+            None => list,
+            Some(prev) => intersect(&prev, &list, |a, b| a.max(b)),
+        });
+    }
+    let mask_of = |term: usize, doc: u32| {
+        let list = &found[term];
+        list.binary_search_by_key(&doc, |e| e.0).map_or(0, |i| list[i].2)
+    };
+    let term_index = |bigram: &str| clause.terms.iter().position(|t| *t == Term::Exact(bigram.to_owned()));
+    // The bigram terms of each CJK run of three characters or more, in order.
+    let chains: Vec<Vec<usize>> = clause
+        .runs
+        .iter()
+        .filter_map(|run| match run {
+            Run::Cjk(chars) if chars.len() >= 3 => {
+                chars.windows(2).map(|pair| term_index(&pair.iter().collect::<String>())).collect()
+            }
+            _ => None,
+        })
+        .collect();
+    let bigrams: Vec<usize> = (0..clause.terms.len())
+        .filter(|&i| matches!(&clause.terms[i], Term::Exact(t) if super::files::is_bigram(t)))
+        .collect();
+    docs.unwrap_or_default()
+        .into_iter()
+        .filter(|&(doc, _)| {
+            chains.iter().all(|chain| consecutive(&chain.iter().map(|&t| mask_of(t, doc)).collect::<Vec<_>>()))
+        })
+        .map(|(doc, tier)| {
+            let occurrences = bigrams.iter().map(|&t| mask_of(t, doc).count_ones()).min().unwrap_or(1);
+            (doc, TIER_WEIGHTS[tier as usize] * 8 + occurrences)
+        })
+        .collect()
+}
+
 /// Cases matching the query's text, with their scores, in case order (`None`: no text, all cases).
 fn matches(index: &Index, clauses: &[Clause]) -> Option<Vec<Hit>> {
     if clauses.is_empty() {
         return None;
     }
-    let mut hits: Option<Vec<Hit>> = None;
+    let mut hits: Option<Vec<(u32, u32)>> = None;
     for clause in clauses {
-        // Within the clause: intersect, keeping the worst tier.
-        let mut docs: Option<Vec<(u32, u8)>> = None;
-        for term in &clause.terms {
-            let found = term_docs(index, term);
-            docs = Some(match docs {
-                None => found,
-                Some(prev) => intersect(&prev, &found, |a, b| a.max(b)),
-            });
-        }
-        let docs = docs.unwrap_or_default();
-        let scored: Vec<(u32, u32)> = docs.iter().map(|&(d, t)| (d, TIER_WEIGHTS[t as usize])).collect();
+        let scored = clause_docs(index, clause);
         hits = Some(match hits {
-            None => scored.iter().map(|&(doc, score)| Hit { doc, score }).collect(),
-            Some(prev) => {
-                let prev: Vec<(u32, u32)> = prev.iter().map(|h| (h.doc, h.score)).collect();
-                intersect(&prev, &scored, |a, b| a + b).into_iter().map(|(doc, score)| Hit { doc, score }).collect()
-            }
+            None => scored,
+            Some(prev) => intersect(&prev, &scored, |a, b| a + b),
         });
     }
-    hits
+    hits.map(|h| h.into_iter().map(|(doc, score)| Hit { doc, score }).collect())
 }
 
 fn intersect<T: Copy>(a: &[(u32, T)], b: &[(u32, T)], combine: impl Fn(T, T) -> T) -> Vec<(u32, T)> {

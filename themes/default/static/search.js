@@ -9,6 +9,7 @@
   var waiting = {};
   var MAX_WORD = 32;
   var WEIGHTS = [16, 8, 4, 1];
+  var MASK_BITS = 8;
   var ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var AVAL = {};
   for (var ai = 0; ai < 64; ai++) AVAL[ALPHA.charCodeAt(ai)] = ai;
@@ -145,13 +146,15 @@
       rice: function (k) { var q = 0; while (bit()) q++; return q * Math.pow(2, k) + bits(k); },
     };
   }
-  function decodeLists(text, count) {
-    var r = reader(text), lists = [];
+  /** Lists of entries number × 2^maskBits + mask (files.rs: decode_entries). */
+  function decodeLists(text, count, maskBits) {
+    var r = reader(text), lists = [], scale = Math.pow(2, maskBits || 0);
     for (var l = 0; l < count; l++) {
       var len = r.gamma() - 1, list = [];
       if (len > 0) {
         var k = r.bits(4), prev = -1;
-        for (var i = 0; i < len; i++) { prev += r.rice(k) + 1; list.push(prev); }
+        for (var i = 0; i < len; i++) { prev += r.rice(k) + 1; list.push(prev * scale); }
+        if (maskBits) for (var j = 0; j < len; j++) list[j] += r.bits(maskBits);
       }
       lists.push(list);
     }
@@ -189,17 +192,44 @@
 
   // ---- the engine (query::search) ----
   /** Tier (0 best … 3) of each case having the term, 255 for none. */
+  var parsed = {};
+  /** A shard as {term: postings}, parsed from its lines once. */
+  function shardTerms(name) {
+    if (parsed[name]) return parsed[name];
+    var map = Object.create(null);
+    (store[name] || "").split("\n").forEach(function (line) {
+      var sp = line.indexOf(" ");
+      if (sp > 0) map[line.slice(0, sp)] = line.slice(sp + 1);
+    });
+    return (parsed[name] = map);
+  }
+  function isBigram(key) { var c = codes(key); return c.length === 2 && cls(c[0]) === CJK && cls(c[1]) === CJK; }
+  /** Tier (0 best … 3, 255 for none) and position mask of each case for the term. */
   function termTiers(term, manifest) {
-    var n = manifest.docs, tiers = new Uint8Array(n).fill(255), shard = store[shardOf(term.key, manifest)] || {};
-    function add(enc) {
-      decodeLists(enc, manifest.tiers).forEach(function (list, t) {
-        for (var i = 0; i < list.length; i++) { var d = list[i]; if (d < n && tiers[d] > t) tiers[d] = t; }
+    var n = manifest.docs, tiers = new Uint8Array(n).fill(255), masks = new Uint8Array(n);
+    var shard = shardTerms(shardOf(term.key, manifest));
+    function add(key) {
+      var bits = isBigram(key) ? MASK_BITS : 0;
+      decodeLists(shard[key], manifest.tiers, bits).forEach(function (list, t) {
+        for (var i = 0; i < list.length; i++) {
+          var d = Math.floor(list[i] / (1 << bits));
+          if (d < n && tiers[d] > t) { tiers[d] = t; masks[d] = list[i] % (1 << bits); }
+        }
       });
     }
-    if (!term.prefix) { if (Object.prototype.hasOwnProperty.call(shard, term.key)) add(shard[term.key]); }
-    else Object.keys(shard).forEach(function (k) { if (k.lastIndexOf(term.key, 0) === 0) add(shard[k]); });
-    return tiers;
+    if (!term.prefix) { if (shard[term.key] !== undefined) add(term.key); }
+    else Object.keys(shard).forEach(function (k) { if (k.lastIndexOf(term.key, 0) === 0) add(k); });
+    return { tiers: tiers, masks: masks };
   }
+  function consecutive(ms) {
+    for (var r = 0; r < MASK_BITS; r++) {
+      var ok = true;
+      for (var i = 0; i < ms.length; i++) if (!((ms[i] >> ((r + i) % MASK_BITS)) & 1)) { ok = false; break; }
+      if (ok) return true;
+    }
+    return false;
+  }
+  function popcount(m) { var c = 0; while (m) { c += m & 1; m >>= 1; } return c; }
   /** Runs a query: {text, filters: [[facet, value]], min: [[indicator, number]], sort}. */
   function search(query) {
     return need("manifest").then(function (manifest) {
@@ -220,15 +250,30 @@
     } else {
       var score = new Uint32Array(n), alive = new Uint8Array(n).fill(1);
       clauses.forEach(function (clause) {
-        var tiers = null;
-        clause.terms.forEach(function (term) {
-          var t = termTiers(term, manifest);
-          if (!tiers) tiers = t;
-          else for (var d = 0; d < n; d++) tiers[d] = tiers[d] === 255 || t[d] === 255 ? 255 : Math.max(tiers[d], t[d]);
+        var tiers = null, found = clause.terms.map(function (term) { return termTiers(term, manifest); });
+        found.forEach(function (f) {
+          if (!tiers) tiers = f.tiers.slice();
+          else for (var d = 0; d < n; d++) tiers[d] = tiers[d] === 255 || f.tiers[d] === 255 ? 255 : Math.max(tiers[d], f.tiers[d]);
         });
+        var index = function (key) {
+          for (var i = 0; i < clause.terms.length; i++) if (!clause.terms[i].prefix && clause.terms[i].key === key) return i;
+          return -1;
+        };
+        var chains = [];
+        clause.runs.forEach(function (run) {
+          if (run.cjk === undefined || run.cjk.length < 3) return;
+          var chain = [];
+          for (var j = 0; j + 1 < run.cjk.length; j++) chain.push(index(str(run.cjk.slice(j, j + 2))));
+          chains.push(chain);
+        });
+        var bigrams = [];
+        clause.terms.forEach(function (t, i) { if (!t.prefix && isBigram(t.key)) bigrams.push(i); });
         for (var d = 0; d < n; d++) {
-          if (tiers[d] === 255) alive[d] = 0;
-          else score[d] += WEIGHTS[tiers[d]];
+          if (tiers[d] === 255) { alive[d] = 0; continue; }
+          var ok = chains.every(function (chain) { return consecutive(chain.map(function (t) { return found[t].masks[d]; })); });
+          if (!ok) { alive[d] = 0; continue; }
+          var occ = bigrams.length ? Math.min.apply(null, bigrams.map(function (t) { return popcount(found[t].masks[d]); })) : 1;
+          score[d] += WEIGHTS[tiers[d]] * 8 + occ;
         }
       });
       for (var d1 = 0; d1 < n; d1++) if (alive[d1]) base.push({ doc: d1, score: score[d1] });
