@@ -78,6 +78,28 @@ pub enum Command {
         #[command(subcommand)]
         what: NewCommand,
     },
+    /// Search the site's cases with the portal's search engine
+    Search {
+        /// The site folder (with exemplar.yaml)
+        site_dir: PathBuf,
+        /// The query: words, Chinese text, "quoted phrases"
+        query: String,
+        /// Show at most this many results
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Print a JSON array (url, title, source, site, enterprise, date, status, score, excerpt)
+        #[arg(long)]
+        json: bool,
+        /// Keep cases with this facet value, e.g. status=named (repeatable)
+        #[arg(long, value_name = "FACET=VALUE")]
+        filter: Vec<String>,
+        /// Keep cases whose latest score is at least this, e.g. innovation=90 (repeatable)
+        #[arg(long, value_name = "INDICATOR=MIN")]
+        min: Vec<String>,
+        /// Order: relevance, date, or an indicator id (latest score)
+        #[arg(long, default_value = "relevance")]
+        sort: String,
+    },
     /// Create a new site with a configuration, the default theme and two example cases
     Init {
         /// The folder to create (must not exist or be empty)
@@ -172,6 +194,27 @@ pub fn run() -> i32 {
                 Err(err) => {
                     eprintln!("{}: {err}", catalog.get("cli.error"));
                     1
+                }
+            }
+        }
+        Command::Search { site_dir, query, limit, json, filter, min, sort } => {
+            let args = crate::search::cli::Args { query, limit, json, filter, min, sort };
+            let options = BuildOptions::new(site_dir);
+            let outcome = pipeline::check(&options);
+            let catalog = catalog_for(&outcome, lang.as_deref());
+            let Some(site) = outcome.site.as_ref().filter(|_| !outcome.has_errors()) else {
+                report(&outcome.diagnostics, &catalog);
+                eprintln!("{}", summary_line(&catalog, "cli.check_failed", &outcome));
+                return 1;
+            };
+            match crate::search::cli::run(site, &args) {
+                Ok(text) => {
+                    println!("{text}");
+                    0
+                }
+                Err(message) => {
+                    eprintln!("{}: {message}", catalog.get("cli.error"));
+                    2
                 }
             }
         }

@@ -105,6 +105,9 @@ fn write_portal(options: &BuildOptions, site: &Site, theme: &Theme) -> Result<us
     let staging = Staging::new(&out_dir).map_err(fail)?;
     let write = |rel: &str, bytes: &[u8]| staging.write(rel, bytes).map_err(|e| e.to_string());
     let pages = render::render_all(site, &renderer, &write)?;
+    crate::search::write_index(site, &write).map_err(|detail| {
+        vec![Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", detail)]
+    })?;
     for (rel, source) in &theme.static_files {
         let result = match source {
             FileSource::Disk(path) => staging.copy(path, &format!("static/{rel}")),

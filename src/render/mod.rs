@@ -97,6 +97,8 @@ pub fn signature(site: &Site, page: &Page, term_fingerprint: u64) -> u64 {
         | PageKind::Robots
         | PageKind::DataJson
         | PageKind::DataCsv => crate::site::next_revision().hash(&mut hasher),
+        // The search page is the same for every site state: only templates change it.
+        PageKind::Search => {}
         PageKind::Case(i) => {
             (revision(*i), revision(i + 1), i.checked_sub(1).map(revision)).hash(&mut hasher);
             site.related(*i).iter().for_each(|&r| revision(r).hash(&mut hasher));
@@ -152,6 +154,8 @@ pub enum PageKind {
     Robots,
     DataJson,
     DataCsv,
+    /// The search page (`search/`).
+    Search,
 }
 
 impl Page {
@@ -197,6 +201,7 @@ pub fn pages(site: &Site) -> Vec<Page> {
     pages.push(Page { path: "practices/".to_owned(), kind: PageKind::Practices(portal::Grouping::Dimension) });
     pages.push(Page { path: "practices/action/".to_owned(), kind: PageKind::Practices(portal::Grouping::Action) });
     pages.push(Page { path: "reports/".to_owned(), kind: PageKind::Reports });
+    pages.push(Page { path: "search/".to_owned(), kind: PageKind::Search });
     pages.push(Page { path: "404.html".to_owned(), kind: PageKind::NotFound });
     for (path, kind) in [
         ("feed.xml", PageKind::Feed),
@@ -314,6 +319,7 @@ impl Renderer {
             PageKind::Feed | PageKind::Sitemap | PageKind::Robots | PageKind::DataJson | PageKind::DataCsv => {
                 unreachable!("written above")
             }
+            PageKind::Search => "search.html",
         };
         self.tera.render(template, &context).map_err(|err| template_diagnostic(&err, &self.templates))
     }

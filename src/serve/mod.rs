@@ -162,6 +162,7 @@ impl Builder {
                 match result {
                     Ok(pages) => {
                         rendered = pages;
+                        rendered.extend(search_files(&site));
                         self.site = Some(site);
                     }
                     Err(problems) => {
@@ -181,13 +182,11 @@ impl Builder {
             && let Some(site) = &self.site
         {
             let mut wanted: BTreeSet<String> = render::pages(site).iter().map(|p| p.file()).collect();
-            if let Some(files) = static_files {
-                next.files.retain(|path, _| !path.starts_with("static/"));
-                for (path, bytes) in files {
-                    rendered.push((path, bytes));
-                }
+            match static_files {
+                // A new theme: its static files replace the old ones (compared below like pages).
+                Some(files) => rendered.extend(files),
+                None => wanted.extend(next.files.keys().filter(|p| p.starts_with("static/")).cloned()),
             }
-            wanted.extend(next.files.keys().filter(|p| p.starts_with("static/")).cloned());
             for (path, bytes) in rendered {
                 wanted.insert(path.clone());
                 let same = next.files.get(&path).is_some_and(|old| old.bytes == bytes);
@@ -246,6 +245,19 @@ impl Builder {
         self.signatures = signatures;
         Ok(out.into_inner().unwrap_or_default())
     }
+}
+
+/// The search index for `site`, as files (it is small next to the pages, and made in one pass).
+fn search_files(site: &Site) -> Vec<(String, Vec<u8>)> {
+    let files = Mutex::new(Vec::new());
+    let write = |path: &str, bytes: &[u8]| {
+        files.lock().map_err(|e| e.to_string())?.push((path.to_owned(), bytes.to_vec()));
+        Ok(())
+    };
+    if crate::search::write_index(site, &write).is_err() {
+        return Vec::new();
+    }
+    files.into_inner().unwrap_or_default()
 }
 
 /// Configuration, templates, theme and strings change every page: rebuild from scratch.

@@ -1,0 +1,323 @@
+//! The index as files the browser loads with `<script>` tags (so search works from `file://` and
+//! under any subpath, without fetch or wasm). Each file is one call `EXS.add(name, data)`:
+//!
+//! - `search/manifest.js` — counts, the shard count and the case group size;
+//! - `search/s/N.js` — shard N: a line `term postings` per term whose key hashes to N (a CJK term's
+//!   key is the term, a word's key its first two characters, so a prefix lives in one shard);
+//! - `search/d/N.js` — group N of cases: what a result shows (URL, title, names, date, status,
+//!   the start of the text);
+//! - `search/facets.js` — the facet values with their cases, and the latest indicator scores.
+//!
+//! Postings are bit-packed (Elias-gamma counts, Rice-coded gaps) and written six bits a character.
+
+use rayon::prelude::*;
+use serde_json::{Value as Json, json};
+
+use super::index::{Index, MASK_BITS, Postings, TIERS};
+
+/// Target size of an index shard, in bytes: a query loads one shard per term.
+pub const SHARD_BYTES: usize = 8 * 1024;
+/// Target size of a group of cases' excerpts, in bytes: a result page loads one per shown case.
+pub const GROUP_BYTES: usize = 6 * 1024;
+const MAX_SHARDS: usize = 4096;
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Writes bits, most significant first, six to a character.
+#[derive(Default)]
+pub struct BitWriter {
+    out: String,
+    acc: u32,
+    n: u32,
+}
+
+impl BitWriter {
+    pub fn bit(&mut self, b: bool) {
+        self.acc = (self.acc << 1) | u32::from(b);
+        self.n += 1;
+        if self.n == 6 {
+            self.out.push(ALPHABET[self.acc as usize] as char);
+            self.acc = 0;
+            self.n = 0;
+        }
+    }
+
+    pub fn bits(&mut self, value: u32, count: u32) {
+        for i in (0..count).rev() {
+            self.bit((value >> i) & 1 == 1);
+        }
+    }
+
+    /// Elias gamma of `x ≥ 1`.
+    pub fn gamma(&mut self, x: u32) {
+        let n = 31 - x.leading_zeros();
+        self.bits(0, n);
+        self.bits(x, n + 1);
+    }
+
+    pub fn rice(&mut self, v: u32, k: u32) {
+        for _ in 0..(v >> k) {
+            self.bit(true);
+        }
+        self.bit(false);
+        self.bits(v & ((1 << k) - 1), k);
+    }
+
+    pub fn finish(mut self) -> String {
+        if self.n > 0 {
+            let pad = 6 - self.n;
+            self.bits(0, pad);
+        }
+        self.out
+    }
+}
+
+pub struct BitReader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> BitReader<'a> {
+    pub fn new(text: &'a str) -> Self {
+        BitReader { bytes: text.as_bytes(), pos: 0 }
+    }
+
+    fn bit(&mut self) -> Option<bool> {
+        let c = *self.bytes.get(self.pos / 6)?;
+        let v = ALPHABET.iter().position(|&a| a == c)? as u32;
+        let b = (v >> (5 - self.pos % 6)) & 1 == 1;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn bits(&mut self, count: u32) -> Option<u32> {
+        let mut v = 0u32;
+        for _ in 0..count {
+            v = (v << 1) | u32::from(self.bit()?);
+        }
+        Some(v)
+    }
+
+    fn gamma(&mut self) -> Option<u32> {
+        let mut n = 0;
+        while !self.bit()? {
+            n += 1;
+            if n > 31 {
+                return None;
+            }
+        }
+        Some((1 << n) | self.bits(n)?)
+    }
+
+    fn rice(&mut self, k: u32) -> Option<u32> {
+        let mut q = 0u32;
+        while self.bit()? {
+            q += 1;
+        }
+        Some((q << k) | self.bits(k)?)
+    }
+}
+
+/// Encodes sorted lists of numbers: per list its length, a Rice parameter and the gaps.
+pub fn encode_lists(lists: &[Vec<u32>]) -> String {
+    encode_entries(lists, 0)
+}
+
+/// Encodes lists of entries `number << mask_bits | mask`: the numbers as [`encode_lists`] does,
+/// then each entry's mask in `mask_bits` bits.
+pub fn encode_entries(lists: &[Vec<u32>], mask_bits: u32) -> String {
+    let mut w = BitWriter::default();
+    for entries in lists {
+        let list: Vec<u32> = entries.iter().map(|e| e >> mask_bits).collect();
+        w.gamma(list.len() as u32 + 1);
+        if list.is_empty() {
+            continue;
+        }
+        let last = *list.last().unwrap_or(&0);
+        let mean = (last as usize + 1).saturating_sub(list.len()) / list.len();
+        let k = (usize::BITS - (mean + 1).leading_zeros()).saturating_sub(1).min(15);
+        w.bits(k, 4);
+        let mut prev: i64 = -1;
+        for &doc in &list {
+            w.rice((doc as i64 - prev - 1) as u32, k);
+            prev = doc as i64;
+        }
+        for e in entries {
+            w.bits(e & ((1 << mask_bits) - 1), mask_bits);
+        }
+    }
+    w.finish()
+}
+
+/// Decodes `count` lists written by [`encode_lists`].
+pub fn decode_lists(text: &str, count: usize) -> Option<Vec<Vec<u32>>> {
+    decode_entries(text, count, 0)
+}
+
+/// Decodes `count` lists written by [`encode_entries`].
+pub fn decode_entries(text: &str, count: usize, mask_bits: u32) -> Option<Vec<Vec<u32>>> {
+    let mut r = BitReader::new(text);
+    let mut lists = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = r.gamma()? - 1;
+        let mut list = Vec::with_capacity(len as usize);
+        if len > 0 {
+            let k = r.bits(4)?;
+            let mut prev: i64 = -1;
+            for _ in 0..len {
+                prev += i64::from(r.rice(k)?) + 1;
+                list.push(u32::try_from(prev).ok()?.checked_shl(mask_bits)?);
+            }
+        }
+        for entry in &mut list {
+            *entry |= r.bits(mask_bits)?;
+        }
+        lists.push(list);
+    }
+    Some(lists)
+}
+
+/// Whether a term is a CJK bigram (its postings carry position masks).
+pub fn is_bigram(term: &str) -> bool {
+    let mut chars = term.chars();
+    let cjk = |c: Option<char>| c.map(super::tokenize::class) == Some(super::tokenize::Class::Cjk);
+    cjk(chars.next()) && cjk(chars.next()) && chars.next().is_none()
+}
+
+/// FNV-1a over the code points; `search.js` computes the same.
+pub fn hash(key: &str) -> u32 {
+    let mut h: u32 = 0x811C_9DC5;
+    for c in key.chars() {
+        h ^= c as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// The shard key of a term: a CJK term itself, a word its first two characters.
+pub fn shard_key(term: &str) -> &str {
+    let first = term.chars().next().map(super::tokenize::class);
+    if first == Some(super::tokenize::Class::Cjk) {
+        return term;
+    }
+    match term.char_indices().nth(2) {
+        Some((i, _)) => &term[..i],
+        None => term,
+    }
+}
+
+/// A written index: the files and a few figures.
+pub struct Files {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub shards: usize,
+    pub groups: usize,
+    pub index_bytes: usize,
+    pub doc_bytes: usize,
+    pub facet_bytes: usize,
+}
+
+fn script(name: &str, data: &Json) -> Vec<u8> {
+    // `</script` cannot appear: JSON escapes no `<`, so escape it here.
+    let body = data.to_string().replace('<', "\\u003c");
+    format!("EXS.add({},{body});\n", Json::from(name)).into_bytes()
+}
+
+pub fn write(index: &Index) -> Files {
+    let encoded: Vec<(&str, String)> = index
+        .terms
+        .par_iter()
+        .map(|(term, postings): &(String, Postings)| {
+            let entries: Vec<Vec<u32>> = if is_bigram(term) {
+                postings.to_vec()
+            } else {
+                postings.iter().map(|l| l.iter().map(|e| e >> MASK_BITS).collect()).collect()
+            };
+            (term.as_str(), encode_entries(&entries, if is_bigram(term) { MASK_BITS } else { 0 }))
+        })
+        .collect();
+    let total: usize = encoded.iter().map(|(t, p)| t.len() + p.len() + 6).sum();
+    let shards = total.div_ceil(SHARD_BYTES).clamp(1, MAX_SHARDS);
+    // A shard is one string: a line per term, the term and its postings separated by a space.
+    let mut shard_terms: Vec<String> = vec![String::new(); shards];
+    for (term, postings) in encoded {
+        let text = &mut shard_terms[hash(shard_key(term)) as usize % shards];
+        text.push_str(term);
+        text.push(' ');
+        text.push_str(&postings);
+        text.push('\n');
+    }
+
+    let docs: Vec<Json> = index
+        .docs
+        .iter()
+        .map(|d| json!([d.url, d.title, d.site, d.enterprise, d.date, d.status_label, d.text]))
+        .collect();
+    let doc_total: usize = docs.iter().map(|d| d.to_string().len() + 1).sum();
+    let per_group = if docs.is_empty() { 1 } else { (GROUP_BYTES * docs.len() / doc_total.max(1)).max(1) };
+    let groups = docs.len().div_ceil(per_group).max(1);
+
+    let mut files = Vec::new();
+    let mut index_bytes = 0;
+    for (n, terms) in shard_terms.into_iter().enumerate() {
+        let name = format!("s/{n}");
+        let bytes = script(&name, &Json::from(terms));
+        index_bytes += bytes.len();
+        files.push((format!("search/{name}.js"), bytes));
+    }
+    let mut doc_bytes = 0;
+    for (n, chunk) in docs.chunks(per_group).enumerate() {
+        let name = format!("d/{n}");
+        let bytes = script(&name, &Json::Array(chunk.to_vec()));
+        doc_bytes += bytes.len();
+        files.push((format!("search/{name}.js"), bytes));
+    }
+    if docs.is_empty() {
+        files.push(("search/d/0.js".to_owned(), script("d/0", &json!([]))));
+    }
+    let facets = json!({
+        "facets": index.facets.iter().map(|f| json!({
+            "id": f.id,
+            "values": f.values.iter().map(|v| json!([v.key, v.label, encode_lists(std::slice::from_ref(&v.docs))])).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "indicators": index.indicators.iter().map(|i| {
+            let mut w = BitWriter::default();
+            for s in &i.scores {
+                w.bits(u32::from(s.unwrap_or(4095)), 12);
+            }
+            json!({ "id": i.id, "label": i.label, "scores": w.finish() })
+        }).collect::<Vec<_>>(),
+    });
+    let facet_file = script("facets", &facets);
+    let facet_bytes = facet_file.len();
+    files.push(("search/facets.js".to_owned(), facet_file));
+    let manifest =
+        json!({ "version": 1, "docs": index.docs.len(), "shards": shards, "group": per_group, "tiers": TIERS });
+    files.push(("search/manifest.js".to_owned(), script("manifest", &manifest)));
+    Files { files, shards, groups, index_bytes, doc_bytes, facet_bytes }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_round_trip() {
+        let lists = vec![vec![], vec![0, 1, 2, 3], vec![5, 900, 901, 9999], vec![4_000_000]];
+        let text = encode_lists(&lists);
+        assert!(text.bytes().all(|b| ALPHABET.contains(&b)));
+        assert_eq!(decode_lists(&text, 4).unwrap(), lists);
+        assert_eq!(decode_lists("", 1), None, "truncated input is refused, not a panic");
+        assert_eq!(decode_lists("!!", 1), None);
+        let entries = vec![vec![(3 << 6) | 5, (9 << 6) | 63], vec![], vec![1 << 6], vec![]];
+        assert_eq!(decode_entries(&encode_entries(&entries, 6), 4, 6).unwrap(), entries);
+        assert!(is_bigram("数字") && !is_bigram("数") && !is_bigram("ab") && !is_bigram("数字孪"));
+    }
+
+    #[test]
+    fn shard_keys_keep_prefixes_together() {
+        assert_eq!(shard_key("kitex"), "ki");
+        assert_eq!(shard_key("k"), "k");
+        assert_eq!(shard_key("数字"), "数字");
+        assert_eq!(hash(""), 0x811C_9DC5);
+    }
+}

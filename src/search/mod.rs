@@ -1,0 +1,44 @@
+//! Full-text search over the cases, built at `exemplar build` time and run in the browser with no
+//! server: [`tokenize`] turns text into terms (CJK characters and pairs, Latin words), [`index`]
+//! builds the index from the site model, [`files`] writes it as sharded JavaScript files that
+//! `themes/default/static/search.js` loads with `<script>` tags, and [`query`] is the query engine
+//! (the same as `search.js`'s), used by `exemplar search` and the tests.
+
+pub mod cli;
+pub mod files;
+pub mod index;
+pub mod query;
+pub mod tokenize;
+
+pub use index::{Index, build};
+pub use query::{Hit, Query, Results, Sort, search};
+
+use crate::site::Site;
+
+/// Builds the index of `site` and hands each file to `write` (a path inside the portal and bytes).
+pub fn write_index(site: &Site, write: &crate::render::WriteFn<'_>) -> Result<(), String> {
+    let index = build(site);
+    for (path, bytes) in files::write(&index).files {
+        write(&path, &bytes)?;
+    }
+    Ok(())
+}
+
+/// About `width` characters of `text` around its first highlight, and the highlights within it as
+/// character ranges.
+pub fn excerpt(text: &str, clauses: &[query::Clause], width: usize) -> (String, Vec<(usize, usize)>) {
+    let ranges = query::highlights(text, clauses);
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let char_at = |byte: usize| chars.partition_point(|&(i, _)| i < byte);
+    let first = ranges.first().map_or(0, |&(s, _)| char_at(s));
+    let start = first.saturating_sub(width / 4);
+    let end = (start + width).min(chars.len());
+    let snippet: String = chars[start..end].iter().map(|&(_, c)| c).collect();
+    let marks = ranges
+        .iter()
+        .map(|&(s, e)| (char_at(s), char_at(e)))
+        .filter(|&(s, e)| s >= start && e <= end)
+        .map(|(s, e)| (s - start, e - start))
+        .collect();
+    (snippet, marks)
+}

@@ -1,0 +1,200 @@
+//! The search engine in Rust: recall on real text, phrases, facets and ranking on the sample site,
+//! and the `exemplar search` command.
+
+mod common;
+mod search_support;
+
+use exemplar::pipeline::{BuildOptions, check};
+use exemplar::search::{self, Query, Sort, tokenize};
+use exemplar::site::Site;
+
+fn sample() -> Site {
+    let outcome = check(&BuildOptions::new(common::repo()));
+    outcome.site.expect("the sample site loads")
+}
+
+fn urls(index: &search::Index, query: &Query) -> Vec<String> {
+    search::search(index, query).hits.iter().map(|h| index.docs[h.doc as usize].url.clone()).collect()
+}
+
+/// Which cases contain `needle` (folded) in the indexed text: the ground truth.
+fn containing(site: &Site, needle: &str) -> Vec<u32> {
+    let needle = tokenize::normalize(needle);
+    (0..site.cases.len() as u32)
+        .filter(|&i| {
+            search::index::fields(&site.cases[i as usize]).iter().any(|f| tokenize::normalize(f).contains(&needle))
+        })
+        .collect()
+}
+
+/// Recall and precision over random 2–4 character CJK substrings of the cases' bodies.
+fn random_substrings(site: &Site, count: usize) -> (f64, f64) {
+    let index = search::build(site);
+    let mut rng = search_support::Rng(42);
+    let (mut expected, mut found, mut returned) = (0usize, 0usize, 0usize);
+    let mut queries = 0;
+    while queries < count {
+        let case = &site.cases[rng.below(site.cases.len())];
+        let text: Vec<char> = case.body.plain_text.chars().collect();
+        if text.len() < 8 {
+            continue;
+        }
+        let len = 2 + rng.below(3);
+        let start = rng.below(text.len() - len);
+        let q: String = text[start..start + len].iter().collect();
+        if !q.chars().all(|c| tokenize::class(tokenize::fold(c)) == tokenize::Class::Cjk) {
+            continue;
+        }
+        queries += 1;
+        let truth = containing(site, &q);
+        let got: Vec<u32> = search::search(&index, &Query::text(&q)).hits.iter().map(|h| h.doc).collect();
+        for doc in &truth {
+            assert!(got.contains(doc), "{q:?} misses {}", site.cases[*doc as usize].source);
+        }
+        expected += truth.len();
+        returned += got.len();
+        found += got.iter().filter(|d| truth.contains(d)).count();
+    }
+    (found as f64 / expected as f64, found as f64 / returned as f64)
+}
+
+#[test]
+fn every_chinese_substring_is_found_in_case_sized_text() {
+    // Cases of a write-up's length (about 1,200 characters), their text cut from the corpus.
+    let site = search_support::generated_site(400);
+    let (recall, precision) = random_substrings(&site, 200);
+    assert_eq!(recall, 1.0);
+    assert!(precision >= 0.99, "precision {precision:.4}");
+}
+
+#[test]
+fn every_chinese_substring_is_found_in_long_real_documents() {
+    // Whole corpus files (10 KB on average, some far longer): recall stays 1.0; position masks
+    // fill up in long documents, so precision is lower than in case-sized text (see README).
+    let site = search_support::corpus_site(Some(150));
+    let (recall, precision) = random_substrings(&site, 150);
+    assert_eq!(recall, 1.0);
+    assert!(precision >= 0.97, "precision {precision:.4}");
+}
+
+#[test]
+fn the_query_list_is_found_with_full_recall() {
+    let site = search_support::corpus_site(Some(300));
+    let index = search::build(&site);
+    let tsv = std::fs::read_to_string(search_support::corpus_dir().join("queries.tsv")).unwrap();
+    for line in tsv.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (query, category) = (cols[2], cols[1]);
+        let mut got: Vec<u32> = search::search(&index, &Query::text(query)).hits.iter().map(|h| h.doc).collect();
+        got.sort_unstable();
+        // Ground truth against the indexed text: every clause occurs (a Latin word at a word start).
+        let clauses = search::query::parse(query);
+        let truth: Vec<u32> = (0..site.cases.len() as u32)
+            .filter(|&i| {
+                let fields = search::index::fields(&site.cases[i as usize]);
+                clauses
+                    .iter()
+                    .all(|c| fields.iter().any(|f| !search::query::highlights(f, std::slice::from_ref(c)).is_empty()))
+            })
+            .collect();
+        for doc in &truth {
+            assert!(got.contains(doc), "{query} ({category}) misses {}", site.cases[*doc as usize].source);
+        }
+        if category.starts_with("zh") {
+            assert_eq!(got, truth, "{query}: exactly the cases that contain it");
+        }
+    }
+}
+
+#[test]
+fn phrases_mixed_queries_and_width_folding() {
+    let site = sample();
+    let index = search::build(&site);
+    // 先锋岗 inside 党员先锋岗; AND of two clauses; a phrase in quotes; full-width Latin.
+    let one = urls(&index, &Query::text("先锋岗"));
+    assert!(one.contains(&"cases/tunnel-branch-safety/".to_owned()), "{one:?}");
+    let both = urls(&index, &Query::text("先锋岗 盾构"));
+    assert_eq!(both, ["cases/tunnel-branch-safety/"]);
+    assert_eq!(urls(&index, &Query::text("\"先锋岗 盾构\"")), both, "a phrase needs all its words");
+    assert!(urls(&index, &Query::text("先锋岗 不存在的词语")).is_empty());
+    assert_eq!(urls(&index, &Query::text("ＬＮＧ")), urls(&index, &Query::text("lng")));
+    assert!(!urls(&index, &Query::text("LN")).is_empty(), "a Latin prefix matches");
+}
+
+#[test]
+fn title_matches_rank_first_and_facets_count() {
+    let site = sample();
+    let index = search::build(&site);
+    let results = search::search(&index, &Query::text("安全"));
+    let first = &index.docs[results.hits[0].doc as usize];
+    assert!(first.title.contains("安全"), "a title match comes first: {}", first.title);
+    let scores: Vec<u32> = results.hits.iter().map(|h| h.score).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+
+    // Status counts add up to the matches; a filter keeps only that status.
+    let status = index.facets.iter().position(|f| f.id == "status").unwrap();
+    let total: usize = results.counts[status].iter().sum();
+    assert_eq!(total, results.hits.len());
+    let named = Query { filters: vec![("status".into(), "named".into())], ..Query::text("安全") };
+    let filtered = search::search(&index, &named);
+    let named_count = index.facets[status].values.iter().position(|v| v.key == "named").unwrap();
+    assert_eq!(filtered.hits.len(), results.counts[status][named_count]);
+    assert!(filtered.hits.iter().all(|h| index.docs[h.doc as usize].status == "named"));
+    // Counts of the filtered facet itself still show the alternatives.
+    assert_eq!(filtered.counts[status], results.counts[status]);
+
+    // A filter alone lists cases; a score range and sorting by an indicator.
+    let revoked = Query { filters: vec![("status".into(), "revoked".into())], ..Query::default() };
+    assert!(!search::search(&index, &revoked).hits.is_empty());
+    let top = Query {
+        min_scores: vec![("innovation".into(), 90.0)],
+        sort: Sort::Indicator("innovation".into()),
+        ..Query::default()
+    };
+    let hits = search::search(&index, &top).hits;
+    let innovation = index.indicator("innovation").unwrap();
+    let scores: Vec<u16> = hits.iter().map(|h| innovation.scores[h.doc as usize].unwrap()).collect();
+    assert!(!scores.is_empty() && scores.iter().all(|&s| s >= 900), "{scores:?}");
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]));
+    let by_date = search::search(&index, &Query { sort: Sort::Date, ..Query::text("党员") }).hits;
+    assert!(by_date.windows(2).all(|w| w[0].doc < w[1].doc), "newest first");
+}
+
+#[test]
+fn odd_queries_do_not_panic() {
+    let site = sample();
+    let index = search::build(&site);
+    for q in [
+        "",
+        "\"",
+        "“”",
+        "   ",
+        "，。",
+        "a",
+        "\u{0}",
+        "𠀀",
+        "\"安全",
+        "安全\"生产\"",
+        "-",
+        "ＡＢＣ　ｄ",
+        &"长".repeat(500),
+    ] {
+        let _ = search::search(&index, &Query::text(q));
+    }
+}
+
+#[test]
+fn the_search_command_prints_json() {
+    let out = common::exemplar(&["search", common::repo().to_str().unwrap(), "先锋岗", "--json", "--limit", "3"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = json.as_array().unwrap();
+    assert!(!items.is_empty() && items.len() <= 3);
+    for item in items {
+        assert!(item["url"].as_str().unwrap().starts_with("cases/"));
+        assert!(item["source"].as_str().unwrap().starts_with("content/"));
+        assert!(!item["title"].as_str().unwrap().is_empty());
+    }
+    let bad = common::exemplar(&["search", common::repo().to_str().unwrap(), "x", "--sort", "nope"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -1,0 +1,216 @@
+//! The search page in headless Chromium, over HTTP and from `file://`: a reader types a query, sees
+//! the expected cases with highlights, applies a facet, and the URL restores the same view; the
+//! JavaScript engine returns what the Rust engine returns. Skipped (with a message) when Chromium
+//! is missing; `./scripts/test` installs it.
+
+mod common;
+mod search_support;
+
+use std::fs;
+use std::time::Duration;
+
+use exemplar::pipeline::{BuildOptions, check};
+use exemplar::search::{self, Query};
+use serde_json::Value;
+
+const EVIL_TITLE: &str = "<img src=x onerror=alert(1)>";
+
+const DRIVER: &str = r##"
+(async function () {
+  const post = (name, data) => fetch("REPORT" + name, { method: "POST", mode: "no-cors", body: JSON.stringify(data) });
+  window.addEventListener("error", e => post("error", String(e.message)));
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  const app = document.getElementById("search-app"), input = document.getElementById("search-q");
+  async function settled(before) {
+    for (let i = 0; i < 400; i++) {
+      await sleep(20);
+      if (app.dataset.ready && app.dataset.ready !== before && app.getAttribute("aria-busy") === "false") return;
+    }
+    throw new Error("the page did not settle");
+  }
+  function view() {
+    return {
+      q: input.value,
+      status: document.getElementById("search-status").textContent,
+      url: location.href,
+      imgs: document.querySelectorAll("#search-results img").length,
+      checked: [...document.querySelectorAll("#search-facets input:checked")].map(b => b.parentNode.textContent.trim()),
+      results: [...document.querySelectorAll("#search-results li")].map(li => ({
+        title: li.querySelector("h2").textContent,
+        href: li.querySelector("a").getAttribute("href"),
+        marks: [...li.querySelectorAll("mark")].map(m => m.textContent),
+      })),
+    };
+  }
+  async function type(text) {
+    const before = app.dataset.ready;
+    input.focus();
+    input.value = "";
+    for (const ch of text) {
+      input.value += ch;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      await sleep(30);
+    }
+    await settled(before);
+  }
+  try {
+    const mode = new URLSearchParams(location.search).get("driver");
+    const tag = mode.startsWith("file") ? "file-" : "";
+    if (mode.endsWith("restore")) {
+      await settled(undefined);
+      return post(tag + "restored", view());
+    }
+    await settled(undefined);
+    await type("安全");
+    await post(tag + "typed", view());
+    const box = [...document.querySelectorAll("#search-facets label")].find(l => l.textContent.includes("已命名"));
+    let before = app.dataset.ready;
+    box.querySelector("input").click();
+    await settled(before);
+    const faceted = view();
+    await post(tag + "faceted", faceted);
+    if (!tag) {
+      before = app.dataset.ready;
+      document.querySelector("#search-facets input:checked").click();
+      await settled(before);
+      await type("onerror");
+      await post("xss", view());
+      await type("不存在的词语");
+      await post("none", view());
+      const E = EXS.engine, parity = {};
+      for (const q of QUERIES) {
+        const res = await E.search({ text: q });
+        parity[q] = (await E.docs(res.hits.map(h => h.doc))).map(r => r[0]);
+      }
+      await post("parity", parity);
+    }
+    const u = new URL(faceted.url);
+    u.searchParams.set("driver", tag + "restore");
+    location.href = u.toString();
+  } catch (e) {
+    post("error", String(e && e.stack || e));
+  }
+})();
+"##;
+
+const QUERIES: [&str; 14] = [
+    "安全",
+    "先锋岗",
+    "党员 先锋",
+    "\"安全 生产\"",
+    "创新工作室",
+    "LNG",
+    "ln",
+    "ＬＮＧ接收站",
+    "数字",
+    "党",
+    "评价好",
+    "不存在的词语",
+    "\"",
+    "服务 2024",
+];
+
+fn rust_urls(index: &search::Index, query: &Query, limit: usize) -> Vec<String> {
+    search::search(index, query).hits.iter().take(limit).map(|h| index.docs[h.doc as usize].url.clone()).collect()
+}
+
+fn hrefs(view: &Value) -> Vec<String> {
+    view["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["href"].as_str().unwrap().trim_start_matches("../").to_owned())
+        .collect()
+}
+
+#[test]
+fn the_search_page_works_over_http_and_from_a_folder() {
+    if !search_support::chromium_available() {
+        eprintln!("chromium is not installed: skipping the browser test (./scripts/test installs it)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let site_dir = tmp.path().join("site");
+    common::copy_sample_site(&site_dir);
+    fs::write(
+        site_dir.join("content/xss.md"),
+        format!(
+            "---\ntitle: \"{EVIL_TITLE}\"\nsite: 测试示范点\nenterprise: 测试集团\nstatus: building\ndate: 2020-01-01\n---\n正文。\n"
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("public");
+    let built = common::exemplar(&["build", site_dir.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", common::stderr(&built));
+
+    let outcome = check(&BuildOptions::new(&site_dir));
+    let index = search::build(&outcome.site.unwrap());
+
+    let (port, rx) = search_support::serve(out.clone());
+    let driver = DRIVER
+        .replace("REPORT", &format!("http://127.0.0.1:{port}/report/"))
+        .replace("QUERIES", &serde_json::to_string(&QUERIES).unwrap());
+    fs::write(out.join("search/driver.js"), driver).unwrap();
+    let page = common::read(out.join("search/index.html"));
+    fs::write(out.join("search/driver.html"), page.replace("</body>", "<script src=\"driver.js\"></script></body>"))
+        .unwrap();
+
+    let profile = tempfile::tempdir().unwrap();
+    let names = ["typed", "faceted", "xss", "none", "parity", "restored"];
+    let mut http = search_support::chromium(
+        &format!("http://127.0.0.1:{port}/search/driver.html?driver=type"),
+        &profile.path().join("http"),
+    );
+    let got = search_support::reports(&rx, &names, Duration::from_secs(60));
+    let _ = http.kill();
+    let _ = http.wait();
+    let view = |name: &str| -> Value { serde_json::from_str(&got.iter().find(|g| g.0 == name).unwrap().1).unwrap() };
+    check_views(&index, &view("typed"), &view("faceted"), &view("restored"));
+
+    // Titles are text: the markup in a title is shown, never run.
+    let xss = view("xss");
+    assert_eq!(xss["imgs"], 0);
+    assert_eq!(xss["results"][0]["title"], EVIL_TITLE);
+    assert_eq!(xss["results"][0]["marks"][0], "onerror");
+    // No results: a clear message that repeats the query.
+    let none = view("none");
+    assert!(none["results"].as_array().unwrap().is_empty());
+    assert!(none["status"].as_str().unwrap().contains("没有找到包含“不存在的词语”的案例"), "{}", none["status"]);
+
+    // The JavaScript engine returns the Rust engine's results, in the same order.
+    let parity = view("parity");
+    for q in QUERIES {
+        let js: Vec<String> = parity[q].as_array().unwrap().iter().map(|u| u.as_str().unwrap().to_owned()).collect();
+        assert_eq!(js, rust_urls(&index, &Query::text(q), usize::MAX), "query {q:?}");
+    }
+
+    // The same from the folder, as file://.
+    let file_url = format!("file://{}?driver=file", out.join("search/driver.html").display());
+    let mut file = search_support::chromium(&file_url, &profile.path().join("file"));
+    let got = search_support::reports(&rx, &["file-typed", "file-faceted", "file-restored"], Duration::from_secs(60));
+    let _ = file.kill();
+    let _ = file.wait();
+    let view = |name: &str| -> Value { serde_json::from_str(&got.iter().find(|g| g.0 == name).unwrap().1).unwrap() };
+    check_views(&index, &view("file-typed"), &view("file-faceted"), &view("file-restored"));
+}
+
+fn check_views(index: &search::Index, typed: &Value, faceted: &Value, restored: &Value) {
+    // Typing shows the Rust engine's first page, the match highlighted, a title match first.
+    assert!(typed["status"].as_str().unwrap().starts_with("找到"), "{}", typed["status"]);
+    assert_eq!(hrefs(typed), rust_urls(index, &Query::text("安全"), 10));
+    assert_eq!(typed["results"][0]["marks"][0], "安全");
+    assert!(typed["results"][0]["title"].as_str().unwrap().contains("安全"));
+    for result in typed["results"].as_array().unwrap() {
+        assert!(result["marks"].as_array().unwrap().iter().all(|m| m == "安全"), "{result}");
+    }
+    // The facet narrows the results and is kept in the URL.
+    let named = Query { filters: vec![("status".into(), "named".into())], ..Query::text("安全") };
+    assert_eq!(hrefs(faceted), rust_urls(index, &named, 10));
+    assert!(faceted["checked"][0].as_str().unwrap().contains("已命名"));
+    let url = faceted["url"].as_str().unwrap();
+    assert!(url.contains("status=named") && url.contains("q=%E5%AE%89%E5%85%A8"), "{url}");
+    // Opening that URL restores the same view.
+    assert_eq!(restored["q"], "安全");
+    assert_eq!(hrefs(restored), hrefs(faceted));
+    assert_eq!(restored["checked"], faceted["checked"]);
+}

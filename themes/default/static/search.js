@@ -1,0 +1,578 @@
+/* Exemplar search: the query engine (the same steps as src/search/query.rs) and the search page.
+ * No framework, no fetch, no wasm: the index files under search/ are scripts that call EXS.add,
+ * loaded with <script> tags, so search works from a web server under any subpath and from file://.
+ * Every string a reader sees comes from the page (data-* attributes, from the theme's i18n files). */
+(function (global) {
+  "use strict";
+  var EXS = global.EXS || (global.EXS = {});
+  var store = {};
+  var waiting = {};
+  var MAX_WORD = 32;
+  var WEIGHTS = [16, 8, 4, 1];
+  var MASK_BITS = 8;
+  var ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var AVAL = {};
+  for (var ai = 0; ai < 64; ai++) AVAL[ALPHA.charCodeAt(ai)] = ai;
+
+  /** Names of the index files loaded, in order (for the figures). */
+  EXS.loaded = [];
+  EXS.add = function (name, data) {
+    store[name] = data;
+    var w = waiting[name];
+    if (w) {
+      delete waiting[name];
+      for (var i = 0; i < w.length; i++) w[i][0](data);
+    }
+  };
+  /** Loads search/<name>.js; replaced in tests that run the engine elsewhere. */
+  EXS.loader = function (name) {
+    var s = document.createElement("script");
+    s.src = EXS.base + name + ".js";
+    s.async = true;
+    s.onerror = function () {
+      var w = waiting[name];
+      delete waiting[name];
+      if (w) for (var i = 0; i < w.length; i++) w[i][1](new Error("cannot load " + name));
+    };
+    document.head.appendChild(s);
+  };
+  function need(name) {
+    if (store[name] !== undefined) return Promise.resolve(store[name]);
+    return new Promise(function (resolve, reject) {
+      if (waiting[name]) {
+        waiting[name].push([resolve, reject]);
+        return;
+      }
+      waiting[name] = [[resolve, reject]];
+      EXS.loaded.push(name);
+      EXS.loader(name);
+    });
+  }
+
+  // ---- tokenizer (src/search/tokenize.rs) ----
+  function fold(c) {
+    if (c >= 0xff01 && c <= 0xff5e) c -= 0xfee0;
+    else if (c === 0x3000) c = 0x20;
+    if (c >= 0x41 && c <= 0x5a) return c + 0x20;
+    if (c >= 0xc0 && c <= 0xde && c !== 0xd7) return c + 0x20;
+    return c;
+  }
+  var CJK = 0, WORD = 1, OTHER = 2;
+  function cls(c) {
+    if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) ||
+        (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x20000 && c <= 0x3ffff)) return CJK;
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0xdf && c <= 0xf6) ||
+        (c >= 0xf8 && c <= 0xff) || (c >= 0x100 && c <= 0x24f)) return WORD;
+    return OTHER;
+  }
+  function codes(text) {
+    var out = [];
+    for (var i = 0; i < text.length; i++) {
+      var c = text.codePointAt(i);
+      if (c > 0xffff) i++;
+      out.push(c);
+    }
+    return out;
+  }
+  function str(cps) { return String.fromCodePoint.apply(null, cps); }
+  /** Runs of folded text: {cjk: [code points]} or {word: "text"}. */
+  function runs(text) {
+    var out = [], cjk = [], word = [];
+    function flush() {
+      if (cjk.length) { out.push({ cjk: cjk }); cjk = []; }
+      if (word.length) { out.push({ word: str(word) }); word = []; }
+    }
+    var cps = codes(text);
+    for (var i = 0; i < cps.length; i++) {
+      var c = fold(cps[i]), k = cls(c);
+      if (k === CJK) { if (word.length) flush(); cjk.push(c); }
+      else if (k === WORD) { if (cjk.length) flush(); if (word.length < MAX_WORD) word.push(c); }
+      else flush();
+    }
+    flush();
+    return out;
+  }
+
+  // ---- query parsing (query::parse) ----
+  function isSpace(c) { return c === 0x20 || c === 9 || c === 10 || c === 13 || c === 0xa0; }
+  function parse(text) {
+    var cps = codes(text).map(fold), raw = [], cur = [], quoted = false;
+    for (var i = 0; i < cps.length; i++) {
+      var c = cps[i];
+      if (quoted) {
+        if (c === 0x22 || c === 0x201d) { quoted = false; raw.push(cur); cur = []; } else cur.push(c);
+      } else if (c === 0x22 || c === 0x201c) { raw.push(cur); cur = []; quoted = true; }
+      else if (isSpace(c)) { raw.push(cur); cur = []; }
+      else cur.push(c);
+    }
+    raw.push(cur);
+    var clauses = [];
+    raw.forEach(function (r) {
+      var rs = runs(str(r));
+      if (!rs.length) return;
+      var terms = [], seen = {};
+      rs.forEach(function (run, i) {
+        if (run.word !== undefined) {
+          var prefix = i === rs.length - 1 && codes(run.word).length >= 2;
+          terms.push({ prefix: prefix, key: run.word });
+        } else if (run.cjk.length === 1) {
+          terms.push({ prefix: false, key: str(run.cjk) });
+        } else {
+          for (var j = 0; j + 1 < run.cjk.length; j++) {
+            var b = str(run.cjk.slice(j, j + 2));
+            if (!seen[b]) { seen[b] = 1; terms.push({ prefix: false, key: b }); }
+          }
+        }
+      });
+      clauses.push({ terms: terms, runs: rs });
+    });
+    return clauses;
+  }
+
+  // ---- index files (files.rs) ----
+  function reader(text) {
+    var pos = 0;
+    function bit() {
+      var v = AVAL[text.charCodeAt((pos / 6) | 0)];
+      if (v === undefined) throw new Error("bad index data");
+      var b = (v >> (5 - (pos % 6))) & 1;
+      pos++;
+      return b;
+    }
+    function bits(n) { var v = 0; for (var i = 0; i < n; i++) v = v * 2 + bit(); return v; }
+    return {
+      bits: bits,
+      gamma: function () { var n = 0; while (!bit()) { if (++n > 31) throw new Error("bad index data"); } return Math.pow(2, n) + bits(n); },
+      rice: function (k) { var q = 0; while (bit()) q++; return q * Math.pow(2, k) + bits(k); },
+    };
+  }
+  /** Lists of entries number × 2^maskBits + mask (files.rs: decode_entries). */
+  function decodeLists(text, count, maskBits) {
+    var r = reader(text), lists = [], scale = Math.pow(2, maskBits || 0);
+    for (var l = 0; l < count; l++) {
+      var len = r.gamma() - 1, list = [];
+      if (len > 0) {
+        var k = r.bits(4), prev = -1;
+        for (var i = 0; i < len; i++) { prev += r.rice(k) + 1; list.push(prev * scale); }
+        if (maskBits) for (var j = 0; j < len; j++) list[j] += r.bits(maskBits);
+      }
+      lists.push(list);
+    }
+    return lists;
+  }
+  function hash(key) {
+    var h = 0x811c9dc5, cps = codes(key);
+    for (var i = 0; i < cps.length; i++) { h ^= cps[i]; h = Math.imul(h, 0x01000193) >>> 0; }
+    return h >>> 0;
+  }
+  function shardKey(term) {
+    var cps = codes(term);
+    if (cps.length && cls(cps[0]) === CJK) return term;
+    return cps.length > 2 ? str(cps.slice(0, 2)) : term;
+  }
+  function shardOf(term, manifest) { return "s/" + (hash(shardKey(term)) % manifest.shards); }
+
+  var facetCache = null;
+  function facetData() {
+    return need("facets").then(function (f) {
+      if (facetCache) return facetCache;
+      facetCache = {
+        facets: f.facets.map(function (fc) {
+          return { id: fc.id, values: fc.values.map(function (v) { return { key: v[0], label: v[1], docs: decodeLists(v[2], 1)[0] }; }) };
+        }),
+        indicators: f.indicators.map(function (ind) {
+          var r = reader(ind.scores), n = store.manifest.docs, scores = new Array(n);
+          for (var i = 0; i < n; i++) { var s = r.bits(12); scores[i] = s === 4095 ? null : s; }
+          return { id: ind.id, label: ind.label, scores: scores };
+        }),
+      };
+      return facetCache;
+    });
+  }
+
+  // ---- the engine (query::search) ----
+  /** Tier (0 best … 3) of each case having the term, 255 for none. */
+  var parsed = {};
+  /** A shard as {term: postings}, parsed from its lines once. */
+  function shardTerms(name) {
+    if (parsed[name]) return parsed[name];
+    var map = Object.create(null);
+    (store[name] || "").split("\n").forEach(function (line) {
+      var sp = line.indexOf(" ");
+      if (sp > 0) map[line.slice(0, sp)] = line.slice(sp + 1);
+    });
+    return (parsed[name] = map);
+  }
+  function isBigram(key) { var c = codes(key); return c.length === 2 && cls(c[0]) === CJK && cls(c[1]) === CJK; }
+  /** Tier (0 best … 3, 255 for none) and position mask of each case for the term. */
+  function termTiers(term, manifest) {
+    var n = manifest.docs, tiers = new Uint8Array(n).fill(255), masks = new Uint8Array(n);
+    var shard = shardTerms(shardOf(term.key, manifest));
+    function add(key) {
+      var bits = isBigram(key) ? MASK_BITS : 0;
+      decodeLists(shard[key], manifest.tiers, bits).forEach(function (list, t) {
+        for (var i = 0; i < list.length; i++) {
+          var d = Math.floor(list[i] / (1 << bits));
+          if (d < n && tiers[d] > t) { tiers[d] = t; masks[d] = list[i] % (1 << bits); }
+        }
+      });
+    }
+    if (!term.prefix) { if (shard[term.key] !== undefined) add(term.key); }
+    else Object.keys(shard).forEach(function (k) { if (k.lastIndexOf(term.key, 0) === 0) add(k); });
+    return { tiers: tiers, masks: masks };
+  }
+  function consecutive(ms) {
+    for (var r = 0; r < MASK_BITS; r++) {
+      var ok = true;
+      for (var i = 0; i < ms.length; i++) if (!((ms[i] >> ((r + i) % MASK_BITS)) & 1)) { ok = false; break; }
+      if (ok) return true;
+    }
+    return false;
+  }
+  function popcount(m) { var c = 0; while (m) { c += m & 1; m >>= 1; } return c; }
+  /** Runs a query: {text, filters: [[facet, value]], min: [[indicator, number]], sort}. */
+  function search(query) {
+    return need("manifest").then(function (manifest) {
+      var clauses = parse(query.text || "");
+      var shards = {};
+      clauses.forEach(function (c) { c.terms.forEach(function (t) { shards[shardOf(t.key, manifest)] = 1; }); });
+      var loads = Object.keys(shards).sort().map(need);
+      var wantFacets = (query.filters && query.filters.length) || (query.min && query.min.length) ||
+        (query.sort && query.sort !== "relevance" && query.sort !== "date") || query.facets;
+      if (wantFacets) loads.push(facetData());
+      return Promise.all(loads).then(function () { return run(query, clauses, manifest, wantFacets ? facetCache : null); });
+    });
+  }
+  function run(query, clauses, manifest, fd) {
+    var n = manifest.docs, base = [];
+    if (!clauses.length) {
+      for (var d0 = 0; d0 < n; d0++) base.push({ doc: d0, score: 0 });
+    } else {
+      var score = new Uint32Array(n), alive = new Uint8Array(n).fill(1);
+      clauses.forEach(function (clause) {
+        var tiers = null, found = clause.terms.map(function (term) { return termTiers(term, manifest); });
+        found.forEach(function (f) {
+          if (!tiers) tiers = f.tiers.slice();
+          else for (var d = 0; d < n; d++) tiers[d] = tiers[d] === 255 || f.tiers[d] === 255 ? 255 : Math.max(tiers[d], f.tiers[d]);
+        });
+        var index = function (key) {
+          for (var i = 0; i < clause.terms.length; i++) if (!clause.terms[i].prefix && clause.terms[i].key === key) return i;
+          return -1;
+        };
+        var chains = [];
+        clause.runs.forEach(function (run) {
+          if (run.cjk === undefined || run.cjk.length < 3) return;
+          var chain = [];
+          for (var j = 0; j + 1 < run.cjk.length; j++) chain.push(index(str(run.cjk.slice(j, j + 2))));
+          chains.push(chain);
+        });
+        var bigrams = [];
+        clause.terms.forEach(function (t, i) { if (!t.prefix && isBigram(t.key)) bigrams.push(i); });
+        for (var d = 0; d < n; d++) {
+          if (tiers[d] === 255) { alive[d] = 0; continue; }
+          var ok = chains.every(function (chain) { return consecutive(chain.map(function (t) { return found[t].masks[d]; })); });
+          if (!ok) { alive[d] = 0; continue; }
+          var occ = bigrams.length ? Math.min.apply(null, bigrams.map(function (t) { return popcount(found[t].masks[d]); })) : 1;
+          score[d] += WEIGHTS[tiers[d]] * 8 + occ;
+        }
+      });
+      for (var d1 = 0; d1 < n; d1++) if (alive[d1]) base.push({ doc: d1, score: score[d1] });
+    }
+    var counts = null, masks = [];
+    if (fd) {
+      var indicator = function (id) { return fd.indicators.filter(function (i) { return i.id === id; })[0]; };
+      (query.min || []).forEach(function (m) {
+        var ind = indicator(m[0]), threshold = Math.round(m[1] * 10);
+        base = base.filter(function (h) { var s = ind ? ind.scores[h.doc] : null; return s !== null && s !== undefined && s >= threshold; });
+      });
+      masks = fd.facets.map(function (facet) {
+        var chosen = (query.filters || []).filter(function (f) { return f[0] === facet.id; }).map(function (f) { return f[1]; });
+        if (!chosen.length) return null;
+        var mask = new Uint8Array(n);
+        facet.values.forEach(function (v) { if (chosen.indexOf(v.key) >= 0) v.docs.forEach(function (d) { mask[d] = 1; }); });
+        return mask;
+      });
+      var kept = function (doc, skip) {
+        for (var f = 0; f < masks.length; f++) if (f !== skip && masks[f] && !masks[f][doc]) return false;
+        return true;
+      };
+      counts = fd.facets.map(function (facet, f) {
+        var inFacet = new Uint8Array(n);
+        base.forEach(function (h) { if (kept(h.doc, f)) inFacet[h.doc] = 1; });
+        return facet.values.map(function (v) { var c = 0; v.docs.forEach(function (d) { c += inFacet[d]; }); return c; });
+      });
+      base = base.filter(function (h) { return kept(h.doc, -1); });
+    }
+    var sort = query.sort || "relevance";
+    if (sort === "relevance") base.sort(function (a, b) { return b.score - a.score || a.doc - b.doc; });
+    else if (sort === "date") base.sort(function (a, b) { return a.doc - b.doc; });
+    else {
+      var ind = fd && fd.indicators.filter(function (i) { return i.id === sort; })[0];
+      var sc = function (d) { var s = ind ? ind.scores[d] : null; return s === null || s === undefined ? -1 : s; };
+      base.sort(function (a, b) { return sc(b.doc) - sc(a.doc) || a.doc - b.doc; });
+    }
+    return { hits: base, counts: counts, clauses: clauses, facets: fd };
+  }
+  /** The shown cases' records [url, title, site, enterprise, date, status, text]. */
+  function docs(ids) {
+    var manifest = store.manifest, groups = {};
+    ids.forEach(function (d) { groups["d/" + Math.floor(d / manifest.group)] = 1; });
+    return Promise.all(Object.keys(groups).sort().map(need)).then(function () {
+      return ids.map(function (d) { return store["d/" + Math.floor(d / manifest.group)][d % manifest.group]; });
+    });
+  }
+  /** Ranges [start, end) in code points where the clauses' runs occur (query::highlights). */
+  function highlights(text, clauses) {
+    var cps = codes(text).map(fold), ranges = [];
+    clauses.forEach(function (c) {
+      c.runs.forEach(function (run) {
+        var needle = run.word !== undefined ? codes(run.word) : run.cjk, word = run.word !== undefined;
+        if (!needle.length || needle.length > cps.length) return;
+        for (var s = 0; s + needle.length <= cps.length; s++) {
+          var ok = true;
+          for (var j = 0; j < needle.length; j++) if (cps[s + j] !== needle[j]) { ok = false; break; }
+          if (!ok || (word && s > 0 && cls(cps[s - 1]) === WORD)) continue;
+          ranges.push([s, s + needle.length]);
+        }
+      });
+    });
+    ranges.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    var merged = [];
+    ranges.forEach(function (r) {
+      var last = merged[merged.length - 1];
+      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+      else merged.push([r[0], r[1]]);
+    });
+    return merged;
+  }
+  EXS.engine = { fold: fold, runs: runs, parse: parse, search: search, docs: docs, highlights: highlights, decodeLists: decodeLists, hash: hash, need: need };
+
+  // ---- the search page ----
+  if (typeof document === "undefined") return;
+  var script = document.currentScript;
+  EXS.base = (script && script.getAttribute("data-index")) || "../search/";
+  var app = document.getElementById("search-app");
+  if (!app) return;
+
+  var S = app.dataset;
+  var input = document.getElementById("search-q");
+  var form = document.getElementById("search-form");
+  var status = document.getElementById("search-status");
+  var list = document.getElementById("search-results");
+  var more = document.getElementById("search-more");
+  var facetBox = document.getElementById("search-facets");
+  var sortSel = document.getElementById("search-sort");
+  var indSel = document.getElementById("search-ind");
+  var minSel = document.getElementById("search-min");
+  var root = S.root || "../";
+  var PAGE = 10;
+  var state = { text: "", filters: [], min: [], sort: "relevance", shown: PAGE };
+  var expanded = {};
+  var seq = 0;
+  var timer = null;
+
+  function fmt(s, args) { return s.replace(/\{(\w+)\}/g, function (m, k) { return args[k] !== undefined ? args[k] : m; }); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  /** Appends text to parent with <mark>s at the ranges (code points): never HTML. */
+  function marked(parent, cps, ranges, from, to) {
+    var pos = from;
+    ranges.forEach(function (r) {
+      var s = Math.max(r[0], from), e = Math.min(r[1], to);
+      if (e <= s) return;
+      if (s > pos) parent.appendChild(document.createTextNode(str(cps.slice(pos, s))));
+      parent.appendChild(el("mark", "", str(cps.slice(s, e))));
+      pos = e;
+    });
+    if (pos < to) parent.appendChild(document.createTextNode(str(cps.slice(pos, to))));
+  }
+
+  function readUrl() {
+    var params = new URLSearchParams(location.search || "");
+    if (!params.has("q") && location.hash.length > 1) params = new URLSearchParams(location.hash.slice(1));
+    state.text = params.get("q") || "";
+    state.filters = [];
+    state.min = [];
+    ["status", "enterprise", "action", "dimension", "year", "tag"].forEach(function (f) {
+      params.getAll(f).forEach(function (v) { state.filters.push([f, v]); });
+    });
+    params.getAll("min").forEach(function (m) {
+      var i = m.lastIndexOf(":"), v = parseFloat(m.slice(i + 1));
+      if (i > 0 && isFinite(v)) state.min.push([m.slice(0, i), v]);
+    });
+    state.sort = params.get("sort") || "relevance";
+    state.shown = PAGE;
+  }
+  function writeUrl() {
+    var params = new URLSearchParams();
+    if (state.text) params.set("q", state.text);
+    state.filters.forEach(function (f) { params.append(f[0], f[1]); });
+    state.min.forEach(function (m) { params.append("min", m[0] + ":" + m[1]); });
+    if (state.sort !== "relevance") params.set("sort", state.sort);
+    var qs = params.toString();
+    var url = location.pathname + (qs ? "?" + qs : "");
+    try {
+      history.replaceState(null, "", url);
+    } catch (e) {
+      // Some browsers refuse to change a file:// URL's query: keep the state in the fragment.
+      try { history.replaceState(null, "", "#" + qs); } catch (e2) { /* the URL cannot change */ }
+    }
+  }
+
+  function render(res, query, my) {
+    var hits = res.hits;
+    list.textContent = "";
+    if (!hits.length) {
+      var none = query.text ? fmt(S.none, { q: query.text }) : S.noneFiltered;
+      status.textContent = none;
+      app.classList.add("is-empty");
+      more.hidden = true;
+      renderFacets(res);
+      return Promise.resolve();
+    }
+    app.classList.remove("is-empty");
+    status.textContent = fmt(S.count, { n: hits.length });
+    var shown = hits.slice(0, state.shown);
+    return docs(shown.map(function (h) { return h.doc; })).then(function (records) {
+      if (my !== seq) return;
+      records.forEach(function (rec) {
+        var li = el("li", "search-result");
+        var h = el("h2", "search-result__title");
+        var a = el("a");
+        a.href = root + rec[0];
+        var tc = codes(rec[1]);
+        marked(a, tc, highlights(rec[1], res.clauses), 0, tc.length);
+        h.appendChild(a);
+        li.appendChild(h);
+        li.appendChild(el("p", "search-result__meta", [rec[2], rec[3], rec[4], rec[5]].filter(Boolean).join(S.sep)));
+        var cps = codes(rec[6]), ranges = highlights(rec[6], res.clauses);
+        var first = ranges.length ? ranges[0][0] : 0, from = Math.max(0, first - 20), to = Math.min(cps.length, from + 90);
+        var p = el("p", "search-result__excerpt");
+        if (from > 0) p.appendChild(document.createTextNode("…"));
+        marked(p, cps, ranges, from, to);
+        if (to < cps.length) p.appendChild(document.createTextNode("…"));
+        li.appendChild(p);
+        list.appendChild(li);
+      });
+      more.hidden = hits.length <= state.shown;
+      renderFacets(res);
+    });
+  }
+
+  function renderFacets(res) {
+    if (!res.facets || !res.counts) return;
+    facetBox.textContent = "";
+    res.facets.facets.forEach(function (facet, f) {
+      var fs = el("fieldset", "search-facet");
+      fs.appendChild(el("legend", "", S["facet_" + facet.id] || facet.id));
+      var values = facet.values.map(function (v, i) { return { v: v, count: res.counts[f][i] }; })
+        .filter(function (x) { return x.count > 0 || isChosen(facet.id, x.v.key); });
+      var limit = expanded[facet.id] ? values.length : 8;
+      values.slice(0, limit).forEach(function (x) {
+        var label = el("label", "search-facet__value");
+        var box = el("input");
+        box.type = "checkbox";
+        box.checked = isChosen(facet.id, x.v.key);
+        box.addEventListener("change", function () { toggle(facet.id, x.v.key, box.checked); });
+        label.appendChild(box);
+        label.appendChild(document.createTextNode(" " + x.v.label + " "));
+        label.appendChild(el("span", "search-facet__count", "(" + x.count + ")"));
+        fs.appendChild(label);
+      });
+      if (values.length > limit) {
+        var b = el("button", "search-facet__more", S.moreValues);
+        b.type = "button";
+        b.addEventListener("click", function () { expanded[facet.id] = true; renderFacets(res); });
+        fs.appendChild(b);
+      }
+      if (values.length) facetBox.appendChild(fs);
+    });
+    if (indSel.options.length <= 1) {
+      res.facets.indicators.forEach(function (ind) {
+        indSel.appendChild(new Option(ind.label, ind.id));
+        sortSel.appendChild(new Option(fmt(S.sortScore, { indicator: ind.label }), ind.id));
+      });
+      syncControls();
+    }
+  }
+  function isChosen(id, key) { return state.filters.some(function (f) { return f[0] === id && f[1] === key; }); }
+  function toggle(id, key, on) {
+    state.filters = state.filters.filter(function (f) { return !(f[0] === id && f[1] === key); });
+    if (on) state.filters.push([id, key]);
+    update();
+  }
+  function syncControls() {
+    input.value = state.text;
+    sortSel.value = state.sort;
+    var m = state.min[0];
+    indSel.value = m ? m[0] : "";
+    minSel.value = m ? String(m[1]) : "";
+  }
+
+  function update() {
+    state.shown = PAGE;
+    writeUrl();
+    go();
+  }
+  function go() {
+    var my = ++seq;
+    var query = { text: state.text, filters: state.filters, min: state.min, sort: state.sort, facets: true };
+    app.setAttribute("aria-busy", "true");
+    var light = { text: query.text, filters: query.filters, min: query.min, sort: query.sort };
+    return search(light).then(function (res) {
+      if (my !== seq) return;
+      return render(res, query, my);
+    }).then(function () {
+      // Facet counts come after the first results: they need facets.js, the results do not.
+      if (my === seq) return search(query).then(function (res) { if (my === seq) renderFacets(res); });
+    }).then(function () {
+      if (my === seq) { app.setAttribute("aria-busy", "false"); app.setAttribute("data-ready", String(my)); }
+    }, function () {
+      status.textContent = S.error;
+      app.setAttribute("aria-busy", "false");
+    });
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () { state.text = input.value; update(); }, 150);
+  });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    clearTimeout(timer);
+    state.text = input.value;
+    update();
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { input.value = ""; state.text = ""; update(); }
+    else if (e.key === "ArrowDown") {
+      var first = list.querySelector("a");
+      if (first) { e.preventDefault(); first.focus(); }
+    }
+  });
+  list.addEventListener("keydown", function (e) {
+    if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
+    var links = Array.prototype.slice.call(list.querySelectorAll("a")), i = links.indexOf(document.activeElement);
+    if (i < 0) return;
+    e.preventDefault();
+    if (e.key === "ArrowDown" && i + 1 < links.length) links[i + 1].focus();
+    else if (e.key === "ArrowUp") (i > 0 ? links[i - 1] : input).focus();
+  });
+  more.addEventListener("click", function () { state.shown += PAGE; go(); });
+  sortSel.addEventListener("change", function () { state.sort = sortSel.value; update(); });
+  function rangeChanged() {
+    state.min = indSel.value && minSel.value ? [[indSel.value, parseFloat(minSel.value)]] : [];
+    update();
+  }
+  indSel.addEventListener("change", rangeChanged);
+  minSel.addEventListener("change", rangeChanged);
+
+  readUrl();
+  syncControls();
+  app.hidden = false;
+  go();
+})(typeof window !== "undefined" ? window : globalThis);
