@@ -68,7 +68,14 @@ pub fn check(options: &BuildOptions) -> Outcome {
     match Project::open(options.clone()) {
         Ok(mut project) => {
             project.scan();
-            project.assemble()
+            let mut outcome = project.assemble();
+            // Compiling the templates catches their syntax errors without rendering every page.
+            if let Some(site) = &outcome.site
+                && let Err(problems) = Renderer::new(site, &project.theme)
+            {
+                outcome.diagnostics.extend(problems);
+            }
+            outcome
         }
         Err(outcome) => outcome,
     }

@@ -275,3 +275,15 @@ fn new_case_writes_a_template_and_never_overwrites() {
     let check = exemplar(&["check", dir]);
     assert!(check.status.success(), "{}", stderr(&check));
 }
+
+#[test]
+fn check_catches_a_template_syntax_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    fs::create_dir_all(site.join("templates")).unwrap();
+    fs::write(site.join("templates/404.html"), "<p>\n{{ unclosed\n</p>\n").unwrap();
+    let result = exemplar(&["check", site.to_str().unwrap(), "--lang", "en"]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("templates/404.html:"), "{}", stderr(&result));
+}
