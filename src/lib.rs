@@ -9,6 +9,7 @@
 // source line for display, so boxing them would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod content;

@@ -16,7 +16,7 @@ use crate::diagnostics::{self, Diagnostic, Location};
 use crate::i18n::Catalog;
 use crate::markdown;
 use crate::output::Staging;
-use crate::render::{self, Renderer, theme::FileSource, theme::Theme};
+use crate::render::{self, Renderer, theme::Theme};
 use crate::site::{self, Asset, Site};
 
 #[derive(Debug, Clone, Default)]
@@ -96,24 +96,24 @@ pub fn build(options: &BuildOptions) -> Outcome {
 fn write_portal(options: &BuildOptions, site: &Site, theme: &Theme) -> Result<usize, Vec<Diagnostic>> {
     let out_dir = options.out_dir();
     check_out_dir(&options.site_dir, &out_dir)?;
-    let renderer = Renderer::new(site, theme)?;
+    let mut renderer = Renderer::new(site, theme)?;
     let fail = |err: crate::output::OutputError| {
         vec![
             Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", err.to_string()),
         ]
     };
+    // Stylesheets and scripts under content-hashed names (see `assets`).
+    let static_files = crate::assets::static_files(theme, true)
+        .map_err(|err| vec![Diagnostic::error("write_failed").arg("path", "static/").arg("detail", err.to_string())])?;
+    renderer.set_assets(&crate::assets::names(&static_files));
     let staging = Staging::new(&out_dir).map_err(fail)?;
     let write = |rel: &str, bytes: &[u8]| staging.write(rel, bytes).map_err(|e| e.to_string());
     let pages = render::render_all(site, &renderer, &write)?;
     crate::search::write_index(site, &write).map_err(|detail| {
         vec![Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", detail)]
     })?;
-    for (rel, source) in &theme.static_files {
-        let result = match source {
-            FileSource::Disk(path) => staging.copy(path, &format!("static/{rel}")),
-            FileSource::Embedded(bytes) => staging.write(&format!("static/{rel}"), bytes),
-        };
-        result.map_err(fail)?;
+    for file in &static_files {
+        staging.write(&file.output, &file.bytes).map_err(fail)?;
     }
     for asset in &site.assets {
         staging.copy(&options.site_dir.join(&asset.source), &asset.output).map_err(fail)?;
