@@ -36,6 +36,10 @@ pub struct Config {
     pub framework: Framework,
     #[serde(default = "default_taxonomies")]
     pub taxonomies: Vec<String>,
+    /// The case file in the git web UI: `{path}` becomes the file's path in the repository
+    /// (`https://git.example/org/site/src/branch/main/{path}`). Optional.
+    #[serde(default)]
+    pub source_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

@@ -165,6 +165,8 @@ pub struct Project {
     discovery_problems: Vec<Diagnostic>,
     /// The case files and slugs that links were last resolved against.
     link_targets: u64,
+    /// The site's git history, read once when the project opens (`None` without git).
+    history: Option<crate::history::History>,
 }
 
 impl Project {
@@ -191,6 +193,7 @@ impl Project {
         outcome.catalog = Catalog::builtin(&config.language);
         match render::theme::load(site_dir, &config) {
             Ok(theme) => Ok(Project {
+                history: crate::history::History::read(&options.site_dir),
                 options,
                 config,
                 theme,
@@ -283,8 +286,11 @@ impl Project {
             .filter_map(|(path, f)| f.loaded.as_ref().map(|l| (path, l)))
             .filter(|(_, l)| drafts_built || !l.front.draft)
             .collect();
-        let made: Vec<(String, Built)> =
-            todo.par_iter().map(|(path, l)| ((*path).clone(), build_case(l, config, &targets, &drafts_ref))).collect();
+        let history = self.history.as_ref();
+        let made: Vec<(String, Built)> = todo
+            .par_iter()
+            .map(|(path, l)| ((*path).clone(), build_case(l, config, &targets, &drafts_ref, history)))
+            .collect();
         for (path, built) in made {
             if let Some(state) = self.files.get_mut(&path) {
                 state.built = Some(built);
@@ -368,7 +374,13 @@ fn duplicate_slugs(loaded: &[&Loaded]) -> Vec<Diagnostic> {
 }
 
 /// Renders one case's Markdown, resolves its links, images and cover, and assembles its model.
-fn build_case(loaded: &Loaded, config: &Config, targets: &Targets, drafts: &HashSet<&str>) -> Built {
+fn build_case(
+    loaded: &Loaded,
+    config: &Config,
+    targets: &Targets,
+    drafts: &HashSet<&str>,
+    history: Option<&crate::history::History>,
+) -> Built {
     let file = &loaded.file;
     let front = &loaded.front;
     let mut problems = Vec::new();
@@ -417,6 +429,15 @@ fn build_case(loaded: &Loaded, config: &Config, targets: &Targets, drafts: &Hash
         })
         .collect();
     let summary = front.summary.clone().unwrap_or_else(|| body.summary.clone());
+    // Git: the commits that touched the file give its history and, unless the front matter says
+    // otherwise, its last update (never shown as before the publication date).
+    let file_history = history.and_then(|h| h.file(&file.rel_path)).cloned().unwrap_or_default();
+    let updated =
+        front.updated.as_ref().map(|u| u.value).or_else(|| file_history.last_updated().filter(|d| *d > date.value));
+    let source_url = config
+        .source_url
+        .as_deref()
+        .map(|pattern| crate::history::source_url(pattern, history.map_or("", |h| h.prefix.as_str()), &file.rel_path));
     let case = site::Case {
         revision: site::next_revision(),
         source: file.rel_path.clone(),
@@ -429,7 +450,9 @@ fn build_case(loaded: &Loaded, config: &Config, targets: &Targets, drafts: &Hash
         region: front.region.as_ref().map(|r| r.value.clone()),
         status: status.value.clone(),
         date: date.value,
-        updated: front.updated.as_ref().map(|u| u.value),
+        updated,
+        history: file_history,
+        source_url,
         summary,
         featured: front.featured,
         draft: front.draft,

@@ -50,6 +50,10 @@ pub struct Case {
     pub status: String,
     pub date: Date,
     pub updated: Option<Date>,
+    /// The commits that touched the case file, newest first (empty without git).
+    pub history: crate::history::FileHistory,
+    /// The "view source / edit" link, when the site configures `source_url`.
+    pub source_url: Option<String>,
     pub summary: String,
     pub featured: bool,
     pub draft: bool,
