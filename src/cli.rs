@@ -159,7 +159,12 @@ pub fn run() -> i32 {
                     ("out", options.out_dir().display().to_string()),
                     ("warnings", outcome.warnings().to_string()),
                 ];
-                println!("{}", catalog.format("cli.build_done", &args));
+                let mut line = catalog.format("cli.build_done", &args);
+                if outcome.images.images > 0 {
+                    line.push(' ');
+                    line.push_str(&images_line(&catalog, &outcome.images));
+                }
+                println!("{line}");
             }
             0
         }
@@ -305,6 +310,25 @@ fn open_browser(url: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
+}
+
+/// `Photos: 3 (1 from the cache), 18.2 MB of originals published as 0.9 MB.`
+fn images_line(catalog: &Catalog, stats: &crate::images::Stats) -> String {
+    let args = [
+        ("images", stats.images.to_string()),
+        ("cached", stats.cached.to_string()),
+        ("original", megabytes(stats.original_bytes)),
+        ("published", megabytes(stats.published_bytes)),
+    ];
+    catalog.format("cli.build_images", &args)
+}
+
+fn megabytes(bytes: u64) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+    } else {
+        format!("{} KB", bytes.div_ceil(1000))
+    }
 }
 
 fn catalog_for(outcome: &Outcome, lang: Option<&str>) -> Catalog {

@@ -40,6 +40,9 @@ pub struct Config {
     /// (`https://git.example/org/site/src/branch/main/{path}`). Optional.
     #[serde(default)]
     pub source_url: Option<String>,
+    /// How photos are resized and re-encoded (`widths`, `quality`, `sizes`, `resize`).
+    #[serde(default)]
+    pub images: crate::images::Settings,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

@@ -18,6 +18,7 @@ pub mod diagnostics;
 pub mod embedded;
 pub mod history;
 pub mod i18n;
+pub mod images;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;

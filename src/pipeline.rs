@@ -47,6 +47,8 @@ pub struct Outcome {
     pub pages: usize,
     /// Case files read, drafts included.
     pub files: usize,
+    /// What publishing the photos did (`build` only).
+    pub images: crate::images::Stats,
 }
 
 impl Outcome {
@@ -87,13 +89,20 @@ pub fn build(options: &BuildOptions) -> Outcome {
         return outcome;
     }
     match write_portal(options, site, &project.theme) {
-        Ok(pages) => outcome.pages = pages,
+        Ok((pages, images)) => {
+            outcome.pages = pages;
+            outcome.images = images;
+        }
         Err(problems) => outcome.diagnostics.extend(problems),
     }
     outcome
 }
 
-fn write_portal(options: &BuildOptions, site: &Site, theme: &Theme) -> Result<usize, Vec<Diagnostic>> {
+fn write_portal(
+    options: &BuildOptions,
+    site: &Site,
+    theme: &Theme,
+) -> Result<(usize, crate::images::Stats), Vec<Diagnostic>> {
     let out_dir = options.out_dir();
     check_out_dir(&options.site_dir, &out_dir)?;
     let mut renderer = Renderer::new(site, theme)?;
@@ -115,11 +124,15 @@ fn write_portal(options: &BuildOptions, site: &Site, theme: &Theme) -> Result<us
     for file in &static_files {
         staging.write(&file.output, &file.bytes).map_err(fail)?;
     }
-    for asset in &site.assets {
+    // Photos are resized (through the cache); other files are copied as they are.
+    let plans = crate::images::site_plans(site);
+    let images = crate::images::publish(&options.site_dir, &plans, &site.config.images, &write)
+        .map_err(|detail| vec![Diagnostic::error("image_failed").arg("detail", detail)])?;
+    for asset in site.assets.iter().filter(|a| !plans.iter().any(|p| p.path == a.output)) {
         staging.copy(&options.site_dir.join(&asset.source), &asset.output).map_err(fail)?;
     }
     staging.commit().map_err(fail)?;
-    Ok(pages)
+    Ok((pages, images))
 }
 
 /// Refuses an output folder that holds the site itself: replacing it would delete the cases.
@@ -179,6 +192,7 @@ impl Project {
             site: None,
             pages: 0,
             files: 0,
+            images: Default::default(),
         };
         let mut config = match config::load(site_dir) {
             Ok(config) => config,
@@ -255,6 +269,7 @@ impl Project {
             site: None,
             pages: 0,
             files: self.files.len(),
+            images: Default::default(),
         };
         let loaded: Vec<&Loaded> = self.files.values().filter_map(|f| f.loaded.as_ref()).collect();
         outcome.diagnostics.extend(self.files.values().flat_map(|f| f.problems.iter().cloned()));
@@ -412,6 +427,19 @@ fn build_case(
         }
     });
     let assets = links.assets.into_inner();
+    // Photos: their versions are planned from their headers now, so the body's <img> tags and the
+    // cover can offer every width; the pixels are processed when the portal is written.
+    let mut body = body;
+    let images: Vec<Arc<crate::images::Plan>> = assets
+        .iter()
+        .filter_map(|a| crate::images::plan(targets.site_dir, &a.source, &a.output, &config.images))
+        .map(Arc::new)
+        .collect();
+    if !images.is_empty() {
+        let by_path = images.iter().map(|p| (p.path.as_str(), p.as_ref())).collect();
+        body.html = crate::images::rewrite_img_tags(&body.html, "../../", &by_path, &config.images.sizes);
+    }
+    let cover_image = cover.as_ref().and_then(|c| images.iter().find(|p| &p.path == c)).cloned();
     let fw = &config.framework;
     let (Some(title), Some(site_name), Some(enterprise), Some(status), Some(date)) =
         (&front.title, &front.site, &front.enterprise, &front.status, &front.date)
@@ -457,6 +485,8 @@ fn build_case(
         featured: front.featured,
         draft: front.draft,
         cover,
+        cover_image,
+        images,
         timeline: front
             .timeline
             .iter()

@@ -59,6 +59,10 @@ pub struct Case {
     pub draft: bool,
     /// Portal-relative URL of the cover image.
     pub cover: Option<String>,
+    /// The cover's published versions, when it is a photo Exemplar resizes.
+    pub cover_image: Option<std::sync::Arc<crate::images::Plan>>,
+    /// Every photo of the case (cover and body) that is resized rather than copied.
+    pub images: Vec<std::sync::Arc<crate::images::Plan>>,
     pub timeline: Vec<Event>,
     /// Oldest period first.
     pub assessments: Vec<Assessment>,

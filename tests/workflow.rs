@@ -126,3 +126,118 @@ fn git_history_gives_dates_and_changes_and_follows_renames() {
     assert!(!a.contains("class=\"history\"") && !a.contains("2024-06-04"));
     assert!(a.contains("href=\"https://git.example/org/site/src/branch/main/content/renamed-a.md\""));
 }
+
+/// A photo as phones take them: 4032×3024 pixels stored sideways, left half red and right half
+/// blue (with grain, so that it weighs what photos weigh), an EXIF block saying "turn 90° right"
+/// and where it was taken.
+fn phone_photo() -> Vec<u8> {
+    let (w, h) = (4032u32, 3024u32);
+    let mut seed = 0x2545_f491_u32;
+    let image = image::RgbImage::from_fn(w, h, |x, _| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let grain = (seed % 48) as u8;
+        if x < w / 2 {
+            image::Rgb([200 + grain / 2, grain, grain])
+        } else {
+            image::Rgb([grain, grain, 200 + grain / 2])
+        }
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95).encode_image(&image).unwrap();
+    // APP1: "Exif\0\0", a big-endian TIFF header, IFD0 (Orientation = 6, GPS IFD pointer), GPS IFD.
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&[0, 2]);
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]);
+    tiff.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38]);
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    tiff.extend_from_slice(&[0, 2]);
+    tiff.extend_from_slice(&[0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]);
+    tiff.extend_from_slice(&[0, 3, 0, 2, 0, 0, 0, 2, b'E', 0, 0, 0]);
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = vec![0xff, 0xd8, 0xff, 0xe1];
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// A 2000×1500 PNG chart with a text chunk that must not be published.
+fn chart_png() -> Vec<u8> {
+    let image = image::RgbImage::from_fn(2000, 1500, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let mut png = Vec::new();
+    image.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    let text = b"tEXtComment\0taken at 23.1N 113.3E";
+    let mut chunk = (text.len() as u32 - 4).to_be_bytes().to_vec();
+    chunk.extend_from_slice(text);
+    chunk.extend_from_slice(&[0, 0, 0, 0]); // CRC, not checked by decoders that skip the chunk
+    let mut out = png[..33].to_vec();
+    out.extend_from_slice(&chunk);
+    out.extend_from_slice(&png[33..]);
+    out
+}
+
+#[test]
+fn phone_photos_are_resized_turned_upright_stripped_and_cached() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let photo = phone_photo();
+    fs::write(site.join("content/images/phone.jpg"), &photo).unwrap();
+    fs::write(site.join("content/images/chart.png"), chart_png()).unwrap();
+    fs::write(
+        site.join("content/photo-case.md"),
+        case("photo-case", "照片案例", "cover: images/phone.jpg\n")
+            + "\n![现场照片](images/phone.jpg)\n\n![图表](images/chart.png)\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("public");
+    let build = || exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap(), "--lang", "en"]);
+    let first = build();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stdout(&first).contains("Photos: 6 (0 from the cache)"), "{}", stdout(&first));
+
+    // Sizes: the largest version keeps the original's path; widths as configured; upright.
+    let dims = |rel: &str| image::image_dimensions(out.join(rel)).unwrap();
+    assert_eq!(dims("media/images/phone.jpg"), (1600, 2133));
+    assert_eq!(dims("media/images/phone.960w.jpg"), (960, 1280));
+    assert_eq!(dims("media/images/phone.480w.jpg"), (480, 640));
+    assert_eq!(dims("media/images/chart.png"), (1600, 1200));
+    assert_eq!(dims("media/images/chart.480w.png"), (480, 360));
+    let published = fs::metadata(out.join("media/images/phone.jpg")).unwrap().len();
+    assert!(photo.len() > 3_000_000, "the test photo weighs {} bytes", photo.len());
+    assert!(published * 8 < photo.len() as u64, "{published} bytes published for {} bytes", photo.len());
+    // Orientation applied: the stored left half (red) is now on top.
+    let upright = image::open(out.join("media/images/phone.jpg")).unwrap().into_rgb8();
+    let (top, bottom) = (upright.get_pixel(800, 200), upright.get_pixel(800, 1900));
+    assert!(top[0] > 150 && top[2] < 80, "top is red: {top:?}");
+    assert!(bottom[2] > 150 && bottom[0] < 80, "bottom is blue: {bottom:?}");
+    // No metadata: no APP1 (EXIF/GPS) segment, no text chunk.
+    for rel in ["media/images/phone.jpg", "media/images/phone.480w.jpg"] {
+        let bytes = fs::read(out.join(rel)).unwrap();
+        assert!(!bytes.windows(4).any(|w| w == b"Exif"), "{rel} keeps EXIF");
+    }
+    let png = fs::read(out.join("media/images/chart.png")).unwrap();
+    assert!(!png.windows(4).any(|w| w == b"tEXt") && !png.windows(5).any(|w| w == b"23.1N"));
+
+    // Pages offer every width, lazily.
+    let page = read(out.join("cases/photo-case/index.html"));
+    assert!(page.contains(
+        "srcset=\"../../media/images/phone.480w.jpg 480w, ../../media/images/phone.960w.jpg 960w, ../../media/images/phone.jpg 1600w\""
+    ));
+    assert!(page.contains("width=\"1600\" height=\"2133\" loading=\"lazy\" decoding=\"async\""));
+    assert!(page.contains("../../media/images/chart.960w.png 960w"));
+    let list = read(out.join("cases/index.html"));
+    assert!(list.contains("srcset=\"../media/images/phone.480w.jpg 480w"), "cards too");
+
+    // The second build takes every version from the cache, and publishes the same bytes.
+    let before = read_tree(&out);
+    let second = build();
+    assert!(second.status.success());
+    assert!(stdout(&second).contains("Photos: 6 (6 from the cache)"), "{}", stdout(&second));
+    assert_eq!(before, read_tree(&out));
+    assert!(site.join(".exemplar-cache/images").is_dir());
+}

@@ -152,6 +152,7 @@ pub fn summary_view(site: &Site, case: &Case) -> Json {
         "year": case.year(),
         "summary": case.summary,
         "cover": case.cover,
+        "cover_image": case.cover_image.as_deref(),
         "tags": case.tags.iter().map(|t| json!({ "name": t, "path": term_path(site, "tag", t) })).collect::<Vec<_>>(),
         "featured": case.featured,
         "practice_count": case.practices.len(),
