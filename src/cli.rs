@@ -56,6 +56,20 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Build and publish into a folder that a web server serves, swapping the whole portal at once
+    Publish {
+        #[arg(default_value = ".")]
+        site_dir: PathBuf,
+        /// The folder the web server serves (becomes a link to DIR.versions/N where links work)
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// Serve the previous version again instead of building
+        #[arg(long)]
+        rollback: bool,
+        /// Published address, e.g. http://intranet/practice/ (for the feed and sitemap)
+        #[arg(long)]
+        base_url: Option<String>,
+    },
     /// Preview the portal with live reload (served from memory; public/ is not touched)
     Serve {
         #[arg(default_value = ".")]
@@ -185,6 +199,7 @@ pub fn run() -> i32 {
             }
             i32::from(outcome.has_errors())
         }
+        Command::Publish { site_dir, to, rollback, base_url } => publish(site_dir, to, rollback, base_url, quiet, lang),
         Command::Serve { site_dir, port, bind, open, drafts } => serve(site_dir, port, bind, open, drafts, quiet, lang),
         Command::New { what: NewCommand::Case { title, enterprise, dir } } => {
             let language = lang.clone().or_else(|| crate::config::load(&dir).ok().map(|c| c.language));
@@ -239,6 +254,74 @@ pub fn run() -> i32 {
                 }
             }
         }
+    }
+}
+
+/// `exemplar publish`: build into a new version beside `to`, then swap it in (see `publish`).
+fn publish(
+    site_dir: PathBuf,
+    to: PathBuf,
+    rollback: bool,
+    base_url: Option<String>,
+    quiet: bool,
+    lang: Option<String>,
+) -> i32 {
+    let site_catalog = || {
+        let language = lang.clone().or_else(|| crate::config::load(&site_dir).ok().map(|c| c.language));
+        Catalog::builtin(language.as_deref().unwrap_or("zh-CN"))
+    };
+    let failed = |catalog: &Catalog, err: std::io::Error| {
+        let args = [("to", to.display().to_string()), ("detail", err.to_string())];
+        eprintln!("{}: {}", catalog.get("cli.error"), catalog.format("cli.publish_failed", &args));
+        1
+    };
+    let done = |catalog: &Catalog, key: &str, swapped: &crate::publish::Swapped| {
+        if !quiet {
+            let previous = swapped.previous.as_ref().map_or_else(|| "-".to_owned(), |p| p.display().to_string());
+            let args = [
+                ("to", to.display().to_string()),
+                ("current", swapped.current.display().to_string()),
+                ("previous", previous),
+            ];
+            println!("{}", catalog.format(key, &args));
+        }
+        0
+    };
+    if rollback {
+        let catalog = site_catalog();
+        return match crate::publish::rollback(&to) {
+            Ok(Some(swapped)) => done(&catalog, "cli.rollback_done", &swapped),
+            Ok(None) => {
+                eprintln!(
+                    "{}: {}",
+                    catalog.get("cli.error"),
+                    catalog.format("cli.rollback_none", &[("to", to.display().to_string())])
+                );
+                1
+            }
+            Err(err) => failed(&catalog, err),
+        };
+    }
+    let slot = match crate::publish::prepare(&to) {
+        Ok(slot) => slot,
+        Err(err) => return failed(&site_catalog(), err),
+    };
+    let options = BuildOptions { site_dir, out_dir: Some(slot.dir().to_path_buf()), base_url, drafts: false };
+    let outcome = pipeline::build(&options);
+    let catalog = catalog_for(&outcome, lang.as_deref());
+    report(&outcome.diagnostics, &catalog);
+    if outcome.has_errors() {
+        eprintln!("{}", summary_line(&catalog, "cli.build_failed", &outcome));
+        return 1;
+    }
+    match crate::publish::activate(&to, &slot) {
+        Ok(swapped) => {
+            if !quiet && outcome.images.images > 0 {
+                println!("{}", images_line(&catalog, &outcome.images));
+            }
+            done(&catalog, "cli.publish_done", &swapped)
+        }
+        Err(err) => failed(&catalog, err),
     }
 }
 

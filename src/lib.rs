@@ -22,6 +22,7 @@ pub mod images;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;
+pub mod publish;
 pub mod render;
 pub mod scaffold;
 pub mod search;

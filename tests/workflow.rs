@@ -241,3 +241,174 @@ fn phone_photos_are_resized_turned_upright_stripped_and_cached() {
     assert_eq!(before, read_tree(&out));
     assert!(site.join(".exemplar-cache/images").is_dir());
 }
+
+/// nginx (not as a daemon) serving `www` with the README's configuration block, on a free port.
+struct Nginx {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn nginx_binary() -> Option<std::path::PathBuf> {
+    ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+fn start_nginx(www: &Path) -> Nginx {
+    let nginx = nginx_binary().expect("nginx is missing: apt-get install nginx (or set EXEMPLAR_SKIP_QUALITY=1)");
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let d = dir.path().display();
+    let block =
+        read(repo().join("docs/web-servers/nginx.conf")).replace("root /srv/www;", &format!("root {};", www.display()));
+    let root_user = fs::read_to_string("/proc/self/status")
+        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")));
+    let config = format!(
+        "{}\ndaemon off;\nworker_processes 2;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n  access_log off;\n\
+           client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fastcgi;\n\
+           uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;\n\
+           server {{\n    listen 127.0.0.1:{port};\n{block}\n  }}\n}}\n",
+        if root_user { "user root;" } else { "" }
+    );
+    fs::write(dir.path().join("nginx.conf"), config).unwrap();
+    let conf = dir.path().join("nginx.conf");
+    let child = Command::new(nginx)
+        .args(["-c", conf.to_str().unwrap(), "-p", dir.path().to_str().unwrap(), "-e", "stderr"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start nginx");
+    let server = Nginx { child, port, _dir: dir };
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed().as_secs() < 10, "nginx did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    server
+}
+
+/// GET over HTTP/1.1: status, head and body.
+fn get(port: u16, path: &str) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+fn skip_server_tests() -> bool {
+    std::env::var_os("EXEMPLAR_SKIP_QUALITY").is_some()
+}
+
+#[test]
+fn publishing_twice_while_nginx_serves_never_mixes_versions_and_rollback_restores() {
+    if skip_server_tests() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let config = read(site.join("exemplar.yaml"));
+    let set_version = |v: &str| {
+        fs::write(site.join("exemplar.yaml"), config.replacen("title: ", &format!("title: {v}"), 1)).unwrap();
+        // A different stylesheet too, so that each version links its own hashed file.
+        let css = site.join("themes/default/static/style.css");
+        let mut text = read(repo().join("themes/default/static/style.css"));
+        text.push_str(&format!("\n/* {v} */\n"));
+        fs::write(css, text).unwrap();
+    };
+    let www = tmp.path().join("www");
+    let to = www.join("practice");
+    let publish = |v: &str| {
+        set_version(v);
+        let out = exemplar(&["publish", site.to_str().unwrap(), "--to", to.to_str().unwrap(), "--lang", "en"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    publish("VERSION-ONE ");
+    let server = start_nginx(&www);
+    let port = server.port;
+
+    // Headers: UTF-8 pages that are revalidated; hashed assets cached for a year; 404 page.
+    let (status, head, home) = get(port, "/practice/");
+    assert_eq!(status, 200);
+    assert!(head.contains("Content-Type: text/html; charset=utf-8"), "{head}");
+    assert!(head.contains("Cache-Control: no-cache"), "{head}");
+    let css = home.split("href=\"static/style.").nth(1).unwrap().split('"').next().unwrap();
+    let (status, head, _) = get(port, &format!("/practice/static/style.{css}"));
+    assert_eq!(status, 200);
+    assert!(head.contains("Cache-Control: public, max-age=31536000, immutable"), "{head}");
+    assert!(head.contains("charset=utf-8"), "{head}");
+    let (status, _, body) = get(port, "/practice/no/such/page/");
+    assert!(status == 404 && body.contains("VERSION-ONE"));
+
+    // Readers keep reading while two versions are published; every page is whole and of one version.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..3)
+        .map(|i| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let paths =
+                    ["/practice/", "/practice/cases/tunnel-branch-safety/", "/practice/cases/", "/practice/search/"];
+                let mut seen = std::collections::BTreeMap::<String, usize>::new();
+                let mut n = i;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let path = paths[n % paths.len()];
+                    n += 1;
+                    let (status, _, body) = get(port, path);
+                    assert_eq!(status, 200, "{path}");
+                    assert!(body.trim_end().ends_with("</html>"), "{path}: an incomplete page");
+                    let versions: std::collections::BTreeSet<&str> = ["VERSION-ONE", "VERSION-TWO", "VERSION-THREE"]
+                        .into_iter()
+                        .filter(|v| body.contains(v))
+                        .collect();
+                    assert_eq!(versions.len(), 1, "{path}: {versions:?}");
+                    // The page's stylesheet is there, whichever version the page is from.
+                    let css = body.split("static/style.").nth(1).unwrap().split('"').next().unwrap();
+                    assert_eq!(get(port, &format!("/practice/static/style.{css}")).0, 200);
+                    *seen.entry(versions.into_iter().next().unwrap().to_owned()).or_default() += 1;
+                }
+                seen
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    publish("VERSION-TWO ");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let said = publish("VERSION-THREE ");
+    assert!(said.contains("previous version is kept"), "{said}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for reader in readers {
+        for (v, n) in reader.join().expect("a reader saw a broken or mixed page") {
+            *seen.entry(v).or_default() += n;
+        }
+    }
+    assert!(seen.contains_key("VERSION-ONE") && seen.contains_key("VERSION-THREE"), "{seen:?}");
+    assert!(get(port, "/practice/").2.contains("VERSION-THREE"));
+
+    // One command brings the previous version back; with nothing older kept, a second one refuses.
+    let back = exemplar(&["publish", "--rollback", "--to", to.to_str().unwrap(), "--lang", "en"]);
+    assert!(back.status.success(), "{}", stderr(&back));
+    assert!(get(port, "/practice/").2.contains("VERSION-TWO"));
+    let again = exemplar(&["publish", "--rollback", "--to", to.to_str().unwrap(), "--lang", "en"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(get(port, "/practice/cases/tunnel-branch-safety/").2.contains("VERSION-TWO"));
+    drop(server);
+}
