@@ -140,6 +140,10 @@ pub enum NewCommand {
 pub enum Format {
     Text,
     Json,
+    /// GitLab Code Quality report (a JSON array), shown in merge requests
+    Gitlab,
+    /// GitHub/Gitea/Forgejo Actions workflow commands (`::error file=…,line=…::message`)
+    Github,
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -183,11 +187,19 @@ pub fn run() -> i32 {
             0
         }
         Command::Check { site_dir, format, drafts } => {
+            // CI reports name files from the repository's top.
+            let prefix = if matches!(format, Format::Gitlab | Format::Github) {
+                crate::history::repo_prefix(&site_dir)
+            } else {
+                String::new()
+            };
             let options = BuildOptions { site_dir, drafts, ..Default::default() };
             let outcome = pipeline::check(&options);
             let catalog = catalog_for(&outcome, lang.as_deref());
             match format {
                 Format::Json => println!("{}", json_report(&outcome, &catalog)),
+                Format::Gitlab => println!("{}", gitlab_report(&outcome, &catalog, &prefix)),
+                Format::Github => print!("{}", github_report(&outcome, &catalog, &prefix)),
                 Format::Text => {
                     report(&outcome.diagnostics, &catalog);
                     if outcome.has_errors() {
@@ -435,6 +447,50 @@ fn report(diagnostics: &[Diagnostic], catalog: &Catalog) {
     for diagnostic in diagnostics {
         eprintln!("{}", diagnostic.render(catalog, color));
     }
+}
+
+/// The diagnostics as a GitLab Code Quality report: one issue per diagnostic, with a stable
+/// fingerprint (code, file, line, message) so GitLab can tell new findings from old ones.
+pub fn gitlab_report(outcome: &Outcome, catalog: &Catalog, prefix: &str) -> String {
+    let issues: Vec<serde_json::Value> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let message = d.message(catalog);
+            let line = d.location.map_or(1, |l| l.line);
+            let path = format!("{prefix}{}", d.file.as_deref().unwrap_or(crate::config::CONFIG_FILE));
+            let fingerprint = crate::assets::content_hash(format!("{}|{path}|{line}|{message}", d.code).as_bytes());
+            serde_json::json!({
+                "description": message,
+                "check_name": d.code,
+                "fingerprint": fingerprint,
+                "severity": if d.is_error() { "major" } else { "minor" },
+                "location": { "path": path, "lines": { "begin": line } },
+            })
+        })
+        .collect();
+    serde_json::Value::Array(issues).to_string()
+}
+
+/// The diagnostics as workflow commands, which GitHub, Gitea and Forgejo Actions show as
+/// annotations on the changed lines.
+pub fn github_report(outcome: &Outcome, catalog: &Catalog, prefix: &str) -> String {
+    let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let property = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for d in &outcome.diagnostics {
+        let kind = if d.is_error() { "error" } else { "warning" };
+        let mut props = vec![format!("title={}", property(d.code))];
+        if let Some(file) = &d.file {
+            props.insert(0, format!("file={}", property(&format!("{prefix}{file}"))));
+        }
+        if let Some(location) = d.location {
+            props.push(format!("line={}", location.line));
+            props.push(format!("col={}", location.column));
+        }
+        out.push_str(&format!("::{kind} {}::{}\n", props.join(","), escape(&d.message(catalog))));
+    }
+    out
 }
 
 /// The diagnostics as JSON, for editors' tools, CI annotations and the preview overlay.

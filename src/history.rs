@@ -193,6 +193,23 @@ pub fn parse_log(log: &[u8]) -> History {
     History { prefix: String::new(), files }
 }
 
+/// The site folder's path inside its git repository (`docs/site/`; empty at the top or without
+/// git), so that reports for CI name files as the repository does.
+pub fn repo_prefix(site_dir: &Path) -> String {
+    Command::new("git")
+        .arg("-C")
+        .arg(site_dir)
+        .args(["rev-parse", "--show-prefix"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim_end().to_owned())
+        .unwrap_or_default()
+}
+
 /// The "view source / edit" link: `{path}` in the configured pattern becomes the case file's path
 /// inside the repository.
 pub fn source_url(pattern: &str, prefix: &str, source: &str) -> String {

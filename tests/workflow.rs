@@ -412,3 +412,93 @@ fn publishing_twice_while_nginx_serves_never_mixes_versions_and_rollback_restore
     assert!(get(port, "/practice/cases/tunnel-branch-safety/").2.contains("VERSION-TWO"));
     drop(server);
 }
+
+/// Apache (in the foreground) serving `www` with the README's configuration block.
+fn start_apache(www: &Path) -> Option<Nginx> {
+    let apache = ["/usr/sbin/apache2", "/usr/sbin/httpd"].iter().map(std::path::PathBuf::from).find(|p| p.is_file())?;
+    let modules =
+        ["/usr/lib/apache2/modules", "/usr/lib64/httpd/modules"].into_iter().find(|d| Path::new(d).is_dir())?;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let d = dir.path().display();
+    let block = read(repo().join("docs/web-servers/apache.conf"))
+        .replace("/srv/www/practice", &www.join("practice").display().to_string());
+    let load: String = ["mpm_event", "authz_core", "alias", "headers", "mime", "dir", "unixd"]
+        .iter()
+        .filter(|m| Path::new(modules).join(format!("mod_{m}.so")).is_file())
+        .map(|m| format!("LoadModule {m}_module {modules}/mod_{m}.so\n"))
+        .collect();
+    let config = format!(
+        "{load}ServerName 127.0.0.1\nListen 127.0.0.1:{port}\nPidFile {d}/httpd.pid\nErrorLog {d}/error.log\n\
+         Mutex file:{d}\nDefaultRuntimeDir {d}\nTypesConfig /etc/mime.types\nUser nobody\nGroup nogroup\n\
+         DocumentRoot {d}\n{block}\n"
+    );
+    fs::write(dir.path().join("httpd.conf"), config).unwrap();
+    let child = Command::new(apache)
+        .args(["-f", dir.path().join("httpd.conf").to_str().unwrap(), "-DFOREGROUND"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let server = Nginx { child, port, _dir: dir };
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed().as_secs() < 10, "apache did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Some(server)
+}
+
+#[test]
+fn the_readme_apache_configuration_serves_the_published_portal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let www = tmp.path().join("www");
+    let to = www.join("practice");
+    let out = exemplar(&["publish", site.to_str().unwrap(), "--to", to.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Readable by Apache's unprivileged user.
+    let _ = Command::new("chmod").args(["-R", "a+rX", tmp.path().to_str().unwrap()]).status();
+    let Some(server) = start_apache(&www) else {
+        eprintln!("apache2 is not installed: skipping (./scripts/test installs it)");
+        return;
+    };
+    let port = server.port;
+    let (status, head, home) = get(port, "/practice/");
+    assert_eq!(status, 200, "{head}");
+    assert!(head.contains("Content-Type: text/html; charset=utf-8"), "{head}");
+    assert!(head.contains("Cache-Control: no-cache"), "{head}");
+    let css = home.split("href=\"static/style.").nth(1).unwrap().split('"').next().unwrap();
+    let (status, head, _) = get(port, &format!("/practice/static/style.{css}"));
+    assert_eq!(status, 200);
+    assert!(head.contains("Cache-Control: public, max-age=31536000, immutable"), "{head}");
+    assert!(head.contains("text/css; charset=utf-8"), "{head}");
+    let (status, _, page) = get(port, "/practice/cases/tunnel-branch-safety/");
+    assert!(status == 200 && page.contains("</html>"));
+    let (status, _, body) = get(port, "/practice/no/such/page/");
+    assert!(status == 404 && body.contains("<html"), "{status}");
+}
+
+#[test]
+fn check_reports_for_merge_requests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let file = site.join("content/tunnel-branch-safety.md");
+    fs::write(&file, read(&file).replacen("status: named", "status: nmed", 1)).unwrap();
+    let gitlab = exemplar(&["check", site.to_str().unwrap(), "--format", "gitlab", "--lang", "en"]);
+    assert_eq!(gitlab.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&gitlab)).unwrap();
+    let issue = &report[0];
+    assert_eq!(issue["check_name"], "unknown_status");
+    assert_eq!(issue["severity"], "major");
+    assert_eq!(issue["location"]["path"], "content/tunnel-branch-safety.md");
+    assert_eq!(issue["location"]["lines"]["begin"], 7);
+    assert_eq!(issue["fingerprint"].as_str().unwrap().len(), 32);
+    let github = exemplar(&["check", site.to_str().unwrap(), "--format", "github", "--lang", "en"]);
+    assert_eq!(
+        stdout(&github),
+        "::error file=content/tunnel-branch-safety.md,title=unknown_status,line=7,col=9::unknown status \"nmed\"\n"
+    );
+}
