@@ -209,6 +209,8 @@ fn phone_photos_are_resized_turned_upright_stripped_and_cached() {
     assert_eq!(dims("media/images/chart.480w.png"), (480, 360));
     let published = fs::metadata(out.join("media/images/phone.jpg")).unwrap().len();
     assert!(photo.len() > 3_000_000, "the test photo weighs {} bytes", photo.len());
+    let small = fs::metadata(out.join("media/images/phone.480w.jpg")).unwrap().len();
+    eprintln!("phone photo: {} bytes → {published} bytes at 1600 px, {small} bytes at 480 px", photo.len());
     assert!(published * 8 < photo.len() as u64, "{published} bytes published for {} bytes", photo.len());
     // Orientation applied: the stored left half (red) is now on top.
     let upright = image::open(out.join("media/images/phone.jpg")).unwrap().into_rgb8();
