@@ -56,6 +56,20 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Build and publish into a folder that a web server serves, swapping the whole portal at once
+    Publish {
+        #[arg(default_value = ".")]
+        site_dir: PathBuf,
+        /// The folder the web server serves (becomes a link to DIR.versions/N where links work)
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// Serve the previous version again instead of building
+        #[arg(long)]
+        rollback: bool,
+        /// Published address, e.g. http://intranet/practice/ (for the feed and sitemap)
+        #[arg(long)]
+        base_url: Option<String>,
+    },
     /// Preview the portal with live reload (served from memory; public/ is not touched)
     Serve {
         #[arg(default_value = ".")]
@@ -126,6 +140,10 @@ pub enum NewCommand {
 pub enum Format {
     Text,
     Json,
+    /// GitLab Code Quality report (a JSON array), shown in merge requests
+    Gitlab,
+    /// GitHub/Gitea/Forgejo Actions workflow commands (`::error file=…,line=…::message`)
+    Github,
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -159,16 +177,29 @@ pub fn run() -> i32 {
                     ("out", options.out_dir().display().to_string()),
                     ("warnings", outcome.warnings().to_string()),
                 ];
-                println!("{}", catalog.format("cli.build_done", &args));
+                let mut line = catalog.format("cli.build_done", &args);
+                if outcome.images.images > 0 {
+                    line.push(' ');
+                    line.push_str(&images_line(&catalog, &outcome.images));
+                }
+                println!("{line}");
             }
             0
         }
         Command::Check { site_dir, format, drafts } => {
+            // CI reports name files from the repository's top.
+            let prefix = if matches!(format, Format::Gitlab | Format::Github) {
+                crate::history::repo_prefix(&site_dir)
+            } else {
+                String::new()
+            };
             let options = BuildOptions { site_dir, drafts, ..Default::default() };
             let outcome = pipeline::check(&options);
             let catalog = catalog_for(&outcome, lang.as_deref());
             match format {
                 Format::Json => println!("{}", json_report(&outcome, &catalog)),
+                Format::Gitlab => println!("{}", gitlab_report(&outcome, &catalog, &prefix)),
+                Format::Github => print!("{}", github_report(&outcome, &catalog, &prefix)),
                 Format::Text => {
                     report(&outcome.diagnostics, &catalog);
                     if outcome.has_errors() {
@@ -180,6 +211,7 @@ pub fn run() -> i32 {
             }
             i32::from(outcome.has_errors())
         }
+        Command::Publish { site_dir, to, rollback, base_url } => publish(site_dir, to, rollback, base_url, quiet, lang),
         Command::Serve { site_dir, port, bind, open, drafts } => serve(site_dir, port, bind, open, drafts, quiet, lang),
         Command::New { what: NewCommand::Case { title, enterprise, dir } } => {
             let language = lang.clone().or_else(|| crate::config::load(&dir).ok().map(|c| c.language));
@@ -234,6 +266,74 @@ pub fn run() -> i32 {
                 }
             }
         }
+    }
+}
+
+/// `exemplar publish`: build into a new version beside `to`, then swap it in (see `publish`).
+fn publish(
+    site_dir: PathBuf,
+    to: PathBuf,
+    rollback: bool,
+    base_url: Option<String>,
+    quiet: bool,
+    lang: Option<String>,
+) -> i32 {
+    let site_catalog = || {
+        let language = lang.clone().or_else(|| crate::config::load(&site_dir).ok().map(|c| c.language));
+        Catalog::builtin(language.as_deref().unwrap_or("zh-CN"))
+    };
+    let failed = |catalog: &Catalog, err: std::io::Error| {
+        let args = [("to", to.display().to_string()), ("detail", err.to_string())];
+        eprintln!("{}: {}", catalog.get("cli.error"), catalog.format("cli.publish_failed", &args));
+        1
+    };
+    let done = |catalog: &Catalog, key: &str, swapped: &crate::publish::Swapped| {
+        if !quiet {
+            let previous = swapped.previous.as_ref().map_or_else(|| "-".to_owned(), |p| p.display().to_string());
+            let args = [
+                ("to", to.display().to_string()),
+                ("current", swapped.current.display().to_string()),
+                ("previous", previous),
+            ];
+            println!("{}", catalog.format(key, &args));
+        }
+        0
+    };
+    if rollback {
+        let catalog = site_catalog();
+        return match crate::publish::rollback(&to) {
+            Ok(Some(swapped)) => done(&catalog, "cli.rollback_done", &swapped),
+            Ok(None) => {
+                eprintln!(
+                    "{}: {}",
+                    catalog.get("cli.error"),
+                    catalog.format("cli.rollback_none", &[("to", to.display().to_string())])
+                );
+                1
+            }
+            Err(err) => failed(&catalog, err),
+        };
+    }
+    let slot = match crate::publish::prepare(&to) {
+        Ok(slot) => slot,
+        Err(err) => return failed(&site_catalog(), err),
+    };
+    let options = BuildOptions { site_dir, out_dir: Some(slot.dir().to_path_buf()), base_url, drafts: false };
+    let outcome = pipeline::build(&options);
+    let catalog = catalog_for(&outcome, lang.as_deref());
+    report(&outcome.diagnostics, &catalog);
+    if outcome.has_errors() {
+        eprintln!("{}", summary_line(&catalog, "cli.build_failed", &outcome));
+        return 1;
+    }
+    match crate::publish::activate(&to, &slot) {
+        Ok(swapped) => {
+            if !quiet && outcome.images.images > 0 {
+                println!("{}", images_line(&catalog, &outcome.images));
+            }
+            done(&catalog, "cli.publish_done", &swapped)
+        }
+        Err(err) => failed(&catalog, err),
     }
 }
 
@@ -307,6 +407,25 @@ fn open_browser(url: &str) {
         .spawn();
 }
 
+/// `Photos: 3 (1 from the cache), 18.2 MB of originals published as 0.9 MB.`
+fn images_line(catalog: &Catalog, stats: &crate::images::Stats) -> String {
+    let args = [
+        ("images", stats.images.to_string()),
+        ("cached", stats.cached.to_string()),
+        ("original", megabytes(stats.original_bytes)),
+        ("published", megabytes(stats.published_bytes)),
+    ];
+    catalog.format("cli.build_images", &args)
+}
+
+fn megabytes(bytes: u64) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+    } else {
+        format!("{} KB", bytes.div_ceil(1000))
+    }
+}
+
 fn catalog_for(outcome: &Outcome, lang: Option<&str>) -> Catalog {
     match lang {
         Some(lang) => Catalog::builtin(lang),
@@ -328,6 +447,50 @@ fn report(diagnostics: &[Diagnostic], catalog: &Catalog) {
     for diagnostic in diagnostics {
         eprintln!("{}", diagnostic.render(catalog, color));
     }
+}
+
+/// The diagnostics as a GitLab Code Quality report: one issue per diagnostic, with a stable
+/// fingerprint (code, file, line, message) so GitLab can tell new findings from old ones.
+pub fn gitlab_report(outcome: &Outcome, catalog: &Catalog, prefix: &str) -> String {
+    let issues: Vec<serde_json::Value> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let message = d.message(catalog);
+            let line = d.location.map_or(1, |l| l.line);
+            let path = format!("{prefix}{}", d.file.as_deref().unwrap_or(crate::config::CONFIG_FILE));
+            let fingerprint = crate::assets::content_hash(format!("{}|{path}|{line}|{message}", d.code).as_bytes());
+            serde_json::json!({
+                "description": message,
+                "check_name": d.code,
+                "fingerprint": fingerprint,
+                "severity": if d.is_error() { "major" } else { "minor" },
+                "location": { "path": path, "lines": { "begin": line } },
+            })
+        })
+        .collect();
+    serde_json::Value::Array(issues).to_string()
+}
+
+/// The diagnostics as workflow commands, which GitHub, Gitea and Forgejo Actions show as
+/// annotations on the changed lines.
+pub fn github_report(outcome: &Outcome, catalog: &Catalog, prefix: &str) -> String {
+    let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let property = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for d in &outcome.diagnostics {
+        let kind = if d.is_error() { "error" } else { "warning" };
+        let mut props = vec![format!("title={}", property(d.code))];
+        if let Some(file) = &d.file {
+            props.insert(0, format!("file={}", property(&format!("{prefix}{file}"))));
+        }
+        if let Some(location) = d.location {
+            props.push(format!("line={}", location.line));
+            props.push(format!("col={}", location.column));
+        }
+        out.push_str(&format!("::{kind} {}::{}\n", props.join(","), escape(&d.message(catalog))));
+    }
+    out
 }
 
 /// The diagnostics as JSON, for editors' tools, CI annotations and the preview overlay.

@@ -36,6 +36,13 @@ pub struct Config {
     pub framework: Framework,
     #[serde(default = "default_taxonomies")]
     pub taxonomies: Vec<String>,
+    /// The case file in the git web UI: `{path}` becomes the file's path in the repository
+    /// (`https://git.example/org/site/src/branch/main/{path}`). Optional.
+    #[serde(default)]
+    pub source_url: Option<String>,
+    /// How photos are resized and re-encoded (`widths`, `quality`, `sizes`, `resize`).
+    #[serde(default)]
+    pub images: crate::images::Settings,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

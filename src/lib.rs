@@ -9,16 +9,20 @@
 // source line for display, so boxing them would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod content;
 pub mod date;
 pub mod diagnostics;
 pub mod embedded;
+pub mod history;
 pub mod i18n;
+pub mod images;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;
+pub mod publish;
 pub mod render;
 pub mod scaffold;
 pub mod search;

@@ -16,7 +16,7 @@ use crate::diagnostics::{self, Diagnostic, Location};
 use crate::i18n::Catalog;
 use crate::markdown;
 use crate::output::Staging;
-use crate::render::{self, Renderer, theme::FileSource, theme::Theme};
+use crate::render::{self, Renderer, theme::Theme};
 use crate::site::{self, Asset, Site};
 
 #[derive(Debug, Clone, Default)]
@@ -47,6 +47,8 @@ pub struct Outcome {
     pub pages: usize,
     /// Case files read, drafts included.
     pub files: usize,
+    /// What publishing the photos did (`build` only).
+    pub images: crate::images::Stats,
 }
 
 impl Outcome {
@@ -94,39 +96,50 @@ pub fn build(options: &BuildOptions) -> Outcome {
         return outcome;
     }
     match write_portal(options, site, &project.theme) {
-        Ok(pages) => outcome.pages = pages,
+        Ok((pages, images)) => {
+            outcome.pages = pages;
+            outcome.images = images;
+        }
         Err(problems) => outcome.diagnostics.extend(problems),
     }
     outcome
 }
 
-fn write_portal(options: &BuildOptions, site: &Site, theme: &Theme) -> Result<usize, Vec<Diagnostic>> {
+fn write_portal(
+    options: &BuildOptions,
+    site: &Site,
+    theme: &Theme,
+) -> Result<(usize, crate::images::Stats), Vec<Diagnostic>> {
     let out_dir = options.out_dir();
     check_out_dir(&options.site_dir, &out_dir)?;
-    let renderer = Renderer::new(site, theme)?;
+    let mut renderer = Renderer::new(site, theme)?;
     let fail = |err: crate::output::OutputError| {
         vec![
             Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", err.to_string()),
         ]
     };
+    // Stylesheets and scripts under content-hashed names (see `assets`).
+    let static_files = crate::assets::static_files(theme, true)
+        .map_err(|err| vec![Diagnostic::error("write_failed").arg("path", "static/").arg("detail", err.to_string())])?;
+    renderer.set_assets(&crate::assets::names(&static_files));
     let staging = Staging::new(&out_dir).map_err(fail)?;
     let write = |rel: &str, bytes: &[u8]| staging.write(rel, bytes).map_err(|e| e.to_string());
     let pages = render::render_all(site, &renderer, &write)?;
     crate::search::write_index(site, &write).map_err(|detail| {
         vec![Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", detail)]
     })?;
-    for (rel, source) in &theme.static_files {
-        let result = match source {
-            FileSource::Disk(path) => staging.copy(path, &format!("static/{rel}")),
-            FileSource::Embedded(bytes) => staging.write(&format!("static/{rel}"), bytes),
-        };
-        result.map_err(fail)?;
+    for file in &static_files {
+        staging.write(&file.output, &file.bytes).map_err(fail)?;
     }
-    for asset in &site.assets {
+    // Photos are resized (through the cache); other files are copied as they are.
+    let plans = crate::images::site_plans(site);
+    let images = crate::images::publish(&options.site_dir, &plans, &site.config.images, &write)
+        .map_err(|detail| vec![Diagnostic::error("image_failed").arg("detail", detail)])?;
+    for asset in site.assets.iter().filter(|a| !plans.iter().any(|p| p.path == a.output)) {
         staging.copy(&options.site_dir.join(&asset.source), &asset.output).map_err(fail)?;
     }
     staging.commit().map_err(fail)?;
-    Ok(pages)
+    Ok((pages, images))
 }
 
 /// Refuses an output folder that holds the site itself: replacing it would delete the cases.
@@ -172,6 +185,8 @@ pub struct Project {
     discovery_problems: Vec<Diagnostic>,
     /// The case files and slugs that links were last resolved against.
     link_targets: u64,
+    /// The site's git history, read once when the project opens (`None` without git).
+    history: Option<crate::history::History>,
 }
 
 impl Project {
@@ -184,6 +199,7 @@ impl Project {
             site: None,
             pages: 0,
             files: 0,
+            images: Default::default(),
         };
         let mut config = match config::load(site_dir) {
             Ok(config) => config,
@@ -198,6 +214,7 @@ impl Project {
         outcome.catalog = Catalog::builtin(&config.language);
         match render::theme::load(site_dir, &config) {
             Ok(theme) => Ok(Project {
+                history: crate::history::History::read(&options.site_dir),
                 options,
                 config,
                 theme,
@@ -259,6 +276,7 @@ impl Project {
             site: None,
             pages: 0,
             files: self.files.len(),
+            images: Default::default(),
         };
         let loaded: Vec<&Loaded> = self.files.values().filter_map(|f| f.loaded.as_ref()).collect();
         outcome.diagnostics.extend(self.files.values().flat_map(|f| f.problems.iter().cloned()));
@@ -290,8 +308,11 @@ impl Project {
             .filter_map(|(path, f)| f.loaded.as_ref().map(|l| (path, l)))
             .filter(|(_, l)| drafts_built || !l.front.draft)
             .collect();
-        let made: Vec<(String, Built)> =
-            todo.par_iter().map(|(path, l)| ((*path).clone(), build_case(l, config, &targets, &drafts_ref))).collect();
+        let history = self.history.as_ref();
+        let made: Vec<(String, Built)> = todo
+            .par_iter()
+            .map(|(path, l)| ((*path).clone(), build_case(l, config, &targets, &drafts_ref, history)))
+            .collect();
         for (path, built) in made {
             if let Some(state) = self.files.get_mut(&path) {
                 state.built = Some(built);
@@ -375,7 +396,13 @@ fn duplicate_slugs(loaded: &[&Loaded]) -> Vec<Diagnostic> {
 }
 
 /// Renders one case's Markdown, resolves its links, images and cover, and assembles its model.
-fn build_case(loaded: &Loaded, config: &Config, targets: &Targets, drafts: &HashSet<&str>) -> Built {
+fn build_case(
+    loaded: &Loaded,
+    config: &Config,
+    targets: &Targets,
+    drafts: &HashSet<&str>,
+    history: Option<&crate::history::History>,
+) -> Built {
     let file = &loaded.file;
     let front = &loaded.front;
     let mut problems = Vec::new();
@@ -407,6 +434,19 @@ fn build_case(loaded: &Loaded, config: &Config, targets: &Targets, drafts: &Hash
         }
     });
     let assets = links.assets.into_inner();
+    // Photos: their versions are planned from their headers now, so the body's <img> tags and the
+    // cover can offer every width; the pixels are processed when the portal is written.
+    let mut body = body;
+    let images: Vec<Arc<crate::images::Plan>> = assets
+        .iter()
+        .filter_map(|a| crate::images::plan(targets.site_dir, &a.source, &a.output, &config.images))
+        .map(Arc::new)
+        .collect();
+    if !images.is_empty() {
+        let by_path = images.iter().map(|p| (p.path.as_str(), p.as_ref())).collect();
+        body.html = crate::images::rewrite_img_tags(&body.html, "../../", &by_path, &config.images.sizes);
+    }
+    let cover_image = cover.as_ref().and_then(|c| images.iter().find(|p| &p.path == c)).cloned();
     let fw = &config.framework;
     let (Some(title), Some(site_name), Some(enterprise), Some(status), Some(date)) =
         (&front.title, &front.site, &front.enterprise, &front.status, &front.date)
@@ -424,6 +464,15 @@ fn build_case(loaded: &Loaded, config: &Config, targets: &Targets, drafts: &Hash
         })
         .collect();
     let summary = front.summary.clone().unwrap_or_else(|| body.summary.clone());
+    // Git: the commits that touched the file give its history and, unless the front matter says
+    // otherwise, its last update (never shown as before the publication date).
+    let file_history = history.and_then(|h| h.file(&file.rel_path)).cloned().unwrap_or_default();
+    let updated =
+        front.updated.as_ref().map(|u| u.value).or_else(|| file_history.last_updated().filter(|d| *d > date.value));
+    let source_url = config
+        .source_url
+        .as_deref()
+        .map(|pattern| crate::history::source_url(pattern, history.map_or("", |h| h.prefix.as_str()), &file.rel_path));
     let case = site::Case {
         revision: site::next_revision(),
         source: file.rel_path.clone(),
@@ -436,11 +485,15 @@ fn build_case(loaded: &Loaded, config: &Config, targets: &Targets, drafts: &Hash
         region: front.region.as_ref().map(|r| r.value.clone()),
         status: status.value.clone(),
         date: date.value,
-        updated: front.updated.as_ref().map(|u| u.value),
+        updated,
+        history: file_history,
+        source_url,
         summary,
         featured: front.featured,
         draft: front.draft,
         cover,
+        cover_image,
+        images,
         timeline: front
             .timeline
             .iter()

@@ -50,11 +50,19 @@ pub struct Case {
     pub status: String,
     pub date: Date,
     pub updated: Option<Date>,
+    /// The commits that touched the case file, newest first (empty without git).
+    pub history: crate::history::FileHistory,
+    /// The "view source / edit" link, when the site configures `source_url`.
+    pub source_url: Option<String>,
     pub summary: String,
     pub featured: bool,
     pub draft: bool,
     /// Portal-relative URL of the cover image.
     pub cover: Option<String>,
+    /// The cover's published versions, when it is a photo Exemplar resizes.
+    pub cover_image: Option<std::sync::Arc<crate::images::Plan>>,
+    /// Every photo of the case (cover and body) that is resized rather than copied.
+    pub images: Vec<std::sync::Arc<crate::images::Plan>>,
     pub timeline: Vec<Event>,
     /// Oldest period first.
     pub assessments: Vec<Assessment>,

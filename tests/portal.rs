@@ -510,7 +510,8 @@ fn feed_sitemap_robots_and_404() {
         assert!(!feed.contains(&format!("cases/{slug}/")), "the feed spreads a revoked title");
     }
     let not_found = page("404.html");
-    assert!(not_found.contains("href=\"/practice/static/style.css\""), "the 404 works at any depth");
+    let css = stylesheet();
+    assert!(not_found.contains(&format!("href=\"/practice/{css}\"")), "the 404 works at any depth");
 }
 
 #[test]
@@ -523,9 +524,9 @@ fn pages_stay_light_for_a_slow_intranet() {
         for src in attributes(&html, "src").into_iter().collect::<BTreeSet<_>>() {
             total += std::fs::metadata(portal().join(dir).join(&src)).map(|m| m.len()).unwrap_or(0);
         }
-        total + std::fs::metadata(portal().join("static/style.css")).unwrap().len()
+        total + std::fs::metadata(portal().join(stylesheet())).unwrap().len()
     };
-    let css = std::fs::metadata(portal().join("static/style.css")).unwrap().len();
+    let css = std::fs::metadata(portal().join(stylesheet())).unwrap().len();
     assert!(css < 20_000, "style.css weighs {css} bytes");
     let home = weight("index.html");
     let case = weight("cases/tunnel-branch-safety/index.html");
@@ -538,4 +539,23 @@ fn pages_stay_light_for_a_slow_intranet() {
             assert!(!String::from_utf8_lossy(&bytes).contains("<script"), "{rel} has a script");
         }
     }
+}
+
+/// The published stylesheet's path (`static/style.<hash>.css`), as the home page links it.
+fn stylesheet() -> String {
+    let home = page("index.html");
+    let css = attributes(&home, "href").into_iter().find(|h| h.starts_with("static/style.")).expect("a stylesheet");
+    assert!(css.ends_with(".css") && css.len() == "static/style.12345678.css".len(), "{css} carries its hash");
+    assert!(!portal().join("static/style.css").exists(), "no unhashed copy");
+    css
+}
+
+#[test]
+fn stylesheets_and_scripts_carry_their_content_hash() {
+    let css = stylesheet();
+    let bytes = std::fs::read(portal().join(&css)).unwrap();
+    assert_eq!(bytes, std::fs::read(repo().join("themes/default/static/style.css")).unwrap());
+    let search = page("search/index.html");
+    let script = attributes(&search, "src").into_iter().find(|s| s.contains("static/search.")).expect("search.js");
+    assert!(portal().join("search").join(&script).is_file(), "{script}");
 }

@@ -227,7 +227,14 @@ impl Renderer {
         global.insert_value("framework", views::tera(&views::framework_view(&site.config)));
         global.insert_value("nav", views::tera(&views::nav_view(site, &theme.strings)));
         global.insert_value("t", views::tera(&theme.strings));
+        // Static files under their plain names until `set_assets` gives the published ones.
+        global.insert("assets", &crate::assets::plain_names(theme));
         Ok(Renderer { tera, templates, strings: theme.strings.clone() })
+    }
+
+    /// The `assets` map templates see (`assets["style.css"]` → `static/style.3f2a9c1b.css`).
+    pub fn set_assets(&mut self, names: &std::collections::BTreeMap<String, String>) {
+        self.tera.global_context().insert("assets", names);
     }
 
     /// Renders one page to HTML.

@@ -195,7 +195,22 @@ impl Builder {
                     next.files.insert(path, Arc::new(Served::new(bytes)));
                 }
             }
-            for asset in &site.assets {
+            // Photos are served as the portal publishes them: resized, through the image cache.
+            let plans = crate::images::site_plans(site);
+            let photos = Mutex::new(Vec::new());
+            let collect = |path: &str, bytes: &[u8]| {
+                photos.lock().map_err(|e| e.to_string())?.push((path.to_owned(), bytes.to_vec()));
+                Ok(())
+            };
+            let _ = crate::images::publish(&self.options.site_dir, &plans, &site.config.images, &collect);
+            for (path, bytes) in photos.into_inner().unwrap_or_default() {
+                wanted.insert(path.clone());
+                if next.files.get(&path).is_none_or(|old| old.bytes != bytes) {
+                    changed_paths.insert(path.clone());
+                    next.files.insert(path, Arc::new(Served::new(bytes)));
+                }
+            }
+            for asset in site.assets.iter().filter(|a| !plans.iter().any(|p| p.path == a.output)) {
                 wanted.insert(asset.output.clone());
                 if let Ok(bytes) = std::fs::read(self.options.site_dir.join(&asset.source)) {
                     let same = next.files.get(&asset.output).is_some_and(|old| old.bytes == bytes);

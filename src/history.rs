@@ -1,0 +1,259 @@
+//! Case history from git: where the site folder is inside a git repository, each case file's
+//! commits (date, author, subject) give its "last updated" date and the change list on its page.
+//!
+//! One `git log` process reads the whole history in one pass (`-M` rename detection, `-z` so that
+//! any file name survives), and Rust follows renames backwards through it; there is no process per
+//! file, so 10,000 cases cost one walk over the commits. The result depends only on the
+//! repository's commits (not on the clock or the working tree). Without git, or outside a
+//! repository, there is no history and the front matter's dates are used as before.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::date::Date;
+
+/// How many changes a case keeps (newest first); the total count is kept too.
+pub const MAX_CHANGES: usize = 50;
+
+/// One commit that touched a case file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// The author date, in the author's time zone.
+    pub date: Date,
+    pub author: String,
+    /// The first line of the commit message.
+    pub message: String,
+    /// The abbreviated commit id (12 hex digits).
+    pub commit: String,
+}
+
+/// A file's history: its newest changes and how many there are in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileHistory {
+    pub changes: Vec<Arc<Change>>,
+    pub total: usize,
+}
+
+impl FileHistory {
+    /// The date of the newest change.
+    pub fn last_updated(&self) -> Option<Date> {
+        self.changes.iter().map(|c| c.date).max()
+    }
+}
+
+/// Every case file's history, keyed by path relative to the site folder.
+#[derive(Debug, Default)]
+pub struct History {
+    /// The site folder's path inside the repository (`docs/site/`, or empty at the top).
+    pub prefix: String,
+    files: HashMap<String, FileHistory>,
+}
+
+impl History {
+    pub fn file(&self, rel: &str) -> Option<&FileHistory> {
+        self.files.get(rel)
+    }
+
+    /// Reads the history of the repository around `site_dir`; `None` without git or a repository
+    /// (or with a repository that has no commit yet).
+    pub fn read(site_dir: &Path) -> Option<History> {
+        let git = |args: &[&str]| {
+            Command::new("git")
+                .arg("-C")
+                .arg(site_dir)
+                .args(args)
+                // Nothing from the user's configuration changes what is parsed.
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("LC_ALL", "C")
+                .stdin(Stdio::null())
+                .stderr(Stdio::null())
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| o.stdout)
+        };
+        let prefix = String::from_utf8(git(&["rev-parse", "--show-prefix"])?).ok()?.trim_end().to_owned();
+        let log = git(&[
+            "-c",
+            "core.quotePath=false",
+            "-c",
+            "log.showSignature=false",
+            "log",
+            "-M",
+            "--name-status",
+            "-z",
+            "--no-color",
+            "--relative",
+            "--format=%x1e%h%x1f%aI%x1f%an%x1f%s",
+            "--abbrev=12",
+            "--",
+            ".",
+        ])?;
+        let mut history = parse_log(&log);
+        history.prefix = prefix;
+        Some(history)
+    }
+}
+
+/// What happened to a path in one commit.
+enum Entry<'a> {
+    /// Added: older commits touching this path were another file.
+    Added(&'a str),
+    Touched(&'a str),
+    /// Renamed (or moved) from the first path to the second.
+    Renamed(&'a str, &'a str),
+}
+
+/// Parses `git log -M --name-status -z --format=%x1e%h%x1f%aI%x1f%an%x1f%s`, newest commit first,
+/// and follows each file's renames backwards: a change to `old.md` before `old.md → new.md` belongs
+/// to `new.md`'s history.
+pub fn parse_log(log: &[u8]) -> History {
+    // Path at this point of the walk → the file's present path (None: a file that no longer exists
+    // under any present name, because the present file of that name was added later).
+    let mut present: HashMap<String, Option<String>> = HashMap::new();
+    let mut files: HashMap<String, FileHistory> = HashMap::new();
+    for record in log.split(|b| *b == 0x1e).filter(|r| !r.is_empty()) {
+        let (header, rest) = match record.iter().position(|b| *b == 0) {
+            Some(nul) => (&record[..nul], &record[nul + 1..]),
+            None => (record, &[][..]),
+        };
+        let header = String::from_utf8_lossy(header);
+        let mut fields = header.trim_end_matches('\n').splitn(4, '\x1f');
+        let (Some(commit), Some(date), Some(author), message) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let Some(date) = date.get(..10).and_then(Date::parse) else { continue };
+        let change = Arc::new(Change {
+            date,
+            author: author.to_owned(),
+            message: message.unwrap_or("").to_owned(),
+            commit: commit.to_owned(),
+        });
+        let rest = String::from_utf8_lossy(rest);
+        let mut tokens = rest.trim_start_matches('\n').split('\0').filter(|t| !t.is_empty());
+        let mut entries = Vec::new();
+        while let Some(status) = tokens.next() {
+            let status = status.trim_start_matches('\n');
+            match status.as_bytes().first() {
+                Some(b'R' | b'C') => {
+                    let (Some(from), Some(to)) = (tokens.next(), tokens.next()) else { break };
+                    if status.starts_with('R') {
+                        entries.push(Entry::Renamed(from, to));
+                    } else {
+                        entries.push(Entry::Added(to));
+                    }
+                }
+                Some(b'A') => entries.extend(tokens.next().map(Entry::Added)),
+                Some(_) => entries.extend(tokens.next().map(Entry::Touched)),
+                None => {}
+            }
+        }
+        // Attribute with the names as they were before this commit's renames and additions…
+        let resolve = |path: &str| present.get(path).cloned().unwrap_or_else(|| Some(path.to_owned()));
+        let mut updates: Vec<(String, Option<String>)> = Vec::new();
+        for entry in &entries {
+            let (path, new_name) = match entry {
+                Entry::Added(path) | Entry::Touched(path) => (*path, None),
+                Entry::Renamed(from, to) => (*to, Some(*from)),
+            };
+            let owner = resolve(path);
+            if let Some(owner) = &owner {
+                let file = files.entry(owner.clone()).or_default();
+                // A commit is listed once per file, even if it renamed and changed it.
+                if !file.changes.last().is_some_and(|c| Arc::ptr_eq(c, &change)) {
+                    file.total += 1;
+                    if file.changes.len() < MAX_CHANGES {
+                        file.changes.push(change.clone());
+                    }
+                }
+            }
+            match (entry, new_name) {
+                (Entry::Renamed(..), Some(from)) => {
+                    updates.push((path.to_owned(), None));
+                    updates.push((from.to_owned(), owner));
+                }
+                (Entry::Added(_), _) => updates.push((path.to_owned(), None)),
+                _ => {}
+            }
+        }
+        // …then older commits see the older names: first forget, then carry renames.
+        for (path, owner) in updates.iter().filter(|(_, o)| o.is_none()) {
+            present.insert(path.clone(), owner.clone());
+        }
+        for (path, owner) in updates.into_iter().filter(|(_, o)| o.is_some()) {
+            present.insert(path, owner);
+        }
+    }
+    History { prefix: String::new(), files }
+}
+
+/// The site folder's path inside its git repository (`docs/site/`; empty at the top or without
+/// git), so that reports for CI name files as the repository does.
+pub fn repo_prefix(site_dir: &Path) -> String {
+    Command::new("git")
+        .arg("-C")
+        .arg(site_dir)
+        .args(["rev-parse", "--show-prefix"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim_end().to_owned())
+        .unwrap_or_default()
+}
+
+/// The "view source / edit" link: `{path}` in the configured pattern becomes the case file's path
+/// inside the repository.
+pub fn source_url(pattern: &str, prefix: &str, source: &str) -> String {
+    pattern.replace("{path}", &format!("{prefix}{source}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(commit: &str, date: &str, author: &str, subject: &str, entries: &[&str]) -> Vec<u8> {
+        let mut out = format!("\x1e{commit}\x1f{date}T10:00:00+08:00\x1f{author}\x1f{subject}\0\n").into_bytes();
+        for e in entries {
+            out.extend_from_slice(e.as_bytes());
+            out.push(0);
+        }
+        out
+    }
+
+    #[test]
+    fn renames_keep_their_history_and_additions_cut_it() {
+        let mut log = Vec::new();
+        log.extend(record("c5", "2024-05-01", "李四", "new a", &["A", "content/a.md"]));
+        log.extend(record("c4", "2024-04-01", "张三", "edit b", &["M", "content/b.md"]));
+        log.extend(record("c3", "2024-03-01", "李四", "move a → b", &["R087", "content/a.md", "content/b.md"]));
+        log.extend(record("c2", "2024-02-01", "张三", "edit a", &["M", "content/a.md", "M", "content/x.md"]));
+        log.extend(record("c1", "2024-01-01", "张三", "add a", &["A", "content/a.md"]));
+        let history = parse_log(&log);
+        let b = history.file("content/b.md").unwrap();
+        let ids: Vec<&str> = b.changes.iter().map(|c| c.commit.as_str()).collect();
+        assert_eq!(ids, ["c4", "c3", "c2", "c1"]);
+        assert_eq!(b.last_updated(), Date::parse("2024-04-01"));
+        let a = history.file("content/a.md").unwrap();
+        assert_eq!(a.changes.iter().map(|c| c.commit.as_str()).collect::<Vec<_>>(), ["c5"]);
+        assert_eq!(history.file("content/x.md").unwrap().total, 1);
+    }
+
+    #[test]
+    fn odd_records_are_skipped() {
+        let history = parse_log(b"\x1egarbage\0\nM\0a.md\0\x1e\x1fnot-a-date\x1fx\x1fy\0\nM\0b.md\0");
+        assert!(history.file("a.md").is_none() && history.file("b.md").is_none());
+        assert_eq!(
+            source_url("https://git/x/src/branch/main/{path}", "site/", "content/a.md"),
+            "https://git/x/src/branch/main/site/content/a.md"
+        );
+    }
+}

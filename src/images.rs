@@ -1,0 +1,401 @@
+//! Photos for readers on a slow intranet: covers and inline images (JPEG, PNG) are published at a
+//! few widths, re-encoded (which drops EXIF, GPS and every other metadata) with the EXIF
+//! orientation applied, and pages offer them with `srcset`, `sizes` and `loading="lazy"`.
+//!
+//! Two steps. [`plan`] reads only an image's header (size and orientation) while cases are built,
+//! so that pages know which widths exist. [`publish`] does the work when the portal is written,
+//! through a cache in the site folder (`.exemplar-cache/images/<hash>/`, keyed by the image's
+//! bytes and the settings), so an unchanged photo is decoded once, not at every build.
+//!
+//! The largest version keeps the original's published path (`media/a.jpg`), so every link to the
+//! image still works; smaller ones are named `media/a.480w.jpg`.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageDecoder, ImageReader};
+use serde::{Deserialize, Serialize};
+
+/// Where the cache lives, inside the site folder (hidden: the preview server does not watch it).
+pub const CACHE_DIR: &str = ".exemplar-cache";
+/// Files up to this size, already no wider than the largest width, get a single version.
+const SMALL_FILE: u64 = 64 * 1024;
+/// Bump when the output of [`encode`] changes for the same input, to invalidate old caches.
+const CACHE_VERSION: &str = "1";
+
+/// `images:` in `exemplar.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Widths to publish, in pixels; the largest is also the most any image is published at.
+    pub widths: Vec<u32>,
+    /// JPEG quality, 1–100.
+    pub quality: u8,
+    /// The `sizes` attribute of images in case bodies (how wide the theme shows them).
+    pub sizes: String,
+    /// `false` publishes images as they are (no resizing, no re-encoding).
+    pub resize: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            widths: vec![480, 960, 1600],
+            quality: 80,
+            sizes: "(min-width: 60rem) 44rem, 100vw".to_owned(),
+            resize: true,
+        }
+    }
+}
+
+impl Settings {
+    fn widths(&self) -> Vec<u32> {
+        let mut widths: Vec<u32> = self.widths.iter().copied().filter(|w| *w > 0).collect();
+        widths.sort_unstable();
+        widths.dedup();
+        if widths.is_empty() {
+            widths.push(1600);
+        }
+        widths
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Jpeg,
+    Png,
+}
+
+/// One published version of an image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Variant {
+    /// Path in the portal.
+    pub path: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// What will be published for one image, known from its header alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// The image relative to the site folder.
+    #[serde(skip)]
+    pub source: String,
+    /// The published path of the largest version (the original's path).
+    pub path: String,
+    /// Size of the largest version (as shown: orientation applied).
+    pub width: u32,
+    pub height: u32,
+    /// Smallest first; the last is the largest version, at `path`.
+    pub variants: Vec<Variant>,
+    #[serde(skip)]
+    pub format: Format,
+    /// EXIF orientation (1–8) to apply.
+    #[serde(skip)]
+    pub orientation: u8,
+}
+
+/// Whether Exemplar resizes files of this name.
+pub fn is_image(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".jpg") || lower.ends_with(".jpeg") || lower.ends_with(".png")
+}
+
+/// Reads the header of the image at `site_dir/source` and decides its versions; `None` for a file
+/// that is not a JPEG or PNG image Exemplar can read (it is then published as it is).
+pub fn plan(site_dir: &Path, source: &str, output: &str, settings: &Settings) -> Option<Plan> {
+    if !settings.resize || !is_image(output) {
+        return None;
+    }
+    let reader = ImageReader::open(site_dir.join(source)).ok()?.with_guessed_format().ok()?;
+    let format = match reader.format()? {
+        image::ImageFormat::Jpeg => Format::Jpeg,
+        image::ImageFormat::Png => Format::Png,
+        _ => return None,
+    };
+    let mut decoder = reader.into_decoder().ok()?;
+    let (w, h) = decoder.dimensions();
+    let orientation = decoder.orientation().map_or(1, |o| o.to_exif());
+    // Orientations 5–8 turn the picture a quarter: width and height swap.
+    let (w, h) = if orientation >= 5 { (h, w) } else { (w, h) };
+    if w == 0 || h == 0 {
+        return None;
+    }
+    let mut widths = settings.widths();
+    // A small file (an illustration, an icon) gains nothing from smaller versions: one is enough.
+    let bytes = std::fs::metadata(site_dir.join(source)).map_or(u64::MAX, |m| m.len());
+    if bytes <= SMALL_FILE && w <= *widths.last().unwrap_or(&w) {
+        widths = vec![w];
+    }
+    let largest = w.min(*widths.last().unwrap_or(&w));
+    let scale = |width: u32| ((u64::from(h) * u64::from(width) + u64::from(w) / 2) / u64::from(w)).max(1) as u32;
+    let (stem, ext) = output.rsplit_once('.').unwrap_or((output, ""));
+    let mut variants: Vec<Variant> = widths
+        .iter()
+        .filter(|&&width| width < largest)
+        .map(|&width| Variant { path: format!("{stem}.{width}w.{ext}"), width, height: scale(width) })
+        .collect();
+    variants.push(Variant { path: output.to_owned(), width: largest, height: scale(largest) });
+    Some(Plan {
+        source: source.to_owned(),
+        path: output.to_owned(),
+        width: largest,
+        height: scale(largest),
+        variants,
+        format,
+        orientation,
+    })
+}
+
+/// Every planned image of the site, once each, sorted by published path.
+pub fn site_plans(site: &crate::site::Site) -> Vec<Arc<Plan>> {
+    let mut plans: Vec<Arc<Plan>> = site.cases.iter().flat_map(|c| c.images.iter().cloned()).collect();
+    plans.sort_by(|a, b| a.path.cmp(&b.path));
+    plans.dedup_by(|a, b| a.path == b.path);
+    plans
+}
+
+/// What publishing the images did, for the build summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub images: usize,
+    /// Of which taken from the cache.
+    pub cached: usize,
+    /// Bytes of the originals.
+    pub original_bytes: u64,
+    /// Bytes of the largest published versions (what a reader gets at most).
+    pub published_bytes: u64,
+}
+
+/// Makes (or takes from the cache) every version of every planned image and hands each file to
+/// `write`. Images are processed in parallel.
+pub fn publish(
+    site_dir: &Path,
+    plans: &[Arc<Plan>],
+    settings: &Settings,
+    write: &crate::render::WriteFn<'_>,
+) -> Result<Stats, String> {
+    use rayon::prelude::*;
+    let cache = site_dir.join(CACHE_DIR).join("images");
+    let results: Vec<Result<Stats, String>> = plans
+        .par_iter()
+        .map(|plan| {
+            let original = std::fs::read(site_dir.join(&plan.source)).map_err(|e| format!("{}: {e}", plan.source))?;
+            let (files, cached) = versions(&original, plan, settings, &cache)?;
+            let mut stats = Stats {
+                images: 1,
+                cached: usize::from(cached),
+                original_bytes: original.len() as u64,
+                ..Stats::default()
+            };
+            for (variant, bytes) in plan.variants.iter().zip(&files) {
+                write(&variant.path, bytes)?;
+                if variant.path == plan.path {
+                    stats.published_bytes = bytes.len() as u64;
+                }
+            }
+            Ok(stats)
+        })
+        .collect();
+    let mut total = Stats::default();
+    for result in results {
+        let stats = result?;
+        total.images += stats.images;
+        total.cached += stats.cached;
+        total.original_bytes += stats.original_bytes;
+        total.published_bytes += stats.published_bytes;
+    }
+    Ok(total)
+}
+
+/// The bytes of each of the plan's variants (same order), and whether they came from the cache.
+fn versions(original: &[u8], plan: &Plan, settings: &Settings, cache: &Path) -> Result<(Vec<Vec<u8>>, bool), String> {
+    let key = crate::assets::content_hash(
+        &[original, format!("{CACHE_VERSION}|{:?}|{}", settings.widths(), settings.quality).as_bytes()].concat(),
+    );
+    let dir = cache.join(&key);
+    let ext = match plan.format {
+        Format::Jpeg => "jpg",
+        Format::Png => "png",
+    };
+    let cached_path = |v: &Variant| -> PathBuf { dir.join(format!("{}.{ext}", v.width)) };
+    let cached: Option<Vec<Vec<u8>>> = plan.variants.iter().map(|v| std::fs::read(cached_path(v)).ok()).collect();
+    if let Some(files) = cached {
+        return Ok((files, true));
+    }
+    let files = encode(original, plan, settings).map_err(|e| format!("{}: {e}", plan.source))?;
+    // The cache is an optimisation: failing to fill it fails nothing. Written beside, then
+    // renamed, so that a concurrent build never reads half a file.
+    if std::fs::create_dir_all(&dir).is_ok() {
+        for (variant, bytes) in plan.variants.iter().zip(&files) {
+            let target = cached_path(variant);
+            let temporary = dir.join(format!(".{}.{}.tmp", variant.width, std::process::id()));
+            if std::fs::write(&temporary, bytes).is_ok() && std::fs::rename(&temporary, &target).is_err() {
+                let _ = std::fs::remove_file(&temporary);
+            }
+        }
+    }
+    Ok((files, false))
+}
+
+/// Decodes, turns upright, resizes and re-encodes: the output carries no metadata.
+pub fn encode(original: &[u8], plan: &Plan, settings: &Settings) -> Result<Vec<Vec<u8>>, image::ImageError> {
+    let mut image = ImageReader::new(Cursor::new(original)).with_guessed_format()?.decode()?;
+    if let Some(orientation) = image::metadata::Orientation::from_exif(plan.orientation) {
+        image.apply_orientation(orientation);
+    }
+    let mut files = Vec::with_capacity(plan.variants.len());
+    for variant in &plan.variants {
+        let resized = if variant.width == image.width() && variant.height == image.height() {
+            image.clone()
+        } else {
+            image.resize_exact(variant.width, variant.height, FilterType::CatmullRom)
+        };
+        let mut bytes = Vec::new();
+        match plan.format {
+            Format::Jpeg => {
+                let rgb = DynamicImage::ImageRgb8(resized.into_rgb8());
+                rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, settings.quality.clamp(1, 100)))?;
+            }
+            Format::Png => {
+                resized.write_with_encoder(PngEncoder::new_with_quality(
+                    &mut bytes,
+                    CompressionType::Best,
+                    PngFilter::Adaptive,
+                ))?;
+                // An already small, upright PNG: its own pixel data, without metadata chunks,
+                // may be smaller than the re-encoding.
+                if variant.width == plan.width && plan.orientation == 1 {
+                    let stripped = strip_png(original);
+                    if let Some(stripped) = stripped.filter(|s| s.len() < bytes.len()) {
+                        let same_size = image::load_from_memory(&stripped)
+                            .is_ok_and(|i| i.width() == variant.width && i.height() == variant.height);
+                        if same_size {
+                            bytes = stripped;
+                        }
+                    }
+                }
+            }
+        }
+        files.push(bytes);
+    }
+    Ok(files)
+}
+
+/// A PNG with only the chunks that define its pixels (no text, EXIF or time chunks).
+fn strip_png(bytes: &[u8]) -> Option<Vec<u8>> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    const KEEP: [&[u8; 4]; 9] = [b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP"];
+    let mut out = bytes.get(..8).filter(|s| *s == SIGNATURE)?.to_vec();
+    let mut at = 8;
+    while at + 12 <= bytes.len() {
+        let length = u32::from_be_bytes(bytes[at..at + 4].try_into().ok()?) as usize;
+        let end = at.checked_add(12)?.checked_add(length)?;
+        let chunk = bytes.get(at..end)?;
+        if KEEP.iter().any(|k| &chunk[4..8] == *k) {
+            out.extend_from_slice(chunk);
+        }
+        at = end;
+        if &chunk[4..8] == b"IEND" {
+            return Some(out);
+        }
+    }
+    None
+}
+
+/// Adds `srcset`, `sizes`, `width`, `height`, `loading="lazy"` and `decoding="async"` to every
+/// `<img>` of rendered HTML whose `src` (`root` + a published path) is a planned image.
+pub fn rewrite_img_tags(html: &str, root: &str, plans: &HashMap<&str, &Plan>, sizes: &str) -> String {
+    if plans.is_empty() || !html.contains("<img") {
+        return html.to_owned();
+    }
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(start) = rest.find("<img") {
+        let Some(len) = rest[start..].find('>') else { break };
+        let tag = &rest[start..start + len];
+        out.push_str(&rest[..start]);
+        rest = &rest[start + len..];
+        let src = tag.split(" src=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("");
+        let plan = src.strip_prefix(root).and_then(|path| plans.get(path));
+        let Some(plan) = plan.filter(|_| !tag.contains(" srcset=")) else {
+            out.push_str(tag);
+            continue;
+        };
+        let (body, slash) = match tag.strip_suffix('/') {
+            Some(body) => (body.trim_end(), " /"),
+            None => (tag, ""),
+        };
+        out.push_str(body);
+        out.push_str(&format!(" srcset=\"{}\" sizes=\"{}\"", srcset(plan, root), escape(sizes)));
+        if !tag.contains(" width=") && !tag.contains(" height=") {
+            out.push_str(&format!(" width=\"{}\" height=\"{}\"", plan.width, plan.height));
+        }
+        if !tag.contains(" loading=") {
+            out.push_str(" loading=\"lazy\" decoding=\"async\"");
+        }
+        out.push_str(slash);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `root/media/a.480w.jpg 480w, root/media/a.jpg 1600w`.
+pub fn srcset(plan: &Plan, root: &str) -> String {
+    plan.variants.iter().map(|v| format!("{root}{} {}w", escape(&v.path), v.width)).collect::<Vec<_>>().join(", ")
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_of(w: u32, h: u32) -> Plan {
+        Plan {
+            source: "content/a.jpg".into(),
+            path: "media/a.jpg".into(),
+            width: w,
+            height: h,
+            variants: vec![
+                Variant { path: "media/a.480w.jpg".into(), width: 480, height: h * 480 / w },
+                Variant { path: "media/a.jpg".into(), width: w, height: h },
+            ],
+            format: Format::Jpeg,
+            orientation: 1,
+        }
+    }
+
+    #[test]
+    fn img_tags_gain_srcset_and_lazy_loading() {
+        let plan = plan_of(960, 720);
+        let plans: HashMap<&str, &Plan> = [("media/a.jpg", &plan)].into_iter().collect();
+        let html = "<p><img src=\"../../media/a.jpg\" alt=\"现场\" /> <img src=\"https://x/y.jpg\"></p>";
+        let out = rewrite_img_tags(html, "../../", &plans, "100vw");
+        assert_eq!(
+            out,
+            "<p><img src=\"../../media/a.jpg\" alt=\"现场\" srcset=\"../../media/a.480w.jpg 480w, ../../media/a.jpg 960w\" \
+             sizes=\"100vw\" width=\"960\" height=\"720\" loading=\"lazy\" decoding=\"async\" /> <img src=\"https://x/y.jpg\"></p>"
+        );
+    }
+
+    #[test]
+    fn png_chunks_are_stripped() {
+        let mut png = Vec::new();
+        image::RgbImage::new(2, 2).write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        // Insert a tEXt chunk after IHDR (8 + 25 bytes).
+        let mut with_text = png[..33].to_vec();
+        with_text.extend_from_slice(&[0, 0, 0, 3]);
+        with_text.extend_from_slice(b"tEXtabc\0\0\0\0");
+        with_text.extend_from_slice(&png[33..]);
+        assert_eq!(strip_png(&with_text).unwrap(), png);
+    }
+}
