@@ -18,6 +18,7 @@ pub mod embedded;
 pub mod i18n;
 pub mod markdown;
 pub mod output;
+pub mod output_lock;
 pub mod pipeline;
 pub mod render;
 pub mod scaffold;
