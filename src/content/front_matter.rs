@@ -15,7 +15,7 @@ use crate::date::{Date, Period};
 use crate::diagnostics::{Diagnostic, Location, closest};
 
 /// Nesting deeper than this is refused: no case needs it, and deep input must not exhaust the stack.
-const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 /// A list in front matter (tags, practices, timeline, steps …) may hold at most this many items:
 /// 100,000 tags would make every list page and the search index pay for one bad file.
 pub const MAX_LIST_ITEMS: usize = 200;
@@ -78,7 +78,7 @@ pub fn parse(file: &SourceFile) -> (FrontMatter, Vec<Diagnostic>) {
 }
 
 /// The deepest bracket or indentation nesting, cheaply, before the real parser sees the text.
-fn nesting_depth(yaml: &str) -> usize {
+pub(crate) fn nesting_depth(yaml: &str) -> usize {
     let mut depth: usize = 0;
     let mut deepest = 0;
     for byte in yaml.bytes() {
