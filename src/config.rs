@@ -208,6 +208,7 @@ pub fn load(site_dir: &Path) -> Result<Config, Vec<Diagnostic>> {
 /// Parses and checks the text of a configuration file.
 pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    refuse_bombs(text)?;
     let config: Config = serde_yaml::from_str(text).map_err(|err| {
         let mut diagnostic = Diagnostic::error("config_invalid").file(CONFIG_FILE).arg("detail", err.to_string());
         if let Some(loc) = err.location() {
@@ -217,6 +218,24 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     })?;
     let problems = check(&config, text);
     if problems.is_empty() { Ok(config) } else { Err(problems) }
+}
+
+/// serde_yaml expands aliases: nine anchors of nine aliases each ("billion laughs") kept it busy
+/// for a minute before it gave up (issue 6). A configuration needs neither anchors nor deep
+/// nesting, so both are refused before serde_yaml sees the text, as in case front matter.
+fn refuse_bombs(text: &str) -> Result<(), Vec<Diagnostic>> {
+    use crate::content::front_matter::{MAX_DEPTH, nesting_depth};
+    let invalid = |detail: &str| Diagnostic::error("config_invalid").file(CONFIG_FILE).arg("detail", detail.to_owned());
+    if nesting_depth(text) > MAX_DEPTH {
+        return Err(vec![invalid(&format!("nested more than {MAX_DEPTH} levels deep"))]);
+    }
+    let options = marked_yaml::LoaderOptions::default();
+    let parsed = std::panic::catch_unwind(|| marked_yaml::parse_yaml_with_options(0, text, options));
+    if let Ok(Err(marked_yaml::LoadError::UnexpectedAnchor(marker))) = parsed {
+        let diagnostic = invalid("YAML anchors and aliases (& and *) are not supported");
+        return Err(vec![diagnostic.at(text, Location::new(marker.line(), marker.column(), 1))]);
+    }
+    Ok(())
 }
 
 /// Checks what serde cannot: unique ids, sensible scales, known taxonomies, at least one status.

@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod images;
 pub mod markdown;
 pub mod output;
+pub mod output_lock;
 pub mod pipeline;
 pub mod publish;
 pub mod render;

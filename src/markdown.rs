@@ -69,7 +69,14 @@ pub struct Rendered {
     pub broken: Vec<BrokenLink>,
     /// The body's plain text (no markup), for search.
     pub plain_text: String,
+    /// Where the body first nests deeper than [`MAX_NESTING`]: the HTML is then left empty and the
+    /// caller reports an error (the sanitizer's HTML parser slows down quadratically with depth).
+    pub too_deep: Option<Range<usize>>,
 }
+
+/// How deep Markdown blocks and inlines plus raw HTML elements may nest in a body. Real write-ups
+/// stay under 20; 100,000 nested `<div>`s took the sanitizer a minute (issue 6).
+pub const MAX_NESTING: usize = 100;
 
 const MORE_MARKER: &str = "<!-- more -->";
 const SUMMARY_MAX_CHARS: usize = 200;
@@ -86,18 +93,33 @@ pub fn render(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) 
     let mut out = Rendered::default();
     let mut events: Vec<Event> = Vec::new();
     let mut has_raw_html = false;
+    // A Markdown link or image to `javascript:`, `data:` … (no raw HTML needed for that): the
+    // sanitizer then runs under `escape` too and drops the URL.
+    let mut unsafe_url = false;
     let mut summary = SummaryState::default();
     let mut used_ids = HashSet::new();
     let mut heading: Option<(usize, HeadingLevel, Option<String>)> = None;
 
+    let (mut depth, mut html_depth) = (0usize, 0usize);
     for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(html) | Event::InlineHtml(html) => html_depth = raw_html_depth(html, html_depth),
+            _ => {}
+        }
+        if depth + html_depth > MAX_NESTING && out.too_deep.is_none() {
+            out.too_deep = Some(range.clone());
+        }
         let event = match event {
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 let dest_url = resolve(resolver.link(&dest_url), dest_url, &range, &mut out.broken);
+                unsafe_url |= !is_safe_url(&dest_url);
                 Event::Start(Tag::Link { link_type, dest_url, title, id })
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
                 let dest_url = resolve(resolver.image(&dest_url), dest_url, &range, &mut out.broken);
+                unsafe_url |= !is_safe_url(&dest_url);
                 Event::Start(Tag::Image { link_type, dest_url, title, id })
             }
             Event::Html(html) | Event::InlineHtml(html) if html.trim() == MORE_MARKER => {
@@ -148,8 +170,12 @@ pub fn render(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) 
         events.push(event);
     }
 
+    if out.too_deep.is_some() {
+        out.summary = summary.finish();
+        return out;
+    }
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
-    if has_raw_html && policy == RawHtmlPolicy::Sanitize {
+    if (has_raw_html && policy == RawHtmlPolicy::Sanitize) || (unsafe_url && policy != RawHtmlPolicy::Trust) {
         out.html = SANITIZER.clean(&out.html).to_string();
     }
     out.summary = summary.finish();
@@ -180,6 +206,49 @@ fn plain_text(events: &[Event]) -> String {
         }
     }
     text.trim().to_owned()
+}
+
+/// The element depth after `html`, starting at `depth`: opening tags count, closing tags uncount,
+/// void and self-closed elements and those a parser closes by itself (`p`, `li`, `td` …) do not.
+/// An estimate that errs on the deep side, to bound the sanitizer's work.
+fn raw_html_depth(html: &str, mut depth: usize) -> usize {
+    const FLAT: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "p",
+        "li", "td", "th", "tr", "dt", "dd", "option", "param",
+    ];
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while let Some(offset) = html[i..].find('<') {
+        i += offset + 1;
+        if bytes.get(i) == Some(&b'/') {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        let name_len = bytes[i..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        if name_len == 0 || !bytes[i].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = html[i..i + name_len].to_ascii_lowercase();
+        let self_closed = html[i..].find('>').is_some_and(|end| html[..i + end].ends_with('/'));
+        if !self_closed && !FLAT.contains(&name.as_str()) {
+            depth += 1;
+        }
+    }
+    depth
+}
+
+/// A destination the portal can print without the sanitizer: relative, or with a scheme that
+/// cannot run code. Browsers ignore tabs and line breaks inside a URL, so they are ignored here.
+fn is_safe_url(url: &str) -> bool {
+    let url: String = url.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    let url = url.trim_start_matches(|c: char| c <= ' ');
+    let scheme_end = url.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')));
+    match scheme_end {
+        Some(end) if end > 0 && url[end..].starts_with(':') => {
+            ["http", "https", "mailto", "tel"].iter().any(|s| url[..end].eq_ignore_ascii_case(s))
+        }
+        _ => true,
+    }
 }
 
 /// A heading anchor as git web UIs make it: letters (Chinese included) and digits kept,

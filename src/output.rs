@@ -15,6 +15,9 @@ pub enum OutputError {
     Swap { path: PathBuf, source: io::Error },
     #[error("refusing to write outside the output folder: {0}")]
     Outside(String),
+    /// Another build into the same folder is running (issue 6: see `output_lock`).
+    #[error("another build (process {pid}) is writing {path}")]
+    Locked { path: PathBuf, pid: String },
 }
 
 /// A staging folder that becomes the output folder on [`Staging::commit`]; dropped without a
@@ -23,6 +26,8 @@ pub struct Staging {
     target: PathBuf,
     dir: PathBuf,
     committed: bool,
+    /// Held until the staging folder is committed or dropped.
+    _lock: crate::output_lock::OutputLock,
 }
 
 impl Staging {
@@ -31,11 +36,18 @@ impl Staging {
         let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
         let prepare = |source| OutputError::Prepare { path: dir.clone(), source };
+        // One build at a time per output folder; what killed builds left behind is removed.
+        fs::create_dir_all(parent).map_err(prepare)?;
+        let lock = match crate::output_lock::acquire(target).map_err(prepare)? {
+            Ok(lock) => lock,
+            Err(locked) => return Err(OutputError::Locked { path: target.to_path_buf(), pid: locked.pid }),
+        };
+        crate::output_lock::clean_stale(target).map_err(prepare)?;
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(prepare)?;
         }
         fs::create_dir_all(&dir).map_err(prepare)?;
-        Ok(Staging { target: target.to_path_buf(), dir, committed: false })
+        Ok(Staging { target: target.to_path_buf(), dir, committed: false, _lock: lock })
     }
 
     pub fn dir(&self) -> &Path {
@@ -79,6 +91,12 @@ impl Staging {
             std::process::id()
         ));
         let had_old = self.target.exists();
+        // Atomic where the system allows: the old output ends up in the staging folder's place.
+        if had_old && crate::output_lock::exchange(&self.dir, &self.target).map_err(swap)? {
+            self.committed = true;
+            let _ = fs::remove_dir_all(&self.dir);
+            return Ok(());
+        }
         if had_old {
             fs::rename(&self.target, &old).map_err(swap)?;
         }
@@ -123,8 +141,10 @@ mod tests {
         staging.write("index.html", b"two").unwrap();
         drop(staging);
         assert_eq!(fs::read(target.join("index.html")).unwrap(), b"one");
-        let leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(leftovers, ["public"]);
+        let mut leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        leftovers.sort();
+        // The lock file stays (empty of meaning once no process holds it).
+        assert_eq!(leftovers, [".public.lock", "public"]);
     }
 
     #[test]

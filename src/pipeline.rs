@@ -113,10 +113,16 @@ fn write_portal(
     let out_dir = options.out_dir();
     check_out_dir(&options.site_dir, &out_dir)?;
     let mut renderer = Renderer::new(site, theme)?;
-    let fail = |err: crate::output::OutputError| {
-        vec![
+    let fail = |err: crate::output::OutputError| match err {
+        crate::output::OutputError::Locked { pid, .. } => vec![
+            Diagnostic::error("output_locked")
+                .arg("path", out_dir.display().to_string())
+                .arg("pid", pid)
+                .arg("lock", crate::output_lock::lock_path(&out_dir).display().to_string()),
+        ],
+        err => vec![
             Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", err.to_string()),
-        ]
+        ],
     };
     // Stylesheets and scripts under content-hashed names (see `assets`).
     let static_files = crate::assets::static_files(theme, true)
@@ -408,6 +414,11 @@ fn build_case(
     let mut problems = Vec::new();
     let links = CaseLinks::new(targets, &file.rel_path, "../../");
     let body = markdown::render(file.body(), config.raw_html, &links);
+    if let Some(range) = &body.too_deep {
+        let loc = Location::of_offset(&file.text, file.body_start + range.start, range.len().clamp(1, 80));
+        let diagnostic = Diagnostic::error("markdown_too_deep").arg("limit", markdown::MAX_NESTING.to_string());
+        problems.push(diagnostic.file(&file.rel_path).at(&file.text, loc));
+    }
     for broken in &body.broken {
         let start = file.body_start + broken.range.start;
         let loc = Location::of_offset(&file.text, start, broken.range.len());

@@ -15,7 +15,13 @@ use crate::date::{Date, Period};
 use crate::diagnostics::{Diagnostic, Location, closest};
 
 /// Nesting deeper than this is refused: no case needs it, and deep input must not exhaust the stack.
-const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
+/// A list in front matter (tags, practices, timeline, steps …) may hold at most this many items:
+/// 100,000 tags would make every list page and the search index pay for one bad file.
+pub const MAX_LIST_ITEMS: usize = 200;
+/// A text value (a title, a tag, a summary, a step …) may be at most this many characters: a value
+/// is copied into many pages (lists, feed, data, search), so one huge value would multiply.
+pub const MAX_TEXT_CHARS: usize = 2000;
 
 /// Parses the front matter of `file`. Problems become diagnostics; what could be read is kept.
 pub fn parse(file: &SourceFile) -> (FrontMatter, Vec<Diagnostic>) {
@@ -72,7 +78,7 @@ pub fn parse(file: &SourceFile) -> (FrontMatter, Vec<Diagnostic>) {
 }
 
 /// The deepest bracket or indentation nesting, cheaply, before the real parser sees the text.
-fn nesting_depth(yaml: &str) -> usize {
+pub(crate) fn nesting_depth(yaml: &str) -> usize {
     let mut depth: usize = 0;
     let mut deepest = 0;
     for byte in yaml.bytes() {
@@ -218,6 +224,15 @@ impl Reader<'_> {
         if value.is_empty() || (scalar.may_coerce() && (value == "~" || value == "null")) {
             return None;
         }
+        let length = value.chars().count();
+        if length > MAX_TEXT_CHARS {
+            let diagnostic = Diagnostic::error("value_too_long")
+                .arg("field", field)
+                .arg("length", length.to_string())
+                .arg("limit", MAX_TEXT_CHARS.to_string());
+            self.push(diagnostic, Location { len: 1, ..loc });
+            return None;
+        }
         Some(Spanned::new(value.to_owned(), loc))
     }
 
@@ -266,6 +281,7 @@ impl Reader<'_> {
     /// A list of texts; a single text is taken as a list of one.
     fn list(&mut self, field: &str, node: &Node) -> Vec<Spanned<String>> {
         match node {
+            Node::Sequence(items) if self.too_many(field, node, items.len()) => Vec::new(),
             Node::Sequence(items) => items.iter().filter_map(|item| self.text(field, item)).collect(),
             Node::Scalar(s) if s.as_str().trim().is_empty() => Vec::new(),
             Node::Scalar(_) => self.text(field, node).into_iter().collect(),
@@ -274,6 +290,20 @@ impl Reader<'_> {
                 Vec::new()
             }
         }
+    }
+
+    /// Reports a list longer than [`MAX_LIST_ITEMS`] (whose items are then not read).
+    fn too_many(&mut self, field: &str, node: &Node, count: usize) -> bool {
+        if count <= MAX_LIST_ITEMS {
+            return false;
+        }
+        let diagnostic = Diagnostic::error("too_many_items")
+            .arg("field", field)
+            .arg("count", count.to_string())
+            .arg("limit", MAX_LIST_ITEMS.to_string());
+        let loc = self.node_location(node);
+        self.push(diagnostic, loc);
+        true
     }
 
     fn ids(&mut self, field: &str, node: &Node) -> Vec<Spanned<String>> {
@@ -293,6 +323,9 @@ impl Reader<'_> {
             }
             return Vec::new();
         };
+        if self.too_many(field, node, items.len()) {
+            return Vec::new();
+        }
         let mut out = Vec::with_capacity(items.len());
         for item in items.iter() {
             match item.as_mapping() {

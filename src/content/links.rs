@@ -36,7 +36,12 @@ impl<'a> CaseLinks<'a> {
 
     /// Resolves a file path written in the case to a portal-relative asset path (`media/…`).
     pub fn asset(&self, destination: &str, missing: &'static str) -> Result<String, &'static str> {
-        let rel = normalize(&self.dir, &percent_decode(destination)).ok_or("path_outside")?;
+        let decoded = percent_decode(destination);
+        // An absolute path (`/etc/passwd`, `\\server\x`, `C:\x`) is never a file of the site.
+        if decoded.starts_with(['/', '\\']) || decoded.as_bytes().get(1) == Some(&b':') {
+            return Err("path_outside");
+        }
+        let rel = normalize(&self.dir, &decoded).ok_or("path_outside")?;
         let full = self.targets.site_dir.join(&rel);
         match full.canonicalize() {
             Ok(real) if !real.starts_with(&self.targets.site_root) => return Err("path_outside"),

@@ -2,7 +2,7 @@
 //! single byte ranges. Requests are size-limited and time-limited so a slow or hostile client
 //! cannot hold the server.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -10,6 +10,9 @@ use std::time::Duration;
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 /// An idle keep-alive connection, or a client that sends its request too slowly, is dropped.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// A whole request head must arrive within this, however it trickles in: a client that sends one
+/// byte a second ("slowloris") would otherwise reset the per-read timeout forever (issue 6).
+pub const HEAD_DEADLINE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
@@ -37,10 +40,11 @@ pub enum ReadError {
 /// Reads one request head. The body of a GET or HEAD is ignored (a body on those is refused).
 pub fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Request, ReadError> {
     let mut head = Vec::with_capacity(512);
+    let mut deadline: Option<std::time::Instant> = None;
     loop {
         let mut line = Vec::new();
         let limit = (MAX_HEAD_BYTES + 1 - head.len().min(MAX_HEAD_BYTES)) as u64;
-        let read = reader.by_ref().take(limit).read_until(b'\n', &mut line);
+        let read = read_line_until(reader, limit, &mut line, &mut deadline);
         match read {
             Ok(0) => return Err(if head.is_empty() { ReadError::Closed } else { ReadError::Bad(400) }),
             Ok(_) => {}
@@ -63,6 +67,49 @@ pub fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Request, ReadEr
         }
     }
     parse_head(&head)
+}
+
+/// `read_until(b'\n')` of at most `limit` bytes, where the socket's read timeout shrinks to what
+/// is left of [`HEAD_DEADLINE`], counted from the request's first byte.
+fn read_line_until(
+    reader: &mut BufReader<TcpStream>,
+    limit: u64,
+    line: &mut Vec<u8>,
+    deadline: &mut Option<std::time::Instant>,
+) -> io::Result<usize> {
+    let mut total = 0usize;
+    loop {
+        if let Some(deadline) = *deadline {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "request head too slow"));
+            }
+            reader.get_ref().set_read_timeout(Some(left.min(READ_TIMEOUT)))?;
+        }
+        let available = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        if available.is_empty() {
+            return Ok(total);
+        }
+        deadline.get_or_insert_with(|| std::time::Instant::now() + HEAD_DEADLINE);
+        let room = (limit as usize).saturating_sub(total);
+        let take = available.len().min(room);
+        let (used, done) = match available[..take].iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (take, take == room),
+        };
+        line.extend_from_slice(&available[..used]);
+        reader.consume(used);
+        total += used;
+        if done {
+            // Later requests on a keep-alive connection wait the ordinary idle timeout.
+            reader.get_ref().set_read_timeout(Some(READ_TIMEOUT))?;
+            return Ok(total);
+        }
+    }
 }
 
 fn is_timeout(err: &io::Error) -> bool {

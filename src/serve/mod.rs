@@ -367,12 +367,37 @@ pub fn listen(bind: &str, port: u16) -> Result<TcpListener, ServeError> {
     }
 }
 
+/// At most this many connections are served at once (one thread each; the serve test opens 200
+/// keep-alive clients at once); more are answered 503 at
+/// once. With [`http::HEAD_DEADLINE`], slow clients can hold a slot for seconds, not forever.
+pub const MAX_CONNECTIONS: usize = 256;
+
 /// Accepts connections until the process ends; each connection gets its own thread.
 pub fn accept_loop(listener: TcpListener, server: Arc<Server>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static OPEN: AtomicUsize = AtomicUsize::new(0);
+    struct Slot;
+    impl Drop for Slot {
+        fn drop(&mut self) {
+            OPEN.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
     for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
+        let Ok(mut stream) = stream else { continue };
+        if OPEN.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            OPEN.fetch_sub(1, Ordering::SeqCst);
+            let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
+            let body = http::status_text(503).as_bytes();
+            let response = Response { status: 503, headers: text_headers(), body };
+            let _ = http::write_response(&mut stream, &response, false, false);
+            continue;
+        }
+        let slot = Slot;
         let server = server.clone();
-        let spawned = std::thread::Builder::new().name("exemplar-http".into()).spawn(move || handle(stream, &server));
+        let spawned = std::thread::Builder::new().name("exemplar-http".into()).spawn(move || {
+            let _slot = slot;
+            handle(stream, &server)
+        });
         if spawned.is_err() {
             // Out of threads: the connection is dropped, the server goes on.
             std::thread::sleep(Duration::from_millis(10));

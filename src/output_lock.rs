@@ -1,0 +1,167 @@
+//! What keeps publishing safe when builds overlap or die (issue 6), used by [`crate::output`]:
+//!
+//! - an exclusive lock beside the output folder (`.public.lock`), held for the whole build, so two
+//!   builds into one folder never interleave. It is an OS file lock (`File::try_lock`): the kernel
+//!   drops it when the process ends, however it ends, so a killed build never leaves a stale lock.
+//! - once the lock is held, leftovers of killed builds (`.public.staging-*`, `.public.old-*`) are
+//!   stale by definition and removed; an output folder that a build killed mid-swap left aside is
+//!   put back first.
+//! - the swap itself: on Linux the staging folder and the output folder are exchanged in one
+//!   `renameat2(RENAME_EXCHANGE)`, so there is no moment without an output folder.
+
+use std::fs::{self, File, TryLockError};
+use std::io::{self, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+/// The names of the files that live beside an output folder called `name`.
+pub fn lock_path(target: &Path) -> PathBuf {
+    sibling(target, "lock")
+}
+
+fn name_of(target: &Path) -> String {
+    target.file_name().map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// `.{name}.{suffix}` in the output folder's parent.
+pub fn sibling(target: &Path, suffix: &str) -> PathBuf {
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    parent.join(format!(".{}.{suffix}", name_of(target)))
+}
+
+/// Another build holds the lock.
+#[derive(Debug)]
+pub struct Locked {
+    /// The other build's process id, as it wrote it in the lock file (may be empty).
+    pub pid: String,
+}
+
+/// Holds the output folder's lock until dropped.
+#[derive(Debug)]
+pub struct OutputLock {
+    _file: File,
+}
+
+/// Takes the lock of `target` without waiting: `Ok(Err(Locked))` when another build has it.
+pub fn acquire(target: &Path) -> io::Result<Result<OutputLock, Locked>> {
+    let path = lock_path(target);
+    let mut file = File::options().read(true).write(true).create(true).truncate(false).open(&path)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            return Ok(Err(Locked { pid: pid.trim().to_owned() }));
+        }
+        Err(TryLockError::Error(err)) => return Err(err),
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    writeln!(file, "{}", std::process::id())?;
+    Ok(Ok(OutputLock { _file: file }))
+}
+
+/// Called with the lock held: puts back an output folder that a killed swap left aside, then removes
+/// every staging and old folder of earlier builds. Returns the folders removed.
+pub fn clean_stale(target: &Path) -> io::Result<Vec<PathBuf>> {
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = name_of(target);
+    let (staging, old) = (format!(".{name}.staging-"), format!(".{name}.old-"));
+    let mut leftovers: Vec<PathBuf> = Vec::new();
+    let mut aside: Vec<PathBuf> = Vec::new();
+    let entries = match fs::read_dir(parent) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if file_name.starts_with(&staging) {
+            leftovers.push(entry.path());
+        } else if file_name.starts_with(&old) {
+            aside.push(entry.path());
+        }
+    }
+    // Without the exchange (not Linux), a build killed between its two renames leaves no output
+    // folder and the last good one aside: restore it.
+    aside.sort();
+    if !target.exists()
+        && let Some(last) = aside.pop()
+    {
+        fs::rename(&last, target)?;
+    }
+    leftovers.extend(aside);
+    for dir in &leftovers {
+        fs::remove_dir_all(dir)?;
+    }
+    Ok(leftovers)
+}
+
+/// Exchanges two existing paths atomically. `Ok(false)` when the platform or file system cannot
+/// (then the caller falls back to two renames).
+#[cfg(target_os = "linux")]
+pub fn exchange(a: &Path, b: &Path) -> io::Result<bool> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let to_c = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(io::Error::other);
+    let (a, b) = (to_c(a)?, to_c(b)?);
+    // SAFETY: both pointers are valid NUL-terminated strings that live across the call.
+    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let err = io::Error::last_os_error();
+    match err.raw_os_error() {
+        Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::EOPNOTSUPP) => Ok(false),
+        _ => Err(err),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn exchange(_: &Path, _: &Path) -> io::Result<bool> {
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_is_refused_and_released_on_drop() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        let first = acquire(&target).unwrap().unwrap();
+        let second = acquire(&target).unwrap().unwrap_err();
+        assert_eq!(second.pid, std::process::id().to_string());
+        drop(first);
+        assert!(acquire(&target).unwrap().is_ok());
+    }
+
+    #[test]
+    fn stale_folders_are_removed_and_an_aside_output_restored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        for dir in [".public.staging-1", ".public.staging-2/x", ".public.old-3", ".other.staging-1"] {
+            fs::create_dir_all(tmp.path().join(dir)).unwrap();
+        }
+        fs::write(tmp.path().join(".public.old-3/index.html"), "good").unwrap();
+        let removed = clean_stale(&target).unwrap();
+        assert_eq!(removed.len(), 2);
+        assert_eq!(fs::read_to_string(target.join("index.html")).unwrap(), "good");
+        let mut left: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        left.sort();
+        assert_eq!(left, [".other.staging-1", "public"]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn exchange_swaps_two_folders() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        fs::create_dir(&a).unwrap();
+        fs::create_dir(&b).unwrap();
+        fs::write(a.join("x"), "a").unwrap();
+        assert!(exchange(&a, &b).unwrap());
+        assert!(b.join("x").exists() && !a.join("x").exists());
+    }
+}
