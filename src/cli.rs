@@ -161,7 +161,9 @@ pub fn run() -> i32 {
         Command::Build { site_dir, output, base_url, drafts } => {
             let options = BuildOptions { site_dir, out_dir: output, base_url, drafts };
             let started = Instant::now();
-            let outcome = pipeline::build(&options);
+            let bar = ProgressBar::new(quiet, lang.as_deref(), &options.site_dir);
+            let outcome = pipeline::build_with(&options, &bar);
+            bar.finish();
             let catalog = catalog_for(&outcome, lang.as_deref());
             report(&outcome.diagnostics, &catalog);
             if outcome.has_errors() {
@@ -334,6 +336,54 @@ fn publish(
             done(&catalog, "cli.publish_done", &swapped)
         }
         Err(err) => failed(&catalog, err),
+    }
+}
+
+/// The progress of a long build on a terminal (indicatif, on stderr): silent when stderr is not a
+/// terminal, with `--quiet`, and for builds that end within a fraction of a second.
+struct ProgressBar {
+    bar: Option<indicatif::ProgressBar>,
+    catalog: Catalog,
+}
+
+impl ProgressBar {
+    fn new(quiet: bool, lang: Option<&str>, site_dir: &std::path::Path) -> ProgressBar {
+        let shown = !quiet && std::io::stderr().is_terminal();
+        // In the site's language unless --lang says otherwise (as every other message).
+        let language = match (shown, lang) {
+            (_, Some(lang)) => lang.to_owned(),
+            (true, None) => crate::config::load(site_dir).map_or_else(|_| "zh-CN".to_owned(), |c| c.language),
+            (false, None) => "zh-CN".to_owned(),
+        };
+        let bar = shown.then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr_with_hz(10));
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:32}] {pos}/{len} {elapsed}") {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        ProgressBar { bar, catalog: Catalog::builtin(&language) }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl pipeline::Progress for ProgressBar {
+    fn stage(&self, key: &'static str, total: usize) {
+        let Some(bar) = &self.bar else { return };
+        bar.set_message(self.catalog.get(key));
+        bar.set_length(total as u64);
+        bar.set_position(0);
+    }
+
+    fn advance(&self, done: usize) {
+        if let Some(bar) = &self.bar {
+            bar.inc(done as u64);
+        }
     }
 }
 

@@ -1,5 +1,9 @@
 //! Writing the portal without ever leaving a half-written one: pages go to a staging folder beside
 //! the output folder, which replaces the old output only once everything was written.
+//!
+//! A file whose bytes equal the current output's file of the same path is not written again: the
+//! old file is hard-linked into the staging folder, so after the swap it keeps its inode and its
+//! modification time, and a copy to the web server (rsync, robocopy) sends only what changed.
 
 use std::fs;
 use std::io;
@@ -28,6 +32,8 @@ pub struct Staging {
     committed: bool,
     /// Held until the staging folder is committed or dropped.
     _lock: crate::output_lock::OutputLock,
+    /// How many files were linked from the current output rather than written.
+    kept: std::sync::atomic::AtomicUsize,
 }
 
 impl Staging {
@@ -47,7 +53,7 @@ impl Staging {
             fs::remove_dir_all(&dir).map_err(prepare)?;
         }
         fs::create_dir_all(&dir).map_err(prepare)?;
-        Ok(Staging { target: target.to_path_buf(), dir, committed: false, _lock: lock })
+        Ok(Staging { target: target.to_path_buf(), dir, committed: false, _lock: lock, kept: Default::default() })
     }
 
     pub fn dir(&self) -> &Path {
@@ -61,6 +67,9 @@ impl Staging {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(write_error)?;
         }
+        if self.keep_unchanged(rel, &path, bytes) {
+            return Ok(());
+        }
         fs::write(&path, bytes).map_err(write_error)
     }
 
@@ -71,7 +80,32 @@ impl Staging {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(write_error)?;
         }
+        let old_len = fs::metadata(self.target.join(rel)).map(|m| m.len()).ok();
+        if old_len.is_some() && old_len == fs::metadata(from).map(|m| m.len()).ok() {
+            let bytes = fs::read(from).map_err(write_error)?;
+            if self.keep_unchanged(rel, &path, &bytes) {
+                return Ok(());
+            }
+        }
         fs::copy(from, &path).map(|_| ()).map_err(write_error)
+    }
+
+    /// Hard-links the current output's file at `rel` to `path` when it holds exactly `bytes`.
+    /// Any failure (no such file, another file system) just means the file is written anew.
+    fn keep_unchanged(&self, rel: &str, path: &Path, bytes: &[u8]) -> bool {
+        let old = self.target.join(rel);
+        let same = fs::symlink_metadata(&old).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+            && fs::read(&old).is_ok_and(|old| old == bytes);
+        let kept = same && fs::hard_link(&old, path).is_ok();
+        if kept {
+            self.kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        kept
+    }
+
+    /// How many files were kept from the current output (same bytes) instead of written.
+    pub fn kept(&self) -> usize {
+        self.kept.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn path_of(&self, rel: &str) -> Result<PathBuf, OutputError> {
@@ -145,6 +179,37 @@ mod tests {
         leftovers.sort();
         // The lock file stays (empty of meaning once no process holds it).
         assert_eq!(leftovers, [".public.lock", "public"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unchanged_files_keep_their_inode_and_mtime() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        let source = tmp.path().join("image.png");
+        fs::write(&source, b"png").unwrap();
+        let staging = Staging::new(&target).unwrap();
+        staging.write("same.html", b"same").unwrap();
+        staging.write("changed.html", b"one").unwrap();
+        staging.copy(&source, "media/image.png").unwrap();
+        staging.commit().unwrap();
+        let meta = |rel: &str| fs::metadata(target.join(rel)).unwrap();
+        let before: Vec<(u64, i64)> = ["same.html", "changed.html", "media/image.png"]
+            .iter()
+            .map(|r| (meta(r).ino(), meta(r).mtime_nsec()))
+            .collect();
+
+        let staging = Staging::new(&target).unwrap();
+        staging.write("same.html", b"same").unwrap();
+        staging.write("changed.html", b"two").unwrap();
+        staging.copy(&source, "media/image.png").unwrap();
+        assert_eq!(staging.kept(), 2);
+        staging.commit().unwrap();
+        assert_eq!((meta("same.html").ino(), meta("same.html").mtime_nsec()), before[0]);
+        assert_eq!((meta("media/image.png").ino(), meta("media/image.png").mtime_nsec()), before[2]);
+        assert_ne!(meta("changed.html").ino(), before[1].0);
+        assert_eq!(fs::read(target.join("changed.html")).unwrap(), b"two");
     }
 
     #[test]

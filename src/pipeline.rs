@@ -65,6 +65,18 @@ impl Outcome {
     }
 }
 
+/// Told how far a build got (the command line draws a progress bar on a terminal). Stages are the
+/// keys of their names in the theme's strings (`cli.progress_render` …); `total` 0 means unknown.
+pub trait Progress: Sync {
+    fn stage(&self, _key: &'static str, _total: usize) {}
+    fn advance(&self, _done: usize) {}
+}
+
+/// No progress shown.
+pub struct Silent;
+
+impl Progress for Silent {}
+
 /// Everything `exemplar check` validates, without writing anything.
 pub fn check(options: &BuildOptions) -> Outcome {
     match Project::open(options.clone()) {
@@ -85,6 +97,12 @@ pub fn check(options: &BuildOptions) -> Outcome {
 
 /// Validates, renders and writes the portal.
 pub fn build(options: &BuildOptions) -> Outcome {
+    build_with(options, &Silent)
+}
+
+/// [`build`], telling `progress` how far it got.
+pub fn build_with(options: &BuildOptions, progress: &dyn Progress) -> Outcome {
+    progress.stage("cli.progress_read", 0);
     let mut project = match Project::open(options.clone()) {
         Ok(project) => project,
         Err(outcome) => return outcome,
@@ -95,7 +113,7 @@ pub fn build(options: &BuildOptions) -> Outcome {
     if outcome.has_errors() {
         return outcome;
     }
-    match write_portal(options, site, &project.theme) {
+    match write_portal(options, site, &project.theme, progress) {
         Ok((pages, images)) => {
             outcome.pages = pages;
             outcome.images = images;
@@ -109,6 +127,7 @@ fn write_portal(
     options: &BuildOptions,
     site: &Site,
     theme: &Theme,
+    progress: &dyn Progress,
 ) -> Result<(usize, crate::images::Stats), Vec<Diagnostic>> {
     let out_dir = options.out_dir();
     check_out_dir(&options.site_dir, &out_dir)?;
@@ -130,7 +149,16 @@ fn write_portal(
     renderer.set_assets(&crate::assets::names(&static_files));
     let staging = Staging::new(&out_dir).map_err(fail)?;
     let write = |rel: &str, bytes: &[u8]| staging.write(rel, bytes).map_err(|e| e.to_string());
-    let pages = render::render_all(site, &renderer, &write)?;
+    let write_page = |rel: &str, bytes: &[u8]| {
+        progress.advance(1);
+        write(rel, bytes)
+    };
+    let all_pages = render::pages(site);
+    progress.stage("cli.progress_render", all_pages.len());
+    let summaries = render::Summaries::build(site, None);
+    let pages = render::render_pages(site, &renderer, &summaries, &all_pages, &write_page)?;
+    drop(summaries);
+    progress.stage("cli.progress_search", 0);
     crate::search::write_index(site, &write).map_err(|detail| {
         vec![Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", detail)]
     })?;

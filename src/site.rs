@@ -184,12 +184,8 @@ impl Site {
         assets.sort();
         assets.dedup();
         let taxonomies = config.taxonomies.iter().map(|kind| build_taxonomy(kind, &cases, &config)).collect();
-        let mut site = Site { config, cases, taxonomies, assets, related: Vec::new() };
-        site.related = {
-            use rayon::prelude::*;
-            (0..site.cases.len()).into_par_iter().map(|i| site.find_related(i)).collect()
-        };
-        site
+        let related = related_cases(&cases, &config.framework);
+        Site { config, cases, taxonomies, assets, related }
     }
 
     pub fn taxonomy(&self, id: &str) -> Option<&Taxonomy> {
@@ -225,8 +221,9 @@ fn build_taxonomy(kind: &str, cases: &[Arc<Case>], config: &Config) -> Taxonomy 
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut add = |key: &str, index: usize| {
         // A case lists a term once, however many of its practices or tags name it.
+        // Cases come in order, so a repeat is the last one listed.
         let list = groups.entry(key.to_owned()).or_default();
-        if !list.contains(&index) {
+        if list.last() != Some(&index) {
             list.push(index);
         }
     };
@@ -420,28 +417,141 @@ impl Site {
             .collect()
     }
 
-    /// 3 to 5 active cases most like the case at `index`: shared tags weigh most, then shared actions
-    /// and practice dimensions, then a similar indicator profile. Ties go to the newer case, so the
-    /// choice is the same on every build.
-    /// The related cases of the case at `index` (see [`Site::related`]).
+    /// The related cases of the case at `index` (see [`related_cases`]).
     pub fn related(&self, index: usize) -> &[usize] {
         self.related.get(index).map_or(&[], Vec::as_slice)
     }
+}
 
-    fn find_related(&self, index: usize) -> Vec<usize> {
-        let Some(case) = self.cases.get(index) else {
-            return Vec::new();
+/// Up to this many active cases, every one is scored against every other: the exact choice.
+/// Above it, each case scores only candidates drawn from an inverted index (see [`related_cases`]).
+pub const RELATED_EXACT_LIMIT: usize = 1500;
+/// In a large site, how many cases of each posting list (tag, action, dimension; newest first) a
+/// case scores at most, and how many of the newest active cases it scores for their profile alone.
+const POSTING_CAP: usize = 160;
+const PROFILE_SCAN: usize = 64;
+
+/// What relatedness compares, interned once per site: small sorted id lists and the latest scores
+/// in framework order, so that scoring a pair allocates nothing.
+struct Features {
+    tags: Vec<u32>,
+    tag_set: Vec<u32>,
+    actions: Vec<u32>,
+    action_set: Vec<u32>,
+    dims: Vec<u32>,
+    /// Latest score per framework indicator (framework order), if assessed.
+    latest: Option<Vec<Option<f64>>>,
+}
+
+fn count_in(list: &[u32], set: &[u32]) -> usize {
+    list.iter().filter(|v| set.binary_search(v).is_ok()).count()
+}
+
+impl Features {
+    /// Equals [`relatedness`] of the two cases, bit for bit.
+    fn score(&self, other: &Features, spans: &[f64]) -> f64 {
+        let tags = count_in(&self.tags, &other.tag_set) as f64;
+        let actions = count_in(&self.actions, &other.action_set) as f64;
+        let dims = count_in(&self.dims, &other.dims) as f64;
+        let profile = match (&self.latest, &other.latest) {
+            (Some(x), Some(y)) => {
+                let (mut sum, mut count) = (0.0, 0usize);
+                for ((a, b), span) in x.iter().zip(y).zip(spans) {
+                    if let (Some(a), Some(b)) = (a, b) {
+                        sum += (a - b).abs() / span;
+                        count += 1;
+                    }
+                }
+                if count == 0 { 0.0 } else { (1.0 - 10.0 * (sum / count as f64)).max(0.0) }
+            }
+            _ => 0.0,
         };
-        let mut scored: Vec<(f64, usize)> = self
-            .active()
-            .into_iter()
-            .filter(|&i| i != index)
-            .map(|i| (relatedness(case, &self.cases[i], &self.config.framework), i))
-            .collect();
+        3.0 * tags + actions + dims + 2.0 * profile
+    }
+}
+
+/// For each case (site order), the 3 to 5 active cases most like it: shared tags weigh most, then
+/// shared actions and practice dimensions, then a similar latest indicator profile (see
+/// [`relatedness`]). Ties go to the newer case, so the choice is the same on every build.
+///
+/// With up to [`RELATED_EXACT_LIMIT`] active cases every pair is scored. Above, a case scores the
+/// cases that share a tag with it, then an action or a dimension (the newest [`POSTING_CAP`] of each
+/// posting list), and the newest [`PROFILE_SCAN`] active cases for their profile: bounded work per
+/// case, so the cost grows linearly with the site, and the best of those candidates is chosen by
+/// the same score and order.
+pub fn related_cases(cases: &[Arc<Case>], framework: &Framework) -> Vec<Vec<usize>> {
+    use rayon::prelude::*;
+    let indicators: Vec<&crate::config::Indicator> = framework.indicators().map(|(_, i)| i).collect();
+    let spans: Vec<f64> = indicators.iter().map(|i| (i.max - i.min).max(f64::EPSILON)).collect();
+    let mut names: HashMap<(u8, String), u32> = HashMap::new();
+    let mut intern = |kind: u8, name: &str| -> u32 {
+        let next = names.len() as u32;
+        *names.entry((kind, name.to_owned())).or_insert(next)
+    };
+    let sorted = |mut v: Vec<u32>| {
+        v.sort_unstable();
+        v
+    };
+    let set = |v: &[u32]| {
+        let mut s = v.to_vec();
+        s.sort_unstable();
+        s.dedup();
+        s
+    };
+    let features: Vec<Features> = cases
+        .iter()
+        .map(|case| {
+            let tags = sorted(case.tags.iter().map(|t| intern(0, t)).collect());
+            let actions = sorted(case.actions.iter().map(|a| intern(1, a)).collect());
+            let dims = set(&case.practices.iter().map(|p| intern(2, &p.dimension)).collect::<Vec<_>>());
+            let latest = case.latest().map(|a| {
+                // Unknown indicators never pass validation; a framework indicator the case lacks is None.
+                indicators.iter().map(|i| a.score(&i.id)).collect()
+            });
+            Features { tag_set: set(&tags), tags, action_set: set(&actions), actions, dims, latest }
+        })
+        .collect();
+    let active: Vec<usize> = (0..cases.len()).filter(|&i| !cases[i].is_revoked(framework)).collect();
+    let best = |index: usize, candidates: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
+        let mut scored: Vec<(f64, usize)> =
+            candidates.filter(|&i| i != index).map(|i| (features[index].score(&features[i], &spans), i)).collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         let positive = scored.iter().filter(|(s, _)| *s > 0.0).count();
         scored.into_iter().take(positive.clamp(RELATED_MIN, RELATED_MAX)).map(|(_, i)| i).collect()
+    };
+    if active.len() <= RELATED_EXACT_LIMIT {
+        return (0..cases.len()).into_par_iter().map(|i| best(i, &mut active.iter().copied())).collect();
     }
+    // Posting lists of the active cases, newest first.
+    let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
+    for &i in &active {
+        let f = &features[i];
+        for id in f.tag_set.iter().chain(&f.action_set).chain(&f.dims) {
+            postings.entry(*id).or_default().push(i);
+        }
+    }
+    (0..cases.len())
+        .into_par_iter()
+        .map(|index| {
+            let f = &features[index];
+            let mut seen = std::collections::HashSet::with_capacity(1024);
+            let mut candidates = Vec::with_capacity(1024);
+            let lists = f.tag_set.iter().chain(&f.action_set).chain(&f.dims);
+            for id in lists {
+                for &i in postings.get(id).map_or(&[][..], Vec::as_slice).iter().take(POSTING_CAP) {
+                    if seen.insert(i) {
+                        candidates.push(i);
+                    }
+                }
+            }
+            for &i in active.iter().take(PROFILE_SCAN) {
+                if seen.insert(i) {
+                    candidates.push(i);
+                }
+            }
+            best(index, &mut candidates.into_iter())
+        })
+        .collect()
 }
 
 fn dimensions(case: &Case) -> std::collections::BTreeSet<&str> {

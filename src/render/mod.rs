@@ -68,7 +68,7 @@ impl Summaries {
         self.order.get(index).and_then(|r| self.by_revision.get(r)).map(|(json, _)| json)
     }
 
-    fn value(&self, index: usize) -> tera::Value {
+    pub(crate) fn value(&self, index: usize) -> tera::Value {
         self.order.get(index).and_then(|r| self.by_revision.get(r)).map_or_else(tera::Value::none, |(_, v)| v.clone())
     }
 }
@@ -116,8 +116,8 @@ pub fn signature(site: &Site, page: &Page, term_fingerprint: u64) -> u64 {
             let term = &site.taxonomies[*t].terms[*k];
             (&term.key, &term.label).hash(&mut hasher);
             page_items(&term.cases, *n, &mut hasher);
-            if site.taxonomies[*t].id == "indicator" {
-                // The ranking lists every case of the term.
+            if site.taxonomies[*t].id == "indicator" && *n == 1 {
+                // The ranking (on the first page) lists every case of the term.
                 term.cases.iter().for_each(|&i| revision(i).hash(&mut hasher));
             }
         }
@@ -262,15 +262,18 @@ impl Renderer {
                 "index.html"
             }
             PageKind::Case(i) => {
-                let prev = summaries.json(i + 1);
-                let next = i.checked_sub(1).and_then(|n| summaries.json(n));
-                let own = summaries.json(*i).cloned().unwrap_or_default();
-                let mut view = views::case_view(site, &site.cases[*i], &own, prev, next);
-                let extras = portal::case_extras(site, *i, &self.strings, summaries);
-                if let (Json::Object(view), Json::Object(extras)) = (&mut view, extras) {
-                    view.extend(extras);
+                // The case's own facts and its neighbours' are the shared summary values; only what
+                // this page alone shows is converted here.
+                let mut view = summaries.value(*i).into_map().unwrap_or_default();
+                for part in [views::case_view(site, &site.cases[*i]), portal::case_extras(site, *i, &self.strings)] {
+                    view.extend(views::tera(&part).into_map().unwrap_or_default());
                 }
-                context.insert_value("case", views::tera(&view));
+                let related: Vec<tera::Value> = site.related(*i).iter().map(|&r| summaries.value(r)).collect();
+                view.insert("related".into(), tera::Value::from(related));
+                let neighbour = |n: Option<usize>| n.filter(|&n| n < site.cases.len()).map(|n| summaries.value(n));
+                view.insert("prev".into(), neighbour(Some(i + 1)).into());
+                view.insert("next".into(), neighbour(i.checked_sub(1)).into());
+                context.insert_value("case", tera::Value::from(view));
                 "case.html"
             }
             PageKind::List(n) => {
@@ -308,9 +311,8 @@ impl Renderer {
                 });
                 context.insert_value("taxonomy", views::tera(&tax_view));
                 context.insert_value("term", views::tera(&term_view));
-                if taxonomy.id == "indicator" {
-                    let ranking = portal::ranking(site, &term.key, &term.cases, summaries);
-                    context.insert_value("ranking", views::tera(&ranking));
+                if taxonomy.id == "indicator" && *n == 1 {
+                    context.insert_value("ranking", portal::ranking(site, &term.key, &term.cases, summaries));
                 }
                 "term.html"
             }
@@ -378,7 +380,10 @@ impl Renderer {
         let total_pages = page_count(cases.len(), per_page);
         let items: Vec<tera::Value> =
             cases.iter().skip((current - 1) * per_page).take(per_page).map(|&i| summaries.value(i)).collect();
+        // The first, the last and the pages within three of this one: what a pagination bar shows
+        // (a gap at distance three). Listing every page would make pages × pages work.
         let pages: Vec<Json> = (1..=total_pages)
+            .filter(|&n| n == 1 || n == total_pages || n.abs_diff(current) <= 3)
             .map(|n| json!({ "number": n, "path": page_path(base, n), "current": n == current }))
             .collect();
         let meta = json!({

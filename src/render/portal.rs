@@ -36,9 +36,9 @@ fn points<'a>(site: &'a Site, assessment: &Assessment) -> Vec<Point<'a>> {
         .collect()
 }
 
-/// `radar` (SVG of the latest assessment), `trend` (a small line per indicator) and `related`
-/// (case summaries) for the case at `index`.
-pub fn case_extras(site: &Site, index: usize, strings: &Json, summaries: &super::Summaries) -> Json {
+/// `radar` (SVG of the latest assessment) and `trend` (a small line per indicator) for the case at
+/// `index` (its `related` summaries are added by the renderer).
+pub fn case_extras(site: &Site, index: usize, strings: &Json) -> Json {
     let case = &site.cases[index];
     let lang = site.language();
     let fw = &site.config.framework;
@@ -89,8 +89,7 @@ pub fn case_extras(site: &Site, index: usize, strings: &Json, summaries: &super:
     } else {
         Vec::new()
     };
-    let related: Vec<Json> = site.related(index).iter().filter_map(|&i| summaries.json(i).cloned()).collect();
-    json!({ "radar": radar, "trend": trend, "related": related })
+    json!({ "radar": radar, "trend": trend })
 }
 
 /// The portfolio's average latest score per indicator (active cases), as a chart and as rows.
@@ -132,7 +131,9 @@ pub fn portfolio(site: &Site, strings: &Json) -> Json {
 
 /// For an indicator's term page: the ranked active cases with their latest score and rank
 /// (equal scores share a rank).
-pub fn ranking(site: &Site, indicator: &str, cases: &[usize], summaries: &super::Summaries) -> Json {
+/// Built as template values directly: the rows share the cases' summary values (thousands of rows
+/// on a large site), nothing is copied.
+pub fn ranking(site: &Site, indicator: &str, cases: &[usize], summaries: &super::Summaries) -> tera::Value {
     let threshold = site.config.framework.indicator(indicator).and_then(|i| i.threshold);
     let mut rows = Vec::new();
     let mut rank = 0;
@@ -144,16 +145,19 @@ pub fn ranking(site: &Site, indicator: &str, cases: &[usize], summaries: &super:
             rank = position + 1;
             previous = Some(score);
         }
-        rows.push(json!({
-            "rank": rank,
-            "case": summaries.json(i),
-            "score": num(score),
-            "display": charts::number(score),
-            "period": latest.period,
-            "below": threshold.is_some_and(|t| score < t),
-        }));
+        let mut row = tera::Map::with_capacity(6);
+        row.insert("rank".into(), rank.into());
+        row.insert("case".into(), summaries.value(i));
+        row.insert("score".into(), super::views::tera(&num(score)));
+        row.insert("display".into(), charts::number(score).into());
+        row.insert("period".into(), latest.period.to_string().into());
+        row.insert("below".into(), threshold.is_some_and(|t| score < t).into());
+        rows.push(tera::Value::from(row));
     }
-    json!({ "rows": rows, "threshold": threshold.map(num) })
+    let mut view = tera::Map::with_capacity(2);
+    view.insert("rows".into(), tera::Value::from(rows));
+    view.insert("threshold".into(), super::views::tera(&json!(threshold.map(num))));
+    tera::Value::from(view)
 }
 
 /// How the practice library groups practices.

@@ -160,13 +160,13 @@ pub fn summary_view(site: &Site, case: &Case) -> Json {
     })
 }
 
-/// Everything the case page shows.
-pub fn case_view(site: &Site, case: &Case, summary: &Json, prev: Option<&Json>, next: Option<&Json>) -> Json {
+/// What the case page shows beyond the case's summary (which the page merges in, with `prev`,
+/// `next` and `related` as shared summary values).
+pub fn case_view(site: &Site, case: &Case) -> Json {
     let lang = site.language();
     let fw = &site.config.framework;
-    let mut view = summary.clone();
     let stage_label = |id: &str| fw.status(id).map_or(id, |s| s.label.get(lang)).to_owned();
-    let extra = json!({
+    json!({
         "updated": case.updated,
         "extra": case.extra,
         "timeline": case.timeline.iter().map(|e| json!({
@@ -194,13 +194,7 @@ pub fn case_view(site: &Site, case: &Case, summary: &Json, prev: Option<&Json>, 
         "history": case.history.changes.iter().map(|c| c.as_ref()).collect::<Vec<_>>(),
         "history_total": case.history.total,
         "history_more": case.history.total.saturating_sub(case.history.changes.len()),
-        "prev": prev,
-        "next": next,
-    });
-    if let (Json::Object(view), Json::Object(extra)) = (&mut view, extra) {
-        view.extend(extra);
-    }
-    view
+    })
 }
 
 /// The framework's description of a term (an action, a status …), in the site's language.

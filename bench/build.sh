@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The build benchmark of issue 8 (a benchmark, not a test: timings are printed, never asserted).
+#
+#   ./bench/build.sh                 # 1,000 / 10,000 / 50,000 cases, median of 5 runs
+#   ./bench/build.sh 200             # any sizes, e.g. a quick run: ./bench/build.sh 200 2000
+#   RUNS=3 ./bench/build.sh 10000    # fewer runs
+#
+# For each size it generates a site (bench/gen: Chinese text, full front matter, images, links;
+# with the same case files in Hugo's layout), then times on tmpfs (/dev/shm, or $BENCH_DIR):
+# a full `exemplar build` (output removed first), a no-op rebuild, `exemplar check`, and in
+# `exemplar serve` the time from writing one case file to the `rebuild` event on
+# /__exemplar/events. Wall and CPU time and peak memory come from /usr/bin/time -v. Where `hugo`
+# is installed it builds the same content with minimal templates, and the ratio is printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000 50000)
+runs=${RUNS:-5}
+base=${BENCH_DIR:-/dev/shm/exemplar-bench}
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: apt-get install time" >&2; exit 1; }
+
+cargo build --release --quiet --bin exemplar --example gen_site
+exemplar=$repo/target/release/exemplar
+gen=$repo/target/release/examples/gen_site
+have_hugo=0
+command -v hugo >/dev/null 2>&1 && have_hugo=1
+mkdir -p "$base"
+
+# Runs a command under /usr/bin/time -v; prints "wall cpu peak_kb".
+measure() {
+  local log
+  log=$(mktemp)
+  /usr/bin/time -v "$@" >"$log.out" 2>"$log" || { cat "$log" "$log.out" >&2; rm -f "$log" "$log.out"; return 1; }
+  awk -F': ' '
+    /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
+    /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { m = $2 }
+    END { printf "%.3f %.3f %d\n", w, u + s, m }' "$log"
+  cp "$log.out" "$base/last.out"
+  rm -f "$log" "$log.out"
+}
+
+# Median of the runs of `measure`, field by field (wall, cpu, peak).
+median() {
+  local rows k
+  rows=$(cat)
+  k=$(( ($(printf '%s\n' "$rows" | wc -l) + 1) / 2 ))
+  for f in 1 2 3; do printf '%s\n' "$rows" | awk -v f=$f '{ print $f }' | sort -g | sed -n "${k}p"; done | paste -sd' '
+}
+
+row() { # label wall cpu peak_kb [extra]
+  printf "  %-28s %8.3f s wall %8.3f s cpu %7.0f MB peak  %s\n" "$1" "$2" "$3" "$(($4 / 1024))" "${5:-}"
+}
+
+serve_reload() { # site → milliseconds from the write to the rebuild event (median of $runs)
+  python3 - "$exemplar" "$1" "$runs" <<'PY'
+import os, re, socket, subprocess, sys, time
+exe, site, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+proc = subprocess.Popen([exe, "serve", site, "--port", "0", "--lang", "en"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+try:
+    port = None
+    for line in proc.stdout:
+        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        if m:
+            port = int(m.group(1)); break
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(b"GET /__exemplar/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    sock.settimeout(60)
+    buf = b""
+    while b"retry:" not in buf:
+        buf += sock.recv(4096)
+    case = os.path.join(site, "content", "g03", "c00003.md")
+    original = open(case, encoding="utf-8").read()
+    times = []
+    for i in range(runs):
+        time.sleep(0.3)
+        buf = b""
+        started = time.perf_counter()
+        with open(case, "w", encoding="utf-8") as f:
+            f.write(original.replace("## 背景", "## 背景\n\n第%d次修改。" % i, 1))
+        while b"event: rebuild" not in buf or not buf.endswith(b"\n\n"):
+            buf += sock.recv(65536)
+        times.append((time.perf_counter() - started) * 1000)
+        inner = re.search(rb'"millis":(\d+)', buf)
+        sys.stderr.write("    edit %d: %.0f ms (rebuild itself %s ms)\n" % (i + 1, times[-1], inner.group(1).decode() if inner else "?"))
+    with open(case, "w", encoding="utf-8") as f:
+        f.write(original)
+    times.sort()
+    print("%.0f" % times[len(times) // 2])
+finally:
+    proc.terminate()
+    proc.wait()
+PY
+}
+
+echo "exemplar build benchmark: $(nproc) cores, median of $runs, output to $base"
+for n in "${sizes[@]}"; do
+  site=$base/site-$n
+  out=$base/out-$n
+  if [ ! -f "$site/.generated" ]; then
+    rm -rf "$site"
+    hugo_flag=""
+    [ $have_hugo = 1 ] && hugo_flag=--hugo
+    "$gen" "$site" "$n" $hugo_flag >/dev/null
+    touch "$site/.generated"
+  fi
+  echo
+  echo "== $n cases ($(du -sm "$site/content" | cut -f1) MB of case files)"
+  results=()
+  for _ in $(seq "$runs"); do
+    rm -rf "$out"
+    results+=("$(measure "$exemplar" build "$site" -o "$out" --lang en)")
+  done
+  read -r wall cpu peak < <(printf '%s\n' "${results[@]}" | median)
+  pages=$(grep -oE 'Built [0-9]+ pages' "$base/last.out" | grep -oE '[0-9]+')
+  files=$(find "$out" -type f | wc -l)
+  size=$(du -sm "$out" | cut -f1)
+  row "build" "$wall" "$cpu" "$peak" "$pages pages, $(awk "BEGIN { printf \"%.0f\", $pages / $wall }") pages/s, $files files, $size MB"
+  build_wall=$wall
+
+  results=()
+  for _ in $(seq "$runs"); do results+=("$(measure "$exemplar" build "$site" -o "$out" --lang en)"); done
+  read -r wall cpu peak < <(printf '%s\n' "${results[@]}" | median)
+  before=$(find "$out" -type f -newer "$site/.generated" | wc -l)
+  touch "$base/.mark"
+  sleep 0.01
+  "$exemplar" build "$site" -o "$out" -q
+  rewritten=$(find "$out" -type f -newer "$base/.mark" | wc -l)
+  row "no-op rebuild" "$wall" "$cpu" "$peak" "$rewritten of $before files rewritten"
+
+  results=()
+  for _ in $(seq "$runs"); do results+=("$(measure "$exemplar" check "$site" --lang en)"); done
+  read -r wall cpu peak < <(printf '%s\n' "${results[@]}" | median)
+  row "check" "$wall" "$cpu" "$peak"
+
+  if command -v python3 >/dev/null 2>&1; then
+    ms=$(serve_reload "$site")
+    printf "  %-28s %8s ms from the file write to the rebuild event (median)\n" "serve: one edited case" "$ms"
+  fi
+
+  if [ $have_hugo = 1 ] && [ -d "$site/hugo" ]; then
+    results=()
+    for _ in $(seq "$runs"); do
+      rm -rf "$base/hugo-$n"
+      results+=("$(measure hugo --quiet -s "$site/hugo" -d "$base/hugo-$n")")
+    done
+    read -r wall cpu peak < <(printf '%s\n' "${results[@]}" | median)
+    hfiles=$(find "$base/hugo-$n" -type f | wc -l)
+    row "hugo $(hugo version | grep -oE 'v[0-9.]+' | head -1) (minimal templates)" "$wall" "$cpu" "$peak" \
+      "$hfiles files; Hugo takes $(awk "BEGIN { printf \"%.1f\", $wall / $build_wall }") times exemplar's build time"
+    rm -rf "$base/hugo-$n"
+  fi
+done

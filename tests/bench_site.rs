@@ -1,0 +1,97 @@
+//! The build benchmark at a small size, so that it cannot rot (`bench/build.sh` runs it at full
+//! size; no timing is asserted here): the generator's site passes `check` with no warning and
+//! builds; a second build with nothing changed rewrites no file (same bytes, inode and mtime).
+
+mod common;
+#[path = "../bench/gen/mod.rs"]
+mod generator;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::*;
+
+fn generate(dir: &Path, cases: usize) {
+    let options = generator::Options { cases, seed: 7, hugo: false };
+    generator::generate(&repo(), dir, &options).expect("the generator writes the site");
+}
+
+#[test]
+fn generated_site_passes_check_and_builds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    generate(&site, 50);
+    let site_arg = site.to_str().unwrap();
+    let check = exemplar(&["check", site_arg, "--lang", "en"]);
+    assert!(check.status.success(), "check failed:\n{}", stderr(&check));
+    assert!(stdout(&check).contains("50 case files, 0 warnings"), "{}", stdout(&check));
+    let build = exemplar(&["build", site_arg, "--quiet"]);
+    assert!(build.status.success(), "build failed:\n{}", stderr(&build));
+    let out = site.join("public");
+    for page in [
+        "index.html",
+        "cases/c00000/index.html",
+        "tag/index.html",
+        "search/manifest.js",
+        "media/images/banner-water.png",
+    ] {
+        assert!(out.join(page).is_file(), "{page} is missing");
+    }
+}
+
+#[test]
+fn generator_is_deterministic() {
+    let tmp = tempfile::tempdir().unwrap();
+    generate(&tmp.path().join("a"), 20);
+    generate(&tmp.path().join("b"), 20);
+    assert_eq!(read_tree(&tmp.path().join("a/content")), read_tree(&tmp.path().join("b/content")));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_rebuild_with_nothing_changed_rewrites_nothing() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    generate(&site, 30);
+    let out = site.join("public");
+    let stamps = || -> BTreeMap<String, (u64, i64, i64)> {
+        walkdir::WalkDir::new(&out)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let m = e.metadata().unwrap();
+                let rel = e.path().strip_prefix(&out).unwrap().to_string_lossy().into_owned();
+                (rel, (m.ino(), m.mtime(), m.mtime_nsec()))
+            })
+            .collect()
+    };
+    let build = || {
+        let run = exemplar(&["build", site.to_str().unwrap(), "--quiet"]);
+        assert!(run.status.success(), "build failed:\n{}", stderr(&run));
+    };
+    build();
+    let first = stamps();
+    let bytes = read_tree(&out);
+    assert!(first.len() > 100, "{} files", first.len());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    build();
+    assert_eq!(read_tree(&out), bytes);
+    let second = stamps();
+    let touched: Vec<&String> = first.keys().filter(|k| first.get(*k) != second.get(*k)).collect();
+    assert!(touched.is_empty(), "rewritten: {touched:?}");
+    assert_eq!(first.len(), second.len());
+
+    // One edited case: its page changes, files it does not show on keep their inode.
+    let case = site.join("content").join(generator::case_file(3));
+    let text = std::fs::read_to_string(&case).unwrap().replacen("## 背景", "## 背景\n\n新增一段。", 1);
+    std::fs::write(&case, text).unwrap();
+    build();
+    let third = stamps();
+    assert_ne!(third["cases/c00003/index.html"], first["cases/c00003/index.html"]);
+    assert_eq!(third["404.html"], first["404.html"]);
+    // The stylesheet is published under a content-hashed name (static/style.HASH.css).
+    let style = first.keys().find(|k| k.starts_with("static/style.") && k.ends_with(".css")).expect("a stylesheet");
+    assert_eq!(third[style], first[style]);
+}
