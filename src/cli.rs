@@ -397,7 +397,7 @@ fn serve(
     lang: Option<String>,
 ) -> i32 {
     let loopback = bind == "127.0.0.1" || bind == "localhost" || bind == "::1";
-    let options = crate::serve::ServeOptions { site_dir, port, bind, drafts };
+    let options = crate::serve::ServeOptions { site_dir, port, bind, drafts, lang: lang.clone() };
     let result = crate::serve::run(options, |addr, site_catalog, snapshot| {
         let catalog = match &lang {
             Some(lang) => Catalog::builtin(lang),

@@ -32,6 +32,8 @@ pub struct ServeOptions {
     pub port: u16,
     pub bind: String,
     pub drafts: bool,
+    /// Language of the messages printed on rebuilds (default: the site's).
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -585,7 +587,8 @@ pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snap
         let changed = watcher.next_batch();
         let current = server.snapshot();
         let (snapshot, event) = builder.rebuild(&current, Some(&changed));
-        eprintln!("{}", rebuild_line(builder.catalog(), &event, &snapshot));
+        let catalog = options.lang.as_deref().map_or_else(|| builder.catalog().clone(), Catalog::builtin);
+        eprintln!("{}", rebuild_line(&catalog, &event, &snapshot));
         server.publish(snapshot, &event);
     }
 }
