@@ -4,40 +4,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use common::preview::Preview;
 
-struct Server {
-    child: Child,
-    port: u16,
-    _tmp: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start() -> Server {
-    let tmp = tempfile::tempdir().unwrap();
-    let site = tmp.path().join("site");
-    copy_sample_site(&site);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_exemplar"))
-        .args(["serve", site.to_str().unwrap(), "--port", "0", "--lang", "en"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let port = line.split("http://127.0.0.1:").nth(1).and_then(|r| r.split('/').next()).and_then(|p| p.parse().ok());
-    Server { child, port: port.unwrap_or_else(|| panic!("no address in {line:?}")), _tmp: tmp }
+fn start() -> Preview {
+    Preview::start()
 }
 
 fn get(port: u16) -> (u16, Duration) {
