@@ -212,10 +212,11 @@ fn an_open_page_reloads_itself_and_css_applies_without_reload() {
         "the page shows the new text"
     );
     assert_eq!(page.eval("window.__marker === undefined"), true, "the page was reloaded");
+    assert!(page.wait_for("!!window.__exemplarConnected", Duration::from_secs(15)), "the reloaded page listens again");
 
     // A content error shows the overlay over the page; fixing it removes the overlay.
     edit(&preview.case_file("tunnel-branch-safety.md"), "status: named", "status: nmed");
-    assert!(page.wait_for("!!document.getElementById('exemplar-errors')", Duration::from_secs(10)));
+    assert!(page.wait_for("!!document.getElementById('exemplar-errors')", Duration::from_secs(20)));
     let overlay = page.eval("document.getElementById('exemplar-errors').innerText");
     assert!(overlay.as_str().unwrap().contains("content/tunnel-branch-safety.md:7:9"), "{overlay}");
     edit(&preview.case_file("tunnel-branch-safety.md"), "status: nmed", "status: named");

@@ -55,7 +55,8 @@
   }
 
   var source = new EventSource("/__exemplar/events");
-  source.onopen = function () { window.__exemplarConnected = true; };
+  // A rebuild may have happened while this page was loading: ask for the state on every (re)connect.
+  source.onopen = function () { window.__exemplarConnected = true; fetchState(); };
   source.addEventListener("rebuild", function (event) {
     var data = JSON.parse(event.data);
     window.__exemplarLastRebuild = data;
@@ -68,5 +69,4 @@
       if (onlyCss) { reloadStyles(); } else { location.reload(); }
     }
   });
-  fetchState();
 })();
