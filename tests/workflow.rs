@@ -347,15 +347,7 @@ fn publishing_twice_while_nginx_serves_never_mixes_versions_and_rollback_restore
     let port = server.port;
 
     // Headers: UTF-8 pages that are revalidated; hashed assets cached for a year; 404 page.
-    let (status, head, home) = get(port, "/practice/");
-    assert_eq!(status, 200);
-    assert!(head.contains("Content-Type: text/html; charset=utf-8"), "{head}");
-    assert!(head.contains("Cache-Control: no-cache"), "{head}");
-    let css = home.split("href=\"static/style.").nth(1).unwrap().split('"').next().unwrap();
-    let (status, head, _) = get(port, &format!("/practice/static/style.{css}"));
-    assert_eq!(status, 200);
-    assert!(head.contains("Cache-Control: public, max-age=31536000, immutable"), "{head}");
-    assert!(head.contains("charset=utf-8"), "{head}");
+    check_caching_headers(port);
     let (status, _, body) = get(port, "/practice/no/such/page/");
     assert!(status == 404 && body.contains("VERSION-ONE"));
 
@@ -467,15 +459,7 @@ fn the_readme_apache_configuration_serves_the_published_portal() {
         return;
     };
     let port = server.port;
-    let (status, head, home) = get(port, "/practice/");
-    assert_eq!(status, 200, "{head}");
-    assert!(head.contains("Content-Type: text/html; charset=utf-8"), "{head}");
-    assert!(head.contains("Cache-Control: no-cache"), "{head}");
-    let css = home.split("href=\"static/style.").nth(1).unwrap().split('"').next().unwrap();
-    let (status, head, _) = get(port, &format!("/practice/static/style.{css}"));
-    assert_eq!(status, 200);
-    assert!(head.contains("Cache-Control: public, max-age=31536000, immutable"), "{head}");
-    assert!(head.contains("text/css; charset=utf-8"), "{head}");
+    check_caching_headers(port);
     let (status, _, page) = get(port, "/practice/cases/tunnel-branch-safety/");
     assert!(status == 200 && page.contains("</html>"));
     let (status, _, body) = get(port, "/practice/no/such/page/");
@@ -503,4 +487,18 @@ fn check_reports_for_merge_requests() {
         stdout(&github),
         "::error file=content/tunnel-branch-safety.md,title=unknown_status,line=7,col=9::unknown status \"nmed\"\n"
     );
+}
+
+/// What both tested server configurations must answer under `/practice/`: UTF-8 pages that are
+/// revalidated, and the hashed stylesheet cached for a year, as UTF-8 CSS.
+fn check_caching_headers(port: u16) {
+    let (status, head, home) = get(port, "/practice/");
+    assert_eq!(status, 200, "{head}");
+    assert!(head.contains("Content-Type: text/html; charset=utf-8"), "{head}");
+    assert!(head.contains("Cache-Control: no-cache"), "{head}");
+    let css = home.split("href=\"static/style.").nth(1).unwrap().split('"').next().unwrap();
+    let (status, head, _) = get(port, &format!("/practice/static/style.{css}"));
+    assert_eq!(status, 200);
+    assert!(head.contains("Cache-Control: public, max-age=31536000, immutable"), "{head}");
+    assert!(head.contains("text/css; charset=utf-8"), "{head}");
 }
