@@ -72,6 +72,38 @@ pub trait Progress: Sync {
     fn advance(&self, _done: usize) {}
 }
 
+/// Stage durations on stderr when `EXEMPLAR_TIMINGS` is set: where a build spends its time,
+/// for the benchmark's profile (`bench/build.sh`), without a profiler.
+pub struct Timings {
+    on: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Timings {
+    pub fn new() -> Timings {
+        Timings { on: std::env::var_os("EXEMPLAR_TIMINGS").is_some(), last: std::time::Instant::now().into() }
+    }
+
+    pub fn lap(&self, stage: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            // Linux reports the peak resident size so far; elsewhere the column stays empty.
+            let peak = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_owned()))
+                .unwrap_or_default();
+            eprintln!("timing {stage:<12} {:>8.1} ms  peak {peak}", (now - self.last.get()).as_secs_f64() * 1000.0);
+            self.last.set(now);
+        }
+    }
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings::new()
+    }
+}
+
 /// No progress shown.
 pub struct Silent;
 
@@ -103,17 +135,21 @@ pub fn build(options: &BuildOptions) -> Outcome {
 /// [`build`], telling `progress` how far it got.
 pub fn build_with(options: &BuildOptions, progress: &dyn Progress) -> Outcome {
     progress.stage("cli.progress_read", 0);
+    let timings = Timings::new();
     let mut project = match Project::open(options.clone()) {
         Ok(project) => project,
         Err(outcome) => return outcome,
     };
+    timings.lap("open");
     project.scan();
+    timings.lap("scan");
     let mut outcome = project.assemble();
+    timings.lap("assemble");
     let Some(site) = &outcome.site else { return outcome };
     if outcome.has_errors() {
         return outcome;
     }
-    match write_portal(options, site, &project.theme, progress) {
+    match write_portal(options, site, &project.theme, progress, &timings) {
         Ok((pages, images)) => {
             outcome.pages = pages;
             outcome.images = images;
@@ -128,6 +164,7 @@ fn write_portal(
     site: &Site,
     theme: &Theme,
     progress: &dyn Progress,
+    timings: &Timings,
 ) -> Result<(usize, crate::images::Stats), Vec<Diagnostic>> {
     let out_dir = options.out_dir();
     check_out_dir(&options.site_dir, &out_dir)?;
@@ -155,13 +192,17 @@ fn write_portal(
     };
     let all_pages = render::pages(site);
     progress.stage("cli.progress_render", all_pages.len());
+    timings.lap("prepare");
     let summaries = render::Summaries::build(site, None);
+    timings.lap("summaries");
     let pages = render::render_pages(site, &renderer, &summaries, &all_pages, &write_page)?;
     drop(summaries);
+    timings.lap("render");
     progress.stage("cli.progress_search", 0);
     crate::search::write_index(site, &write).map_err(|detail| {
         vec![Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", detail)]
     })?;
+    timings.lap("search");
     for file in &static_files {
         staging.write(&file.output, &file.bytes).map_err(fail)?;
     }
@@ -172,7 +213,9 @@ fn write_portal(
     for asset in site.assets.iter().filter(|a| !plans.iter().any(|p| p.path == a.output)) {
         staging.copy(&options.site_dir.join(&asset.source), &asset.output).map_err(fail)?;
     }
+    timings.lap("assets");
     staging.commit().map_err(fail)?;
+    timings.lap("commit");
     Ok((pages, images))
 }
 
@@ -342,6 +385,7 @@ impl Project {
             .filter_map(|(path, f)| f.loaded.as_ref().map(|l| (path, l)))
             .filter(|(_, l)| drafts_built || !l.front.draft)
             .collect();
+        let timings = Timings::new();
         let history = self.history.as_ref();
         let made: Vec<(String, Built)> = todo
             .par_iter()
@@ -363,9 +407,11 @@ impl Project {
             }
         }
         diagnostics::sort(&mut outcome.diagnostics);
+        timings.lap("markdown");
         if !outcome.has_errors() {
             outcome.site = Some(Site::new(self.config.clone(), cases, assets));
         }
+        timings.lap("site model");
         outcome
     }
 }
