@@ -98,6 +98,15 @@ impl Timings {
     }
 }
 
+impl Timings {
+    /// A line of context beside the durations (how many pages a rebuild rendered …).
+    pub fn note(&self, what: std::fmt::Arguments<'_>) {
+        if self.on {
+            eprintln!("timing {what}");
+        }
+    }
+}
+
 impl Default for Timings {
     fn default() -> Self {
         Timings::new()
@@ -325,12 +334,29 @@ impl Project {
     /// may change what links resolve to, so every case's links are resolved again.
     pub fn refresh(&mut self, changed: &[PathBuf]) {
         let site_dir = self.options.site_dir.clone();
-        let (found, problems) = load::discover(&site_dir);
-        self.discovery_problems = problems;
         let changed: HashSet<String> = changed
             .iter()
             .map(|p| if p.is_absolute() { load::rel_to(&site_dir, p) } else { load::rel_to(Path::new(""), p) })
             .collect();
+        // Known case files saved again (the usual edit): no need to walk the whole folder.
+        let only_saved = !changed.is_empty()
+            && changed.iter().all(|rel| {
+                self.files.contains_key(rel) && std::fs::symlink_metadata(site_dir.join(rel)).is_ok_and(|m| m.is_file())
+            });
+        if only_saved {
+            let config = &self.config;
+            let states: Vec<(String, FileState)> = changed
+                .par_iter()
+                .map(|rel| {
+                    let found = load::Found { abs_path: site_dir.join(rel), rel_path: rel.clone() };
+                    (rel.clone(), read_case(&found, config))
+                })
+                .collect();
+            self.files.extend(states);
+            return;
+        }
+        let (found, problems) = load::discover(&site_dir);
+        self.discovery_problems = problems;
         if changed.iter().any(|p| !p.to_ascii_lowercase().ends_with(".md")) {
             self.link_targets = 0;
         }
@@ -347,6 +373,13 @@ impl Project {
     /// Checks the files against each other, resolves links, and builds the site model when no
     /// file has an error. Cases whose file and link targets did not change are reused as they were.
     pub fn assemble(&mut self) -> Outcome {
+        self.assemble_after(None)
+    }
+
+    /// [`Project::assemble`], reusing what it can of `previous`, the site this project last
+    /// assembled (see [`Site::after`]).
+    pub fn assemble_after(&mut self, previous: Option<&Site>) -> Outcome {
+        let timings = Timings::new();
         let mut outcome = Outcome {
             diagnostics: self.discovery_problems.clone(),
             catalog: self.theme.catalog.clone(),
@@ -360,24 +393,24 @@ impl Project {
         outcome.diagnostics.extend(duplicate_slugs(&loaded));
 
         let drafts_built = self.options.drafts;
-        let slugs: HashMap<String, String> = loaded
-            .iter()
-            .filter(|l| drafts_built || !l.front.draft)
-            .map(|l| (l.file.rel_path.clone(), l.slug.clone()))
-            .collect();
-        let drafts: HashSet<String> =
-            loaded.iter().filter(|l| !drafts_built && l.front.draft).map(|l| l.file.rel_path.clone()).collect();
-        let targets_fingerprint = fingerprint(&slugs, &drafts);
+        let targets_fingerprint = fingerprint(&loaded, drafts_built);
         if targets_fingerprint != self.link_targets {
             self.files.values_mut().for_each(|f| f.built = None);
             self.link_targets = targets_fingerprint;
         }
+        let loaded: Vec<&Loaded> = self.files.values().filter_map(|f| f.loaded.as_ref()).collect();
+        let slugs: HashMap<&str, &str> = loaded
+            .iter()
+            .filter(|l| drafts_built || !l.front.draft)
+            .map(|l| (l.file.rel_path.as_str(), l.slug.as_str()))
+            .collect();
+        let drafts_ref: HashSet<&str> =
+            loaded.iter().filter(|l| !drafts_built && l.front.draft).map(|l| l.file.rel_path.as_str()).collect();
 
         let site_dir = self.options.site_dir.as_path();
         let site_root = site_dir.canonicalize().unwrap_or_else(|_| site_dir.to_path_buf());
         let targets = Targets { site_dir, site_root, slugs: &slugs };
         let config = &self.config;
-        let drafts_ref: HashSet<&str> = drafts.iter().map(String::as_str).collect();
         let todo: Vec<(&String, &Loaded)> = self
             .files
             .iter()
@@ -385,7 +418,7 @@ impl Project {
             .filter_map(|(path, f)| f.loaded.as_ref().map(|l| (path, l)))
             .filter(|(_, l)| drafts_built || !l.front.draft)
             .collect();
-        let timings = Timings::new();
+        timings.lap("targets");
         let history = self.history.as_ref();
         let made: Vec<(String, Built)> = todo
             .par_iter()
@@ -409,21 +442,21 @@ impl Project {
         diagnostics::sort(&mut outcome.diagnostics);
         timings.lap("markdown");
         if !outcome.has_errors() {
-            outcome.site = Some(Site::new(self.config.clone(), cases, assets));
+            outcome.site = Some(Site::after(previous, self.config.clone(), cases, assets));
         }
         timings.lap("site model");
         outcome
     }
 }
 
-fn fingerprint(slugs: &HashMap<String, String>, drafts: &HashSet<String>) -> u64 {
+/// What links resolve against, as a number: every case file (in path order), its slug, and
+/// whether it is a draft left out of the build.
+fn fingerprint(loaded: &[&Loaded], drafts_built: bool) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut sorted: Vec<(&String, &String)> = slugs.iter().collect();
-    sorted.sort();
-    let mut draft_list: Vec<&String> = drafts.iter().collect();
-    draft_list.sort();
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (sorted, draft_list).hash(&mut hasher);
+    for case in loaded {
+        (&case.file.rel_path, &case.slug, !drafts_built && case.front.draft).hash(&mut hasher);
+    }
     // Zero means "never resolved": keep it out of the range of real fingerprints.
     hasher.finish().max(1)
 }
@@ -447,30 +480,26 @@ fn read_case(found: &load::Found, config: &Config) -> FileState {
 
 /// Two cases may not share a URL; each file is told which other one it collides with.
 fn duplicate_slugs(loaded: &[&Loaded]) -> Vec<Diagnostic> {
-    let mut by_slug: HashMap<&str, Vec<&Loaded>> = HashMap::new();
-    for case in loaded.iter().copied() {
-        by_slug.entry(case.slug.as_str()).or_default().push(case);
+    // Counted first: in the usual site no slug repeats, and nothing more is needed.
+    let mut counts: HashMap<&str, usize> = HashMap::with_capacity(loaded.len());
+    for case in loaded {
+        *counts.entry(case.slug.as_str()).or_default() += 1;
     }
     let mut problems = Vec::new();
-    for (slug, cases) in by_slug {
-        if cases.len() < 2 {
-            continue;
-        }
-        for case in &cases {
-            let others: Vec<&str> = cases
-                .iter()
-                .filter(|o| o.file.rel_path != case.file.rel_path)
-                .map(|o| o.file.rel_path.as_str())
-                .collect();
-            let loc = case.front.slug.as_ref().map_or(Location::new(1, 1, 3), |s| s.loc);
-            problems.push(
-                Diagnostic::error("duplicate_slug")
-                    .file(&case.file.rel_path)
-                    .arg("slug", slug)
-                    .arg("other", others.join(", "))
-                    .at(&case.file.text, loc),
-            );
-        }
+    for case in loaded.iter().filter(|c| counts.get(c.slug.as_str()).is_some_and(|&n| n > 1)) {
+        let others: Vec<&str> = loaded
+            .iter()
+            .filter(|o| o.slug == case.slug && o.file.rel_path != case.file.rel_path)
+            .map(|o| o.file.rel_path.as_str())
+            .collect();
+        let loc = case.front.slug.as_ref().map_or(Location::new(1, 1, 3), |s| s.loc);
+        problems.push(
+            Diagnostic::error("duplicate_slug")
+                .file(&case.file.rel_path)
+                .arg("slug", case.slug.clone())
+                .arg("other", others.join(", "))
+                .at(&case.file.text, loc),
+        );
     }
     problems
 }

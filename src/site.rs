@@ -179,11 +179,25 @@ impl Taxonomy {
 
 impl Site {
     /// Orders the cases and derives the taxonomies.
-    pub fn new(config: Config, mut cases: Vec<Arc<Case>>, mut assets: Vec<Asset>) -> Site {
+    pub fn new(config: Config, cases: Vec<Arc<Case>>, assets: Vec<Asset>) -> Site {
+        Site::after(None, config, cases, assets)
+    }
+
+    /// [`Site::new`], reusing the taxonomies and related cases of `previous` (the model before an
+    /// edit, same configuration) when nothing they depend on changed: in `serve`, most edits
+    /// change a case's text, not its place in the order or what groups it.
+    pub fn after(previous: Option<&Site>, config: Config, mut cases: Vec<Arc<Case>>, mut assets: Vec<Asset>) -> Site {
+        use rayon::prelude::*;
         cases.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         assets.sort();
         assets.dedup();
-        let taxonomies = config.taxonomies.iter().map(|kind| build_taxonomy(kind, &cases, &config)).collect();
+        if let Some(previous) = previous
+            && same_groups(&previous.cases, &cases, &config.framework)
+        {
+            let (taxonomies, related) = (previous.taxonomies.clone(), previous.related.clone());
+            return Site { config, cases, taxonomies, assets, related };
+        }
+        let taxonomies = config.taxonomies.par_iter().map(|kind| build_taxonomy(kind, &cases, &config)).collect();
         let related = related_cases(&cases, &config.framework);
         Site { config, cases, taxonomies, assets, related }
     }
@@ -423,6 +437,26 @@ impl Site {
     }
 }
 
+/// Whether two lists of cases (in site order) give the same taxonomies and related cases: the same
+/// case at every place, and every changed case alike in all that [`build_taxonomy`] and
+/// [`related_cases`] look at.
+fn same_groups(before: &[Arc<Case>], after: &[Arc<Case>], framework: &Framework) -> bool {
+    let alike = |a: &Case, b: &Case| {
+        a.slug == b.slug
+            && a.year() == b.year()
+            && a.enterprise == b.enterprise
+            && a.region == b.region
+            && a.unit == b.unit
+            && a.status == b.status
+            && a.tags == b.tags
+            && a.actions == b.actions
+            && a.practices.iter().map(|p| &p.dimension).eq(b.practices.iter().map(|p| &p.dimension))
+            && a.latest().map(|l| &l.scores) == b.latest().map(|l| &l.scores)
+            && a.is_revoked(framework) == b.is_revoked(framework)
+    };
+    before.len() == after.len() && before.iter().zip(after).all(|(a, b)| a.revision == b.revision || alike(a, b))
+}
+
 /// Up to this many active cases, every one is scored against every other: the exact choice.
 /// Above it, each case scores only candidates drawn from an inverted index (see [`related_cases`]).
 pub const RELATED_EXACT_LIMIT: usize = 1500;
@@ -515,9 +549,19 @@ pub fn related_cases(cases: &[Arc<Case>], framework: &Framework) -> Vec<Vec<usiz
     let best = |index: usize, candidates: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
         let mut scored: Vec<(f64, usize)> =
             candidates.filter(|&i| i != index).map(|i| (features[index].score(&features[i], &spans), i)).collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let order = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1));
+        // Only the best few are kept: select them, then sort those (same result as sorting all).
+        if scored.len() > RELATED_MAX {
+            scored.select_nth_unstable_by(RELATED_MAX, order);
+            scored.truncate(RELATED_MAX + 1);
+        }
+        scored.sort_by(order);
+        scored.truncate(RELATED_MAX);
         let positive = scored.iter().filter(|(s, _)| *s > 0.0).count();
-        scored.into_iter().take(positive.clamp(RELATED_MIN, RELATED_MAX)).map(|(_, i)| i).collect()
+        // A new vector: collecting from `scored` would keep its (candidate-sized) allocation.
+        let mut related = Vec::with_capacity(RELATED_MAX);
+        related.extend(scored.iter().take(positive.clamp(RELATED_MIN, RELATED_MAX)).map(|&(_, i)| i));
+        related
     };
     if active.len() <= RELATED_EXACT_LIMIT {
         return (0..cases.len()).into_par_iter().map(|i| best(i, &mut active.iter().copied())).collect();
@@ -532,25 +576,27 @@ pub fn related_cases(cases: &[Arc<Case>], framework: &Framework) -> Vec<Vec<usiz
     }
     (0..cases.len())
         .into_par_iter()
-        .map(|index| {
-            let f = &features[index];
-            let mut seen = std::collections::HashSet::with_capacity(1024);
-            let mut candidates = Vec::with_capacity(1024);
-            let lists = f.tag_set.iter().chain(&f.action_set).chain(&f.dims);
-            for id in lists {
-                for &i in postings.get(id).map_or(&[][..], Vec::as_slice).iter().take(POSTING_CAP) {
-                    if seen.insert(i) {
-                        candidates.push(i);
+        .map_init(
+            // Per thread: which case was last a candidate of which case (a stamp, so the marks need
+            // no clearing between cases).
+            || vec![usize::MAX; cases.len()],
+            |stamp, index| {
+                let f = &features[index];
+                let mut candidates = Vec::with_capacity(1024);
+                let lists = f.tag_set.iter().chain(&f.action_set).chain(&f.dims);
+                let postings_of = |id: &u32| postings.get(id).map_or(&[][..], Vec::as_slice);
+                for i in lists
+                    .flat_map(|id| postings_of(id).iter().take(POSTING_CAP))
+                    .chain(active.iter().take(PROFILE_SCAN))
+                {
+                    if stamp[*i] != index {
+                        stamp[*i] = index;
+                        candidates.push(*i);
                     }
                 }
-            }
-            for &i in active.iter().take(PROFILE_SCAN) {
-                if seen.insert(i) {
-                    candidates.push(i);
-                }
-            }
-            best(index, &mut candidates.into_iter())
-        })
+                best(index, &mut candidates.into_iter())
+            },
+        )
         .collect()
 }
 

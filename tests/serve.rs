@@ -67,6 +67,60 @@ fn edits_errors_and_deletions_show_in_the_served_portal() {
     assert!(!preview.site.join("public").exists());
 }
 
+/// Every file of the portal except the static files (whose published names `build` hashes).
+fn portal_files(site: &Path) -> Vec<String> {
+    let out = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_exemplar"))
+        .args(["build", site.to_str().unwrap(), "-o", out.path().to_str().unwrap(), "--quiet"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut files: Vec<String> = walkdir::WalkDir::new(out.path())
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(out.path()).unwrap().to_string_lossy().replace('\\', "/"))
+        .filter(|p| !p.starts_with("static/"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// After edits, a running server answers every file exactly as a server started afresh on the
+/// edited site does, including the pages and search files it made on demand (see `deferred`).
+#[test]
+fn after_edits_every_file_equals_a_fresh_servers() {
+    let preview = Preview::start();
+    let compare = |label: &str| {
+        let fresh = Preview::serve(preview.site.clone());
+        let files = portal_files(&preview.site);
+        assert!(files.iter().any(|f| f.starts_with("search/")) && files.contains(&"practices/index.html".to_owned()));
+        for file in &files {
+            let path = format!("/{file}");
+            let (status, _, body) =
+                preview.raw(&format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+            let (fresh_status, _, fresh_body) =
+                fresh.raw(&format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+            assert_eq!((status, fresh_status), (200, 200), "{label}: {path}");
+            assert!(body == fresh_body, "{label}: {path} differs from a fresh server's");
+        }
+    };
+
+    // A text edit: the case keeps its place and its groups.
+    let first = preview.case_file("tunnel-branch-safety.md");
+    edit(&first, "title: ", "title: 【改】");
+    assert!(preview.wait_for("/cases/tunnel-branch-safety/", |_, body| body.contains("【改】")));
+    compare("after a text edit");
+
+    // Then, with every file made once: new tags and a deleted case change the groups.
+    let second = preview.case_file("pipe-network-repair.md");
+    edit(&second, "tags: [", "tags: [夜间新标签, ");
+    fs::remove_file(preview.case_file("rural-road-volunteer.md")).unwrap();
+    assert!(preview.wait_for("/cases/rural-road-volunteer/", |status, _| status == 404));
+    assert!(preview.wait_for("/cases/pipe-network-repair/", |_, body| body.contains("夜间新标签")));
+    compare("after a tag edit and a deletion");
+}
+
 #[test]
 fn http_is_safe_and_complete() {
     let preview = Preview::start();

@@ -15,7 +15,8 @@ pub struct Targets<'a> {
     /// The site folder, symbolic links resolved, to refuse files that lead outside it.
     pub site_root: PathBuf,
     /// Case file (relative to the site folder) → slug.
-    pub slugs: &'a HashMap<String, String>,
+    /// Case file (relative to the site) → slug, for every case in the build.
+    pub slugs: &'a HashMap<&'a str, &'a str>,
 }
 
 /// The resolver for one case file; collects the assets it meets.
@@ -68,7 +69,7 @@ impl LinkResolver for CaseLinks<'_> {
             let Some(rel) = normalize(&self.dir, &percent_decode(path)) else {
                 return Resolved::Broken("path_outside");
             };
-            return match self.targets.slugs.get(&rel) {
+            return match self.targets.slugs.get(rel.as_str()) {
                 Some(slug) => Resolved::Rewrite(format!("{}cases/{slug}/{fragment}", self.root)),
                 None => Resolved::Broken("broken_link"),
             };

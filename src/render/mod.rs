@@ -9,7 +9,7 @@ pub mod views;
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use serde_json::{Value as Json, json};
@@ -31,33 +31,32 @@ pub struct Renderer {
 #[derive(Default)]
 pub struct Summaries {
     fingerprint: u64,
-    by_revision: HashMap<u64, (Json, tera::Value)>,
+    by_revision: HashMap<u64, Arc<(Json, tera::Value)>>,
     /// Revisions in site order.
     order: Vec<u64>,
 }
 
 impl Summaries {
-    pub fn build(site: &Site, previous: Option<Summaries>) -> Summaries {
+    /// The summaries of `site`'s cases, taking those of `previous` whose case did not change.
+    pub fn build(site: &Site, previous: Option<&Summaries>) -> Summaries {
         let fingerprint = site.term_paths_fingerprint();
-        let mut old = match previous {
-            Some(previous) if previous.fingerprint == fingerprint => previous.by_revision,
-            _ => HashMap::new(),
-        };
+        let old = previous.filter(|p| p.fingerprint == fingerprint).map(|p| &p.by_revision);
+        let reused = |revision: &u64| old.and_then(|old| old.get(revision));
         let missing: Vec<usize> =
-            (0..site.cases.len()).filter(|&i| !old.contains_key(&site.cases[i].revision)).collect();
-        let made: Vec<(u64, (Json, tera::Value))> = missing
+            (0..site.cases.len()).filter(|&i| reused(&site.cases[i].revision).is_none()).collect();
+        let made: Vec<(u64, Arc<(Json, tera::Value)>)> = missing
             .par_iter()
             .map(|&i| {
                 let json = views::summary_view(site, &site.cases[i]);
                 let value = views::tera(&json);
-                (site.cases[i].revision, (json, value))
+                (site.cases[i].revision, Arc::new((json, value)))
             })
             .collect();
         let order: Vec<u64> = site.cases.iter().map(|c| c.revision).collect();
         let mut by_revision = HashMap::with_capacity(order.len());
         for revision in &order {
-            if let Some(entry) = old.remove(revision) {
-                by_revision.insert(*revision, entry);
+            if let Some(entry) = reused(revision) {
+                by_revision.insert(*revision, entry.clone());
             }
         }
         by_revision.extend(made);
@@ -65,22 +64,26 @@ impl Summaries {
     }
 
     pub(crate) fn json(&self, index: usize) -> Option<&Json> {
-        self.order.get(index).and_then(|r| self.by_revision.get(r)).map(|(json, _)| json)
+        self.order.get(index).and_then(|r| self.by_revision.get(r)).map(|entry| &entry.0)
     }
 
     pub(crate) fn value(&self, index: usize) -> tera::Value {
-        self.order.get(index).and_then(|r| self.by_revision.get(r)).map_or_else(tera::Value::none, |(_, v)| v.clone())
+        self.order
+            .get(index)
+            .and_then(|r| self.by_revision.get(r))
+            .map_or_else(tera::Value::none, |entry| entry.1.clone())
     }
 }
 
 /// What a page shows, as a number: equal numbers mean the page need not be rendered again.
 /// Cases are identified by their revision, so this costs a few hashes per page.
 pub fn signature(site: &Site, page: &Page, term_fingerprint: u64) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    use std::hash::BuildHasher;
+    let mut hasher = foldhash::fast::FixedState::with_seed(0).build_hasher();
     (term_fingerprint, &page.path).hash(&mut hasher);
     let per_page = site.config.paginate_by.max(1);
     let revision = |i: usize| site.cases.get(i).map_or(0, |c| c.revision);
-    let page_items = |items: &[usize], n: usize, hasher: &mut std::collections::hash_map::DefaultHasher| {
+    let page_items = |items: &[usize], n: usize, hasher: &mut foldhash::fast::FoldHasher| {
         (items.len(), page_count(items.len(), per_page)).hash(hasher);
         for &i in items.iter().skip((n - 1) * per_page).take(per_page) {
             revision(i).hash(hasher);
@@ -104,8 +107,9 @@ pub fn signature(site: &Site, page: &Page, term_fingerprint: u64) -> u64 {
             site.related(*i).iter().for_each(|&r| revision(r).hash(&mut hasher));
         }
         PageKind::List(n) => {
-            let all: Vec<usize> = (0..site.cases.len()).collect();
-            page_items(&all, *n, &mut hasher);
+            let count = site.cases.len();
+            (count, page_count(count, per_page)).hash(&mut hasher);
+            ((n - 1) * per_page..count).take(per_page).for_each(|i| revision(i).hash(&mut hasher));
         }
         PageKind::TaxonomyIndex(t) => {
             for term in &site.taxonomies[*t].terms {

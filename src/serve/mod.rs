@@ -5,10 +5,11 @@
 //! renders only the pages whose [`render::signature`] changed. Content errors never stop the
 //! server: the last good pages stay served and the browser shows the errors over them.
 
+pub mod deferred;
 pub mod http;
 mod watch;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -16,11 +17,14 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
+
 use crate::diagnostics::Diagnostic;
 use crate::i18n::Catalog;
 use crate::pipeline::{BuildOptions, Outcome, Project};
 use crate::render::{self, Renderer, Summaries, theme::FileSource};
 use crate::site::Site;
+use deferred::Deferred;
 use http::{ReadError, Request, Response};
 
 const LIVE_SCRIPT: &str = include_str!("live.js");
@@ -59,14 +63,32 @@ impl Served {
     }
 }
 
-/// What the server answers from: the files of the last good build and the current diagnostics.
+/// What the server answers from: the files of the last good build, those it left to make on
+/// demand, and the current diagnostics.
 #[derive(Default, Clone)]
 pub struct Snapshot {
     pub files: HashMap<String, Arc<Served>>,
+    /// Pages and search files made when first asked for (see [`deferred`]).
+    pub deferred: Option<Arc<Deferred>>,
     pub version: u64,
     /// JSON for the browser overlay (`/__exemplar/state`).
     pub state: Arc<String>,
     pub errors: usize,
+}
+
+impl Snapshot {
+    /// A file of the portal: made already, or made now.
+    pub fn get(&self, file: &str) -> Option<deferred::Made> {
+        match self.files.get(file) {
+            Some(served) => Some(Ok(served.clone())),
+            None => self.deferred.as_ref().and_then(|d| d.get(file)),
+        }
+    }
+
+    /// Whether `file` exists, without making it.
+    pub fn contains(&self, file: &str) -> bool {
+        self.files.contains_key(file) || self.deferred.as_ref().is_some_and(|d| d.owns(file))
+    }
 }
 
 /// The result of one rebuild, as the browser hears it.
@@ -74,7 +96,8 @@ pub struct Snapshot {
 pub struct RebuildEvent {
     pub version: u64,
     /// Page paths (`cases/a/`, `` for the home page) and other files (`static/style.css`) whose
-    /// bytes changed, were added or removed.
+    /// bytes changed, were added or removed; a page drawn from the whole portfolio is listed
+    /// whenever its inputs changed, as it is made later (see [`deferred`]).
     pub changed: Vec<String>,
     pub errors: usize,
     pub millis: u128,
@@ -84,11 +107,21 @@ pub struct RebuildEvent {
 pub struct Builder {
     options: BuildOptions,
     project: Option<Project>,
-    renderer: Option<Renderer>,
-    site: Option<Site>,
-    summaries: Option<Summaries>,
+    renderer: Option<Arc<Renderer>>,
+    site: Option<Arc<Site>>,
+    summaries: Option<Arc<Summaries>>,
     signatures: HashMap<String, u64>,
+    /// What the photos and other files were published from (plans and assets), and their paths.
+    media: Option<(Vec<String>, Vec<String>)>,
+    /// Whether the last rendering had the same pages (paths) as the one before.
+    same_pages: bool,
     catalog: Catalog,
+}
+
+/// What one rendering produced: pages rendered now, and those left for later.
+struct Rendered {
+    pages: Vec<(String, Vec<u8>)>,
+    deferred: Vec<render::Page>,
 }
 
 impl Builder {
@@ -105,6 +138,8 @@ impl Builder {
             site: None,
             summaries: None,
             signatures: HashMap::new(),
+            media: None,
+            same_pages: false,
         }
     }
 
@@ -113,17 +148,22 @@ impl Builder {
     }
 
     /// Rebuilds after `changed` paths (all of them when `None`) and returns the next snapshot.
+    /// A rebuild after content changes renders the pages whose inputs changed and leaves those
+    /// drawn from the whole portfolio, and the search index, to be made on demand; a full one
+    /// (the first, or after a change to the configuration, templates or theme) makes everything.
     pub fn rebuild(&mut self, previous: &Snapshot, changed: Option<&[PathBuf]>) -> (Snapshot, RebuildEvent) {
         let started = Instant::now();
+        let timings = crate::pipeline::Timings::new();
         let full = match changed {
             None => true,
             Some(paths) => paths.iter().any(|p| needs_full_rebuild(&self.options.site_dir, p)),
         };
-        let mut rendered: Vec<(String, Vec<u8>)> = Vec::new();
+        let incremental = !full && self.project.is_some();
         let mut outcome = match (&mut self.project, full) {
             (Some(project), false) => {
                 project.refresh(changed.unwrap_or(&[]));
-                project.assemble()
+                timings.lap("refresh");
+                project.assemble_after(self.site.as_deref())
             }
             _ => {
                 self.signatures.clear();
@@ -144,27 +184,47 @@ impl Builder {
                 }
             }
         };
+        timings.lap("model");
 
+        let mut next = previous.clone();
+        next.version = previous.version + 1;
+        // What the last snapshot made on demand counts as rendered, where it is still current.
+        if let Some(deferred) = next.deferred.take() {
+            next.files.extend(deferred.made());
+        }
+        let mut rendered: Vec<(String, Vec<u8>)> = Vec::new();
         let mut static_files: Option<Vec<(String, Vec<u8>)>> = None;
         if !outcome.has_errors()
             && let (Some(site), Some(project)) = (outcome.site.take(), self.project.as_ref())
         {
+            let site = Arc::new(site);
             if full || self.renderer.is_none() {
                 match Renderer::new(&site, &project.theme) {
-                    Ok(renderer) => self.renderer = Some(renderer),
+                    Ok(renderer) => self.renderer = Some(Arc::new(renderer)),
                     Err(problems) => outcome.diagnostics.extend(problems),
                 }
                 static_files = Some(read_static_files(project));
             }
+            let catalog = project.catalog().clone();
             if !outcome.has_errors()
-                && let Some(renderer) = self.renderer.take()
+                && let Some(renderer) = self.renderer.clone()
             {
-                let result = self.render_changed(&site, &renderer);
-                self.renderer = Some(renderer);
+                let made = |file: &str| next.files.contains_key(file);
+                let result = self.render_changed(&site, &renderer, incremental, &made);
+                timings.lap("render");
                 match result {
-                    Ok(pages) => {
+                    Ok(Rendered { pages, deferred }) => {
                         rendered = pages;
-                        rendered.extend(search_files(&site));
+                        if !incremental {
+                            rendered.extend(search_files(&site));
+                            timings.lap("search");
+                        }
+                        if incremental || !deferred.is_empty() {
+                            let summaries = self.summaries.clone().unwrap_or_default();
+                            let later =
+                                Deferred::new(site.clone(), renderer, summaries, catalog, deferred, incremental);
+                            next.deferred = Some(Arc::new(later));
+                        }
                         self.site = Some(site);
                     }
                     Err(problems) => {
@@ -175,59 +235,76 @@ impl Builder {
             }
         }
 
-        let mut next = previous.clone();
-        next.version = previous.version + 1;
         next.errors = outcome.errors();
         next.state = Arc::new(state_json(&outcome, &self.catalog));
         let mut changed_paths = BTreeSet::new();
         if !outcome.has_errors()
-            && let Some(site) = &self.site
+            && let Some(site) = self.site.clone()
         {
-            let mut wanted: BTreeSet<String> = render::pages(site).iter().map(|p| p.file()).collect();
-            match static_files {
-                // A new theme: its static files replace the old ones (compared below like pages).
-                Some(files) => rendered.extend(files),
-                None => wanted.extend(next.files.keys().filter(|p| p.starts_with("static/")).cloned()),
-            }
+            let new_theme = static_files.is_some();
+            // A new theme: its static files replace the old ones (compared below like pages).
+            rendered.extend(static_files.unwrap_or_default());
+            let mut written: Vec<String> = Vec::with_capacity(rendered.len());
             for (path, bytes) in rendered {
-                wanted.insert(path.clone());
+                written.push(path.clone());
                 let same = next.files.get(&path).is_some_and(|old| old.bytes == bytes);
                 if !same {
                     changed_paths.insert(page_path(&path));
                     next.files.insert(path, Arc::new(Served::new(bytes)));
                 }
             }
+            // Deferred pages are served from the snapshot's `deferred`, never from old bytes.
+            if let Some(later) = &next.deferred {
+                for file in later.page_files() {
+                    next.files.remove(file);
+                    changed_paths.insert(page_path(file));
+                }
+            }
+            timings.lap("compare");
             // Photos are served as the portal publishes them: resized, through the image cache.
-            let plans = crate::images::site_plans(site);
-            let photos = Mutex::new(Vec::new());
-            let collect = |path: &str, bytes: &[u8]| {
-                photos.lock().map_err(|e| e.to_string())?.push((path.to_owned(), bytes.to_vec()));
-                Ok(())
-            };
-            let _ = crate::images::publish(&self.options.site_dir, &plans, &site.config.images, &collect);
-            for (path, bytes) in photos.into_inner().unwrap_or_default() {
-                wanted.insert(path.clone());
-                if next.files.get(&path).is_none_or(|old| old.bytes != bytes) {
-                    changed_paths.insert(path.clone());
-                    next.files.insert(path, Arc::new(Served::new(bytes)));
+            // When only case files changed and they name the same images, those are as they were.
+            let plans = crate::images::site_plans(&site);
+            let media_key: Vec<String> = plans
+                .iter()
+                .map(|p| format!("{} {} {}", p.source, p.path, p.variants.len()))
+                .chain(site.assets.iter().map(|a| format!("{} {}", a.source, a.output)))
+                .collect();
+            let only_cases = changed
+                .is_some_and(|paths| paths.iter().all(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("md"))));
+            let same_media = incremental && only_cases && self.media.as_ref().is_some_and(|(key, _)| *key == media_key);
+            if !same_media {
+                let files = self.publish_media(&site, &plans, &mut next, &mut changed_paths);
+                self.media = Some((media_key, files));
+            }
+            // Files no longer part of the portal. When the same pages, theme and media make it,
+            // none can be (the search files, made again on demand, are dropped below).
+            if !(same_media && self.same_pages && !new_theme) {
+                let mut wanted: HashSet<&str> = written.iter().map(String::as_str).collect();
+                let page_files: Vec<String> = render::pages(&site).iter().map(|p| p.file()).collect();
+                wanted.extend(page_files.iter().map(String::as_str));
+                if let Some((_, files)) = &self.media {
+                    wanted.extend(files.iter().map(String::as_str));
+                }
+                let defers_search = next.deferred.as_ref().is_some_and(|d| d.defers_search());
+                let gone: Vec<String> = next
+                    .files
+                    .keys()
+                    .filter(|p| !wanted.contains(p.as_str()))
+                    .filter(|p| new_theme || !p.starts_with("static/"))
+                    .filter(|p| !(defers_search && deferred::is_search_file(p)))
+                    .cloned()
+                    .collect();
+                for path in gone {
+                    next.files.remove(&path);
+                    changed_paths.insert(page_path(&path));
                 }
             }
-            for asset in site.assets.iter().filter(|a| !plans.iter().any(|p| p.path == a.output)) {
-                wanted.insert(asset.output.clone());
-                if let Ok(bytes) = std::fs::read(self.options.site_dir.join(&asset.source)) {
-                    let same = next.files.get(&asset.output).is_some_and(|old| old.bytes == bytes);
-                    if !same {
-                        changed_paths.insert(asset.output.clone());
-                        next.files.insert(asset.output.clone(), Arc::new(Served::new(bytes)));
-                    }
-                }
-            }
-            let gone: Vec<String> = next.files.keys().filter(|p| !wanted.contains(*p)).cloned().collect();
-            for path in gone {
-                next.files.remove(&path);
-                changed_paths.insert(page_path(&path));
+            if next.deferred.as_ref().is_some_and(|d| d.defers_search()) {
+                // The index is made again on demand: drop the old files, so none is served stale.
+                next.files.retain(|path, _| !deferred::is_search_file(path));
             }
         }
+        timings.lap("files");
         let event = RebuildEvent {
             version: next.version,
             changed: changed_paths.into_iter().collect(),
@@ -237,20 +314,76 @@ impl Builder {
         (next, event)
     }
 
-    /// Renders the pages whose inputs changed since the last rendering.
-    fn render_changed(&mut self, site: &Site, renderer: &Renderer) -> Result<Vec<(String, Vec<u8>)>, Vec<Diagnostic>> {
-        let summaries = Summaries::build(site, self.summaries.take());
+    /// Puts the site's photos (resized, through the image cache) and other files beside the cases
+    /// into `next`; returns their paths.
+    fn publish_media(
+        &self,
+        site: &Site,
+        plans: &[Arc<crate::images::Plan>],
+        next: &mut Snapshot,
+        changed_paths: &mut BTreeSet<String>,
+    ) -> Vec<String> {
+        let mut published = Vec::new();
+        let photos = Mutex::new(Vec::new());
+        let collect = |path: &str, bytes: &[u8]| {
+            photos.lock().map_err(|e| e.to_string())?.push((path.to_owned(), bytes.to_vec()));
+            Ok(())
+        };
+        let _ = crate::images::publish(&self.options.site_dir, plans, &site.config.images, &collect);
+        for (path, bytes) in photos.into_inner().unwrap_or_default() {
+            published.push(path.clone());
+            if next.files.get(&path).is_none_or(|old| old.bytes != bytes) {
+                changed_paths.insert(path.clone());
+                next.files.insert(path, Arc::new(Served::new(bytes)));
+            }
+        }
+        for asset in site.assets.iter().filter(|a| !plans.iter().any(|p| p.path == a.output)) {
+            published.push(asset.output.clone());
+            if let Ok(bytes) = std::fs::read(self.options.site_dir.join(&asset.source))
+                && next.files.get(&asset.output).is_none_or(|old| old.bytes != bytes)
+            {
+                changed_paths.insert(asset.output.clone());
+                next.files.insert(asset.output.clone(), Arc::new(Served::new(bytes)));
+            }
+        }
+        published
+    }
+
+    /// Renders the pages whose inputs changed since the last rendering; with `defer`, the pages
+    /// drawn from the whole portfolio are left for later instead (also those never made yet:
+    /// `made` tells which files the snapshot holds).
+    fn render_changed(
+        &mut self,
+        site: &Site,
+        renderer: &Renderer,
+        defer: bool,
+        made: &dyn Fn(&str) -> bool,
+    ) -> Result<Rendered, Vec<Diagnostic>> {
+        let timings = crate::pipeline::Timings::new();
+        let summaries = Arc::new(Summaries::build(site, self.summaries.as_deref()));
+        timings.lap("summaries");
         let fingerprint = site.term_paths_fingerprint();
         let pages = render::pages(site);
+        let signed: Vec<u64> = pages.par_iter().map(|page| render::signature(site, page, fingerprint)).collect();
         let mut signatures = HashMap::with_capacity(pages.len());
         let mut dirty = Vec::new();
-        for page in pages {
-            let signature = render::signature(site, &page, fingerprint);
-            if self.signatures.get(&page.path) != Some(&signature) {
+        let mut later = Vec::new();
+        let mut known = 0;
+        for (page, signature) in pages.into_iter().zip(signed) {
+            let old = self.signatures.get(&page.path);
+            known += usize::from(old.is_some());
+            let changed = old != Some(&signature);
+            if defer && deferred::is_portfolio_wide(site, &page) {
+                if changed || !made(&page.file()) {
+                    later.push(page.clone());
+                }
+            } else if changed {
                 dirty.push(page.clone());
             }
-            signatures.insert(page.path.clone(), signature);
+            signatures.insert(page.path, signature);
         }
+        timings.lap("signatures");
+        timings.note(format_args!("{} pages to render, {} deferred", dirty.len(), later.len()));
         let out = Mutex::new(Vec::with_capacity(dirty.len()));
         let write = |path: &str, bytes: &[u8]| {
             out.lock().map_err(|e| e.to_string())?.push((path.to_owned(), bytes.to_vec()));
@@ -259,8 +392,9 @@ impl Builder {
         let result = render::render_pages(site, renderer, &summaries, &dirty, &write);
         self.summaries = Some(summaries);
         result?;
+        self.same_pages = known == signatures.len() && known == self.signatures.len();
         self.signatures = signatures;
-        Ok(out.into_inner().unwrap_or_default())
+        Ok(Rendered { pages: out.into_inner().unwrap_or_default(), deferred: later })
     }
 }
 
@@ -486,14 +620,25 @@ fn respond(writer: &mut TcpStream, request: &Request, server: &Server) -> std::i
         _ => {}
     }
     let file = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path.clone() };
-    let Some(served) = snapshot.files.get(&file) else {
-        if snapshot.files.contains_key(&format!("{path}/index.html")) {
+    let served = match snapshot.get(&file) {
+        Some(Ok(served)) => Some(served),
+        Some(Err(problem)) => {
+            let response = Response { status: 500, headers: text_headers(), body: problem.as_bytes() };
+            return http::write_response(writer, &response, head_only, keep_alive);
+        }
+        None => None,
+    };
+    let Some(served) = served else {
+        if snapshot.contains(&format!("{path}/index.html")) {
             let location = format!("/{path}/");
             let headers = vec![("Location", location), ("Cache-Control", "no-store".into())];
             let response = Response { status: 301, headers, body: b"" };
             return http::write_response(writer, &response, head_only, keep_alive);
         }
-        let body = snapshot.files.get("404.html").map(|s| inject(&s.bytes)).unwrap_or_else(|| b"Not Found".to_vec());
+        let body = match snapshot.get("404.html") {
+            Some(Ok(page)) => inject(&page.bytes),
+            _ => b"Not Found".to_vec(),
+        };
         let headers =
             vec![("Content-Type", http::content_type("404.html").into()), ("Cache-Control", "no-store".into())];
         let response = Response { status: 404, headers, body: &body };
@@ -583,15 +728,37 @@ pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snap
         .name("exemplar-accept".into())
         .spawn(move || accept_loop(listener, accept_server))
         .map_err(|source| ServeError::Bind { addr: addr.to_string(), source })?;
+    // Deferred pages are made in the background on one thread of their own, so that they never
+    // hold up the rendering of the next edit.
+    let warm_pool = rayon::ThreadPoolBuilder::new().num_threads(1).thread_name(|_| "exemplar-warm".into()).build().ok();
     loop {
         let changed = watcher.next_batch();
         let current = server.snapshot();
         let (snapshot, event) = builder.rebuild(&current, Some(&changed));
         let catalog = options.lang.as_deref().map_or_else(|| builder.catalog().clone(), Catalog::builtin);
         eprintln!("{}", rebuild_line(&catalog, &event, &snapshot));
+        let later = snapshot.deferred.clone();
         server.publish(snapshot, &event);
+        if let (Some(later), Some(pool)) = (later, &warm_pool) {
+            let server = server.clone();
+            pool.spawn(move || warm_up(&later, &server, event.version));
+        }
     }
 }
+
+/// Makes a snapshot's deferred files once the server has been quiet for a moment, stopping as soon
+/// as a newer snapshot replaces it.
+fn warm_up(later: &Deferred, server: &Server, version: u64) {
+    let superseded = || server.snapshot().version != version;
+    std::thread::sleep(WARM_UP_DELAY);
+    if !superseded() {
+        later.warm(&superseded);
+    }
+}
+
+/// How long after a rebuild the deferred files start being made: saves in quick succession
+/// (an editor's autosave, a `git checkout`) do not each pay for them.
+const WARM_UP_DELAY: Duration = Duration::from_millis(300);
 
 fn rebuild_line(catalog: &Catalog, event: &RebuildEvent, snapshot: &Snapshot) -> String {
     if event.errors > 0 {

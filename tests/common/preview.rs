@@ -14,7 +14,7 @@ pub struct Preview {
     pub child: Child,
     pub port: u16,
     pub site: PathBuf,
-    _tmp: tempfile::TempDir,
+    _tmp: Option<tempfile::TempDir>,
 }
 
 impl Preview {
@@ -22,6 +22,13 @@ impl Preview {
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path().join("site");
         copy_sample_site(&site);
+        let mut preview = Preview::serve(site);
+        preview._tmp = Some(tmp);
+        preview
+    }
+
+    /// Serves an existing site folder (left in place when the server stops).
+    pub fn serve(site: PathBuf) -> Preview {
         let mut child = Command::new(env!("CARGO_BIN_EXE_exemplar"))
             .args(["serve", site.to_str().unwrap(), "--port", "0", "--lang", "en"])
             .stdout(Stdio::piped())
@@ -37,7 +44,7 @@ impl Preview {
             .and_then(|rest| rest.split('/').next())
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
-        Preview { child, port, site, _tmp: tmp }
+        Preview { child, port, site, _tmp: None }
     }
 
     pub fn url(&self, path: &str) -> String {

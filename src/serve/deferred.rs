@@ -1,0 +1,136 @@
+//! What a rebuild in `serve` leaves for later: the pages drawn from the whole portfolio (home,
+//! practice library, reports, indicator rankings, feed, sitemap, data files) and the search index.
+//! Their cost grows with the site, not with the edit, so an edit is answered (and the browser told
+//! to reload) without waiting for them. Each is made the first time a browser asks for it, or by
+//! the warm-up that runs once the server is idle, whichever comes first; and always from the site
+//! of its own snapshot, so an out-of-date version is never served.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use super::Served;
+use crate::render::{self, Page, Renderer, Summaries};
+use crate::site::Site;
+
+/// Whether `page`'s cost grows with the whole site (see the module's documentation).
+pub fn is_portfolio_wide(site: &Site, page: &Page) -> bool {
+    use render::PageKind;
+    match &page.kind {
+        PageKind::Home
+        | PageKind::Practices(_)
+        | PageKind::Reports
+        | PageKind::Feed
+        | PageKind::Sitemap
+        | PageKind::DataJson
+        | PageKind::DataCsv => true,
+        // The first page of an indicator ranks every case that has it.
+        PageKind::Term(t, _, n) => *n == 1 && site.taxonomies.get(*t).is_some_and(|t| t.id == "indicator"),
+        _ => false,
+    }
+}
+
+/// A search file (not the search page, which is rendered with the other pages).
+pub fn is_search_file(file: &str) -> bool {
+    file.starts_with("search/") && file != "search/index.html"
+}
+
+/// A made file, or why it could not be made (a template error, shown as the answer's text).
+pub type Made = Result<Arc<Served>, String>;
+
+pub struct Deferred {
+    site: Arc<Site>,
+    renderer: Arc<Renderer>,
+    summaries: Arc<Summaries>,
+    /// For the text of a template error.
+    catalog: crate::i18n::Catalog,
+    /// By output file (`practices/index.html`).
+    pages: HashMap<String, (Page, OnceLock<Made>)>,
+    /// The search index's files, when the index is deferred too.
+    search: Option<OnceLock<HashMap<String, Arc<Served>>>>,
+}
+
+impl Deferred {
+    pub fn new(
+        site: Arc<Site>,
+        renderer: Arc<Renderer>,
+        summaries: Arc<Summaries>,
+        catalog: crate::i18n::Catalog,
+        pages: Vec<Page>,
+        search: bool,
+    ) -> Deferred {
+        let pages = pages.into_iter().map(|page| (page.file(), (page, OnceLock::new()))).collect();
+        Deferred { site, renderer, summaries, catalog, pages, search: search.then(OnceLock::new) }
+    }
+
+    /// The output files of the deferred pages.
+    pub fn page_files(&self) -> impl Iterator<Item = &String> {
+        self.pages.keys()
+    }
+
+    pub fn defers_search(&self) -> bool {
+        self.search.is_some()
+    }
+
+    /// Whether `file` is this snapshot's to make (a search file may still turn out not to exist).
+    pub fn owns(&self, file: &str) -> bool {
+        self.pages.contains_key(file) || (self.search.is_some() && is_search_file(file))
+    }
+
+    /// `file`, made now if it was not yet; `None` when it is not a file of the portal.
+    pub fn get(&self, file: &str) -> Option<Made> {
+        if let Some((page, made)) = self.pages.get(file) {
+            return Some(made.get_or_init(|| self.render(page)).clone());
+        }
+        match &self.search {
+            Some(search) if is_search_file(file) => {
+                search.get_or_init(|| self.search_files()).get(file).cloned().map(Ok)
+            }
+            _ => None,
+        }
+    }
+
+    /// Makes everything not made yet, one file at a time, until `superseded` says a newer
+    /// snapshot replaced this one.
+    pub fn warm(&self, superseded: &dyn Fn() -> bool) {
+        let mut files: Vec<&String> = self.pages.keys().collect();
+        files.sort();
+        for file in files {
+            if superseded() {
+                return;
+            }
+            let _ = self.get(file);
+        }
+        if let Some(search) = &self.search
+            && !superseded()
+        {
+            search.get_or_init(|| self.search_files());
+        }
+    }
+
+    /// What was made so far, to be kept by the next snapshot where it is still current.
+    pub fn made(&self) -> Vec<(String, Arc<Served>)> {
+        let mut made: Vec<(String, Arc<Served>)> = self
+            .pages
+            .iter()
+            .filter_map(|(file, (_, made))| match made.get() {
+                Some(Ok(served)) => Some((file.clone(), served.clone())),
+                _ => None,
+            })
+            .collect();
+        if let Some(files) = self.search.as_ref().and_then(OnceLock::get) {
+            made.extend(files.iter().map(|(file, served)| (file.clone(), served.clone())));
+        }
+        made
+    }
+
+    fn render(&self, page: &Page) -> Made {
+        match self.renderer.render(&self.site, &self.summaries, page) {
+            Ok(html) => Ok(Arc::new(Served::new(html.into_bytes()))),
+            Err(diagnostic) => Err(diagnostic.render(&self.catalog, false)),
+        }
+    }
+
+    fn search_files(&self) -> HashMap<String, Arc<Served>> {
+        super::search_files(&self.site).into_iter().map(|(file, bytes)| (file, Arc::new(Served::new(bytes)))).collect()
+    }
+}
