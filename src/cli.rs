@@ -44,6 +44,9 @@ pub enum Command {
         /// Build draft cases too
         #[arg(long)]
         drafts: bool,
+        /// Build even when nothing changed since the last build into the output folder
+        #[arg(long)]
+        force: bool,
     },
     /// Validate everything `build` validates, without writing anything
     Check {
@@ -158,8 +161,8 @@ pub fn run() -> i32 {
     let quiet = cli.quiet;
     let lang = cli.lang.clone();
     match cli.command {
-        Command::Build { site_dir, output, base_url, drafts } => {
-            let options = BuildOptions { site_dir, out_dir: output, base_url, drafts };
+        Command::Build { site_dir, output, base_url, drafts, force } => {
+            let options = BuildOptions { site_dir, out_dir: output, base_url, drafts, force };
             let started = Instant::now();
             let bar = ProgressBar::new(quiet, lang.as_deref(), &options.site_dir);
             let outcome = pipeline::build_with(&options, &bar);
@@ -170,7 +173,15 @@ pub fn run() -> i32 {
                 eprintln!("{}", summary_line(&catalog, "cli.build_failed", &outcome));
                 return 1;
             }
-            if !quiet {
+            if let Some(last) = outcome.up_to_date.as_ref().filter(|_| !quiet) {
+                let args = [
+                    ("out", options.out_dir().display().to_string()),
+                    ("pages", last.pages.to_string()),
+                    ("cases", last.cases.to_string()),
+                    ("ms", started.elapsed().as_millis().to_string()),
+                ];
+                println!("{}", catalog.format("cli.build_up_to_date", &args));
+            } else if !quiet {
                 let cases = outcome.site.as_ref().map_or(0, |s| s.cases.len());
                 let args = [
                     ("pages", outcome.pages.to_string()),
@@ -320,7 +331,8 @@ fn publish(
         Ok(slot) => slot,
         Err(err) => return failed(&site_catalog(), err),
     };
-    let options = BuildOptions { site_dir, out_dir: Some(slot.dir().to_path_buf()), base_url, drafts: false };
+    let options =
+        BuildOptions { site_dir, out_dir: Some(slot.dir().to_path_buf()), base_url, drafts: false, force: true };
     let outcome = pipeline::build(&options);
     let catalog = catalog_for(&outcome, lang.as_deref());
     report(&outcome.diagnostics, &catalog);

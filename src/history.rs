@@ -193,6 +193,23 @@ pub fn parse_log(log: &[u8]) -> History {
     History { prefix: String::new(), files }
 }
 
+/// The commit the site's repository is at (`None` without git or a commit): case histories are
+/// read from it, so a build is up to date only at the same commit.
+pub fn head_commit(site_dir: &Path) -> Option<String> {
+    Command::new("git")
+        .arg("-C")
+        .arg(site_dir)
+        .args(["rev-parse", "HEAD"])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim_end().to_owned())
+}
+
 /// The site folder's path inside its git repository (`docs/site/`; empty at the top or without
 /// git), so that reports for CI name files as the repository does.
 pub fn repo_prefix(site_dir: &Path) -> String {

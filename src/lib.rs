@@ -16,6 +16,7 @@ pub mod content;
 pub mod date;
 pub mod diagnostics;
 pub mod embedded;
+pub mod freshness;
 pub mod history;
 pub mod i18n;
 pub mod images;

@@ -26,6 +26,8 @@ pub struct BuildOptions {
     pub out_dir: Option<PathBuf>,
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// Build even when the output's record says nothing changed (see `freshness`).
+    pub force: bool,
 }
 
 impl BuildOptions {
@@ -49,6 +51,8 @@ pub struct Outcome {
     pub files: usize,
     /// What publishing the photos did (`build` only).
     pub images: crate::images::Stats,
+    /// Set when `build` found the output up to date and did nothing: what the last build made.
+    pub up_to_date: Option<crate::freshness::Record>,
 }
 
 impl Outcome {
@@ -123,6 +127,8 @@ pub fn check(options: &BuildOptions) -> Outcome {
     match Project::open(options.clone()) {
         Ok(mut project) => {
             project.scan();
+            // Nothing is rendered: related cases, which only pages show, need not be worked out.
+            project.renders = false;
             let mut outcome = project.assemble();
             // Compiling the templates catches their syntax errors without rendering every page.
             if let Some(site) = &outcome.site
@@ -145,6 +151,28 @@ pub fn build(options: &BuildOptions) -> Outcome {
 pub fn build_with(options: &BuildOptions, progress: &dyn Progress) -> Outcome {
     progress.stage("cli.progress_read", 0);
     let timings = Timings::new();
+    // Worked out before anything is read: a file saved during the build makes the next one run.
+    let fingerprint = crate::freshness::fingerprint(options, &options.out_dir());
+    let last = crate::freshness::Record::read(&options.out_dir());
+    timings.lap("fingerprint");
+    if let (Some(fingerprint), Some(last)) = (fingerprint, &last)
+        && last.is_current(&options.site_dir, fingerprint)
+        && !options.force
+        && clean_up_after_killed_builds(&options.out_dir())
+    {
+        // Only the configuration is read, for the language of the report.
+        let language =
+            config::load(&options.site_dir).map_or_else(|_| crate::i18n::LANGUAGES[0].to_owned(), |c| c.language);
+        return Outcome {
+            diagnostics: Vec::new(),
+            catalog: Catalog::builtin(&language),
+            site: None,
+            pages: last.pages,
+            files: last.cases,
+            images: Default::default(),
+            up_to_date: last.clone().into(),
+        };
+    }
     let mut project = match Project::open(options.clone()) {
         Ok(project) => project,
         Err(outcome) => return outcome,
@@ -158,7 +186,17 @@ pub fn build_with(options: &BuildOptions, progress: &dyn Progress) -> Outcome {
     if outcome.has_errors() {
         return outcome;
     }
-    match write_portal(options, site, &project.theme, progress, &timings) {
+    // A build with warnings leaves no record: they are reported again by the next build.
+    let record = fingerprint.filter(|_| outcome.warnings() == 0).map(|fingerprint| {
+        let extras = crate::freshness::extras(site.assets.iter().map(|a| a.source.as_str()));
+        crate::freshness::Record {
+            fingerprint: crate::freshness::with_extras(fingerprint, &options.site_dir, &extras),
+            pages: render::pages(site).len(),
+            cases: site.cases.len(),
+            extras,
+        }
+    });
+    match write_portal(options, site, &project.theme, progress, &timings, record.as_ref()) {
         Ok((pages, images)) => {
             outcome.pages = pages;
             outcome.images = images;
@@ -174,6 +212,7 @@ fn write_portal(
     theme: &Theme,
     progress: &dyn Progress,
     timings: &Timings,
+    record: Option<&crate::freshness::Record>,
 ) -> Result<(usize, crate::images::Stats), Vec<Diagnostic>> {
     let out_dir = options.out_dir();
     check_out_dir(&options.site_dir, &out_dir)?;
@@ -222,10 +261,23 @@ fn write_portal(
     for asset in site.assets.iter().filter(|a| !plans.iter().any(|p| p.path == a.output)) {
         staging.copy(&options.site_dir.join(&asset.source), &asset.output).map_err(fail)?;
     }
+    if let Some(record) = record {
+        staging.write(crate::freshness::RECORD, record.to_text().as_bytes()).map_err(fail)?;
+    }
     timings.lap("assets");
     staging.commit().map_err(fail)?;
     timings.lap("commit");
     Ok((pages, images))
+}
+
+/// What killed builds left beside the output is removed by the next build, even one that finds
+/// nothing to do. False when another build holds the output (or it cannot be locked): then the
+/// build goes on, and reports why it cannot write.
+fn clean_up_after_killed_builds(out_dir: &Path) -> bool {
+    match crate::output_lock::acquire(out_dir) {
+        Ok(Ok(_lock)) => crate::output_lock::clean_stale(out_dir).is_ok(),
+        _ => false,
+    }
 }
 
 /// Refuses an output folder that holds the site itself: replacing it would delete the cases.
@@ -273,6 +325,8 @@ pub struct Project {
     link_targets: u64,
     /// The site's git history, read once when the project opens (`None` without git).
     history: Option<crate::history::History>,
+    /// Whether pages will be rendered from the model (false for `check`).
+    pub renders: bool,
 }
 
 impl Project {
@@ -286,6 +340,7 @@ impl Project {
             pages: 0,
             files: 0,
             images: Default::default(),
+            up_to_date: None,
         };
         let mut config = match config::load(site_dir) {
             Ok(config) => config,
@@ -307,6 +362,7 @@ impl Project {
                 files: BTreeMap::new(),
                 discovery_problems: Vec::new(),
                 link_targets: 0,
+                renders: true,
             }),
             Err(problems) => {
                 outcome.diagnostics = problems;
@@ -387,6 +443,7 @@ impl Project {
             pages: 0,
             files: self.files.len(),
             images: Default::default(),
+            up_to_date: None,
         };
         let loaded: Vec<&Loaded> = self.files.values().filter_map(|f| f.loaded.as_ref()).collect();
         outcome.diagnostics.extend(self.files.values().flat_map(|f| f.problems.iter().cloned()));
@@ -442,7 +499,7 @@ impl Project {
         diagnostics::sort(&mut outcome.diagnostics);
         timings.lap("markdown");
         if !outcome.has_errors() {
-            outcome.site = Some(Site::after(previous, self.config.clone(), cases, assets));
+            outcome.site = Some(Site::after(previous, self.config.clone(), cases, assets, self.renders));
         }
         timings.lap("site model");
         outcome

@@ -20,8 +20,9 @@ pub struct Site {
     pub taxonomies: Vec<Taxonomy>,
     /// Files to copy into the portal (images beside the cases), sorted by output path.
     pub assets: Vec<Asset>,
-    /// For each case (same index), the related cases shown on its page.
-    pub related: Vec<Vec<usize>>,
+    /// For each case (same index), the related cases shown on its page (empty in a model made
+    /// only to be checked: see [`Site::after`]).
+    related: Vec<Vec<usize>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -180,25 +181,33 @@ impl Taxonomy {
 impl Site {
     /// Orders the cases and derives the taxonomies.
     pub fn new(config: Config, cases: Vec<Arc<Case>>, assets: Vec<Asset>) -> Site {
-        Site::after(None, config, cases, assets)
+        Site::after(None, config, cases, assets, true)
     }
 
     /// [`Site::new`], reusing the taxonomies and related cases of `previous` (the model before an
     /// edit, same configuration) when nothing they depend on changed: in `serve`, most edits
-    /// change a case's text, not its place in the order or what groups it.
-    pub fn after(previous: Option<&Site>, config: Config, mut cases: Vec<Arc<Case>>, mut assets: Vec<Asset>) -> Site {
+    /// change a case's text, not its place in the order or what groups it. Without `related`
+    /// (`check`, which renders nothing) the related cases are not worked out.
+    pub fn after(
+        previous: Option<&Site>,
+        config: Config,
+        mut cases: Vec<Arc<Case>>,
+        mut assets: Vec<Asset>,
+        related: bool,
+    ) -> Site {
         use rayon::prelude::*;
         cases.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         assets.sort();
         assets.dedup();
         if let Some(previous) = previous
+            && previous.related.len() == cases.len()
             && same_groups(&previous.cases, &cases, &config.framework)
         {
             let (taxonomies, related) = (previous.taxonomies.clone(), previous.related.clone());
             return Site { config, cases, taxonomies, assets, related };
         }
         let taxonomies = config.taxonomies.par_iter().map(|kind| build_taxonomy(kind, &cases, &config)).collect();
-        let related = related_cases(&cases, &config.framework);
+        let related = if related { related_cases(&cases, &config.framework) } else { Vec::new() };
         Site { config, cases, taxonomies, assets, related }
     }
 

@@ -48,7 +48,7 @@ fn a_build_killed_at_any_moment_leaves_the_last_good_output() {
 
     // How long a whole build takes here, to spread the kills over it.
     let start = Instant::now();
-    assert!(build_cmd(&site, &out).status().unwrap().success());
+    assert!(build_cmd(&site, &out).arg("--force").status().unwrap().success());
     let full = start.elapsed().as_micros().max(1000) as u64;
 
     let rounds: usize = std::env::var("EXEMPLAR_KILL_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
@@ -102,22 +102,24 @@ fn two_builds_at_once_do_not_corrupt_each_other() {
     let out = tmp.path().join("public");
     assert!(build_cmd(&site, &out).status().unwrap().success());
 
-    // Hold the lock as another build would, and build: a clear message, nothing touched.
+    // Hold the lock as another build would, and build (forced: nothing changed since the last
+    // one): a clear message, nothing touched.
     let lock =
         fs::File::options().write(true).create(true).truncate(false).open(tmp.path().join(".public.lock")).unwrap();
     lock.lock().unwrap();
     let before = read_tree(&out);
-    let result = exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let result = exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap(), "--force"]);
     assert_eq!(result.status.code(), Some(1));
     assert!(stderr(&result).contains("正在写入"), "{}", stderr(&result));
-    let result = exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap(), "--lang", "en"]);
+    let result = exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap(), "--lang", "en", "--force"]);
     assert!(stderr(&result).contains("another build"), "{}", stderr(&result));
     assert_eq!(read_tree(&out), before);
     drop(lock);
 
     // Four real builds at once: each either succeeds or is refused by the lock; the result is whole.
-    let children: Vec<_> =
-        (0..4).map(|_| build_cmd(&site, &out).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()).collect();
+    let children: Vec<_> = (0..4)
+        .map(|_| build_cmd(&site, &out).arg("--force").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap())
+        .collect();
     let mut succeeded = 0;
     for child in children {
         let output = child.wait_with_output().unwrap();
@@ -169,9 +171,10 @@ fn an_unwritable_or_full_disk_gives_a_clear_error_and_keeps_the_last_output() {
     assert!(build_cmd(&site, &out).status().unwrap().success());
     let before = read_tree(&out);
 
-    // Read-only (even for root): the error names the folder, the output stays.
+    // Read-only (even for root): the error names the folder, the output stays. (Forced: nothing
+    // changed since the last build.)
     assert!(disk.remount("ro"));
-    let result = exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let result = exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap(), "--force"]);
     assert_eq!(result.status.code(), Some(1));
     let err = stderr(&result);
     assert!(err.contains("write_failed") && err.contains("public"), "{err}");

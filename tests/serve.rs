@@ -80,7 +80,8 @@ fn portal_files(site: &Path) -> Vec<String> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .map(|e| e.path().strip_prefix(out.path()).unwrap().to_string_lossy().replace('\\', "/"))
-        .filter(|p| !p.starts_with("static/"))
+        // The build's record is for `build` itself, not part of what is served.
+        .filter(|p| !p.starts_with("static/") && p != exemplar::freshness::RECORD)
         .collect();
     files.sort();
     files

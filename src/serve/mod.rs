@@ -715,7 +715,7 @@ fn stream_events(writer: &mut TcpStream, server: &Server) {
 /// `ready` is called once with the address being served and the first build's outcome.
 pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snapshot)) -> Result<(), ServeError> {
     let build_options =
-        BuildOptions { site_dir: options.site_dir.clone(), out_dir: None, base_url: None, drafts: options.drafts };
+        BuildOptions { site_dir: options.site_dir.clone(), drafts: options.drafts, ..Default::default() };
     let mut builder = Builder::new(build_options);
     let (snapshot, _) = builder.rebuild(&Snapshot::default(), None);
     let listener = listen(&options.bind, options.port)?;
