@@ -706,7 +706,10 @@ mod tests {
         }
     }
 
-    fn groups(site: &Site) -> Vec<(String, Vec<(String, Vec<usize>)>)> {
+    /// Each taxonomy's id with its terms' keys and case lists.
+    type Groups = Vec<(String, Vec<(String, Vec<usize>)>)>;
+
+    fn groups(site: &Site) -> Groups {
         let terms = |t: &Taxonomy| t.terms.iter().map(|term| (term.key.clone(), term.cases.clone())).collect();
         site.taxonomies.iter().map(|t| (t.id.clone(), terms(t))).collect()
     }
