@@ -67,7 +67,8 @@ impl Served {
 /// demand, and the current diagnostics.
 #[derive(Default, Clone)]
 pub struct Snapshot {
-    pub files: HashMap<String, Arc<Served>>,
+    /// By path in the portal. Shared keys: each rebuild copies the map, not the paths.
+    pub files: HashMap<Arc<str>, Arc<Served>>,
     /// Pages and search files made when first asked for (see [`deferred`]).
     pub deferred: Option<Arc<Deferred>>,
     pub version: u64,
@@ -110,7 +111,8 @@ pub struct Builder {
     renderer: Option<Arc<Renderer>>,
     site: Option<Arc<Site>>,
     summaries: Option<Arc<Summaries>>,
-    signatures: HashMap<String, u64>,
+    /// Each page's path and signature, in page order.
+    signatures: Vec<(String, u64)>,
     /// What the photos and other files were published from (plans and assets), and their paths.
     media: Option<(Vec<String>, Vec<String>)>,
     /// Whether the last rendering had the same pages (paths) as the one before.
@@ -137,7 +139,7 @@ impl Builder {
             renderer: None,
             site: None,
             summaries: None,
-            signatures: HashMap::new(),
+            signatures: Vec::new(),
             media: None,
             same_pages: false,
         }
@@ -190,7 +192,7 @@ impl Builder {
         next.version = previous.version + 1;
         // What the last snapshot made on demand counts as rendered, where it is still current.
         if let Some(deferred) = next.deferred.take() {
-            next.files.extend(deferred.made());
+            next.files.extend(deferred.made().into_iter().map(|(path, served)| (Arc::from(path), served)));
         }
         let mut rendered: Vec<(String, Vec<u8>)> = Vec::new();
         let mut static_files: Option<Vec<(String, Vec<u8>)>> = None;
@@ -247,16 +249,16 @@ impl Builder {
             let mut written: Vec<String> = Vec::with_capacity(rendered.len());
             for (path, bytes) in rendered {
                 written.push(path.clone());
-                let same = next.files.get(&path).is_some_and(|old| old.bytes == bytes);
+                let same = next.files.get(path.as_str()).is_some_and(|old| old.bytes == bytes);
                 if !same {
                     changed_paths.insert(page_path(&path));
-                    next.files.insert(path, Arc::new(Served::new(bytes)));
+                    next.files.insert(path.into(), Arc::new(Served::new(bytes)));
                 }
             }
             // Deferred pages are served from the snapshot's `deferred`, never from old bytes.
             if let Some(later) = &next.deferred {
                 for file in later.page_files() {
-                    next.files.remove(file);
+                    next.files.remove(file.as_str());
                     changed_paths.insert(page_path(file));
                 }
             }
@@ -286,16 +288,16 @@ impl Builder {
                     wanted.extend(files.iter().map(String::as_str));
                 }
                 let defers_search = next.deferred.as_ref().is_some_and(|d| d.defers_search());
-                let gone: Vec<String> = next
+                let gone: Vec<Arc<str>> = next
                     .files
                     .keys()
-                    .filter(|p| !wanted.contains(p.as_str()))
+                    .filter(|p| !wanted.contains(&***p))
                     .filter(|p| new_theme || !p.starts_with("static/"))
                     .filter(|p| !(defers_search && deferred::is_search_file(p)))
                     .cloned()
                     .collect();
                 for path in gone {
-                    next.files.remove(&path);
+                    next.files.remove(&*path);
                     changed_paths.insert(page_path(&path));
                 }
             }
@@ -332,18 +334,18 @@ impl Builder {
         let _ = crate::images::publish(&self.options.site_dir, plans, &site.config.images, &collect);
         for (path, bytes) in photos.into_inner().unwrap_or_default() {
             published.push(path.clone());
-            if next.files.get(&path).is_none_or(|old| old.bytes != bytes) {
+            if next.files.get(path.as_str()).is_none_or(|old| old.bytes != bytes) {
                 changed_paths.insert(path.clone());
-                next.files.insert(path, Arc::new(Served::new(bytes)));
+                next.files.insert(path.into(), Arc::new(Served::new(bytes)));
             }
         }
         for asset in site.assets.iter().filter(|a| !plans.iter().any(|p| p.path == a.output)) {
             published.push(asset.output.clone());
             if let Ok(bytes) = std::fs::read(self.options.site_dir.join(&asset.source))
-                && next.files.get(&asset.output).is_none_or(|old| old.bytes != bytes)
+                && next.files.get(asset.output.as_str()).is_none_or(|old| old.bytes != bytes)
             {
                 changed_paths.insert(asset.output.clone());
-                next.files.insert(asset.output.clone(), Arc::new(Served::new(bytes)));
+                next.files.insert(asset.output.as_str().into(), Arc::new(Served::new(bytes)));
             }
         }
         published
@@ -365,23 +367,37 @@ impl Builder {
         let fingerprint = site.term_paths_fingerprint();
         let pages = render::pages(site);
         let signed: Vec<u64> = pages.par_iter().map(|page| render::signature(site, page, fingerprint)).collect();
-        let mut signatures = HashMap::with_capacity(pages.len());
+        // Usually the same pages in the same order as last time: then signatures compare by place,
+        // and only a change of pages costs a lookup by path.
+        let same_order = self.signatures.len() == pages.len()
+            && self.signatures.iter().zip(&pages).all(|((path, _), page)| *path == page.path);
+        let by_path: HashMap<&str, u64> = if same_order {
+            HashMap::new()
+        } else {
+            self.signatures.iter().map(|(path, signature)| (path.as_str(), *signature)).collect()
+        };
         let mut dirty = Vec::new();
         let mut later = Vec::new();
         let mut known = 0;
-        for (page, signature) in pages.into_iter().zip(signed) {
-            let old = self.signatures.get(&page.path);
+        for (index, (page, signature)) in pages.iter().zip(&signed).enumerate() {
+            let old = if same_order {
+                self.signatures.get(index).map(|(_, s)| *s)
+            } else {
+                by_path.get(page.path.as_str()).copied()
+            };
             known += usize::from(old.is_some());
-            let changed = old != Some(&signature);
-            if defer && deferred::is_portfolio_wide(site, &page) {
+            let changed = old != Some(*signature);
+            if defer && deferred::is_portfolio_wide(site, page) {
                 if changed || !made(&page.file()) {
                     later.push(page.clone());
                 }
             } else if changed {
                 dirty.push(page.clone());
             }
-            signatures.insert(page.path, signature);
         }
+        let same_pages = same_order || (known == pages.len() && known == self.signatures.len());
+        drop(by_path);
+        let signatures: Vec<(String, u64)> = pages.into_iter().map(|p| p.path).zip(signed).collect();
         timings.lap("signatures");
         timings.note(format_args!("{} pages to render, {} deferred", dirty.len(), later.len()));
         let out = Mutex::new(Vec::with_capacity(dirty.len()));
@@ -392,7 +408,7 @@ impl Builder {
         let result = render::render_pages(site, renderer, &summaries, &dirty, &write);
         self.summaries = Some(summaries);
         result?;
-        self.same_pages = known == signatures.len() && known == self.signatures.len();
+        self.same_pages = same_pages;
         self.signatures = signatures;
         Ok(Rendered { pages: out.into_inner().unwrap_or_default(), deferred: later })
     }
@@ -733,14 +749,18 @@ pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snap
     let warm_pool = rayon::ThreadPoolBuilder::new().num_threads(1).thread_name(|_| "exemplar-warm".into()).build().ok();
     loop {
         let changed = watcher.next_batch();
+        let timings = crate::pipeline::Timings::new();
+        timings.note(format_args!("{} changed paths", changed.len()));
         let current = server.snapshot();
         let (snapshot, event) = builder.rebuild(&current, Some(&changed));
         let catalog = options.lang.as_deref().map_or_else(|| builder.catalog().clone(), Catalog::builtin);
         eprintln!("{}", rebuild_line(&catalog, &event, &snapshot));
         let later = snapshot.deferred.clone();
         server.publish(snapshot, &event);
+        timings.lap("published");
         if let (Some(later), Some(pool)) = (later, &warm_pool) {
-            let server = server.clone();
+            // Weak: a warm-up still waiting for its turn keeps no replaced snapshot in memory.
+            let (later, server) = (Arc::downgrade(&later), server.clone());
             pool.spawn(move || warm_up(&later, &server, event.version));
         }
     }
@@ -748,10 +768,12 @@ pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snap
 
 /// Makes a snapshot's deferred files once the server has been quiet for a moment, stopping as soon
 /// as a newer snapshot replaces it.
-fn warm_up(later: &Deferred, server: &Server, version: u64) {
+fn warm_up(later: &std::sync::Weak<Deferred>, server: &Server, version: u64) {
     let superseded = || server.snapshot().version != version;
     std::thread::sleep(WARM_UP_DELAY);
-    if !superseded() {
+    if let Some(later) = later.upgrade()
+        && !superseded()
+    {
         later.warm(&superseded);
     }
 }
