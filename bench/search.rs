@@ -57,30 +57,6 @@ fn quality(site: &Site, index: &search::Index, queries: &[String]) -> (f64, f64,
     (found as f64 / truth_n.max(1) as f64, found as f64 / returned.max(1) as f64, queries.len())
 }
 
-fn random_substrings(site: &Site, n: usize) -> Vec<String> {
-    let mut rng = Rng(7);
-    let mut out = Vec::new();
-    while out.len() < n {
-        let case = &site.cases[rng.below(site.cases.len())];
-        let text: Vec<char> = search::index::fields(case)[3].chars().collect();
-        if text.len() < 8 {
-            continue;
-        }
-        let len = 2 + rng.below(3);
-        let start = rng.below(text.len() - len);
-        let q: String = text[start..start + len].iter().collect();
-        if q.chars().all(|c| tokenize::class(tokenize::fold(c)) == tokenize::Class::Cjk) {
-            out.push(q);
-        }
-    }
-    out
-}
-
-fn tsv_queries() -> Vec<String> {
-    let tsv = std::fs::read_to_string(corpus_dir().join("queries.tsv")).unwrap_or_default();
-    tsv.lines().skip(1).filter_map(|l| l.split('\t').nth(2)).map(str::to_owned).collect()
-}
-
 const PAGE: &str = r#"<!DOCTYPE html><meta charset="utf-8"><title>bench</title>
 <script src="static/search.js" data-index="search/"></script>
 <script>
@@ -219,7 +195,7 @@ fn main() {
     let tsv = tsv_queries();
     let (r, p, q) = quality(&site, &index, &tsv);
     println!("queries.tsv ({q} queries): recall {r:.4}, precision {p:.4} (against the indexed text)");
-    let random = random_substrings(&site, 300);
+    let random = random_substrings(&site, 300, 7);
     let (r, p, q) = quality(&site, &index, &random);
     println!("random 2–4 character substrings ({q}): recall {r:.4}, precision {p:.4}");
 

@@ -214,3 +214,70 @@ fn check_views(index: &search::Index, typed: &Value, faceted: &Value, restored: 
     assert_eq!(hrefs(restored), hrefs(faceted));
     assert_eq!(restored["checked"], faceted["checked"]);
 }
+
+const PARITY_PAGE: &str = r#"<!DOCTYPE html><meta charset="utf-8"><title>parity</title>
+<script src="static/search.js" data-index="search/"></script>
+<script>
+(async function () {
+  const post = (name, data) => fetch("REPORT" + name, { method: "POST", mode: "no-cors", body: JSON.stringify(data) });
+  try {
+    const E = EXS.engine, out = {};
+    for (const q of QUERIES) {
+      const res = await E.search({ text: q });
+      const shown = await E.docs(res.hits.slice(0, 10).map(h => h.doc));
+      out[q] = { hits: res.hits.map(h => [h.doc, h.score]), urls: shown.map(r => r[0]) };
+    }
+    post("parity", out);
+  } catch (e) { post("error", String(e && e.stack || e)); }
+})();
+</script>"#;
+
+#[test]
+fn the_javascript_engine_equals_the_rust_engine_over_the_query_list() {
+    if !search_support::chromium_available() {
+        eprintln!("chromium is not installed: skipping the browser test (./scripts/test installs it)");
+        return;
+    }
+    // The corpus files the Rust tests use (long documents, code, Latin and Chinese), each a case:
+    // every query of queries.tsv, and random substrings of their text.
+    let site = search_support::corpus_site(Some(300));
+    let index = search::build(&site);
+    let mut queries = search_support::tsv_queries();
+    assert!(queries.len() >= 20, "the query list is read");
+    queries.extend(search_support::random_substrings(&site, 60, 11));
+    queries.extend(["TiDB 迁移", "\"负载 均衡\"", "ti", "Ｋｕｂｅｒｎｅｔｅｓ", "数据库"].map(str::to_owned));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("portal");
+    search_support::write_search_portal(&site, &out, &[]);
+    let (port, rx) = search_support::serve(out.clone());
+    let page = PARITY_PAGE
+        .replace("QUERIES", &serde_json::to_string(&queries).unwrap())
+        .replace("REPORT", &format!("http://127.0.0.1:{port}/report/"));
+    fs::write(out.join("parity.html"), page).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let mut browser =
+        search_support::chromium(&format!("http://127.0.0.1:{port}/parity.html"), &profile.path().join("p"));
+    let got = search_support::reports(&rx, &["parity"], Duration::from_secs(120));
+    let _ = browser.kill();
+    let _ = browser.wait();
+    let parity: Value = serde_json::from_str(&got[0].1).unwrap();
+
+    let mut matched = 0;
+    for q in &queries {
+        let rust = search::search(&index, &Query::text(q));
+        let js: Vec<(u64, u64)> = parity[q]["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h[0].as_u64().unwrap(), h[1].as_u64().unwrap()))
+            .collect();
+        let expected: Vec<(u64, u64)> = rust.hits.iter().map(|h| (u64::from(h.doc), u64::from(h.score))).collect();
+        assert_eq!(js, expected, "query {q:?}: the same cases, scores and order");
+        let urls: Vec<&str> = parity[q]["urls"].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect();
+        assert_eq!(urls, rust_urls(&index, &Query::text(q), 10), "query {q:?}: the first page");
+        matched += usize::from(!expected.is_empty());
+    }
+    // Not a vacuous comparison: nearly every query finds cases in these 300 files.
+    assert!(matched * 10 >= queries.len() * 9, "the queries find cases ({matched} of {})", queries.len());
+}

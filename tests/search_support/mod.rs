@@ -34,6 +34,33 @@ pub fn corpus_files() -> Vec<String> {
     files
 }
 
+/// The queries of `queries.tsv`, in order.
+pub fn tsv_queries() -> Vec<String> {
+    let tsv = std::fs::read_to_string(corpus_dir().join("queries.tsv")).unwrap_or_default();
+    tsv.lines().skip(1).filter_map(|l| l.split('\t').nth(2)).map(str::to_owned).collect()
+}
+
+/// `n` random substrings of 2–4 CJK characters of the cases' bodies (the same for the same seed).
+pub fn random_substrings(site: &Site, n: usize, seed: u64) -> Vec<String> {
+    use exemplar::search::tokenize;
+    let mut rng = Rng(seed);
+    let mut out = Vec::new();
+    while out.len() < n {
+        let case = &site.cases[rng.below(site.cases.len())];
+        let text: Vec<char> = exemplar::search::index::fields(case)[3].chars().collect();
+        if text.len() < 8 {
+            continue;
+        }
+        let len = 2 + rng.below(3);
+        let start = rng.below(text.len() - len);
+        let q: String = text[start..start + len].iter().collect();
+        if q.chars().all(|c| tokenize::class(tokenize::fold(c)) == tokenize::Class::Cjk) {
+            out.push(q);
+        }
+    }
+    out
+}
+
 /// A tiny deterministic random number generator (xorshift).
 pub struct Rng(pub u64);
 

@@ -9,9 +9,8 @@
   var waiting = {};
   var MAX_WORD = 32;
   var WEIGHTS = [16, 8, 4, 1];
-  var MASK_BITS = 8;
   var ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  var AVAL = {};
+  var AVAL = new Int8Array(128).fill(-1);
   for (var ai = 0; ai < 64; ai++) AVAL[ALPHA.charCodeAt(ai)] = ai;
 
   /** Names of the index files loaded, in order (for the figures). */
@@ -110,7 +109,7 @@
     raw.forEach(function (r) {
       var rs = runs(str(r));
       if (!rs.length) return;
-      var terms = [], seen = {};
+      var terms = [], seen = {}, chains = [];
       rs.forEach(function (run, i) {
         if (run.word !== undefined) {
           var prefix = i === rs.length - 1 && codes(run.word).length >= 2;
@@ -118,45 +117,66 @@
         } else if (run.cjk.length === 1) {
           terms.push({ prefix: false, key: str(run.cjk) });
         } else {
+          var chain = [];
           for (var j = 0; j + 1 < run.cjk.length; j++) {
             var b = str(run.cjk.slice(j, j + 2));
-            if (!seen[b]) { seen[b] = 1; terms.push({ prefix: false, key: b }); }
+            if (seen[b] === undefined) { seen[b] = terms.length; terms.push({ prefix: false, key: b }); }
+            chain.push([seen[b], j]);
           }
+          if (run.cjk.length >= 3) chains.push(chain);
         }
       });
-      clauses.push({ terms: terms, runs: rs });
+      clauses.push({ terms: terms, runs: rs, chains: chains });
     });
     return clauses;
   }
 
   // ---- index files (files.rs) ----
   function reader(text) {
-    var pos = 0;
+    var pos = 0, end = text.length * 6;
     function bit() {
-      var v = AVAL[text.charCodeAt((pos / 6) | 0)];
-      if (v === undefined) throw new Error("bad index data");
+      if (pos >= end) throw new Error("bad index data");
+      var v = AVAL[text.charCodeAt((pos / 6) | 0) & 127];
+      if (v < 0) throw new Error("bad index data");
       var b = (v >> (5 - (pos % 6))) & 1;
       pos++;
       return b;
     }
     function bits(n) { var v = 0; for (var i = 0; i < n; i++) v = v * 2 + bit(); return v; }
+    function gamma() { var n = 0; while (!bit()) { if (++n > 31) throw new Error("bad index data"); } return Math.pow(2, n) + bits(n); }
     return {
       bits: bits,
-      gamma: function () { var n = 0; while (!bit()) { if (++n > 31) throw new Error("bad index data"); } return Math.pow(2, n) + bits(n); },
+      gamma: gamma,
       rice: function (k) { var q = 0; while (bit()) q++; return q * Math.pow(2, k) + bits(k); },
+      /** A position mask modulo m (BitWriter::mask): a number for m ≤ 32, else 32-bit words. */
+      mask: function (m) {
+        var b = Math.log2(m), words = m > 32 ? new Uint32Array(m / 32) : null, mask = 0, p, count;
+        function set(p) { if (words) words[p >> 5] |= 1 << (p & 31); else mask |= 1 << p; }
+        if (!bit()) set(bits(b));
+        else {
+          count = gamma() + 1;
+          if (count * b < m) for (var i = 0; i < count; i++) set(bits(b));
+          else for (p = 0; p < m; p++) if (bit()) set(p);
+        }
+        return words || mask >>> 0;
+      },
     };
   }
-  /** Lists of entries number × 2^maskBits + mask (files.rs: decode_entries). */
-  function decodeLists(text, count, maskBits) {
-    var r = reader(text), lists = [], scale = Math.pow(2, maskBits || 0);
+  /** Lists of case numbers, and (given the cases' position moduli, for a bigram) their masks
+   * (files.rs: decode_entries): [{docs: [..], masks: [..]}]. */
+  function decodeLists(text, count, moduli) {
+    var r = reader(text), lists = [];
     for (var l = 0; l < count; l++) {
-      var len = r.gamma() - 1, list = [];
+      var len = r.gamma() - 1, docs = new Array(len), masks = null;
       if (len > 0) {
         var k = r.bits(4), prev = -1;
-        for (var i = 0; i < len; i++) { prev += r.rice(k) + 1; list.push(prev * scale); }
-        if (maskBits) for (var j = 0; j < len; j++) list[j] += r.bits(maskBits);
+        for (var i = 0; i < len; i++) { prev += r.rice(k) + 1; docs[i] = prev; }
+        if (moduli) {
+          masks = new Array(len);
+          for (var j = 0; j < len; j++) masks[j] = r.mask(moduli[docs[j]] || 8);
+        }
       }
-      lists.push(list);
+      lists.push({ docs: docs, masks: masks });
     }
     return lists;
   }
@@ -170,7 +190,23 @@
     if (cps.length && cls(cps[0]) === CJK) return term;
     return cps.length > 2 ? str(cps.slice(0, 2)) : term;
   }
-  function shardOf(term, manifest) { return "s/" + (hash(shardKey(term)) % manifest.shards); }
+  /** The manifest with its lists decoded once: where index files start, each case's modulus. */
+  function layout(manifest) {
+    if (manifest.starts) return manifest;
+    manifest.starts = decodeLists(manifest.files, 1)[0].docs;
+    var moduli = new Uint8Array(manifest.docs).fill(8);
+    decodeLists(manifest.wide, manifest.wide_moduli.length).forEach(function (list, i) {
+      list.docs.forEach(function (d) { moduli[d] = manifest.wide_moduli[i]; });
+    });
+    manifest.moduli = moduli;
+    return manifest;
+  }
+  /** The index file holding a term: the last whose first bucket is at or before the term's. */
+  function shardOf(term, manifest) {
+    var bucket = hash(shardKey(term)) >>> 16, starts = manifest.starts, lo = 0, hi = starts.length - 1;
+    while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (starts[mid] <= bucket) lo = mid; else hi = mid - 1; }
+    return "s/" + lo;
+  }
 
   var facetCache = null;
   function facetData() {
@@ -178,7 +214,7 @@
       if (facetCache) return facetCache;
       facetCache = {
         facets: f.facets.map(function (fc) {
-          return { id: fc.id, values: fc.values.map(function (v) { return { key: v[0], label: v[1], docs: decodeLists(v[2], 1)[0] }; }) };
+          return { id: fc.id, values: fc.values.map(function (v) { return { key: v[0], label: v[1], docs: decodeLists(v[2], 1)[0].docs }; }) };
         }),
         indicators: f.indicators.map(function (ind) {
           var r = reader(ind.scores), n = store.manifest.docs, scores = new Array(n);
@@ -206,14 +242,13 @@
   function isBigram(key) { var c = codes(key); return c.length === 2 && cls(c[0]) === CJK && cls(c[1]) === CJK; }
   /** Tier (0 best … 3, 255 for none) and position mask of each case for the term. */
   function termTiers(term, manifest) {
-    var n = manifest.docs, tiers = new Uint8Array(n).fill(255), masks = new Uint8Array(n);
+    var n = manifest.docs, tiers = new Uint8Array(n).fill(255), masks = new Array(n);
     var shard = shardTerms(shardOf(term.key, manifest));
     function add(key) {
-      var bits = isBigram(key) ? MASK_BITS : 0;
-      decodeLists(shard[key], manifest.tiers, bits).forEach(function (list, t) {
-        for (var i = 0; i < list.length; i++) {
-          var d = Math.floor(list[i] / (1 << bits));
-          if (d < n && tiers[d] > t) { tiers[d] = t; masks[d] = list[i] % (1 << bits); }
+      decodeLists(shard[key], manifest.tiers, isBigram(key) ? manifest.moduli : null).forEach(function (list, t) {
+        for (var i = 0; i < list.docs.length; i++) {
+          var d = list.docs[i];
+          if (d < n && tiers[d] > t) { tiers[d] = t; masks[d] = list.masks ? list.masks[i] : 0; }
         }
       });
     }
@@ -221,18 +256,26 @@
     else Object.keys(shard).forEach(function (k) { if (k.lastIndexOf(term.key, 0) === 0) add(k); });
     return { tiers: tiers, masks: masks };
   }
-  function consecutive(ms) {
-    for (var r = 0; r < MASK_BITS; r++) {
+  function bitAt(mask, p) { return typeof mask === "number" ? (mask >>> p) & 1 : (mask[p >> 5] >>> (p & 31)) & 1; }
+  /** Whether bigrams with these masks can sit at these offsets from one position (query::aligned). */
+  function aligned(masks, offsets, m) {
+    for (var r = 0; r < m; r++) {
       var ok = true;
-      for (var i = 0; i < ms.length; i++) if (!((ms[i] >> ((r + i) % MASK_BITS)) & 1)) { ok = false; break; }
+      for (var i = 0; i < masks.length; i++) if (!masks[i] || !bitAt(masks[i], (r + offsets[i]) % m)) { ok = false; break; }
       if (ok) return true;
     }
     return false;
   }
-  function popcount(m) { var c = 0; while (m) { c += m & 1; m >>= 1; } return c; }
+  function popcount(mask) {
+    if (typeof mask !== "number") { var s = 0; for (var i = 0; i < mask.length; i++) s += popcount(mask[i]); return s; }
+    var c = 0;
+    while (mask) { c += mask & 1; mask >>>= 1; }
+    return c;
+  }
   /** Runs a query: {text, filters: [[facet, value]], min: [[indicator, number]], sort}. */
   function search(query) {
     return need("manifest").then(function (manifest) {
+      layout(manifest);
       var clauses = parse(query.text || "");
       var shards = {};
       clauses.forEach(function (c) { c.terms.forEach(function (t) { shards[shardOf(t.key, manifest)] = 1; }); });
@@ -255,24 +298,23 @@
           if (!tiers) tiers = f.tiers.slice();
           else for (var d = 0; d < n; d++) tiers[d] = tiers[d] === 255 || f.tiers[d] === 255 ? 255 : Math.max(tiers[d], f.tiers[d]);
         });
-        var index = function (key) {
-          for (var i = 0; i < clause.terms.length; i++) if (!clause.terms[i].prefix && clause.terms[i].key === key) return i;
-          return -1;
-        };
-        var chains = [];
-        clause.runs.forEach(function (run) {
-          if (run.cjk === undefined || run.cjk.length < 3) return;
-          var chain = [];
-          for (var j = 0; j + 1 < run.cjk.length; j++) chain.push(index(str(run.cjk.slice(j, j + 2))));
-          chains.push(chain);
-        });
+        var chains = clause.chains, moduli = manifest.moduli;
         var bigrams = [];
         clause.terms.forEach(function (t, i) { if (!t.prefix && isBigram(t.key)) bigrams.push(i); });
         for (var d = 0; d < n; d++) {
           if (tiers[d] === 255) { alive[d] = 0; continue; }
-          var ok = chains.every(function (chain) { return consecutive(chain.map(function (t) { return found[t].masks[d]; })); });
+          var ok = true;
+          for (var c = 0; ok && c < chains.length; c++) {
+            var ms = [], offs = [];
+            for (var e = 0; e < chains[c].length; e++) { ms.push(found[chains[c][e][0]].masks[d]); offs.push(chains[c][e][1]); }
+            ok = aligned(ms, offs, moduli[d]);
+          }
           if (!ok) { alive[d] = 0; continue; }
-          var occ = bigrams.length ? Math.min.apply(null, bigrams.map(function (t) { return popcount(found[t].masks[d]); })) : 1;
+          var occ = 1;
+          for (var bi = 0; bi < bigrams.length; bi++) {
+            var pc = Math.min(popcount(found[bigrams[bi]].masks[d]), 8);
+            occ = bi === 0 ? pc : Math.min(occ, pc);
+          }
           score[d] += WEIGHTS[tiers[d]] * 8 + occ;
         }
       });
