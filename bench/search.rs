@@ -66,11 +66,12 @@ const PAGE: &str = r#"<!DOCTYPE html><meta charset="utf-8"><title>bench</title>
   try {
     const E = EXS.engine, out = [];
     for (let i = 0; i < queries.length; i++) {
-      const before = EXS.loaded.length, t0 = performance.now();
+      const before = EXS.loaded.length, asked = EXS.asked.length, t0 = performance.now();
       const res = await E.search({ text: queries[i] });
       await E.docs(res.hits.slice(0, 10).map(h => h.doc));
       const ms = performance.now() - t0;
-      out.push({ q: queries[i], ms, files: EXS.loaded.slice(before), hits: res.hits.length });
+      const cold = [...new Set(EXS.asked.slice(asked))];
+      out.push({ q: queries[i], ms, files: EXS.loaded.slice(before), cold, hits: res.hits.length });
     }
     const again = [];
     for (let i = 0; i < queries.length; i++) {
@@ -103,20 +104,28 @@ fn browser(site: &Site, dir: &std::path::Path, queries: &[String]) {
     let size = |name: &str| std::fs::metadata(dir.join(format!("search/{name}.js"))).map_or(0, |m| m.len() as usize);
     let script = std::fs::metadata(dir.join("static/search.js")).map_or(0, |m| m.len() as usize);
     let out = v["out"].as_array().unwrap();
-    let mut index_bytes = Vec::new();
-    let mut total_bytes = Vec::new();
+    // Bytes of a query: the index files and excerpt groups it loads after the queries before it
+    // ("new"), and all those it needs, as if nothing were cached ("cold").
+    let (mut index_bytes, mut total_bytes, mut cold_index, mut cold_total) = (vec![], vec![], vec![], vec![]);
+    let mut worst = (0, "");
     let mut later = Vec::new();
     for (i, o) in out.iter().enumerate() {
-        let names: Vec<&str> = o["files"].as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
-        let idx: usize = names.iter().filter(|n| n.starts_with("s/")).map(|n| size(n)).sum();
-        let all: usize = names.iter().filter(|n| **n != "manifest").map(|n| size(n)).sum();
-        index_bytes.push(idx);
-        total_bytes.push(all);
+        for (key, idx_out, all_out) in
+            [("files", &mut index_bytes, &mut total_bytes), ("cold", &mut cold_index, &mut cold_total)]
+        {
+            let names: Vec<&str> = o[key].as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+            let idx: usize = names.iter().filter(|n| n.starts_with("s/")).map(|n| size(n)).sum();
+            let all: usize = names.iter().filter(|n| **n != "manifest").map(|n| size(n)).sum();
+            idx_out.push(idx);
+            all_out.push(all);
+            if key == "cold" && all > worst.0 {
+                worst = (all, o["q"].as_str().unwrap_or(""));
+            }
+        }
         if i > 0 {
             later.push(o["ms"].as_f64().unwrap());
         }
     }
-    // A cold query: the shards and excerpts it needs, as if none were cached (first use of each).
     let first_ms = out[0]["ms"].as_f64().unwrap();
     let mut again: Vec<f64> = v["again"].as_array().unwrap().iter().filter_map(|x| x.as_f64()).collect();
     later.sort_by(f64::total_cmp);
@@ -135,11 +144,19 @@ fn browser(site: &Site, dir: &std::path::Path, queries: &[String]) {
         kb(script + size("manifest"))
     );
     println!(
-        "  per query, index data: median {} max {}; all data (index + excerpts): median {} max {}",
+        "  per query, new: index data median {} max {}; all data (index + excerpts) median {} max {}",
         kb(median(&mut index_bytes.clone())),
         kb(max(&index_bytes)),
         kb(median(&mut total_bytes.clone())),
         kb(max(&total_bytes))
+    );
+    println!(
+        "  per query, cold: index data median {} max {}; all data median {} max {} ({})",
+        kb(median(&mut cold_index.clone())),
+        kb(max(&cold_index)),
+        kb(median(&mut cold_total.clone())),
+        kb(max(&cold_total)),
+        worst.1
     );
     println!("  first search (loads manifest, shards, excerpts): {first_ms:.1} ms");
     println!("  later searches, new terms: median {:.1} ms, p90 {:.1} ms", pct(&later, 0.5), pct(&later, 0.9));

@@ -21,9 +21,9 @@ use serde_json::{Value as Json, json};
 use super::index::{Index, MAX_MODULUS, Mask, Postings, TIERS, entry_doc};
 
 /// Target size of an index file, in bytes: a query loads one file per term.
-pub const SHARD_BYTES: usize = 16 * 1024;
+pub const SHARD_BYTES: usize = 12 * 1024;
 /// Target size of a group of cases' excerpts, in bytes: a result page loads one per shown case.
-pub const GROUP_BYTES: usize = 6 * 1024;
+pub const GROUP_BYTES: usize = 4 * 1024;
 /// Hash buckets of terms (the high 16 bits of the key's hash).
 pub const BUCKETS: u32 = 1 << 16;
 
@@ -296,7 +296,14 @@ pub fn pack(sizes: &[usize], target: usize) -> Vec<u32> {
     starts
 }
 
+/// Writes the index's files, sized by [`SHARD_BYTES`] and [`GROUP_BYTES`].
 pub fn write(index: &Index) -> Files {
+    write_sized(index, SHARD_BYTES, GROUP_BYTES)
+}
+
+/// Writes the index's files with index files of about `shard_bytes` and excerpt groups of about
+/// `group_bytes`.
+pub fn write_sized(index: &Index, shard_bytes: usize, group_bytes: usize) -> Files {
     let mut encoded: Vec<(u32, &str, String)> = index
         .terms
         .par_iter()
@@ -313,7 +320,7 @@ pub fn write(index: &Index) -> Files {
     for (b, term, postings) in &encoded {
         sizes[*b as usize] += term.len() + postings.len() + 2;
     }
-    let starts = pack(&sizes, SHARD_BYTES);
+    let starts = pack(&sizes, shard_bytes);
     // A file is one string: a line per term, the term and its postings separated by a space.
     let mut shard_terms: Vec<String> = vec![String::new(); starts.len()];
     for (b, term, postings) in encoded {
@@ -330,7 +337,7 @@ pub fn write(index: &Index) -> Files {
         .map(|d| json!([d.url, d.title, d.site, d.enterprise, d.date, d.status_label, d.text]))
         .collect();
     let doc_total: usize = docs.iter().map(|d| d.to_string().len() + 1).sum();
-    let per_group = if docs.is_empty() { 1 } else { (GROUP_BYTES * docs.len() / doc_total.max(1)).max(1) };
+    let per_group = if docs.is_empty() { 1 } else { (group_bytes * docs.len() / doc_total.max(1)).max(1) };
     let groups = docs.len().div_ceil(per_group).max(1);
 
     let mut files = Vec::new();

@@ -72,10 +72,15 @@ pub type Postings = [Vec<u64>; TIERS];
 /// The position modulus of a case with `len` CJK positions: 8 for case-sized text, up to
 /// [`MAX_MODULUS`] for long documents, so that their masks do not fill up.
 pub fn modulus(len: usize) -> u32 {
-    (len.div_ceil(MODULUS_SPAN) as u32).next_power_of_two().clamp(8, MAX_MODULUS)
+    if len <= CASE_SIZED {
+        return 8;
+    }
+    (len.div_ceil(MODULUS_SPAN) as u32).next_power_of_two().clamp(16, MAX_MODULUS)
 }
+/// CJK positions of a text that 8-bit masks serve well (a write-up of about 1,200 characters).
+pub const CASE_SIZED: usize = 1536;
 /// CJK positions per bit of a mask before the modulus doubles (see [`modulus`]).
-pub const MODULUS_SPAN: usize = 48;
+pub const MODULUS_SPAN: usize = 24;
 pub const MAX_MODULUS: u32 = 128;
 
 /// A position mask (see [`Postings`]).

@@ -13,8 +13,10 @@
   var AVAL = new Int8Array(128).fill(-1);
   for (var ai = 0; ai < 64; ai++) AVAL[ALPHA.charCodeAt(ai)] = ai;
 
-  /** Names of the index files loaded, in order (for the figures). */
+  /** Names of the index files loaded, in order, and of those asked for, loaded or not (for the
+   * figures of bench/search.rs). */
   EXS.loaded = [];
+  EXS.asked = [];
   EXS.add = function (name, data) {
     store[name] = data;
     var w = waiting[name];
@@ -36,6 +38,7 @@
     document.head.appendChild(s);
   };
   function need(name) {
+    EXS.asked.push(name);
     if (store[name] !== undefined) return Promise.resolve(store[name]);
     return new Promise(function (resolve, reject) {
       if (waiting[name]) {
@@ -393,6 +396,8 @@
   if (typeof document === "undefined") return;
   var script = document.currentScript;
   EXS.base = (script && script.getAttribute("data-index")) || "../search/";
+  var filterBox = document.getElementById("case-filter");
+  if (filterBox) caseFilter(filterBox);
   var app = document.getElementById("search-app");
   if (!app) return;
 
@@ -617,4 +622,106 @@
   syncControls();
   app.hidden = false;
   go();
+
+  // ---- filters on the case lists (list.html, term.html: partials/case_filter.html) ----
+  /** The same facet data and engine as the search page, without text and newest first; a term
+   * page keeps its own term as a filter. Facet data loads when the panel opens or the URL has
+   * filters; until a filter is chosen the page's own list stays. */
+  function caseFilter(box) {
+    var D = box.dataset, root = D.root || "../";
+    var FACETS = ["status", "enterprise", "action", "dimension", "year", "tag"];
+    var panel = document.getElementById("case-filter-panel"), facetsEl = document.getElementById("case-filter-facets");
+    var statusEl = document.getElementById("case-filter-status"), results = document.getElementById("case-filter-results");
+    var more = document.getElementById("case-filter-more"), clear = document.getElementById("case-filter-clear");
+    var fixed = D.fixedFacet ? [D.fixedFacet, D.fixedKey] : null;
+    var chosen = [], shown = 10, seq = 0, open = {}, started = false;
+    function read() {
+      var params = new URLSearchParams(location.search || "");
+      if (!FACETS.some(function (f) { return params.has(f); }) && location.hash.length > 1) params = new URLSearchParams(location.hash.slice(1));
+      chosen = [];
+      FACETS.forEach(function (f) { params.getAll(f).forEach(function (v) { chosen.push([f, v]); }); });
+    }
+    function write() {
+      var params = new URLSearchParams();
+      chosen.forEach(function (f) { params.append(f[0], f[1]); });
+      var qs = params.toString();
+      try { history.replaceState(null, "", location.pathname + (qs ? "?" + qs : "")); }
+      catch (e) { try { history.replaceState(null, "", "#" + qs); } catch (e2) { /* the URL cannot change */ } }
+    }
+    function isChosen(id, key) { return chosen.some(function (f) { return f[0] === id && f[1] === key; }); }
+    function toggle(id, key, on) {
+      chosen = chosen.filter(function (f) { return !(f[0] === id && f[1] === key); });
+      if (on) chosen.push([id, key]);
+      shown = 10;
+      write();
+      update();
+    }
+    function done(my) { box.setAttribute("aria-busy", "false"); box.setAttribute("data-ready", String(my)); }
+    function renderFacets(res) {
+      facetsEl.textContent = "";
+      res.facets.facets.forEach(function (facet, f) {
+        if (fixed && facet.id === fixed[0]) return;
+        var values = facet.values.map(function (v, i) { return { v: v, count: res.counts[f][i] }; })
+          .filter(function (x) { return x.count > 0 || isChosen(facet.id, x.v.key); });
+        if (!values.length) return;
+        var fs = el("fieldset", "search-facet");
+        fs.appendChild(el("legend", "", D["facet_" + facet.id] || facet.id));
+        var limit = open[facet.id] ? values.length : 8;
+        values.slice(0, limit).forEach(function (x) {
+          var label = el("label", "search-facet__value"), input = el("input");
+          input.type = "checkbox";
+          input.checked = isChosen(facet.id, x.v.key);
+          input.addEventListener("change", function () { toggle(facet.id, x.v.key, input.checked); });
+          label.appendChild(input);
+          label.appendChild(document.createTextNode(" " + x.v.label + " "));
+          label.appendChild(el("span", "search-facet__count", "(" + x.count + ")"));
+          fs.appendChild(label);
+        });
+        if (values.length > limit) {
+          var b = el("button", "search-facet__more", D.moreValues);
+          b.type = "button";
+          b.addEventListener("click", function () { open[facet.id] = true; renderFacets(res); });
+          fs.appendChild(b);
+        }
+        facetsEl.appendChild(fs);
+      });
+    }
+    function update() {
+      var my = ++seq;
+      started = true;
+      box.setAttribute("aria-busy", "true");
+      var query = { text: "", filters: fixed ? chosen.concat([fixed]) : chosen, sort: "date", facets: true };
+      return search(query).then(function (res) {
+        if (my !== seq) return;
+        renderFacets(res);
+        // The page's own list follows this script in the page: looked up once it is parsed.
+        var active = chosen.length > 0, staticList = document.getElementById("case-list-static");
+        if (staticList) staticList.hidden = active;
+        results.hidden = !active;
+        clear.hidden = !active;
+        if (!active) { statusEl.textContent = ""; more.hidden = true; return done(my); }
+        statusEl.textContent = res.hits.length ? fmt(D.count, { n: res.hits.length }) : D.none;
+        return docs(res.hits.slice(0, shown).map(function (h) { return h.doc; })).then(function (records) {
+          if (my !== seq) return;
+          results.textContent = "";
+          records.forEach(function (rec) {
+            var li = el("li", "search-result"), h = el("h2", "search-result__title"), a = el("a", "", rec[1]);
+            a.href = root + rec[0];
+            h.appendChild(a);
+            li.appendChild(h);
+            li.appendChild(el("p", "search-result__meta", [rec[2], rec[3], rec[4], rec[5]].filter(Boolean).join(D.sep)));
+            results.appendChild(li);
+          });
+          more.hidden = res.hits.length <= shown;
+          done(my);
+        });
+      }).catch(function () { statusEl.textContent = D.error; box.setAttribute("aria-busy", "false"); });
+    }
+    panel.addEventListener("toggle", function () { if (panel.open && !started) update(); });
+    clear.addEventListener("click", function () { chosen = []; write(); update(); });
+    more.addEventListener("click", function () { shown += 10; update(); });
+    read();
+    box.hidden = false;
+    if (chosen.length) { panel.open = true; update(); }
+  }
 })(typeof window !== "undefined" ? window : globalThis);
