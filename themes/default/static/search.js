@@ -136,14 +136,16 @@
 
   // ---- index files (files.rs) ----
   function reader(text) {
-    var pos = 0, end = text.length * 6;
+    var ci = 0, cur = 0, left = 0;
     function bit() {
-      if (pos >= end) throw new Error("bad index data");
-      var v = AVAL[text.charCodeAt((pos / 6) | 0) & 127];
-      if (v < 0) throw new Error("bad index data");
-      var b = (v >> (5 - (pos % 6))) & 1;
-      pos++;
-      return b;
+      if (!left) {
+        if (ci >= text.length) throw new Error("bad index data");
+        cur = AVAL[text.charCodeAt(ci++) & 127];
+        if (cur < 0) throw new Error("bad index data");
+        left = 6;
+      }
+      left--;
+      return (cur >> left) & 1;
     }
     function bits(n) { var v = 0; for (var i = 0; i < n; i++) v = v * 2 + bit(); return v; }
     function gamma() { var n = 0; while (!bit()) { if (++n > 31) throw new Error("bad index data"); } return Math.pow(2, n) + bits(n); }
@@ -153,18 +155,25 @@
       rice: function (k) { var q = 0; while (bit()) q++; return q * Math.pow(2, k) + bits(k); },
       /** A position mask modulo m (BitWriter::mask): a number for m ≤ 32, else 32-bit words. */
       mask: function (m) {
-        var b = Math.log2(m), words = m > 32 ? new Uint32Array(m / 32) : null, mask = 0, p, count;
-        function set(p) { if (words) words[p >> 5] |= 1 << (p & 31); else mask |= 1 << p; }
-        if (!bit()) set(bits(b));
-        else {
+        var b = LOG2[m], p, count, i;
+        if (m <= 32) {
+          if (!bit()) return (1 << bits(b)) >>> 0;
+          var mask = 0;
           count = gamma() + 1;
-          if (count * b < m) for (var i = 0; i < count; i++) set(bits(b));
-          else for (p = 0; p < m; p++) if (bit()) set(p);
+          if (count * b < m) for (i = 0; i < count; i++) mask |= 1 << bits(b);
+          else for (p = 0; p < m; p++) if (bit()) mask |= 1 << p;
+          return mask >>> 0;
         }
-        return words || mask >>> 0;
+        var words = new Uint32Array(m / 32);
+        if (!bit()) { p = bits(b); words[p >> 5] |= 1 << (p & 31); return words; }
+        count = gamma() + 1;
+        if (count * b < m) for (i = 0; i < count; i++) { p = bits(b); words[p >> 5] |= 1 << (p & 31); }
+        else for (p = 0; p < m; p++) if (bit()) words[p >> 5] |= 1 << (p & 31);
+        return words;
       },
     };
   }
+  var LOG2 = { 8: 3, 16: 4, 32: 5, 64: 6, 128: 7, 256: 8 };
   /** Lists of case numbers, and (given the cases' position moduli, for a bigram) their masks
    * (files.rs: decode_entries): [{docs: [..], masks: [..]}]. */
   function decodeLists(text, count, moduli) {
