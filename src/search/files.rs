@@ -23,7 +23,7 @@ use super::index::{Index, MAX_MODULUS, Mask, Postings, TIERS, entry_doc};
 /// Target size of an index file, in bytes: a query loads one file per term.
 pub const SHARD_BYTES: usize = 12 * 1024;
 /// Target size of a group of cases' excerpts, in bytes: a result page loads one per shown case.
-pub const GROUP_BYTES: usize = 4 * 1024;
+pub const GROUP_BYTES: usize = 5 * 1024;
 /// Hash buckets of terms (the high 16 bits of the key's hash).
 pub const BUCKETS: u32 = 1 << 16;
 
@@ -169,32 +169,34 @@ impl<'a> BitReader<'a> {
 
 /// Encodes sorted lists of numbers: per list its length, a Rice parameter and the gaps.
 pub fn encode_lists(lists: &[Vec<u32>]) -> String {
-    let entries: Vec<Vec<(u32, Mask)>> = lists.iter().map(|l| l.iter().map(|&d| (d, 0)).collect()).collect();
+    let entries: Vec<Vec<u64>> = lists.iter().map(|l| l.iter().map(|&d| u64::from(d) << 32).collect()).collect();
     encode_entries(&entries, None)
 }
 
-/// Encodes lists of (case, position mask): the cases as [`encode_lists`] does, then, given the
-/// cases' position moduli (for a bigram), each entry's mask.
-pub fn encode_entries(lists: &[Vec<(u32, Mask)>], moduli: Option<&[u32]>) -> String {
+/// A posting entry's position mask and its case's modulus.
+pub type MaskOf<'a> = &'a (dyn Fn(u64) -> (Mask, u32) + Sync);
+
+/// Encodes lists of posting entries (`case << 32 | …`, see [`super::index::Postings`]): the cases
+/// as [`encode_lists`] does, then, for a bigram (given `mask_of`), each entry's mask.
+pub fn encode_entries(lists: &[Vec<u64>], mask_of: Option<MaskOf<'_>>) -> String {
     let mut w = BitWriter::default();
     for entries in lists {
-        let list: Vec<u32> = entries.iter().map(|e| e.0).collect();
-        w.gamma(list.len() as u32 + 1);
-        if list.is_empty() {
-            continue;
-        }
-        let last = *list.last().unwrap_or(&0);
-        let mean = (last as usize + 1).saturating_sub(list.len()) / list.len();
+        w.gamma(entries.len() as u32 + 1);
+        let Some(&last) = entries.last() else { continue };
+        let last = entry_doc(last);
+        let mean = (last as usize + 1).saturating_sub(entries.len()) / entries.len();
         let k = (usize::BITS - (mean + 1).leading_zeros()).saturating_sub(1).min(15);
         w.bits(k, 4);
         let mut prev: i64 = -1;
-        for &doc in &list {
+        for &e in entries {
+            let doc = entry_doc(e);
             w.rice((doc as i64 - prev - 1) as u32, k);
             prev = doc as i64;
         }
-        if let Some(moduli) = moduli {
-            for &(doc, mask) in entries {
-                w.mask(mask, moduli.get(doc as usize).copied().unwrap_or(8));
+        if let Some(mask_of) = mask_of {
+            for &e in entries {
+                let (mask, m) = mask_of(e);
+                w.mask(mask, m);
             }
         }
     }
@@ -308,10 +310,9 @@ pub fn write_sized(index: &Index, shard_bytes: usize, group_bytes: usize) -> Fil
         .terms
         .par_iter()
         .map(|(term, postings): &(String, Postings)| {
-            let moduli = if is_bigram(term) { Some(index.moduli.as_slice()) } else { None };
-            let lists: Vec<Vec<(u32, Mask)>> =
-                postings.iter().map(|l| l.iter().map(|&e| (entry_doc(e), index.mask(e))).collect()).collect();
-            (bucket(term), term.as_str(), encode_entries(&lists, moduli))
+            let mask_of = |e: u64| (index.mask(e), index.modulus(entry_doc(e)));
+            let mask_of: Option<MaskOf<'_>> = if is_bigram(term) { Some(&mask_of) } else { None };
+            (bucket(term), term.as_str(), encode_entries(postings, mask_of))
         })
         .collect();
     // By bucket, then term: files are runs of buckets.
@@ -407,7 +408,23 @@ mod tests {
         let moduli = [8, 32, 8, 128, 32, 8];
         let entries: Vec<Vec<(u32, Mask)>> =
             vec![vec![(1, 0x10), (3, 1 << 127 | 1), (5, 0xFF)], vec![], vec![(4, 0xFFFF_FFFF)], vec![]];
-        assert_eq!(decode_entries(&encode_entries(&entries, Some(&moduli)), 4, Some(&moduli)).unwrap(), entries);
+        // Entries whose low bits number their mask in `entries`' order.
+        let flat: Vec<Mask> = entries.iter().flatten().map(|e| e.1).collect();
+        let mut n = 0;
+        let numbered: Vec<Vec<u64>> = entries
+            .iter()
+            .map(|l| {
+                l.iter()
+                    .map(|&(d, _)| {
+                        n += 1;
+                        (u64::from(d) << 32) | (n - 1)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mask_of = |e: u64| (flat[e as u32 as usize], moduli[(e >> 32) as usize]);
+        let text = encode_entries(&numbered, Some(&mask_of));
+        assert_eq!(decode_entries(&text, 4, Some(&moduli)).unwrap(), entries);
         let mut w = BitWriter::default();
         w.mask(0b100, 8);
         assert_eq!(w.finish().len(), 1, "one position modulo 8 takes four bits");

@@ -7,6 +7,7 @@
 //! are positions in [`Site::cases`] (newest first), so "by date" is "by number".
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher, RandomState};
 
 use rayon::prelude::*;
 
@@ -236,12 +237,44 @@ fn doc_terms(case: &Case) -> DocTerms {
 /// Cases tokenized at once while building (bounds the memory of their terms).
 const BUILD_CHUNK: usize = 1024;
 
+/// A fast hash of the packed term keys while building, seeded per build so that no text can be
+/// written to make keys collide (the terms are sorted afterwards: the output does not depend on it).
+struct KeyHash(u64);
+
+impl BuildHasher for KeyHash {
+    type Hasher = KeyHasher;
+
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(self.0)
+    }
+}
+
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b) ^ self.0.rotate_left(8));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let h = (n ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 32);
+    }
+}
+
 /// Builds the index of a site (cases in site order).
 pub fn build(site: &Site) -> Index {
     let mut words: Vec<String> = Vec::new();
     let mut word_ids: HashMap<String, u64> = HashMap::new();
     // Per term: entries `case << 34 | tier << 32 | mask`.
-    let mut lists: HashMap<u64, Vec<u64>> = HashMap::new();
+    let seed = RandomState::new().hash_one(0u64) | 1;
+    let mut lists: HashMap<u64, Vec<u64>, KeyHash> = HashMap::with_hasher(KeyHash(seed));
     let mut moduli: Vec<u32> = Vec::with_capacity(site.cases.len());
     let mut wide_masks: Vec<Mask> = Vec::new();
     for (chunk_no, chunk) in site.cases.chunks(BUILD_CHUNK).enumerate() {
