@@ -136,23 +136,56 @@
 
   // ---- index files (files.rs) ----
   function reader(text) {
-    var ci = 0, cur = 0, left = 0;
-    function bit() {
-      if (!left) {
-        if (ci >= text.length) throw new Error("bad index data");
-        cur = AVAL[text.charCodeAt(ci++) & 127];
-        if (cur < 0) throw new Error("bad index data");
-        left = 6;
-      }
-      left--;
-      return (cur >> left) & 1;
+    // acc holds the next `left` bits (at most 29) of the text, six bits a character.
+    var ci = 0, acc = 0, left = 0;
+    function fill() {
+      if (ci >= text.length) throw new Error("bad index data");
+      var v = AVAL[text.charCodeAt(ci++) & 127];
+      if (v < 0) throw new Error("bad index data");
+      acc = (acc << 6) | v;
+      left += 6;
     }
-    function bits(n) { var v = 0; for (var i = 0; i < n; i++) v = v * 2 + bit(); return v; }
-    function gamma() { var n = 0; while (!bit()) { if (++n > 31) throw new Error("bad index data"); } return Math.pow(2, n) + bits(n); }
+    function bit() {
+      if (!left) fill();
+      left--;
+      var b = (acc >>> left) & 1;
+      acc &= (1 << left) - 1;
+      return b;
+    }
+    /** n bits (n ≤ 31) as a number, most significant first. */
+    function bits(n) {
+      if (n > 20) return bits(n - 20) * 1048576 + bits(20);
+      while (left < n) fill();
+      left -= n;
+      var v = acc >>> left;
+      acc &= (1 << left) - 1;
+      return v;
+    }
+    /** How many bits equal to `b` come before the next other bit, which is read too. */
+    function repeats(b) {
+      var n = 0;
+      for (;;) {
+        if (!left) fill();
+        var other = (b ? ~acc : acc) & ((1 << left) - 1);
+        if (!other) {
+          n += left;
+          left = 0;
+          acc = 0;
+          if (n > 1e6) throw new Error("bad index data");
+          continue;
+        }
+        var at = 31 - Math.clz32(other);
+        n += left - 1 - at;
+        left = at;
+        acc &= (1 << left) - 1;
+        return n;
+      }
+    }
+    function gamma() { var n = repeats(0); if (n > 31) throw new Error("bad index data"); return Math.pow(2, n) + bits(n); }
     return {
       bits: bits,
       gamma: gamma,
-      rice: function (k) { var q = 0; while (bit()) q++; return q * Math.pow(2, k) + bits(k); },
+      rice: function (k) { var q = repeats(1); return q * Math.pow(2, k) + bits(k); },
       /** A position mask modulo m (BitWriter::mask): a number for m ≤ 32, else 32-bit words. */
       mask: function (m) {
         var b = LOG2[m], p, count, i;
