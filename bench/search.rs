@@ -57,30 +57,6 @@ fn quality(site: &Site, index: &search::Index, queries: &[String]) -> (f64, f64,
     (found as f64 / truth_n.max(1) as f64, found as f64 / returned.max(1) as f64, queries.len())
 }
 
-fn random_substrings(site: &Site, n: usize) -> Vec<String> {
-    let mut rng = Rng(7);
-    let mut out = Vec::new();
-    while out.len() < n {
-        let case = &site.cases[rng.below(site.cases.len())];
-        let text: Vec<char> = search::index::fields(case)[3].chars().collect();
-        if text.len() < 8 {
-            continue;
-        }
-        let len = 2 + rng.below(3);
-        let start = rng.below(text.len() - len);
-        let q: String = text[start..start + len].iter().collect();
-        if q.chars().all(|c| tokenize::class(tokenize::fold(c)) == tokenize::Class::Cjk) {
-            out.push(q);
-        }
-    }
-    out
-}
-
-fn tsv_queries() -> Vec<String> {
-    let tsv = std::fs::read_to_string(corpus_dir().join("queries.tsv")).unwrap_or_default();
-    tsv.lines().skip(1).filter_map(|l| l.split('\t').nth(2)).map(str::to_owned).collect()
-}
-
 const PAGE: &str = r#"<!DOCTYPE html><meta charset="utf-8"><title>bench</title>
 <script src="static/search.js" data-index="search/"></script>
 <script>
@@ -90,11 +66,12 @@ const PAGE: &str = r#"<!DOCTYPE html><meta charset="utf-8"><title>bench</title>
   try {
     const E = EXS.engine, out = [];
     for (let i = 0; i < queries.length; i++) {
-      const before = EXS.loaded.length, t0 = performance.now();
+      const before = EXS.loaded.length, asked = EXS.asked.length, t0 = performance.now();
       const res = await E.search({ text: queries[i] });
       await E.docs(res.hits.slice(0, 10).map(h => h.doc));
       const ms = performance.now() - t0;
-      out.push({ q: queries[i], ms, files: EXS.loaded.slice(before), hits: res.hits.length });
+      const cold = [...new Set(EXS.asked.slice(asked))];
+      out.push({ q: queries[i], ms, files: EXS.loaded.slice(before), cold, hits: res.hits.length });
     }
     const again = [];
     for (let i = 0; i < queries.length; i++) {
@@ -108,6 +85,9 @@ const PAGE: &str = r#"<!DOCTYPE html><meta charset="utf-8"><title>bench</title>
 })();
 </script>"#;
 
+/// Browsers started one after the other on the same portal.
+const RUNS: usize = 3;
+
 fn browser(site: &Site, dir: &std::path::Path, queries: &[String]) {
     if !chromium_available() {
         println!("browser: chromium not found, skipped");
@@ -118,31 +98,51 @@ fn browser(site: &Site, dir: &std::path::Path, queries: &[String]) {
         .replace("QUERIES", &serde_json::to_string(queries).unwrap())
         .replace("REPORT", &format!("http://127.0.0.1:{port}/report/"));
     std::fs::write(dir.join("bench.html"), page).unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let mut child = chromium(&format!("http://127.0.0.1:{port}/bench.html"), profile.path());
-    let got = reports(&rx, &["bench"], Duration::from_secs(120));
-    let _ = child.kill();
-    let _ = child.wait();
-    let v: serde_json::Value = serde_json::from_str(&got[0].1).unwrap();
+    // Three fresh browsers (timings vary from run to run: the first search is one sample per run).
+    let runs: Vec<serde_json::Value> = (0..RUNS)
+        .map(|_| {
+            let profile = tempfile::tempdir().unwrap();
+            let mut child = chromium(&format!("http://127.0.0.1:{port}/bench.html"), profile.path());
+            let got = reports(&rx, &["bench"], Duration::from_secs(120));
+            let _ = child.kill();
+            let _ = child.wait();
+            serde_json::from_str(&got[0].1).unwrap()
+        })
+        .collect();
+    let v = &runs[0];
     let size = |name: &str| std::fs::metadata(dir.join(format!("search/{name}.js"))).map_or(0, |m| m.len() as usize);
     let script = std::fs::metadata(dir.join("static/search.js")).map_or(0, |m| m.len() as usize);
     let out = v["out"].as_array().unwrap();
-    let mut index_bytes = Vec::new();
-    let mut total_bytes = Vec::new();
+    // Bytes of a query: the index files and excerpt groups it loads after the queries before it
+    // ("new"), and all those it needs, as if nothing were cached ("cold").
+    let (mut index_bytes, mut total_bytes, mut cold_index, mut cold_total) = (vec![], vec![], vec![], vec![]);
+    let mut worst = (0, "");
     let mut later = Vec::new();
     for (i, o) in out.iter().enumerate() {
-        let names: Vec<&str> = o["files"].as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
-        let idx: usize = names.iter().filter(|n| n.starts_with("s/")).map(|n| size(n)).sum();
-        let all: usize = names.iter().filter(|n| **n != "manifest").map(|n| size(n)).sum();
-        index_bytes.push(idx);
-        total_bytes.push(all);
+        for (key, idx_out, all_out) in
+            [("files", &mut index_bytes, &mut total_bytes), ("cold", &mut cold_index, &mut cold_total)]
+        {
+            let names: Vec<&str> = o[key].as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+            let idx: usize = names.iter().filter(|n| n.starts_with("s/")).map(|n| size(n)).sum();
+            let all: usize = names.iter().filter(|n| **n != "manifest").map(|n| size(n)).sum();
+            idx_out.push(idx);
+            all_out.push(all);
+            if key == "cold" && all > worst.0 {
+                worst = (all, o["q"].as_str().unwrap_or(""));
+            }
+        }
         if i > 0 {
             later.push(o["ms"].as_f64().unwrap());
         }
     }
-    // A cold query: the shards and excerpts it needs, as if none were cached (first use of each).
-    let first_ms = out[0]["ms"].as_f64().unwrap();
-    let mut again: Vec<f64> = v["again"].as_array().unwrap().iter().filter_map(|x| x.as_f64()).collect();
+    let mut firsts: Vec<f64> = runs.iter().map(|r| r["out"][0]["ms"].as_f64().unwrap()).collect();
+    firsts.sort_by(f64::total_cmp);
+    let first_ms = firsts[firsts.len() / 2];
+    for r in &runs[1..] {
+        later.extend(r["out"].as_array().unwrap().iter().skip(1).filter_map(|o| o["ms"].as_f64()));
+    }
+    let mut again: Vec<f64> =
+        runs.iter().flat_map(|r| r["again"].as_array().unwrap().iter().filter_map(|x| x.as_f64())).collect();
     later.sort_by(f64::total_cmp);
     again.sort_by(f64::total_cmp);
     let pct = |xs: &[f64], p: f64| xs.get(((xs.len() as f64 - 1.0) * p) as usize).copied().unwrap_or(0.0);
@@ -159,13 +159,24 @@ fn browser(site: &Site, dir: &std::path::Path, queries: &[String]) {
         kb(script + size("manifest"))
     );
     println!(
-        "  per query, index data: median {} max {}; all data (index + excerpts): median {} max {}",
+        "  per query, new: index data median {} max {}; all data (index + excerpts) median {} max {}",
         kb(median(&mut index_bytes.clone())),
         kb(max(&index_bytes)),
         kb(median(&mut total_bytes.clone())),
         kb(max(&total_bytes))
     );
-    println!("  first search (loads manifest, shards, excerpts): {first_ms:.1} ms");
+    println!(
+        "  per query, cold: index data median {} max {}; all data median {} max {} ({})",
+        kb(median(&mut cold_index.clone())),
+        kb(max(&cold_index)),
+        kb(median(&mut cold_total.clone())),
+        kb(max(&cold_total)),
+        worst.1
+    );
+    println!(
+        "  first search (loads manifest, shards, excerpts): median {first_ms:.1} ms of {RUNS} browsers ({})",
+        firsts.iter().map(|f| format!("{f:.0}")).collect::<Vec<_>>().join(", ")
+    );
     println!("  later searches, new terms: median {:.1} ms, p90 {:.1} ms", pct(&later, 0.5), pct(&later, 0.9));
     println!("  repeated searches (cached): median {:.2} ms, p90 {:.2} ms", pct(&again, 0.5), pct(&again, 0.9));
 }
@@ -219,7 +230,7 @@ fn main() {
     let tsv = tsv_queries();
     let (r, p, q) = quality(&site, &index, &tsv);
     println!("queries.tsv ({q} queries): recall {r:.4}, precision {p:.4} (against the indexed text)");
-    let random = random_substrings(&site, 300);
+    let random = random_substrings(&site, 300, 7);
     let (r, p, q) = quality(&site, &index, &random);
     println!("random 2–4 character substrings ({q}): recall {r:.4}, precision {p:.4}");
 

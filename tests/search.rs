@@ -69,12 +69,12 @@ fn every_chinese_substring_is_found_in_case_sized_text() {
 
 #[test]
 fn every_chinese_substring_is_found_in_long_real_documents() {
-    // Whole corpus files (10 KB on average, some far longer): recall stays 1.0; position masks
-    // fill up in long documents, so precision is lower than in case-sized text (see README).
+    // Whole corpus files (10 KB on average, some far longer): longer documents get wider position
+    // masks, so that precision holds there too.
     let site = search_support::corpus_site(Some(150));
     let (recall, precision) = random_substrings(&site, 150);
     assert_eq!(recall, 1.0);
-    assert!(precision >= 0.97, "precision {precision:.4}");
+    assert!(precision >= 0.99, "precision {precision:.4}");
 }
 
 #[test]

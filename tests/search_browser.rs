@@ -214,3 +214,210 @@ fn check_views(index: &search::Index, typed: &Value, faceted: &Value, restored: 
     assert_eq!(hrefs(restored), hrefs(faceted));
     assert_eq!(restored["checked"], faceted["checked"]);
 }
+
+const PARITY_PAGE: &str = r#"<!DOCTYPE html><meta charset="utf-8"><title>parity</title>
+<script src="static/search.js" data-index="search/"></script>
+<script>
+(async function () {
+  const post = (name, data) => fetch("REPORT" + name, { method: "POST", mode: "no-cors", body: JSON.stringify(data) });
+  try {
+    const E = EXS.engine, out = {};
+    for (const q of QUERIES) {
+      const res = await E.search({ text: q });
+      const shown = await E.docs(res.hits.slice(0, 10).map(h => h.doc));
+      out[q] = { hits: res.hits.map(h => [h.doc, h.score]), urls: shown.map(r => r[0]) };
+    }
+    post("parity", out);
+  } catch (e) { post("error", String(e && e.stack || e)); }
+})();
+</script>"#;
+
+#[test]
+fn the_javascript_engine_equals_the_rust_engine_over_the_query_list() {
+    if !search_support::chromium_available() {
+        eprintln!("chromium is not installed: skipping the browser test (./scripts/test installs it)");
+        return;
+    }
+    // The corpus files the Rust tests use (long documents, code, Latin and Chinese), each a case:
+    // every query of queries.tsv, and random substrings of their text.
+    let site = search_support::corpus_site(Some(300));
+    let index = search::build(&site);
+    let mut queries = search_support::tsv_queries();
+    assert!(queries.len() >= 20, "the query list is read");
+    queries.extend(search_support::random_substrings(&site, 60, 11));
+    queries.extend(["TiDB 迁移", "\"负载 均衡\"", "ti", "Ｋｕｂｅｒｎｅｔｅｓ", "数据库"].map(str::to_owned));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("portal");
+    search_support::write_search_portal(&site, &out, &[]);
+    let (port, rx) = search_support::serve(out.clone());
+    let page = PARITY_PAGE
+        .replace("QUERIES", &serde_json::to_string(&queries).unwrap())
+        .replace("REPORT", &format!("http://127.0.0.1:{port}/report/"));
+    fs::write(out.join("parity.html"), page).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let mut browser =
+        search_support::chromium(&format!("http://127.0.0.1:{port}/parity.html"), &profile.path().join("p"));
+    let got = search_support::reports(&rx, &["parity"], Duration::from_secs(120));
+    let _ = browser.kill();
+    let _ = browser.wait();
+    let parity: Value = serde_json::from_str(&got[0].1).unwrap();
+
+    let mut matched = 0;
+    for q in &queries {
+        let rust = search::search(&index, &Query::text(q));
+        let js: Vec<(u64, u64)> = parity[q]["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h[0].as_u64().unwrap(), h[1].as_u64().unwrap()))
+            .collect();
+        let expected: Vec<(u64, u64)> = rust.hits.iter().map(|h| (u64::from(h.doc), u64::from(h.score))).collect();
+        assert_eq!(js, expected, "query {q:?}: the same cases, scores and order");
+        let urls: Vec<&str> = parity[q]["urls"].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect();
+        assert_eq!(urls, rust_urls(&index, &Query::text(q), 10), "query {q:?}: the first page");
+        matched += usize::from(!expected.is_empty());
+    }
+    // Not a vacuous comparison: nearly every query finds cases in these 300 files.
+    assert!(matched * 10 >= queries.len() * 9, "the queries find cases ({matched} of {})", queries.len());
+}
+
+const LIST_DRIVER: &str = r##"
+(async function () {
+  const post = (name, data) => fetch("REPORT" + name, { method: "POST", mode: "no-cors", body: JSON.stringify(data) });
+  window.addEventListener("error", e => post("error", String(e.message)));
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  const box = document.getElementById("case-filter");
+  async function settled(before) {
+    for (let i = 0; i < 400; i++) {
+      await sleep(20);
+      if (box.dataset.ready && box.dataset.ready !== before && box.getAttribute("aria-busy") === "false") return;
+    }
+    throw new Error("the filter did not settle");
+  }
+  const view = () => ({
+    url: location.href,
+    staticHidden: document.getElementById("case-list-static").hidden,
+    status: document.getElementById("case-filter-status").textContent,
+    results: [...document.querySelectorAll("#case-filter-results:not([hidden]) li a")].map(a => a.getAttribute("href")),
+    legends: [...document.querySelectorAll("#case-filter-facets legend")].map(l => l.textContent),
+    checked: [...document.querySelectorAll("#case-filter-facets input:checked")].map(b => b.parentNode.textContent.trim()),
+  });
+  async function click(legend) {
+    const fs = [...document.querySelectorAll("#case-filter-facets fieldset")].find(f => f.querySelector("legend").textContent === legend);
+    const label = fs.querySelector("label");
+    const before = box.dataset.ready;
+    label.querySelector("input").click();
+    await settled(before);
+    return label.textContent.trim().replace(/\s*\(\d+\)$/, "");
+  }
+  try {
+    const mode = new URLSearchParams(location.search).get("driver");
+    if (mode === "list") {
+      // Opened with ?status=named: the filter from the URL, then a year, then cleared.
+      await settled(undefined);
+      await post("list-url", view());
+      const year = await click("年份");
+      await post("list-year", Object.assign(view(), { chosen: year }));
+      const before = box.dataset.ready;
+      document.getElementById("case-filter-clear").click();
+      await settled(before);
+      await post("list-clear", view());
+    } else {
+      // A term page: nothing runs until the panel opens; then an enterprise narrows the term's cases.
+      const idle = view();
+      const before = box.dataset.ready;
+      document.querySelector("#case-filter-panel summary").click();
+      await settled(before);
+      const opened = view();
+      const enterprise = await click("企业");
+      await post("term", { idle, opened, chosen: enterprise, after: view() });
+    }
+  } catch (e) {
+    post("error", String(e && e.stack || e) + " " + JSON.stringify(view()));
+  }
+})();
+"##;
+
+#[test]
+fn the_case_lists_filter_with_the_search_data() {
+    if !search_support::chromium_available() {
+        eprintln!("chromium is not installed: skipping the browser test (./scripts/test installs it)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    let built = common::exemplar(&["build", common::repo().to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", common::stderr(&built));
+    let index = search::build(&check(&BuildOptions::new(common::repo())).site.unwrap());
+    let filtered = |filters: &[(&str, &str)]| -> Vec<String> {
+        let query = Query {
+            filters: filters.iter().map(|(f, v)| (f.to_string(), v.to_string())).collect(),
+            sort: search::Sort::Date,
+            ..Query::default()
+        };
+        rust_urls(&index, &query, 10).into_iter().map(|u| format!("../../{u}")).collect()
+    };
+
+    let (port, rx) = search_support::serve(out.clone());
+    let driver = LIST_DRIVER.replace("REPORT", &format!("http://127.0.0.1:{port}/report/"));
+    for page in ["cases/index.html", "status/named/index.html"] {
+        let path = out.join(page);
+        let html = common::read(&path).replace("</body>", "<script src=\"driver.js\"></script></body>");
+        fs::write(path.with_file_name("driver.html"), html).unwrap();
+        fs::write(path.with_file_name("driver.js"), &driver).unwrap();
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let mut list = search_support::chromium(
+        &format!("http://127.0.0.1:{port}/cases/driver.html?driver=list&status=named"),
+        &profile.path().join("list"),
+    );
+    let got = search_support::reports(&rx, &["list-url", "list-year", "list-clear"], Duration::from_secs(60));
+    let _ = list.kill();
+    let _ = list.wait();
+    let view = |name: &str| -> Value { serde_json::from_str(&got.iter().find(|g| g.0 == name).unwrap().1).unwrap() };
+    // The cases list is one level down: its links are ../cases/…; compare paths from the root.
+    let hrefs = |v: &Value| -> Vec<String> {
+        v["results"].as_array().unwrap().iter().map(|h| format!("../{}", h.as_str().unwrap())).collect()
+    };
+
+    // A filter in the URL: the page's own list gives way to the named cases, newest first.
+    let from_url = view("list-url");
+    assert_eq!(from_url["staticHidden"], true);
+    assert_eq!(hrefs(&from_url), filtered(&[("status", "named")]));
+    assert!(!hrefs(&from_url).is_empty());
+    assert!(from_url["checked"][0].as_str().unwrap().starts_with("已命名"), "{}", from_url["checked"]);
+    assert!(from_url["status"].as_str().unwrap().starts_with("符合筛选条件的案例共"), "{}", from_url["status"]);
+    // A year narrows it, and the URL keeps both.
+    let year = view("list-year");
+    let chosen = year["chosen"].as_str().unwrap();
+    assert_eq!(hrefs(&year), filtered(&[("status", "named"), ("year", chosen)]));
+    let url = year["url"].as_str().unwrap();
+    assert!(url.contains("status=named") && url.contains(&format!("year={chosen}")), "{url}");
+    // Cleared: the page's own list is back.
+    let cleared = view("list-clear");
+    assert_eq!(cleared["staticHidden"], false);
+    assert!(cleared["results"].as_array().unwrap().is_empty());
+    assert!(!cleared["url"].as_str().unwrap().contains("status="), "{}", cleared["url"]);
+
+    let mut term = search_support::chromium(
+        &format!("http://127.0.0.1:{port}/status/named/driver.html?driver=term"),
+        &profile.path().join("term"),
+    );
+    let got = search_support::reports(&rx, &["term"], Duration::from_secs(60));
+    let _ = term.kill();
+    let _ = term.wait();
+    let v: Value = serde_json::from_str(&got[0].1).unwrap();
+    assert!(v["idle"]["legends"].as_array().unwrap().is_empty(), "no facet data before the panel opens");
+    assert_eq!(v["opened"]["staticHidden"], false, "opening the panel alone keeps the term's list");
+    let legends = v["opened"]["legends"].as_array().unwrap();
+    assert!(legends.iter().any(|l| l == "企业") && !legends.iter().any(|l| l == "状态"), "{legends:?}");
+    // The term's own status stays a filter: the enterprise's named cases only.
+    let enterprise = v["chosen"].as_str().unwrap();
+    let after = &v["after"];
+    let got: Vec<String> =
+        after["results"].as_array().unwrap().iter().map(|h| h.as_str().unwrap().to_owned()).collect();
+    let expected = filtered(&[("status", "named"), ("enterprise", enterprise)]);
+    assert!(!expected.is_empty());
+    assert_eq!(got, expected);
+}

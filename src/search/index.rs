@@ -7,6 +7,7 @@
 //! are positions in [`Site::cases`] (newest first), so "by date" is "by number".
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher, RandomState};
 
 use rayon::prelude::*;
 
@@ -60,14 +61,41 @@ pub struct Indicator {
     pub scores: Vec<Option<u16>>,
 }
 
-/// Postings of one term, per tier (disjoint), sorted: each entry is `case << MASK_BITS | mask`.
-/// For a CJK bigram, bit `p % MASK_BITS` of the mask is set for each position `p` (in CJK characters
-/// from the start of the case's text) where the bigram occurs: a longer substring needs its bigrams
-/// at consecutive positions, which the masks check (`数字孪生` needs 数字 at p, 字孪 at p+1, 孪生 at
-/// p+2 for some p modulo 8), and the number of bits set is a measure of occurrences. Other terms
-/// have mask 0.
-pub type Postings = [Vec<u32>; TIERS];
-pub const MASK_BITS: u32 = 8;
+/// Postings of one term, per tier (disjoint), sorted: each entry is `case << 32 | mask` (a case
+/// whose modulus is above 32 has instead the number of its mask in [`Index::wide_masks`]; read
+/// masks with [`Index::mask`]). For a CJK bigram, bit `p % m` of the mask is set for each position `p` (in CJK characters from
+/// the start of the case's text) where the bigram occurs, `m` being the case's [`modulus`]: a longer
+/// substring needs its bigrams at consecutive positions, which the masks check (`数字孪生` needs 数字
+/// at p and 孪生 at p+2 for some p modulo m), and the number of bits set is a measure of
+/// occurrences. Other terms have mask 0.
+pub type Postings = [Vec<u64>; TIERS];
+
+/// The position modulus of a case with `len` CJK positions: 8 for case-sized text, up to
+/// [`MAX_MODULUS`] for long documents, so that their masks do not fill up.
+pub fn modulus(len: usize) -> u32 {
+    if len <= CASE_SIZED {
+        return 8;
+    }
+    (len.div_ceil(MODULUS_SPAN) as u32).next_power_of_two().clamp(16, MAX_MODULUS)
+}
+/// CJK positions of a text that 8-bit masks serve well (a write-up of about 1,200 characters).
+pub const CASE_SIZED: usize = 1536;
+/// CJK positions per bit of a mask before the modulus doubles (see [`modulus`]).
+pub const MODULUS_SPAN: usize = 24;
+pub const MAX_MODULUS: u32 = 128;
+
+/// A position mask (see [`Postings`]).
+pub type Mask = u128;
+
+/// The case number of a posting entry.
+pub fn entry_doc(entry: u64) -> u32 {
+    (entry >> 32) as u32
+}
+
+/// The low 32 bits of a posting entry: a mask, or a number in [`Index::wide_masks`].
+pub fn entry_low(entry: u64) -> u32 {
+    entry as u32
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Index {
@@ -76,6 +104,10 @@ pub struct Index {
     pub terms: Vec<(String, Postings)>,
     pub facets: Vec<Facet>,
     pub indicators: Vec<Indicator>,
+    /// Each case's position modulus (see [`modulus`]).
+    pub moduli: Vec<u32>,
+    /// The masks of cases whose modulus is above 32.
+    pub wide_masks: Vec<Mask>,
 }
 
 impl Index {
@@ -87,6 +119,20 @@ impl Index {
     pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a (String, Postings)> + 'a {
         let start = self.terms.partition_point(|(t, _)| t.as_str() < prefix);
         self.terms[start..].iter().take_while(move |(t, _)| t.starts_with(prefix))
+    }
+
+    /// The position modulus of a case.
+    pub fn modulus(&self, doc: u32) -> u32 {
+        self.moduli.get(doc as usize).copied().unwrap_or(8)
+    }
+
+    /// The position mask of a posting entry.
+    pub fn mask(&self, entry: u64) -> Mask {
+        if self.modulus(entry_doc(entry)) > 32 {
+            self.wide_masks.get(entry_low(entry) as usize).copied().unwrap_or(0)
+        } else {
+            Mask::from(entry_low(entry))
+        }
     }
 
     pub fn facet(&self, id: &str) -> Option<&Facet> {
@@ -119,20 +165,20 @@ pub fn fields(case: &Case) -> [String; TIERS] {
     [case.title.clone(), names, practices, case.body.plain_text.clone()]
 }
 
-/// A term in packed form while building: CJK unigrams and bigrams are their code points, words an
-/// interned number.
-const WORD_TAG: u64 = 1 << 62;
+/// A term in packed form while building: a CJK unigram or bigram is its code points (18 bits
+/// each: CJK code points are below 0x40000), a word an interned number.
+const WORD_TAG: u64 = 1 << 40;
 
 fn pack_cjk(a: char, b: Option<char>) -> u64 {
-    ((a as u64) << 21) | b.map_or(0, |b| b as u64)
+    (((a as u64) & 0x3_FFFF) << 18) | b.map_or(0, |b| (b as u64) & 0x3_FFFF)
 }
 
 fn unpack(key: u64, words: &[String]) -> String {
     if key & WORD_TAG != 0 {
         return words[(key & !WORD_TAG) as usize].clone();
     }
-    let a = char::from_u32((key >> 21) as u32).unwrap_or('\u{FFFD}');
-    let b = (key & 0x1F_FFFF) as u32;
+    let a = char::from_u32((key >> 18) as u32).unwrap_or('\u{FFFD}');
+    let b = (key & 0x3_FFFF) as u32;
     let mut s = String::from(a);
     if b != 0 {
         s.push(char::from_u32(b).unwrap_or('\u{FFFD}'));
@@ -140,25 +186,30 @@ fn unpack(key: u64, words: &[String]) -> String {
     s
 }
 
-/// One case's distinct terms with their best tier: CJK terms packed, words as text.
-/// A case's CJK terms (packed with their tier) and words with their tier.
-type DocTerms = (Vec<u64>, Vec<(String, u8)>);
+/// A case's CJK terms (`key << 2 | tier`, position mask), its words with their tier, and its
+/// position modulus.
+type DocTerms = (Vec<(u64, Mask)>, Vec<(String, u8)>, u32);
 
 fn doc_terms(case: &Case) -> DocTerms {
+    let fields = fields(case);
+    let runs: Vec<Vec<Run>> = fields.iter().map(|text| tokenize::runs(text)).collect();
+    let len: usize = runs.iter().flatten().map(|run| if let Run::Cjk(chars) = run { chars.len() + 1 } else { 0 }).sum();
+    let m = modulus(len);
+    // One entry per occurrence: key << 9 | tier << 7 | position modulo m (m ≤ 128, so 7 bits).
     let mut cjk: Vec<u64> = Vec::new();
     let mut words: Vec<(String, u8)> = Vec::new();
     let mut pos: u64 = 0;
-    for (tier, text) in fields(case).iter().enumerate() {
+    for (tier, runs) in runs.into_iter().enumerate() {
         let tier = tier as u64;
-        for run in tokenize::runs(text) {
+        for run in runs {
             match run {
                 Run::Word(w) => words.push((w, tier as u8)),
                 Run::Cjk(chars) => {
                     for (i, &c) in chars.iter().enumerate() {
-                        cjk.push((pack_cjk(c, None) << 10) | (tier << 8));
+                        cjk.push((pack_cjk(c, None) << 9) | (tier << 7));
                         if let Some(&next) = chars.get(i + 1) {
-                            let bit = 1u64 << ((pos + i as u64) % u64::from(MASK_BITS));
-                            cjk.push((pack_cjk(c, Some(next)) << 10) | (tier << 8) | bit);
+                            let bit = (pos + i as u64) % u64::from(m);
+                            cjk.push((pack_cjk(c, Some(next)) << 9) | (tier << 7) | bit);
                         }
                     }
                     pos += chars.len() as u64 + 1;
@@ -168,41 +219,90 @@ fn doc_terms(case: &Case) -> DocTerms {
     }
     // Sorted by key, then tier: the first of each key has the best tier; masks are merged.
     cjk.sort_unstable();
-    let mut merged: Vec<u64> = Vec::with_capacity(cjk.len());
+    let mut merged: Vec<(u64, Mask)> = Vec::with_capacity(cjk.len() / 2);
     for entry in cjk {
+        let key = entry >> 9;
+        let bigram = key & 0x3_FFFF != 0;
+        let bit = if bigram { 1 << (entry & 127) } else { 0 };
         match merged.last_mut() {
-            Some(last) if *last >> 10 == entry >> 10 => *last |= entry & 0xFF,
-            _ => merged.push(entry),
+            Some(last) if last.0 >> 2 == key => last.1 |= bit,
+            _ => merged.push(((key << 2) | ((entry >> 7) & 3), bit)),
         }
     }
-    let cjk = merged;
     words.sort_unstable();
     words.dedup_by(|b, a| a.0 == b.0);
-    (cjk, words)
+    (merged, words, m)
+}
+
+/// Cases tokenized at once while building (bounds the memory of their terms).
+const BUILD_CHUNK: usize = 1024;
+
+/// A fast hash of the packed term keys while building, seeded per build so that no text can be
+/// written to make keys collide (the terms are sorted afterwards: the output does not depend on it).
+struct KeyHash(u64);
+
+impl BuildHasher for KeyHash {
+    type Hasher = KeyHasher;
+
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(self.0)
+    }
+}
+
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b) ^ self.0.rotate_left(8));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let h = (n ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 32);
+    }
 }
 
 /// Builds the index of a site (cases in site order).
 pub fn build(site: &Site) -> Index {
-    let per_doc: Vec<DocTerms> = site.cases.par_iter().map(|c| doc_terms(c)).collect();
     let mut words: Vec<String> = Vec::new();
     let mut word_ids: HashMap<String, u64> = HashMap::new();
-    let mut lists: HashMap<u64, Vec<u32>> = HashMap::new();
-    for (doc, (cjk, doc_words)) in per_doc.into_iter().enumerate() {
-        let doc = doc as u32;
-        for packed in cjk {
-            lists.entry(packed >> 10).or_default().push((doc << 10) | (packed & 0x3FF) as u32);
-        }
-        for (word, tier) in doc_words {
-            let id = match word_ids.get(&word) {
-                Some(&id) => id,
-                None => {
-                    let id = WORD_TAG | words.len() as u64;
-                    words.push(word.clone());
-                    word_ids.insert(word, id);
-                    id
-                }
-            };
-            lists.entry(id).or_default().push((doc << 10) | (u32::from(tier) << 8));
+    // Per term: entries `case << 34 | tier << 32 | mask`.
+    let seed = RandomState::new().hash_one(0u64) | 1;
+    let mut lists: HashMap<u64, Vec<u64>, KeyHash> = HashMap::with_hasher(KeyHash(seed));
+    let mut moduli: Vec<u32> = Vec::with_capacity(site.cases.len());
+    let mut wide_masks: Vec<Mask> = Vec::new();
+    for (chunk_no, chunk) in site.cases.chunks(BUILD_CHUNK).enumerate() {
+        let per_doc: Vec<DocTerms> = chunk.par_iter().map(|c| doc_terms(c)).collect();
+        for (i, (cjk, doc_words, m)) in per_doc.into_iter().enumerate() {
+            let doc = (chunk_no * BUILD_CHUNK + i) as u64;
+            moduli.push(m);
+            for (packed, mask) in cjk {
+                let low = if m > 32 {
+                    wide_masks.push(mask);
+                    (wide_masks.len() - 1) as u64
+                } else {
+                    mask as u64
+                };
+                lists.entry(packed >> 2).or_default().push((doc << 34) | ((packed & 3) << 32) | low);
+            }
+            for (word, tier) in doc_words {
+                let id = match word_ids.get(&word) {
+                    Some(&id) => id,
+                    None => {
+                        let id = WORD_TAG | words.len() as u64;
+                        words.push(word.clone());
+                        word_ids.insert(word, id);
+                        id
+                    }
+                };
+                lists.entry(id).or_default().push((doc << 34) | (u64::from(tier) << 32));
+            }
         }
     }
     drop(word_ids);
@@ -211,7 +311,10 @@ pub fn build(site: &Site) -> Index {
         .map(|(key, list)| {
             let mut postings: Postings = Default::default();
             for entry in list {
-                postings[((entry >> 8) & 3) as usize].push(((entry >> 10) << MASK_BITS) | (entry & 0xFF));
+                postings[((entry >> 32) & 3) as usize].push(((entry >> 34) << 32) | (entry & 0xFFFF_FFFF));
+            }
+            for p in &mut postings {
+                p.shrink_to_fit();
             }
             (unpack(key, &words), postings)
         })
@@ -219,7 +322,7 @@ pub fn build(site: &Site) -> Index {
     terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
 
     let docs = site.cases.iter().map(|c| doc_entry(site, c)).collect();
-    Index { docs, terms, facets: facets(site), indicators: indicators(site) }
+    Index { docs, terms, facets: facets(site), indicators: indicators(site), moduli, wide_masks }
 }
 
 fn doc_entry(site: &Site, case: &Case) -> Doc {

@@ -7,15 +7,16 @@
 //!    last run and has two characters or more (prefix matching).
 //! 2. A case matches when it has every term of every clause (AND). Within a clause, the tier of a
 //!    case is the worst tier among the clause's terms. A CJK run of three characters or more also
-//!    needs its bigrams at consecutive positions (their position masks, see [`super::index::Postings`]).
-//!    A case's score is the sum over the clauses of 8 × [`TIER_WEIGHTS`] of that tier (title first,
-//!    then site and enterprise, practices, body) plus the occurrences (the fewest mask bits among
-//!    the clause's bigrams, 1 without bigrams).
+//!    needs its bigrams at consecutive positions (their position masks, see
+//!    [`super::index::Postings`]). A case's score is the sum over the clauses of 8 ×
+//!    [`TIER_WEIGHTS`] of that tier (title first, then site and enterprise, practices, body) plus
+//!    the occurrences (the fewest mask bits among the clause's bigrams, at most 8; 1 without
+//!    bigrams).
 //! 3. Filters keep cases having one of the chosen values of each facet, and an indicator's latest
 //!    score at or above a minimum. Facet counts are over the matches filtered by the other facets.
 //! 4. Order: by score then newest (relevance), newest first (date), or an indicator's latest score.
 
-use super::index::{Index, MASK_BITS, TIER_WEIGHTS};
+use super::index::{Index, Mask, TIER_WEIGHTS, entry_doc};
 use super::tokenize::{self, Run};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,11 +25,13 @@ pub enum Term {
     Prefix(String),
 }
 
-/// One clause: its terms, and the runs (for highlighting).
+/// One clause: its terms, the runs (for highlighting), and for each CJK run of three characters or
+/// more its bigrams as (term number, offset in the run).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Clause {
     pub terms: Vec<Term>,
     pub runs: Vec<Run>,
+    pub chains: Vec<Vec<(usize, u32)>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -115,6 +118,7 @@ fn clause(text: &str) -> Option<Clause> {
         return None;
     }
     let mut terms = Vec::new();
+    let mut chains = Vec::new();
     let last = runs.len() - 1;
     for (i, run) in runs.iter().enumerate() {
         match run {
@@ -122,24 +126,30 @@ fn clause(text: &str) -> Option<Clause> {
             Run::Word(w) => terms.push(Term::Exact(w.clone())),
             Run::Cjk(chars) if chars.len() == 1 => terms.push(Term::Exact(chars[0].to_string())),
             Run::Cjk(chars) => {
-                for pair in chars.windows(2) {
-                    let bigram: String = pair.iter().collect();
-                    if !terms.contains(&Term::Exact(bigram.clone())) {
-                        terms.push(Term::Exact(bigram));
-                    }
+                let mut chain = Vec::new();
+                for offset in 0..chars.len() - 1 {
+                    let term = Term::Exact(chars[offset..offset + 2].iter().collect());
+                    let n = terms.iter().position(|t| *t == term).unwrap_or_else(|| {
+                        terms.push(term);
+                        terms.len() - 1
+                    });
+                    chain.push((n, offset as u32));
+                }
+                if chars.len() >= 3 {
+                    chains.push(chain);
                 }
             }
         }
     }
-    Some(Clause { terms, runs })
+    Some(Clause { terms, runs, chains })
 }
 
 /// Cases having `term`: (case, best tier, position mask), sorted by case.
-fn term_docs(index: &Index, term: &Term) -> Vec<(u32, u8, u8)> {
-    let mut out: Vec<(u32, u8, u8)> = Vec::new();
+fn term_docs(index: &Index, term: &Term) -> Vec<(u32, u8, Mask)> {
+    let mut out: Vec<(u32, u8, Mask)> = Vec::new();
     let mut add = |postings: &super::index::Postings| {
         for (tier, list) in postings.iter().enumerate() {
-            out.extend(list.iter().map(|&e| (e >> MASK_BITS, tier as u8, (e & ((1 << MASK_BITS) - 1)) as u8)));
+            out.extend(list.iter().map(|&e| (entry_doc(e), tier as u8, index.mask(e))));
         }
     };
     match term {
@@ -155,14 +165,14 @@ fn term_docs(index: &Index, term: &Term) -> Vec<(u32, u8, u8)> {
     out
 }
 
-/// Whether masks of consecutive bigrams can sit at consecutive positions (modulo [`MASK_BITS`]).
-pub fn consecutive(masks: &[u8]) -> bool {
-    (0..MASK_BITS).any(|r| masks.iter().enumerate().all(|(i, m)| (m >> ((r + i as u32) % MASK_BITS)) & 1 == 1))
+/// Whether bigrams with these masks (modulo `m`) can sit at these offsets from one position.
+pub fn aligned(masks: &[(Mask, u32)], m: u32) -> bool {
+    (0..m).any(|r| masks.iter().all(|&(mask, offset)| (mask >> ((r + offset) % m)) & 1 == 1))
 }
 
 /// A clause's matches: (case, score), sorted by case.
 fn clause_docs(index: &Index, clause: &Clause) -> Vec<(u32, u32)> {
-    let found: Vec<Vec<(u32, u8, u8)>> = clause.terms.iter().map(|t| term_docs(index, t)).collect();
+    let found: Vec<Vec<(u32, u8, Mask)>> = clause.terms.iter().map(|t| term_docs(index, t)).collect();
     let mut docs: Option<Vec<(u32, u8)>> = None;
     for list in &found {
         let list: Vec<(u32, u8)> = list.iter().map(|&(d, t, _)| (d, t)).collect();
@@ -175,28 +185,19 @@ fn clause_docs(index: &Index, clause: &Clause) -> Vec<(u32, u32)> {
         let list = &found[term];
         list.binary_search_by_key(&doc, |e| e.0).map_or(0, |i| list[i].2)
     };
-    let term_index = |bigram: &str| clause.terms.iter().position(|t| *t == Term::Exact(bigram.to_owned()));
-    // The bigram terms of each CJK run of three characters or more, in order.
-    let chains: Vec<Vec<usize>> = clause
-        .runs
-        .iter()
-        .filter_map(|run| match run {
-            Run::Cjk(chars) if chars.len() >= 3 => {
-                chars.windows(2).map(|pair| term_index(&pair.iter().collect::<String>())).collect()
-            }
-            _ => None,
-        })
-        .collect();
     let bigrams: Vec<usize> = (0..clause.terms.len())
         .filter(|&i| matches!(&clause.terms[i], Term::Exact(t) if super::files::is_bigram(t)))
         .collect();
     docs.unwrap_or_default()
         .into_iter()
         .filter(|&(doc, _)| {
-            chains.iter().all(|chain| consecutive(&chain.iter().map(|&t| mask_of(t, doc)).collect::<Vec<_>>()))
+            let m = index.modulus(doc);
+            clause.chains.iter().all(|chain| {
+                aligned(&chain.iter().map(|&(t, offset)| (mask_of(t, doc), offset)).collect::<Vec<_>>(), m)
+            })
         })
         .map(|(doc, tier)| {
-            let occurrences = bigrams.iter().map(|&t| mask_of(t, doc).count_ones()).min().unwrap_or(1);
+            let occurrences = bigrams.iter().map(|&t| mask_of(t, doc).count_ones().min(8)).min().unwrap_or(1);
             (doc, TIER_WEIGHTS[tier as usize] * 8 + occurrences)
         })
         .collect()
@@ -352,6 +353,8 @@ mod tests {
         let c = parse("数字孪生 TiDB \"Go 语言\" “安全 生产”");
         assert_eq!(c.len(), 4);
         assert_eq!(c[0].terms, [Term::Exact("数字".into()), Term::Exact("字孪".into()), Term::Exact("孪生".into())]);
+        assert_eq!(c[0].chains, [vec![(0, 0), (1, 1), (2, 2)]]);
+        assert_eq!(parse("哈哈哈")[0].chains, [vec![(0, 0), (0, 1)]], "a repeated bigram is one term");
         assert_eq!(c[1].terms, [Term::Prefix("tidb".into())]);
         assert_eq!(c[2].terms, [Term::Exact("go".into()), Term::Exact("语言".into())]);
         assert_eq!(c[3].terms, [Term::Exact("安全".into()), Term::Exact("生产".into())]);

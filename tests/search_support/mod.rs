@@ -34,6 +34,33 @@ pub fn corpus_files() -> Vec<String> {
     files
 }
 
+/// The queries of `queries.tsv`, in order.
+pub fn tsv_queries() -> Vec<String> {
+    let tsv = std::fs::read_to_string(corpus_dir().join("queries.tsv")).unwrap_or_default();
+    tsv.lines().skip(1).filter_map(|l| l.split('\t').nth(2)).map(str::to_owned).collect()
+}
+
+/// `n` random substrings of 2–4 CJK characters of the cases' bodies (the same for the same seed).
+pub fn random_substrings(site: &Site, n: usize, seed: u64) -> Vec<String> {
+    use exemplar::search::tokenize;
+    let mut rng = Rng(seed);
+    let mut out = Vec::new();
+    while out.len() < n {
+        let case = &site.cases[rng.below(site.cases.len())];
+        let text: Vec<char> = exemplar::search::index::fields(case)[3].chars().collect();
+        if text.len() < 8 {
+            continue;
+        }
+        let len = 2 + rng.below(3);
+        let start = rng.below(text.len() - len);
+        let q: String = text[start..start + len].iter().collect();
+        if q.chars().all(|c| tokenize::class(tokenize::fold(c)) == tokenize::Class::Cjk) {
+            out.push(q);
+        }
+    }
+    out
+}
+
 /// A tiny deterministic random number generator (xorshift).
 pub struct Rng(pub u64);
 
@@ -222,7 +249,8 @@ pub fn write_search_portal(site: &Site, out: &Path, extra: &[(&str, String)]) {
     }
 }
 
-/// Serves `root` on 127.0.0.1 (GET), and passes every `POST /report/NAME` body to the receiver.
+/// Serves `root` on 127.0.0.1 (GET, connections kept alive as a web server keeps them), and passes
+/// every `POST /report/NAME` body to the receiver.
 pub fn serve(root: PathBuf) -> (u16, Receiver<(String, String)>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
@@ -232,62 +260,72 @@ pub fn serve(root: PathBuf) -> (u16, Receiver<(String, String)>) {
             let root = root.clone();
             let tx = tx.clone();
             std::thread::spawn(move || {
+                let _ = stream.set_nodelay(true);
                 let mut reader = BufReader::new(&stream);
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() {
-                    return;
-                }
-                let mut parts = line.split_whitespace();
-                let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/").to_owned());
-                let mut length = 0;
-                loop {
-                    let mut header = String::new();
-                    if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
-                        break;
-                    }
-                    if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut stream = &stream;
-                if method == "POST" {
-                    let mut body = vec![0; length];
-                    let _ = reader.read_exact(&mut body);
-                    let name = target.trim_start_matches("/report/").to_owned();
-                    let _ = tx.send((name, String::from_utf8_lossy(&body).into_owned()));
-                    let _ = stream.write_all(
-                        b"HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n",
-                    );
-                    return;
-                }
-                let path = target.split(['?', '#']).next().unwrap_or("/");
-                let path = percent_decode(path);
-                let mut file = root.join(path.trim_start_matches('/'));
-                if path.ends_with('/') {
-                    file = file.join("index.html");
-                }
-                let (status, body, kind) = match std::fs::read(&file) {
-                    Ok(bytes) if !path.contains("..") => {
-                        let kind = match file.extension().and_then(|e| e.to_str()) {
-                            Some("html") => "text/html; charset=utf-8",
-                            Some("js") => "text/javascript; charset=utf-8",
-                            Some("css") => "text/css",
-                            _ => "application/octet-stream",
-                        };
-                        ("200 OK", bytes, kind)
-                    }
-                    _ => ("404 Not Found", b"not found".to_vec(), "text/plain"),
-                };
-                let head = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&body);
+                while respond(&mut reader, &stream, &root, &tx) {}
             });
         }
     });
     (port, rx)
+}
+
+/// Answers one request on a connection; false when the connection is done.
+fn respond(
+    reader: &mut BufReader<&std::net::TcpStream>,
+    mut stream: &std::net::TcpStream,
+    root: &Path,
+    tx: &std::sync::mpsc::Sender<(String, String)>,
+) -> bool {
+    let mut line = String::new();
+    if reader.read_line(&mut line).map_or(true, |n| n == 0) {
+        return false;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/").to_owned());
+    let mut length = 0;
+    let mut close = false;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
+            break;
+        }
+        let header = header.to_ascii_lowercase();
+        if let Some(v) = header.strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        close |= header.starts_with("connection:") && header.contains("close");
+    }
+    if method == "POST" {
+        let mut body = vec![0; length];
+        let _ = reader.read_exact(&mut body);
+        let name = target.trim_start_matches("/report/").to_owned();
+        let _ = tx.send((name, String::from_utf8_lossy(&body).into_owned()));
+        let _ =
+            stream.write_all(b"HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 0\r\n\r\n");
+        return !close;
+    }
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let path = percent_decode(path);
+    let mut file = root.join(path.trim_start_matches('/'));
+    if path.ends_with('/') {
+        file = file.join("index.html");
+    }
+    let (status, body, kind) = match std::fs::read(&file) {
+        Ok(bytes) if !path.contains("..") => {
+            let kind = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html; charset=utf-8",
+                Some("js") => "text/javascript; charset=utf-8",
+                Some("css") => "text/css",
+                _ => "application/octet-stream",
+            };
+            ("200 OK", bytes, kind)
+        }
+        _ => ("404 Not Found", b"not found".to_vec(), "text/plain"),
+    };
+    let head = format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n", body.len());
+    let mut response = head.into_bytes();
+    response.extend_from_slice(&body);
+    stream.write_all(&response).is_ok() && !close
 }
 
 fn percent_decode(s: &str) -> String {

@@ -9,13 +9,14 @@
   var waiting = {};
   var MAX_WORD = 32;
   var WEIGHTS = [16, 8, 4, 1];
-  var MASK_BITS = 8;
   var ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  var AVAL = {};
+  var AVAL = new Int8Array(128).fill(-1);
   for (var ai = 0; ai < 64; ai++) AVAL[ALPHA.charCodeAt(ai)] = ai;
 
-  /** Names of the index files loaded, in order (for the figures). */
+  /** Names of the index files loaded, in order, and of those asked for, loaded or not (for the
+   * figures of bench/search.rs). */
   EXS.loaded = [];
+  EXS.asked = [];
   EXS.add = function (name, data) {
     store[name] = data;
     var w = waiting[name];
@@ -37,6 +38,7 @@
     document.head.appendChild(s);
   };
   function need(name) {
+    EXS.asked.push(name);
     if (store[name] !== undefined) return Promise.resolve(store[name]);
     return new Promise(function (resolve, reject) {
       if (waiting[name]) {
@@ -110,7 +112,7 @@
     raw.forEach(function (r) {
       var rs = runs(str(r));
       if (!rs.length) return;
-      var terms = [], seen = {};
+      var terms = [], seen = {}, chains = [];
       rs.forEach(function (run, i) {
         if (run.word !== undefined) {
           var prefix = i === rs.length - 1 && codes(run.word).length >= 2;
@@ -118,45 +120,108 @@
         } else if (run.cjk.length === 1) {
           terms.push({ prefix: false, key: str(run.cjk) });
         } else {
+          var chain = [];
           for (var j = 0; j + 1 < run.cjk.length; j++) {
             var b = str(run.cjk.slice(j, j + 2));
-            if (!seen[b]) { seen[b] = 1; terms.push({ prefix: false, key: b }); }
+            if (seen[b] === undefined) { seen[b] = terms.length; terms.push({ prefix: false, key: b }); }
+            chain.push([seen[b], j]);
           }
+          if (run.cjk.length >= 3) chains.push(chain);
         }
       });
-      clauses.push({ terms: terms, runs: rs });
+      clauses.push({ terms: terms, runs: rs, chains: chains });
     });
     return clauses;
   }
 
   // ---- index files (files.rs) ----
   function reader(text) {
-    var pos = 0;
+    // acc holds the next `left` bits (at most 29) of the text, six bits a character.
+    var ci = 0, acc = 0, left = 0;
+    function fill() {
+      if (ci >= text.length) throw new Error("bad index data");
+      var v = AVAL[text.charCodeAt(ci++) & 127];
+      if (v < 0) throw new Error("bad index data");
+      acc = (acc << 6) | v;
+      left += 6;
+    }
     function bit() {
-      var v = AVAL[text.charCodeAt((pos / 6) | 0)];
-      if (v === undefined) throw new Error("bad index data");
-      var b = (v >> (5 - (pos % 6))) & 1;
-      pos++;
+      if (!left) fill();
+      left--;
+      var b = (acc >>> left) & 1;
+      acc &= (1 << left) - 1;
       return b;
     }
-    function bits(n) { var v = 0; for (var i = 0; i < n; i++) v = v * 2 + bit(); return v; }
+    /** n bits (n ≤ 31) as a number, most significant first. */
+    function bits(n) {
+      if (n > 20) return bits(n - 20) * 1048576 + bits(20);
+      while (left < n) fill();
+      left -= n;
+      var v = acc >>> left;
+      acc &= (1 << left) - 1;
+      return v;
+    }
+    /** How many bits equal to `b` come before the next other bit, which is read too. */
+    function repeats(b) {
+      var n = 0;
+      for (;;) {
+        if (!left) fill();
+        var other = (b ? ~acc : acc) & ((1 << left) - 1);
+        if (!other) {
+          n += left;
+          left = 0;
+          acc = 0;
+          if (n > 1e6) throw new Error("bad index data");
+          continue;
+        }
+        var at = 31 - Math.clz32(other);
+        n += left - 1 - at;
+        left = at;
+        acc &= (1 << left) - 1;
+        return n;
+      }
+    }
+    function gamma() { var n = repeats(0); if (n > 31) throw new Error("bad index data"); return Math.pow(2, n) + bits(n); }
     return {
       bits: bits,
-      gamma: function () { var n = 0; while (!bit()) { if (++n > 31) throw new Error("bad index data"); } return Math.pow(2, n) + bits(n); },
-      rice: function (k) { var q = 0; while (bit()) q++; return q * Math.pow(2, k) + bits(k); },
+      gamma: gamma,
+      rice: function (k) { var q = repeats(1); return q * Math.pow(2, k) + bits(k); },
+      /** A position mask modulo m (BitWriter::mask): a number for m ≤ 32, else 32-bit words. */
+      mask: function (m) {
+        var b = LOG2[m], p, count, i;
+        if (m <= 32) {
+          if (!bit()) return (1 << bits(b)) >>> 0;
+          var mask = 0;
+          count = gamma() + 1;
+          if (count * b < m) for (i = 0; i < count; i++) mask |= 1 << bits(b);
+          else for (p = 0; p < m; p++) if (bit()) mask |= 1 << p;
+          return mask >>> 0;
+        }
+        var words = new Uint32Array(m / 32);
+        if (!bit()) { p = bits(b); words[p >> 5] |= 1 << (p & 31); return words; }
+        count = gamma() + 1;
+        if (count * b < m) for (i = 0; i < count; i++) { p = bits(b); words[p >> 5] |= 1 << (p & 31); }
+        else for (p = 0; p < m; p++) if (bit()) words[p >> 5] |= 1 << (p & 31);
+        return words;
+      },
     };
   }
-  /** Lists of entries number × 2^maskBits + mask (files.rs: decode_entries). */
-  function decodeLists(text, count, maskBits) {
-    var r = reader(text), lists = [], scale = Math.pow(2, maskBits || 0);
+  var LOG2 = { 8: 3, 16: 4, 32: 5, 64: 6, 128: 7, 256: 8 };
+  /** Lists of case numbers, and (given the cases' position moduli, for a bigram) their masks
+   * (files.rs: decode_entries): [{docs: [..], masks: [..]}]. */
+  function decodeLists(text, count, moduli) {
+    var r = reader(text), lists = [];
     for (var l = 0; l < count; l++) {
-      var len = r.gamma() - 1, list = [];
+      var len = r.gamma() - 1, docs = new Array(len), masks = null;
       if (len > 0) {
         var k = r.bits(4), prev = -1;
-        for (var i = 0; i < len; i++) { prev += r.rice(k) + 1; list.push(prev * scale); }
-        if (maskBits) for (var j = 0; j < len; j++) list[j] += r.bits(maskBits);
+        for (var i = 0; i < len; i++) { prev += r.rice(k) + 1; docs[i] = prev; }
+        if (moduli) {
+          masks = new Array(len);
+          for (var j = 0; j < len; j++) masks[j] = r.mask(moduli[docs[j]] || 8);
+        }
       }
-      lists.push(list);
+      lists.push({ docs: docs, masks: masks });
     }
     return lists;
   }
@@ -170,7 +235,23 @@
     if (cps.length && cls(cps[0]) === CJK) return term;
     return cps.length > 2 ? str(cps.slice(0, 2)) : term;
   }
-  function shardOf(term, manifest) { return "s/" + (hash(shardKey(term)) % manifest.shards); }
+  /** The manifest with its lists decoded once: where index files start, each case's modulus. */
+  function layout(manifest) {
+    if (manifest.starts) return manifest;
+    manifest.starts = decodeLists(manifest.files, 1)[0].docs;
+    var moduli = new Uint8Array(manifest.docs).fill(8);
+    decodeLists(manifest.wide, manifest.wide_moduli.length).forEach(function (list, i) {
+      list.docs.forEach(function (d) { moduli[d] = manifest.wide_moduli[i]; });
+    });
+    manifest.moduli = moduli;
+    return manifest;
+  }
+  /** The index file holding a term: the last whose first bucket is at or before the term's. */
+  function shardOf(term, manifest) {
+    var bucket = hash(shardKey(term)) >>> 16, starts = manifest.starts, lo = 0, hi = starts.length - 1;
+    while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (starts[mid] <= bucket) lo = mid; else hi = mid - 1; }
+    return "s/" + lo;
+  }
 
   var facetCache = null;
   function facetData() {
@@ -178,7 +259,7 @@
       if (facetCache) return facetCache;
       facetCache = {
         facets: f.facets.map(function (fc) {
-          return { id: fc.id, values: fc.values.map(function (v) { return { key: v[0], label: v[1], docs: decodeLists(v[2], 1)[0] }; }) };
+          return { id: fc.id, values: fc.values.map(function (v) { return { key: v[0], label: v[1], docs: decodeLists(v[2], 1)[0].docs }; }) };
         }),
         indicators: f.indicators.map(function (ind) {
           var r = reader(ind.scores), n = store.manifest.docs, scores = new Array(n);
@@ -206,14 +287,13 @@
   function isBigram(key) { var c = codes(key); return c.length === 2 && cls(c[0]) === CJK && cls(c[1]) === CJK; }
   /** Tier (0 best … 3, 255 for none) and position mask of each case for the term. */
   function termTiers(term, manifest) {
-    var n = manifest.docs, tiers = new Uint8Array(n).fill(255), masks = new Uint8Array(n);
+    var n = manifest.docs, tiers = new Uint8Array(n).fill(255), masks = new Array(n);
     var shard = shardTerms(shardOf(term.key, manifest));
     function add(key) {
-      var bits = isBigram(key) ? MASK_BITS : 0;
-      decodeLists(shard[key], manifest.tiers, bits).forEach(function (list, t) {
-        for (var i = 0; i < list.length; i++) {
-          var d = Math.floor(list[i] / (1 << bits));
-          if (d < n && tiers[d] > t) { tiers[d] = t; masks[d] = list[i] % (1 << bits); }
+      decodeLists(shard[key], manifest.tiers, isBigram(key) ? manifest.moduli : null).forEach(function (list, t) {
+        for (var i = 0; i < list.docs.length; i++) {
+          var d = list.docs[i];
+          if (d < n && tiers[d] > t) { tiers[d] = t; masks[d] = list.masks ? list.masks[i] : 0; }
         }
       });
     }
@@ -221,18 +301,26 @@
     else Object.keys(shard).forEach(function (k) { if (k.lastIndexOf(term.key, 0) === 0) add(k); });
     return { tiers: tiers, masks: masks };
   }
-  function consecutive(ms) {
-    for (var r = 0; r < MASK_BITS; r++) {
+  function bitAt(mask, p) { return typeof mask === "number" ? (mask >>> p) & 1 : (mask[p >> 5] >>> (p & 31)) & 1; }
+  /** Whether bigrams with these masks can sit at these offsets from one position (query::aligned). */
+  function aligned(masks, offsets, m) {
+    for (var r = 0; r < m; r++) {
       var ok = true;
-      for (var i = 0; i < ms.length; i++) if (!((ms[i] >> ((r + i) % MASK_BITS)) & 1)) { ok = false; break; }
+      for (var i = 0; i < masks.length; i++) if (!masks[i] || !bitAt(masks[i], (r + offsets[i]) % m)) { ok = false; break; }
       if (ok) return true;
     }
     return false;
   }
-  function popcount(m) { var c = 0; while (m) { c += m & 1; m >>= 1; } return c; }
+  function popcount(mask) {
+    if (typeof mask !== "number") { var s = 0; for (var i = 0; i < mask.length; i++) s += popcount(mask[i]); return s; }
+    var c = 0;
+    while (mask) { c += mask & 1; mask >>>= 1; }
+    return c;
+  }
   /** Runs a query: {text, filters: [[facet, value]], min: [[indicator, number]], sort}. */
   function search(query) {
     return need("manifest").then(function (manifest) {
+      layout(manifest);
       var clauses = parse(query.text || "");
       var shards = {};
       clauses.forEach(function (c) { c.terms.forEach(function (t) { shards[shardOf(t.key, manifest)] = 1; }); });
@@ -255,24 +343,23 @@
           if (!tiers) tiers = f.tiers.slice();
           else for (var d = 0; d < n; d++) tiers[d] = tiers[d] === 255 || f.tiers[d] === 255 ? 255 : Math.max(tiers[d], f.tiers[d]);
         });
-        var index = function (key) {
-          for (var i = 0; i < clause.terms.length; i++) if (!clause.terms[i].prefix && clause.terms[i].key === key) return i;
-          return -1;
-        };
-        var chains = [];
-        clause.runs.forEach(function (run) {
-          if (run.cjk === undefined || run.cjk.length < 3) return;
-          var chain = [];
-          for (var j = 0; j + 1 < run.cjk.length; j++) chain.push(index(str(run.cjk.slice(j, j + 2))));
-          chains.push(chain);
-        });
+        var chains = clause.chains, moduli = manifest.moduli;
         var bigrams = [];
         clause.terms.forEach(function (t, i) { if (!t.prefix && isBigram(t.key)) bigrams.push(i); });
         for (var d = 0; d < n; d++) {
           if (tiers[d] === 255) { alive[d] = 0; continue; }
-          var ok = chains.every(function (chain) { return consecutive(chain.map(function (t) { return found[t].masks[d]; })); });
+          var ok = true;
+          for (var c = 0; ok && c < chains.length; c++) {
+            var ms = [], offs = [];
+            for (var e = 0; e < chains[c].length; e++) { ms.push(found[chains[c][e][0]].masks[d]); offs.push(chains[c][e][1]); }
+            ok = aligned(ms, offs, moduli[d]);
+          }
           if (!ok) { alive[d] = 0; continue; }
-          var occ = bigrams.length ? Math.min.apply(null, bigrams.map(function (t) { return popcount(found[t].masks[d]); })) : 1;
+          var occ = 1;
+          for (var bi = 0; bi < bigrams.length; bi++) {
+            var pc = Math.min(popcount(found[bigrams[bi]].masks[d]), 8);
+            occ = bi === 0 ? pc : Math.min(occ, pc);
+          }
           score[d] += WEIGHTS[tiers[d]] * 8 + occ;
         }
       });
@@ -351,6 +438,8 @@
   if (typeof document === "undefined") return;
   var script = document.currentScript;
   EXS.base = (script && script.getAttribute("data-index")) || "../search/";
+  var filterBox = document.getElementById("case-filter");
+  if (filterBox) caseFilter(filterBox);
   var app = document.getElementById("search-app");
   if (!app) return;
 
@@ -575,4 +664,106 @@
   syncControls();
   app.hidden = false;
   go();
+
+  // ---- filters on the case lists (list.html, term.html: partials/case_filter.html) ----
+  /** The same facet data and engine as the search page, without text and newest first; a term
+   * page keeps its own term as a filter. Facet data loads when the panel opens or the URL has
+   * filters; until a filter is chosen the page's own list stays. */
+  function caseFilter(box) {
+    var D = box.dataset, root = D.root || "../";
+    var FACETS = ["status", "enterprise", "action", "dimension", "year", "tag"];
+    var panel = document.getElementById("case-filter-panel"), facetsEl = document.getElementById("case-filter-facets");
+    var statusEl = document.getElementById("case-filter-status"), results = document.getElementById("case-filter-results");
+    var more = document.getElementById("case-filter-more"), clear = document.getElementById("case-filter-clear");
+    var fixed = D.fixedFacet ? [D.fixedFacet, D.fixedKey] : null;
+    var chosen = [], shown = 10, seq = 0, open = {}, started = false;
+    function read() {
+      var params = new URLSearchParams(location.search || "");
+      if (!FACETS.some(function (f) { return params.has(f); }) && location.hash.length > 1) params = new URLSearchParams(location.hash.slice(1));
+      chosen = [];
+      FACETS.forEach(function (f) { params.getAll(f).forEach(function (v) { chosen.push([f, v]); }); });
+    }
+    function write() {
+      var params = new URLSearchParams();
+      chosen.forEach(function (f) { params.append(f[0], f[1]); });
+      var qs = params.toString();
+      try { history.replaceState(null, "", location.pathname + (qs ? "?" + qs : "")); }
+      catch (e) { try { history.replaceState(null, "", "#" + qs); } catch (e2) { /* the URL cannot change */ } }
+    }
+    function isChosen(id, key) { return chosen.some(function (f) { return f[0] === id && f[1] === key; }); }
+    function toggle(id, key, on) {
+      chosen = chosen.filter(function (f) { return !(f[0] === id && f[1] === key); });
+      if (on) chosen.push([id, key]);
+      shown = 10;
+      write();
+      update();
+    }
+    function done(my) { box.setAttribute("aria-busy", "false"); box.setAttribute("data-ready", String(my)); }
+    function renderFacets(res) {
+      facetsEl.textContent = "";
+      res.facets.facets.forEach(function (facet, f) {
+        if (fixed && facet.id === fixed[0]) return;
+        var values = facet.values.map(function (v, i) { return { v: v, count: res.counts[f][i] }; })
+          .filter(function (x) { return x.count > 0 || isChosen(facet.id, x.v.key); });
+        if (!values.length) return;
+        var fs = el("fieldset", "search-facet");
+        fs.appendChild(el("legend", "", D["facet_" + facet.id] || facet.id));
+        var limit = open[facet.id] ? values.length : 8;
+        values.slice(0, limit).forEach(function (x) {
+          var label = el("label", "search-facet__value"), input = el("input");
+          input.type = "checkbox";
+          input.checked = isChosen(facet.id, x.v.key);
+          input.addEventListener("change", function () { toggle(facet.id, x.v.key, input.checked); });
+          label.appendChild(input);
+          label.appendChild(document.createTextNode(" " + x.v.label + " "));
+          label.appendChild(el("span", "search-facet__count", "(" + x.count + ")"));
+          fs.appendChild(label);
+        });
+        if (values.length > limit) {
+          var b = el("button", "search-facet__more", D.moreValues);
+          b.type = "button";
+          b.addEventListener("click", function () { open[facet.id] = true; renderFacets(res); });
+          fs.appendChild(b);
+        }
+        facetsEl.appendChild(fs);
+      });
+    }
+    function update() {
+      var my = ++seq;
+      started = true;
+      box.setAttribute("aria-busy", "true");
+      var query = { text: "", filters: fixed ? chosen.concat([fixed]) : chosen, sort: "date", facets: true };
+      return search(query).then(function (res) {
+        if (my !== seq) return;
+        renderFacets(res);
+        // The page's own list follows this script in the page: looked up once it is parsed.
+        var active = chosen.length > 0, staticList = document.getElementById("case-list-static");
+        if (staticList) staticList.hidden = active;
+        results.hidden = !active;
+        clear.hidden = !active;
+        if (!active) { statusEl.textContent = ""; more.hidden = true; return done(my); }
+        statusEl.textContent = res.hits.length ? fmt(D.count, { n: res.hits.length }) : D.none;
+        return docs(res.hits.slice(0, shown).map(function (h) { return h.doc; })).then(function (records) {
+          if (my !== seq) return;
+          results.textContent = "";
+          records.forEach(function (rec) {
+            var li = el("li", "search-result"), h = el("h2", "search-result__title"), a = el("a", "", rec[1]);
+            a.href = root + rec[0];
+            h.appendChild(a);
+            li.appendChild(h);
+            li.appendChild(el("p", "search-result__meta", [rec[2], rec[3], rec[4], rec[5]].filter(Boolean).join(D.sep)));
+            results.appendChild(li);
+          });
+          more.hidden = res.hits.length <= shown;
+          done(my);
+        });
+      }).catch(function () { statusEl.textContent = D.error; box.setAttribute("aria-busy", "false"); });
+    }
+    panel.addEventListener("toggle", function () { if (panel.open && !started) update(); });
+    clear.addEventListener("click", function () { chosen = []; write(); update(); });
+    more.addEventListener("click", function () { shown += 10; update(); });
+    read();
+    box.hidden = false;
+    if (chosen.length) { panel.open = true; update(); }
+  }
 })(typeof window !== "undefined" ? window : globalThis);
