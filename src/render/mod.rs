@@ -162,6 +162,72 @@ pub enum PageKind {
     Search,
 }
 
+impl PageKind {
+    /// How heavy a page of this kind is, roughly: the pages that show the whole portfolio first.
+    fn weight(&self) -> u8 {
+        match self {
+            PageKind::Practices(_) => 9,
+            PageKind::Reports | PageKind::DataJson => 8,
+            PageKind::DataCsv | PageKind::Home | PageKind::Sitemap => 7,
+            PageKind::TaxonomyIndex(_) | PageKind::Feed => 6,
+            _ => 0,
+        }
+    }
+
+    /// The kind's name in the stage timings.
+    fn name(&self) -> &'static str {
+        match self {
+            PageKind::Home => "home",
+            PageKind::Case(_) => "case",
+            PageKind::List(_) => "list",
+            PageKind::TaxonomyIndex(_) => "taxonomy",
+            PageKind::Term(..) => "term",
+            PageKind::NotFound => "404",
+            PageKind::Practices(portal::Grouping::Dimension) => "practices",
+            PageKind::Practices(portal::Grouping::Action) => "practices/action",
+            PageKind::Reports => "reports",
+            PageKind::Feed => "feed",
+            PageKind::Sitemap => "sitemap",
+            PageKind::Robots => "robots",
+            PageKind::DataJson => "cases.json",
+            PageKind::DataCsv => "cases.csv",
+            PageKind::Search => "search",
+        }
+    }
+}
+
+/// With `EXEMPLAR_TIMINGS` set, the time spent on each kind of page (summed over the threads)
+/// goes to stderr after the render, beside the pipeline's stage timings.
+struct KindTimings(Option<Mutex<std::collections::BTreeMap<&'static str, (usize, std::time::Duration)>>>);
+
+impl KindTimings {
+    fn new() -> KindTimings {
+        KindTimings(std::env::var_os("EXEMPLAR_TIMINGS").map(|_| Mutex::default()))
+    }
+
+    fn start(&self) -> Option<std::time::Instant> {
+        self.0.as_ref().map(|_| std::time::Instant::now())
+    }
+
+    fn add(&self, kind: &PageKind, start: Option<std::time::Instant>) {
+        if let (Some(map), Some(start)) = (&self.0, start)
+            && let Ok(mut map) = map.lock()
+        {
+            let entry = map.entry(kind.name()).or_default();
+            entry.0 += 1;
+            entry.1 += start.elapsed();
+        }
+    }
+
+    fn report(self) {
+        if let Some(map) = self.0 {
+            for (name, (count, time)) in map.into_inner().unwrap_or_default() {
+                eprintln!("timing   {name:<16} {:>8.1} ms  {count} pages", time.as_secs_f64() * 1000.0);
+            }
+        }
+    }
+}
+
 impl Page {
     /// The file this page is written to.
     pub fn file(&self) -> String {
@@ -458,6 +524,11 @@ pub fn render_all(site: &Site, renderer: &Renderer, write: &WriteFn<'_>) -> Resu
 
 /// Renders `pages` in parallel and hands each to `write` as soon as it is ready, so memory holds
 /// a few pages at a time, not the portal. Returns how many pages were written.
+///
+/// The pages that gather the whole portfolio (practice library, reports, data files …) cost as
+/// much as hundreds of case pages each; they are started first, so that they run beside the many
+/// small pages instead of forming a tail on one thread at the end. What is written does not
+/// depend on the order.
 pub fn render_pages(
     site: &Site,
     renderer: &Renderer,
@@ -466,17 +537,23 @@ pub fn render_pages(
     write: &WriteFn<'_>,
 ) -> Result<usize, Vec<Diagnostic>> {
     let problems = Mutex::new(Vec::new());
-    pages.par_iter().for_each(|page| {
+    let timings = KindTimings::new();
+    let mut order: Vec<&Page> = pages.iter().collect();
+    order.sort_by_key(|page| std::cmp::Reverse(page.kind.weight()));
+    order.par_iter().for_each(|page| {
+        let start = timings.start();
         let result = renderer.render(site, summaries, page).and_then(|html| {
             write(&page.file(), html.as_bytes())
                 .map_err(|detail| Diagnostic::error("write_failed").arg("path", page.file()).arg("detail", detail))
         });
+        timings.add(&page.kind, start);
         if let Err(diagnostic) = result
             && let Ok(mut problems) = problems.lock()
         {
             problems.push(diagnostic);
         }
     });
+    timings.report();
     let mut problems = problems.into_inner().unwrap_or_default();
     if problems.is_empty() {
         return Ok(pages.len());
