@@ -485,8 +485,15 @@ fn the_csv_opens_in_excel_with_one_row_per_case_and_a_column_per_indicator() {
             assert_eq!(record[column], want, "{} {id} (column {i})", case.slug);
         }
     }
-    let json: serde_json::Value = serde_json::from_str(&page("data/cases.json")).unwrap();
+    let text = page("data/cases.json");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["cases"].as_array().unwrap().len(), cases().len());
+    // Compact, one case a line: the head, the cases, the closing brackets.
+    assert_eq!(text.lines().count(), cases().len() + 2);
+    for (line, case) in text.lines().skip(1).zip(json["cases"].as_array().unwrap()) {
+        let record: serde_json::Value = serde_json::from_str(line.trim_end_matches(',')).unwrap();
+        assert_eq!(&record, case);
+    }
 }
 
 #[test]

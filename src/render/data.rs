@@ -2,7 +2,9 @@
 //! dataset as `data/cases.json` and `data/cases.csv`. Written in Rust (not templates) because their
 //! formats are strict; column names and feed texts still come from the theme's strings.
 
-use serde_json::{Value as Json, json};
+use rayon::prelude::*;
+use serde::{Serialize, Serializer};
+use serde_json::Value as Json;
 
 use super::charts::{escape, number};
 use crate::site::{Case, Site};
@@ -97,91 +99,215 @@ pub fn robots(site: &Site) -> String {
     format!("User-agent: *\nAllow: /\n\nSitemap: {}\n", absolute(site, "sitemap.xml"))
 }
 
+/// A number as JSON: `92`, not `92.0` (as [`super::views::num`]).
+#[derive(Clone, Copy)]
+struct Num(f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.fract() == 0.0 && self.0.abs() < 1e15 {
+            serializer.serialize_i64(self.0 as i64)
+        } else {
+            serializer.serialize_f64(self.0)
+        }
+    }
+}
+
+/// A framework term (action, dimension, indicator) with its label.
+#[derive(Serialize)]
+struct Term<'a> {
+    id: &'a str,
+    label: &'a str,
+}
+
+#[derive(Serialize)]
+struct StatusRecord<'a> {
+    id: &'a str,
+    label: &'a str,
+    revoked: bool,
+    reason: Option<&'a str>,
+}
+
+/// An assessment's scores, indicator id → score, in the framework's order.
+struct Scores<'a>(&'a [(String, f64)]);
+
+impl Serialize for Scores<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (id, score) in self.0 {
+            map.serialize_entry(id, &Num(*score))?;
+        }
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct AssessmentRecord<'a> {
+    period: &'a crate::date::Period,
+    average: Option<Num>,
+    scores: Scores<'a>,
+}
+
+#[derive(Serialize)]
+struct PracticeRecord<'a> {
+    title: &'a str,
+    dimension: Term<'a>,
+    indicators: Vec<Term<'a>>,
+    actions: Vec<Term<'a>>,
+    summary: &'a str,
+    steps: &'a [String],
+}
+
+/// One case in `data/cases.json`.
+#[derive(Serialize)]
+struct CaseRecord<'a> {
+    slug: &'a str,
+    url: String,
+    path: &'a str,
+    title: &'a str,
+    site: &'a str,
+    enterprise: &'a str,
+    unit: Option<&'a str>,
+    region: Option<&'a str>,
+    status: StatusRecord<'a>,
+    date: crate::date::Date,
+    updated: Option<crate::date::Date>,
+    featured: bool,
+    summary: &'a str,
+    tags: &'a [String],
+    actions: Vec<Term<'a>>,
+    timeline: &'a [crate::site::Event],
+    assessments: Vec<AssessmentRecord<'a>>,
+    practices: Vec<PracticeRecord<'a>>,
+}
+
+#[derive(Serialize)]
+struct IndicatorRecord<'a> {
+    id: &'a str,
+    group: &'a str,
+    label: &'a str,
+    min: Num,
+    max: Num,
+    threshold: Option<Num>,
+    weight: Num,
+}
+
+#[derive(Serialize)]
+struct Head<'a> {
+    title: &'a str,
+    language: &'a str,
+    base_url: String,
+}
+
+/// How many cases each parallel piece of `data/cases.json` serialises.
+const JSON_CHUNK: usize = 256;
+
 /// The whole dataset: the framework's indicators and every published case with its facts,
-/// assessments and practices, ids and labels both.
+/// assessments and practices, ids and labels both. Compact JSON with one case a line, so that
+/// the file stays small and can still be read (or split) line by line.
 pub fn cases_json(site: &Site) -> String {
     let lang = site.language();
     let fw = &site.config.framework;
-    let label_of = |kind: &str, id: &str| -> String {
-        match kind {
+    let indicators: Vec<IndicatorRecord<'_>> = fw
+        .indicators()
+        .map(|(g, i)| IndicatorRecord {
+            id: &i.id,
+            group: &g.id,
+            label: i.label.get(lang),
+            min: Num(i.min),
+            max: Num(i.max),
+            threshold: i.threshold.map(Num),
+            weight: Num(i.weight),
+        })
+        .collect();
+    // The object is written by hand around its parts, so that each case gets a line of its own.
+    let head = Head { title: &site.config.title, language: lang, base_url: base(site) };
+    let mut out = serde_json::to_string(&head).unwrap_or_else(|_| "{}".to_owned());
+    out.pop(); // the closing brace
+    out.push_str(",\"indicators\":");
+    out.push_str(&serde_json::to_string(&indicators).unwrap_or_else(|_| "[]".to_owned()));
+    out.push_str(",\"cases\":[\n");
+    let chunks: Vec<String> = site
+        .cases
+        .par_chunks(JSON_CHUNK)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let mut text = String::new();
+            for (k, case) in chunk.iter().enumerate() {
+                if n > 0 || k > 0 {
+                    text.push_str(",\n");
+                }
+                text.push_str(&serde_json::to_string(&case_record(site, case)).unwrap_or_else(|_| "null".to_owned()));
+            }
+            text
+        })
+        .collect();
+    out.reserve(chunks.iter().map(String::len).sum::<usize>() + 4);
+    for chunk in chunks {
+        out.push_str(&chunk);
+    }
+    out.push_str("\n]}\n");
+    out
+}
+
+fn case_record<'a>(site: &'a Site, case: &'a Case) -> CaseRecord<'a> {
+    let lang = site.language();
+    let fw = &site.config.framework;
+    let term = |kind: &str, id: &'a str| -> Term<'a> {
+        let label = match kind {
             "action" => fw.actions.iter().find(|a| a.id == id).map(|a| a.label.get(lang)),
             "dimension" => fw.dimensions.iter().find(|d| d.id == id).map(|d| d.label.get(lang)),
             "indicator" => fw.indicator(id).map(|i| i.label.get(lang)),
             _ => None,
-        }
-        .unwrap_or(id)
-        .to_owned()
+        };
+        Term { id, label: label.unwrap_or(id) }
     };
-    let ids = |kind: &str, list: &[String]| -> Vec<Json> {
-        list.iter().map(|id| json!({ "id": id, "label": label_of(kind, id) })).collect()
-    };
-    let cases: Vec<Json> = site
-        .cases
-        .iter()
-        .map(|case| {
-            let status = fw.status(&case.status);
-            json!({
-                "slug": case.slug,
-                "url": absolute(site, &case.path),
-                "path": case.path,
-                "title": case.title,
-                "site": case.site,
-                "enterprise": case.enterprise,
-                "unit": case.unit,
-                "region": case.region,
-                "status": {
-                    "id": case.status,
-                    "label": status.map_or(case.status.as_str(), |s| s.label.get(lang)),
-                    "revoked": case.is_revoked(fw),
-                    "reason": case.revoked_reason(fw),
-                },
-                "date": case.date,
-                "updated": case.updated,
-                "featured": case.featured,
-                "summary": case.summary,
-                "tags": case.tags,
-                "actions": ids("action", &case.actions),
-                "timeline": case.timeline,
-                "assessments": case.assessments.iter().map(|a| {
-                    let scores: serde_json::Map<String, Json> =
-                        a.scores.iter().map(|(id, s)| (id.clone(), super::views::num(*s))).collect();
-                    json!({
-                        "period": a.period,
-                        "average": a.average(fw).map(|v| super::views::num((v * 10.0).round() / 10.0)),
-                        "scores": scores,
-                    })
-                }).collect::<Vec<_>>(),
-                "practices": case.practices.iter().map(|p| json!({
-                    "title": p.title,
-                    "dimension": { "id": p.dimension, "label": label_of("dimension", &p.dimension) },
-                    "indicators": ids("indicator", &p.indicators),
-                    "actions": ids("action", &p.actions),
-                    "summary": p.summary,
-                    "steps": p.steps,
-                })).collect::<Vec<_>>(),
+    let terms = |kind: &str, ids: &'a [String]| -> Vec<Term<'a>> { ids.iter().map(|id| term(kind, id)).collect() };
+    CaseRecord {
+        slug: &case.slug,
+        url: absolute(site, &case.path),
+        path: &case.path,
+        title: &case.title,
+        site: &case.site,
+        enterprise: &case.enterprise,
+        unit: case.unit.as_deref(),
+        region: case.region.as_deref(),
+        status: StatusRecord {
+            id: &case.status,
+            label: fw.status(&case.status).map_or(case.status.as_str(), |s| s.label.get(lang)),
+            revoked: case.is_revoked(fw),
+            reason: case.revoked_reason(fw),
+        },
+        date: case.date,
+        updated: case.updated,
+        featured: case.featured,
+        summary: &case.summary,
+        tags: &case.tags,
+        actions: terms("action", &case.actions),
+        timeline: &case.timeline,
+        assessments: case
+            .assessments
+            .iter()
+            .map(|a| AssessmentRecord {
+                period: &a.period,
+                average: a.average(fw).map(|v| Num((v * 10.0).round() / 10.0)),
+                scores: Scores(&a.scores),
             })
-        })
-        .collect();
-    let indicators: Vec<Json> = fw
-        .indicators()
-        .map(|(g, i)| {
-            json!({
-                "id": i.id, "group": g.id, "label": i.label.get(lang), "min": super::views::num(i.min),
-                "max": super::views::num(i.max), "threshold": i.threshold.map(super::views::num),
-                "weight": super::views::num(i.weight),
+            .collect(),
+        practices: case
+            .practices
+            .iter()
+            .map(|p| PracticeRecord {
+                title: &p.title,
+                dimension: term("dimension", &p.dimension),
+                indicators: terms("indicator", &p.indicators),
+                actions: terms("action", &p.actions),
+                summary: &p.summary,
+                steps: &p.steps,
             })
-        })
-        .collect();
-    let data = json!({
-        "title": site.config.title,
-        "language": lang,
-        "base_url": base(site),
-        "indicators": indicators,
-        "cases": cases,
-    });
-    let mut text = serde_json::to_string_pretty(&data).unwrap_or_else(|_| "{}".to_owned());
-    text.push('\n');
-    text
+            .collect(),
+    }
 }
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
