@@ -9,7 +9,7 @@ pub mod views;
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde_json::{Value as Json, json};
@@ -31,7 +31,7 @@ pub struct Renderer {
 #[derive(Default)]
 pub struct Summaries {
     fingerprint: u64,
-    by_revision: HashMap<u64, Arc<(Json, tera::Value)>>,
+    by_revision: HashMap<u64, tera::Value>,
     /// Revisions in site order.
     order: Vec<u64>,
 }
@@ -44,13 +44,9 @@ impl Summaries {
         let reused = |revision: &u64| old.and_then(|old| old.get(revision));
         let missing: Vec<usize> =
             (0..site.cases.len()).filter(|&i| reused(&site.cases[i].revision).is_none()).collect();
-        let made: Vec<(u64, Arc<(Json, tera::Value)>)> = missing
+        let made: Vec<(u64, tera::Value)> = missing
             .par_iter()
-            .map(|&i| {
-                let json = views::summary_view(site, &site.cases[i]);
-                let value = views::tera(&json);
-                (site.cases[i].revision, Arc::new((json, value)))
-            })
+            .map(|&i| (site.cases[i].revision, views::tera(&views::summary_view(site, &site.cases[i]))))
             .collect();
         let order: Vec<u64> = site.cases.iter().map(|c| c.revision).collect();
         let mut by_revision = HashMap::with_capacity(order.len());
@@ -63,15 +59,8 @@ impl Summaries {
         Summaries { fingerprint, by_revision, order }
     }
 
-    pub(crate) fn json(&self, index: usize) -> Option<&Json> {
-        self.order.get(index).and_then(|r| self.by_revision.get(r)).map(|entry| &entry.0)
-    }
-
     pub(crate) fn value(&self, index: usize) -> tera::Value {
-        self.order
-            .get(index)
-            .and_then(|r| self.by_revision.get(r))
-            .map_or_else(tera::Value::none, |entry| entry.1.clone())
+        self.order.get(index).and_then(|r| self.by_revision.get(r)).cloned().unwrap_or_else(tera::Value::none)
     }
 }
 
@@ -388,11 +377,11 @@ impl Renderer {
             }
             PageKind::NotFound => "404.html",
             PageKind::Practices(grouping) => {
-                context.insert_value("library", views::tera(&portal::practices(site, *grouping)));
+                context.insert_value("library", portal::practices(site, *grouping));
                 "practices.html"
             }
             PageKind::Reports => {
-                context.insert_value("reports", views::tera(&portal::reports(site, summaries)));
+                context.insert_value("reports", portal::reports(site, summaries));
                 "reports.html"
             }
             PageKind::Feed | PageKind::Sitemap | PageKind::Robots | PageKind::DataJson | PageKind::DataCsv => {

@@ -2,10 +2,12 @@
 //! portfolio on the home page, indicator rankings, the practice library and the reports for
 //! dynamic management. Texts come from the theme's strings; numbers and charts are computed here.
 
+use rayon::prelude::*;
 use serde_json::{Value as Json, json};
+use tera::Value;
 
 use super::charts::{self, Point};
-use super::views::num;
+use super::views::{map, num, num_value};
 use crate::site::{Assessment, Site};
 
 /// A string of the theme (`case.radar_title`) with `{name}` placeholders filled.
@@ -169,131 +171,168 @@ pub enum Grouping {
 
 /// Every practice of every case, grouped by dimension or by action (framework order). A practice
 /// that names no action of its own is filed under its case's actions.
-pub fn practices(site: &Site, grouping: Grouping) -> Json {
+///
+/// Built as template values directly (tens of thousands of practices on a large site): each
+/// case's part of a row and each framework term's label are made once and shared by every row
+/// that shows them, and the groups are gathered in parallel.
+pub fn practices(site: &Site, grouping: Grouping) -> tera::Value {
     let lang = site.language();
     let fw = &site.config.framework;
-    let groups: Vec<(String, String, Option<String>, &str)> = match grouping {
+    let term = |id: &str, label: &str| map([("id", id.into()), ("label", label.into())]);
+    let dimensions: Vec<(&str, Value)> =
+        fw.dimensions.iter().map(|d| (d.id.as_str(), term(&d.id, d.label.get(lang)))).collect();
+    let actions: Vec<(&str, Value)> =
+        fw.actions.iter().map(|a| (a.id.as_str(), term(&a.id, a.label.get(lang)))).collect();
+    let label = |terms: &[(&str, Value)], id: &str| -> Value {
+        terms.iter().find(|(t, _)| *t == id).map_or_else(|| term(id, id), |(_, v)| v.clone())
+    };
+    let cases: Vec<Value> = site
+        .cases
+        .par_iter()
+        .map(|case| {
+            let revoked = case.is_revoked(fw);
+            let status_label = fw.status(&case.status).map_or(case.status.as_str(), |s| s.label.get(lang));
+            map([
+                ("title", case.title.as_str().into()),
+                ("path", case.path.as_str().into()),
+                ("site", case.site.as_str().into()),
+                ("enterprise", case.enterprise.as_str().into()),
+                ("revoked", revoked.into()),
+                (
+                    "status",
+                    map([
+                        ("id", case.status.as_str().into()),
+                        ("label", status_label.into()),
+                        ("revoked", revoked.into()),
+                    ]),
+                ),
+            ])
+        })
+        .collect();
+    let groups: Vec<(&str, &str, Option<&str>, &str)> = match grouping {
         Grouping::Dimension => fw
             .dimensions
             .iter()
-            .map(|d| {
-                (
-                    d.id.clone(),
-                    d.label.get(lang).to_owned(),
-                    d.description.as_ref().map(|x| x.get(lang).to_owned()),
-                    "dimension",
-                )
-            })
+            .map(|d| (d.id.as_str(), d.label.get(lang), d.description.as_ref().map(|x| x.get(lang)), "dimension"))
             .collect(),
         Grouping::Action => fw
             .actions
             .iter()
-            .map(|a| {
-                (
-                    a.id.clone(),
-                    a.label.get(lang).to_owned(),
-                    a.description.as_ref().map(|x| x.get(lang).to_owned()),
-                    "action",
-                )
-            })
+            .map(|a| (a.id.as_str(), a.label.get(lang), a.description.as_ref().map(|x| x.get(lang)), "action"))
             .collect(),
     };
-    let label = |kind: &str, id: &str| -> Json {
-        let l = match kind {
-            "dimension" => fw.dimensions.iter().find(|d| d.id == id).map(|d| d.label.get(lang)),
-            _ => fw.actions.iter().find(|a| a.id == id).map(|a| a.label.get(lang)),
-        };
-        json!({ "id": id, "label": l.unwrap_or(id) })
-    };
-    let mut total = 0;
-    let views: Vec<Json> = groups
-        .into_iter()
-        .map(|(id, group_label, description, kind)| {
+    let views: Vec<(usize, Value)> = groups
+        .par_iter()
+        .map(|&(id, group_label, description, kind)| {
             let mut items = Vec::new();
-            for case in &site.cases {
+            for (case, case_value) in site.cases.iter().zip(&cases) {
                 for (n, p) in case.practices.iter().enumerate() {
                     let in_group = match grouping {
                         Grouping::Dimension => p.dimension == id,
-                        Grouping::Action if p.actions.is_empty() => case.actions.contains(&id),
-                        Grouping::Action => p.actions.contains(&id),
+                        Grouping::Action if p.actions.is_empty() => case.actions.iter().any(|a| a == id),
+                        Grouping::Action => p.actions.iter().any(|a| a == id),
                     };
                     if !in_group {
                         continue;
                     }
-                    items.push(json!({
-                        "title": p.title,
-                        "summary": p.summary,
-                        "steps": p.steps.len(),
-                        "anchor": format!("practice-{}", n + 1),
-                        "dimension": label("dimension", &p.dimension),
-                        "actions": p.actions.iter().map(|a| label("action", a)).collect::<Vec<_>>(),
-                        "case": {
-                            "title": case.title, "path": case.path, "site": case.site, "enterprise": case.enterprise,
-                            "revoked": case.is_revoked(fw),
-                            "status": { "id": case.status, "label": fw.status(&case.status).map_or(case.status.as_str(), |s| s.label.get(lang)), "revoked": case.is_revoked(fw) },
-                        },
-                    }));
+                    let practice_actions: Vec<Value> = p.actions.iter().map(|a| label(&actions, a)).collect();
+                    items.push(map([
+                        ("title", p.title.as_str().into()),
+                        ("summary", p.summary.as_str().into()),
+                        ("steps", p.steps.len().into()),
+                        ("anchor", format!("practice-{}", n + 1).into()),
+                        ("dimension", label(&dimensions, &p.dimension)),
+                        ("actions", practice_actions.into()),
+                        ("case", case_value.clone()),
+                    ]));
                 }
             }
-            total += items.len();
-            json!({
-                "id": id, "label": group_label, "description": description, "anchor": format!("{kind}-{}", id.replace('_', "-")),
-                "path": format!("{kind}/{}/", id.replace('_', "-")), "count": items.len(), "practices": items,
-            })
+            let count = items.len();
+            let slug = id.replace('_', "-");
+            let view = map([
+                ("id", id.into()),
+                ("label", group_label.into()),
+                ("description", description.into()),
+                ("anchor", format!("{kind}-{slug}").into()),
+                ("path", format!("{kind}/{slug}/").into()),
+                ("count", count.into()),
+                ("practices", items.into()),
+            ]);
+            (count, view)
         })
         .collect();
-    json!({
-        "grouping": match grouping { Grouping::Dimension => "dimension", Grouping::Action => "action" },
-        "groups": views,
-        "total": total,
-        "all": site.cases.iter().map(|c| c.practices.len()).sum::<usize>(),
-    })
+    let total: usize = views.iter().map(|(count, _)| count).sum();
+    let groups: Vec<Value> = views.into_iter().map(|(_, view)| view).collect();
+    map([
+        (
+            "grouping",
+            match grouping {
+                Grouping::Dimension => "dimension",
+                Grouping::Action => "action",
+            }
+            .into(),
+        ),
+        ("groups", groups.into()),
+        ("total", total.into()),
+        ("all", site.cases.iter().map(|c| c.practices.len()).sum::<usize>().into()),
+    ])
 }
 
 fn month_label(month: u32) -> String {
     format!("{:04}-{:02}", month / 12, month % 12 + 1)
 }
 
-/// The reports of dynamic management.
-pub fn reports(site: &Site, summaries: &super::Summaries) -> Json {
+/// The reports of dynamic management. Built as template values directly: each listed case is its
+/// shared summary value, not a copy.
+pub fn reports(site: &Site, summaries: &super::Summaries) -> Value {
     let lang = site.language();
     let fw = &site.config.framework;
-    let summary = |i: usize| summaries.json(i).cloned().unwrap_or(Json::Null);
-    let below: Vec<Json> = site
+    let number = |v: f64| -> Value { charts::number(v).into() };
+    let below: Vec<Value> = site
         .below_threshold()
         .into_iter()
         .map(|(i, ids)| {
             let latest = site.cases[i].latest();
-            let indicators: Vec<Json> = ids
+            let indicators: Vec<Value> = ids
                 .iter()
                 .filter_map(|id| {
                     let ind = fw.indicator(id)?;
-                    Some(json!({
-                        "id": id, "label": ind.label.get(lang),
-                        "value": charts::number(latest.and_then(|a| a.score(id))?),
-                        "threshold": ind.threshold.map(num),
-                    }))
+                    Some(map([
+                        ("id", id.as_str().into()),
+                        ("label", ind.label.get(lang).into()),
+                        ("value", number(latest.and_then(|a| a.score(id))?)),
+                        ("threshold", ind.threshold.map(num_value).into()),
+                    ]))
                 })
                 .collect();
-            json!({ "case": summary(i), "period": latest.map(|a| a.period.to_string()), "indicators": indicators })
+            map([
+                ("case", summaries.value(i)),
+                ("period", latest.map(|a| a.period.to_string()).into()),
+                ("indicators", indicators.into()),
+            ])
         })
         .collect();
     let window = site.review_window();
-    let due: Vec<Json> = site
+    let due: Vec<Value> = site
         .due_for_review()
         .into_iter()
-        .map(|i| json!({ "case": summary(i), "last_period": site.cases[i].latest().map(|a| a.period.to_string()) }))
+        .map(|i| {
+            map([
+                ("case", summaries.value(i)),
+                ("last_period", site.cases[i].latest().map(|a| a.period.to_string()).into()),
+            ])
+        })
         .collect();
-    let revoked: Vec<Json> = (0..site.cases.len())
+    let revoked: Vec<Value> = (0..site.cases.len())
         .filter(|&i| site.is_revoked(i))
         .map(|i| {
             let case = &site.cases[i];
-            let date = case.timeline.iter().rev().find(|e| e.stage == case.status).map(|e| e.date);
-            json!({ "case": summary(i), "date": date, "reason": case.revoked_reason(fw) })
+            let date = case.timeline.iter().rev().find(|e| e.stage == case.status).map(|e| e.date.to_string());
+            map([("case", summaries.value(i)), ("date", date.into()), ("reason", case.revoked_reason(fw).into())])
         })
         .collect();
     let indicators: Vec<&crate::config::Indicator> = fw.indicators().map(|(_, i)| i).collect();
-    let periods: Vec<Json> = site
+    let periods: Vec<Value> = site
         .periods()
         .into_iter()
         .rev()
@@ -307,33 +346,51 @@ pub fn reports(site: &Site, summaries: &super::Summaries) -> Json {
                     a.scores.iter().any(|(id, s)| fw.indicator(id).and_then(|i| i.threshold).is_some_and(|t| *s < t))
                 })
                 .count();
-            let by_indicator: Vec<Json> = indicators
+            let by_indicator: Vec<Value> = indicators
                 .iter()
                 .map(|ind| {
                     let scores: Vec<f64> = assessed.iter().filter_map(|a| a.score(&ind.id)).collect();
                     let mean = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
-                    json!({
-                        "id": ind.id,
-                        "average": mean.map(charts::number),
-                        "below": mean.zip(ind.threshold).is_some_and(|(m, t)| m < t),
-                    })
+                    map([
+                        ("id", ind.id.as_str().into()),
+                        ("average", mean.map(number).into()),
+                        ("below", mean.zip(ind.threshold).is_some_and(|(m, t)| m < t).into()),
+                    ])
                 })
                 .collect();
             let mean = (!averages.is_empty()).then(|| averages.iter().sum::<f64>() / averages.len() as f64);
-            json!({
-                "period": period, "assessed": assessed.len(), "below": below,
-                "average": mean.map(charts::number), "indicators": by_indicator,
-            })
+            map([
+                ("period", period.to_string().into()),
+                ("assessed", assessed.len().into()),
+                ("below", below.into()),
+                ("average", mean.map(number).into()),
+                ("indicators", by_indicator.into()),
+            ])
         })
         .collect();
-    json!({
-        "window": window.map(|w| json!({
-            "latest": w.latest, "start": month_label(w.months.start), "end": month_label(w.months.end.saturating_sub(1)),
-        })),
-        "below": below,
-        "due": due,
-        "revoked": revoked,
-        "periods": periods,
-        "indicators": indicators.iter().map(|i| json!({ "id": i.id, "label": i.label.get(lang), "threshold": i.threshold.map(num) })).collect::<Vec<_>>(),
-    })
+    let window = window.map(|w| {
+        map([
+            ("latest", w.latest.to_string().into()),
+            ("start", month_label(w.months.start).into()),
+            ("end", month_label(w.months.end.saturating_sub(1)).into()),
+        ])
+    });
+    let indicator_views: Vec<Value> = indicators
+        .iter()
+        .map(|i| {
+            map([
+                ("id", i.id.as_str().into()),
+                ("label", i.label.get(lang).into()),
+                ("threshold", i.threshold.map(num_value).into()),
+            ])
+        })
+        .collect();
+    map([
+        ("window", window.into()),
+        ("below", below.into()),
+        ("due", due.into()),
+        ("revoked", revoked.into()),
+        ("periods", periods.into()),
+        ("indicators", indicator_views.into()),
+    ])
 }

@@ -12,9 +12,33 @@ pub fn tera(value: &Json) -> Value {
     Value::from_serializable(value)
 }
 
+/// A template map with fixed keys, built without going through JSON: the keys are not copied,
+/// and the values are moved in as they are.
+pub fn map<const N: usize>(entries: [(&'static str, Value); N]) -> Value {
+    // Tera serialises a struct straight into its map (`Value::from(tera::Map)` would hash every
+    // entry a second time into a new map).
+    struct Fields<const N: usize>([(&'static str, Value); N]);
+    impl<const N: usize> serde::Serialize for Fields<N> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeStruct;
+            let mut map = serializer.serialize_struct("Fields", N)?;
+            for (key, value) in &self.0 {
+                map.serialize_field(key, value)?;
+            }
+            map.end()
+        }
+    }
+    Value::from_serializable(&Fields(entries))
+}
+
 /// A number as templates should print it: `92`, not `92.0`.
 pub fn num(value: f64) -> Json {
     if value.fract() == 0.0 && value.abs() < 1e15 { json!(value as i64) } else { json!(value) }
+}
+
+/// [`num`] as a template value, without going through JSON.
+pub fn num_value(value: f64) -> Value {
+    if value.fract() == 0.0 && value.abs() < 1e15 { Value::from(value as i64) } else { Value::from(value) }
 }
 
 /// One decimal place is enough for an average.
