@@ -42,15 +42,51 @@ pub fn escape(text: &str) -> String {
 
 /// A number as a reader sees it: `92`, `87.5`.
 pub fn number(value: f64) -> String {
-    let rounded = (value * 10.0).round() / 10.0;
-    if rounded.fract() == 0.0 { format!("{}", rounded as i64) } else { format!("{rounded:.1}") }
+    decimals(value, 1)
 }
 
 /// Coordinates with two decimals at most, so the markup stays short and stable.
 fn c(value: f64) -> String {
-    let rounded = (value * 100.0).round() / 100.0;
-    let text = format!("{rounded:.2}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
+    decimals(value, 2)
+}
+
+/// `value` rounded to `places` decimals (1 or 2), without trailing zeros and without `-0`.
+/// Written from the integer of hundredths or tenths: formatting a float with a precision
+/// (`{:.2}`) takes a slow exact path, and charts print tens of numbers per case page.
+fn decimals(value: f64, places: u32) -> String {
+    let scale = 10f64.powi(places as i32);
+    let scaled = (value * scale).round();
+    if !scaled.is_finite() || scaled.abs() >= 1e15 {
+        return decimals_by_format(value, places);
+    }
+    let scaled = scaled as i64;
+    let (whole, mut fraction) = (scaled.unsigned_abs() / scale as u64, scaled.unsigned_abs() % scale as u64);
+    let mut text = String::with_capacity(12);
+    if scaled < 0 {
+        text.push('-');
+    }
+    let _ = write!(text, "{whole}");
+    if fraction != 0 {
+        text.push('.');
+        let mut divisor = scale as u64 / 10;
+        while fraction != 0 {
+            text.push(char::from(b'0' + (fraction / divisor) as u8));
+            fraction %= divisor;
+            divisor /= 10;
+        }
+    }
+    text
+}
+
+/// [`decimals`] through `format!`, for what is not a plain number of moderate size.
+fn decimals_by_format(value: f64, places: u32) -> String {
+    let scale = 10f64.powi(places as i32);
+    let rounded = (value * scale).round() / scale;
+    if rounded.fract() == 0.0 && places == 1 {
+        return format!("{}", rounded as i64);
+    }
+    let text = format!("{rounded:.*}", places as usize);
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
     if text == "-0" { "0".to_owned() } else { text.to_owned() }
 }
 
@@ -326,5 +362,31 @@ mod tests {
         assert_eq!(wrap("Rated well by members", 5.0).len(), 3);
         assert_eq!(number(87.25), "87.3");
         assert_eq!(c(-0.001), "0");
+    }
+
+    #[test]
+    fn numbers_read_as_with_a_precision() {
+        // What `number` and `c` printed when they went through `format!("{:.1}")` and `{:.2}`.
+        let number_by_format = |value: f64| {
+            let rounded = (value * 10.0).round() / 10.0;
+            if rounded.fract() == 0.0 { format!("{}", rounded as i64) } else { format!("{rounded:.1}") }
+        };
+        let c_by_format = |value: f64| {
+            let rounded = (value * 100.0).round() / 100.0;
+            let text = format!("{rounded:.2}");
+            let text = text.trim_end_matches('0').trim_end_matches('.');
+            if text == "-0" { "0".to_owned() } else { text.to_owned() }
+        };
+        let mut values = vec![0.0, -0.0, 0.004, -0.004, 0.005, -0.005, 0.05, -0.05, 87.25, 99.95, 1e9 + 0.5];
+        let mut x = 0.123_456_789_f64;
+        for _ in 0..20_000 {
+            x = (x * 9_301.0 + 49_297.0) % 233_280.0;
+            values.push(x / 233_280.0 * 800.0 - 400.0);
+            values.push((x / 233_280.0 * 4000.0).round() / 40.0);
+        }
+        for value in values {
+            assert_eq!(number(value), number_by_format(value), "number({value})");
+            assert_eq!(c(value), c_by_format(value), "c({value})");
+        }
     }
 }

@@ -322,11 +322,10 @@ impl Renderer {
             }
             PageKind::Case(i) => {
                 // The case's own facts and its neighbours' are the shared summary values; only what
-                // this page alone shows is converted here.
+                // this page alone shows is built here.
                 let mut view = summaries.value(*i).into_map().unwrap_or_default();
-                for part in [views::case_view(site, &site.cases[*i]), portal::case_extras(site, *i, &self.strings)] {
-                    view.extend(views::tera(&part).into_map().unwrap_or_default());
-                }
+                views::case_view(site, &site.cases[*i], &mut view);
+                portal::case_extras(site, *i, &self.strings, &mut view);
                 let related: Vec<tera::Value> = site.related(*i).iter().map(|&r| summaries.value(r)).collect();
                 view.insert("related".into(), tera::Value::from(related));
                 let neighbour = |n: Option<usize>| n.filter(|&n| n < site.cases.len()).map(|n| summaries.value(n));

@@ -39,8 +39,8 @@ fn points<'a>(site: &'a Site, assessment: &Assessment) -> Vec<Point<'a>> {
 }
 
 /// `radar` (SVG of the latest assessment) and `trend` (a small line per indicator) for the case at
-/// `index` (its `related` summaries are added by the renderer).
-pub fn case_extras(site: &Site, index: usize, strings: &Json) -> Json {
+/// `index`, added to `view` (its `related` summaries are added by the renderer).
+pub fn case_extras(site: &Site, index: usize, strings: &Json, view: &mut tera::Map) {
     let case = &site.cases[index];
     let lang = site.language();
     let fw = &site.config.framework;
@@ -63,7 +63,7 @@ pub fn case_extras(site: &Site, index: usize, strings: &Json) -> Json {
             charts::bars(&pts, "radar", &title, &desc)
         }
     });
-    let trend: Vec<Json> = if case.assessments.len() >= 2 {
+    let trend: Vec<Value> = if case.assessments.len() >= 2 {
         fw.indicators()
             .filter_map(|(_, i)| {
                 let values: Vec<(&str, f64)> =
@@ -77,21 +77,25 @@ pub fn case_extras(site: &Site, index: usize, strings: &Json) -> Json {
                     &[("indicator", label.to_owned()), ("values", series.join(" → "))],
                 );
                 let delta = last.1 - first.1;
-                Some(json!({
-                    "id": i.id, "label": label,
-                    "svg": charts::sparkline(&values, i.min, i.max, i.threshold, &aria),
-                    "first": { "period": first.0, "value": charts::number(first.1) },
-                    "last": { "period": last.0, "value": charts::number(last.1) },
-                    "delta": num((delta * 10.0).round() / 10.0),
-                    "delta_display": if delta > 0.0 { format!("+{}", charts::number(delta)) } else { charts::number(delta) },
-                    "below": i.threshold.is_some_and(|t| last.1 < t),
-                }))
+                let delta_display =
+                    if delta > 0.0 { format!("+{}", charts::number(delta)) } else { charts::number(delta) };
+                Some(map([
+                    ("id", i.id.as_str().into()),
+                    ("label", label.into()),
+                    ("svg", charts::sparkline(&values, i.min, i.max, i.threshold, &aria).into()),
+                    ("first", map([("period", first.0.into()), ("value", charts::number(first.1).into())])),
+                    ("last", map([("period", last.0.into()), ("value", charts::number(last.1).into())])),
+                    ("delta", num_value((delta * 10.0).round() / 10.0)),
+                    ("delta_display", delta_display.into()),
+                    ("below", i.threshold.is_some_and(|t| last.1 < t).into()),
+                ]))
             })
             .collect()
     } else {
         Vec::new()
     };
-    json!({ "radar": radar, "trend": trend })
+    view.insert("radar".into(), radar.into());
+    view.insert("trend".into(), trend.into());
 }
 
 /// The portfolio's average latest score per indicator (active cases), as a chart and as rows.

@@ -118,7 +118,7 @@ fn term_path(site: &Site, taxonomy: &str, key: &str) -> Option<String> {
     tax.term(key).map(|t| tax.term_path(t))
 }
 
-fn framework_term(site: &Site, kind: &str, id: &str) -> Json {
+fn framework_term(site: &Site, kind: &str, id: &str) -> Value {
     let lang = site.language();
     let fw = &site.config.framework;
     let label = match kind {
@@ -127,33 +127,34 @@ fn framework_term(site: &Site, kind: &str, id: &str) -> Json {
         "indicator" => fw.indicator(id).map(|i| i.label.get(lang)),
         _ => None,
     };
-    json!({ "id": id, "label": label.unwrap_or(id), "path": term_path(site, kind, id) })
+    map([("id", id.into()), ("label", label.unwrap_or(id).into()), ("path", term_path(site, kind, id).into())])
 }
 
-pub fn assessment_view(site: &Site, assessment: &Assessment) -> Json {
+/// One assessment of a case: its period, average and a row per score.
+pub fn assessment_view(site: &Site, assessment: &Assessment) -> Value {
     let fw = &site.config.framework;
-    let scores: Vec<Json> = fw
+    let scores: Vec<Value> = fw
         .indicators()
         .filter_map(|(_, indicator)| {
             let value = assessment.score(&indicator.id)?;
-            Some(json!({
-                "id": indicator.id,
-                "label": indicator.label.get(site.language()),
-                "value": num(value),
-                "display": format_number(value),
-                "threshold": indicator.threshold.map(num),
-                "min": num(indicator.min),
-                "max": num(indicator.max),
-                "below": indicator.threshold.is_some_and(|t| value < t),
-            }))
+            Some(map([
+                ("id", indicator.id.as_str().into()),
+                ("label", indicator.label.get(site.language()).into()),
+                ("value", num_value(value)),
+                ("display", format_number(value).into()),
+                ("threshold", indicator.threshold.map(num_value).into()),
+                ("min", num_value(indicator.min)),
+                ("max", num_value(indicator.max)),
+                ("below", indicator.threshold.is_some_and(|t| value < t).into()),
+            ]))
         })
         .collect();
     let average = assessment.average(fw);
-    json!({
-        "period": assessment.period,
-        "average": average.map(rounded),
-        "scores": scores,
-    })
+    map([
+        ("period", assessment.period.to_string().into()),
+        ("average", average.map(|v| num_value((v * 10.0).round() / 10.0)).into()),
+        ("scores", scores.into()),
+    ])
 }
 
 /// The facts every list shows about a case.
@@ -184,41 +185,70 @@ pub fn summary_view(site: &Site, case: &Case) -> Json {
     })
 }
 
-/// What the case page shows beyond the case's summary (which the page merges in, with `prev`,
-/// `next` and `related` as shared summary values).
-pub fn case_view(site: &Site, case: &Case) -> Json {
+/// What the case page shows beyond the case's summary, added to `view` (the page merges in the
+/// summary, and `prev`, `next` and `related` as shared summary values). Built as template values
+/// directly, one case page at a time.
+pub fn case_view(site: &Site, case: &Case, view: &mut tera::Map) {
     let lang = site.language();
     let fw = &site.config.framework;
-    let stage_label = |id: &str| fw.status(id).map_or(id, |s| s.label.get(lang)).to_owned();
-    json!({
-        "updated": case.updated,
-        "extra": case.extra,
-        "timeline": case.timeline.iter().map(|e| json!({
-            "date": e.date, "stage": { "id": e.stage, "label": stage_label(&e.stage) }, "note": e.note,
-        })).collect::<Vec<_>>(),
-        "assessments": case.assessments.iter().map(|a| assessment_view(site, a)).collect::<Vec<_>>(),
-        "latest_assessment": case.latest().map(|a| assessment_view(site, a)),
-        "actions": case.actions.iter().map(|a| framework_term(site, "action", a)).collect::<Vec<_>>(),
-        "practices": case.practices.iter().map(|p| json!({
-            "title": p.title,
-            "dimension": framework_term(site, "dimension", &p.dimension),
-            "indicators": p.indicators.iter().map(|i| framework_term(site, "indicator", i)).collect::<Vec<_>>(),
-            "actions": p.actions.iter().map(|a| framework_term(site, "action", a)).collect::<Vec<_>>(),
-            "summary": p.summary,
-            "steps": p.steps,
-        })).collect::<Vec<_>>(),
-        "content": case.body.html,
-        "toc": case.body.toc,
-        "char_count": case.body.char_count,
-        "reading_minutes": case.body.char_count.div_ceil(400).max(1),
-        "revoked_reason": case.revoked_reason(fw),
-        "revoked_date": case.is_revoked(fw).then(|| case.timeline.iter().rev().find(|e| e.stage == case.status).map(|e| e.date)).flatten(),
-        "source": case.source,
-        "source_url": case.source_url,
-        "history": case.history.changes.iter().map(|c| c.as_ref()).collect::<Vec<_>>(),
-        "history_total": case.history.total,
-        "history_more": case.history.total.saturating_sub(case.history.changes.len()),
-    })
+    let stage_label = |id: &str| -> Value { fw.status(id).map_or(id, |s| s.label.get(lang)).into() };
+    let timeline: Vec<Value> = case
+        .timeline
+        .iter()
+        .map(|e| {
+            map([
+                ("date", e.date.to_string().into()),
+                ("stage", map([("id", e.stage.as_str().into()), ("label", stage_label(&e.stage))])),
+                ("note", e.note.as_deref().into()),
+            ])
+        })
+        .collect();
+    let assessments: Vec<Value> = case.assessments.iter().map(|a| assessment_view(site, a)).collect();
+    let latest_assessment = assessments.last().cloned();
+    let terms = |kind: &str, ids: &[String]| -> Value {
+        ids.iter().map(|id| framework_term(site, kind, id)).collect::<Vec<_>>().into()
+    };
+    let practices: Vec<Value> = case
+        .practices
+        .iter()
+        .map(|p| {
+            map([
+                ("title", p.title.as_str().into()),
+                ("dimension", framework_term(site, "dimension", &p.dimension)),
+                ("indicators", terms("indicator", &p.indicators)),
+                ("actions", terms("action", &p.actions)),
+                ("summary", p.summary.as_str().into()),
+                ("steps", p.steps.iter().map(String::as_str).collect::<Vec<_>>().into()),
+            ])
+        })
+        .collect();
+    let revoked_date = case
+        .is_revoked(fw)
+        .then(|| case.timeline.iter().rev().find(|e| e.stage == case.status).map(|e| e.date))
+        .flatten();
+    let fields: [(&'static str, Value); 18] = [
+        ("updated", case.updated.map(|d| d.to_string()).into()),
+        ("extra", Value::from_serializable(&case.extra)),
+        ("timeline", timeline.into()),
+        ("assessments", assessments.into()),
+        ("latest_assessment", latest_assessment.into()),
+        ("actions", terms("action", &case.actions)),
+        ("practices", practices.into()),
+        ("content", case.body.html.as_str().into()),
+        ("toc", Value::from_serializable(&case.body.toc)),
+        ("char_count", case.body.char_count.into()),
+        ("reading_minutes", case.body.char_count.div_ceil(400).max(1).into()),
+        ("revoked_reason", case.revoked_reason(fw).into()),
+        ("revoked_date", revoked_date.map(|d| d.to_string()).into()),
+        ("source", case.source.as_str().into()),
+        ("source_url", case.source_url.as_deref().into()),
+        ("history", Value::from_serializable(&case.history.changes.iter().map(|c| c.as_ref()).collect::<Vec<_>>())),
+        ("history_total", case.history.total.into()),
+        ("history_more", case.history.total.saturating_sub(case.history.changes.len()).into()),
+    ];
+    for (key, value) in fields {
+        view.insert(key.into(), value);
+    }
 }
 
 /// The framework's description of a term (an action, a status …), in the site's language.
