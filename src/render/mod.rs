@@ -152,13 +152,15 @@ pub enum PageKind {
 }
 
 impl PageKind {
-    /// How heavy a page of this kind is, roughly: the pages that show the whole portfolio first.
-    fn weight(&self) -> u8 {
+    /// How heavy a page of this kind is, roughly: the pages that show the whole portfolio first,
+    /// then the indicator rankings (each lists every case assessed in its indicator).
+    fn weight(&self, site: &Site) -> u8 {
         match self {
             PageKind::Practices(_) => 9,
             PageKind::Reports | PageKind::DataJson => 8,
             PageKind::DataCsv | PageKind::Home | PageKind::Sitemap => 7,
-            PageKind::TaxonomyIndex(_) | PageKind::Feed => 6,
+            PageKind::Term(t, _, 1) if site.taxonomies.get(*t).is_some_and(|t| t.id == "indicator") => 6,
+            PageKind::TaxonomyIndex(_) | PageKind::Feed => 5,
             _ => 0,
         }
     }
@@ -527,7 +529,7 @@ pub fn render_pages(
     let problems = Mutex::new(Vec::new());
     let timings = KindTimings::new();
     let mut order: Vec<&Page> = pages.iter().collect();
-    order.sort_by_key(|page| std::cmp::Reverse(page.kind.weight()));
+    order.sort_by_key(|page| std::cmp::Reverse(page.kind.weight(site)));
     order.par_iter().for_each(|page| {
         let start = timings.start();
         let result = renderer.render(site, summaries, page).and_then(|html| {
