@@ -133,6 +133,30 @@ fn building_twice_gives_identical_bytes() {
 }
 
 #[test]
+fn extra_fields_are_listed_in_name_order_in_every_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let case = site.join("content/tunnel-branch-safety.md");
+    let text =
+        read(&case).replacen("\n---\n", "\nzeta: 末\nowner: 张三\nalpha: [甲, 乙]\nmiddle: 2\nbeta: true\n---\n", 1);
+    fs::write(&case, text).unwrap();
+    let mut pages = Vec::new();
+    for name in ["a", "b", "c"] {
+        let out = tmp.path().join(name);
+        let result = build(&site, &out, &[]);
+        assert!(result.status.success(), "{}", stderr(&result));
+        pages.push(read(out.join("cases/tunnel-branch-safety/index.html")));
+    }
+    assert!(pages.iter().all(|p| p == &pages[0]), "the extra fields' order changed between builds");
+    let at = |key: &str| pages[0].find(&format!("<th scope=\"row\">{key}</th>")).unwrap();
+    assert!(
+        at("alpha") < at("beta") && at("beta") < at("middle") && at("middle") < at("owner") && at("owner") < at("zeta")
+    );
+    assert!(pages[0].contains("甲、乙"), "a list is joined with the list separator");
+}
+
+#[test]
 fn a_failed_build_leaves_the_last_good_portal_untouched() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");

@@ -226,9 +226,16 @@ pub fn case_view(site: &Site, case: &Case, view: &mut tera::Map) {
         .is_revoked(fw)
         .then(|| case.timeline.iter().rev().find(|e| e.stage == case.status).map(|e| e.date))
         .flatten();
-    let fields: [(&'static str, Value); 18] = [
+    // Templates iterate `extra_fields`: a Tera map's order changes from one run to the next.
+    let extra_fields: Vec<Value> = case
+        .extra
+        .iter()
+        .map(|(key, value)| map([("key", key.as_str().into()), ("value", Value::from_serializable(value))]))
+        .collect();
+    let fields: [(&'static str, Value); 19] = [
         ("updated", case.updated.map(|d| d.to_string()).into()),
         ("extra", Value::from_serializable(&case.extra)),
+        ("extra_fields", extra_fields.into()),
         ("timeline", timeline.into()),
         ("assessments", assessments.into()),
         ("latest_assessment", latest_assessment.into()),
