@@ -362,15 +362,20 @@ impl Renderer {
                 let term = &taxonomy.terms[*k];
                 let term_path = taxonomy.term_path(term);
                 context.insert_value("paginator", self.paginator(summaries, &term.cases, *n, per_page, &term_path));
-                let tax_view = json!({
-                    "id": taxonomy.id, "label": views::taxonomy_label(&self.strings, &taxonomy.id), "path": taxonomy.path(),
-                });
-                let term_view = json!({
-                    "name": term.key, "label": term.label, "path": term_path, "count": term.cases.len(),
-                    "description": views::term_description(site, &taxonomy.id, &term.key),
-                });
-                context.insert_value("taxonomy", views::tera(&tax_view));
-                context.insert_value("term", views::tera(&term_view));
+                let tax_view = views::map([
+                    ("id", taxonomy.id.as_str().into()),
+                    ("label", views::taxonomy_label(&self.strings, &taxonomy.id).into()),
+                    ("path", taxonomy.path().into()),
+                ]);
+                let term_view = views::map([
+                    ("name", term.key.as_str().into()),
+                    ("label", term.label.as_str().into()),
+                    ("path", term_path.into()),
+                    ("count", term.cases.len().into()),
+                    ("description", views::term_description(site, &taxonomy.id, &term.key).into()),
+                ]);
+                context.insert_value("taxonomy", tax_view);
+                context.insert_value("term", term_view);
                 if taxonomy.id == "indicator" && *n == 1 {
                     context.insert_value("ranking", portal::ranking(site, &term.key, &term.cases, summaries));
                 }
@@ -442,24 +447,25 @@ impl Renderer {
             cases.iter().skip((current - 1) * per_page).take(per_page).map(|&i| summaries.value(i)).collect();
         // The first, the last and the pages within three of this one: what a pagination bar shows
         // (a gap at distance three). Listing every page would make pages × pages work.
-        let pages: Vec<Json> = (1..=total_pages)
+        let pages: Vec<tera::Value> = (1..=total_pages)
             .filter(|&n| n == 1 || n == total_pages || n.abs_diff(current) <= 3)
-            .map(|n| json!({ "number": n, "path": page_path(base, n), "current": n == current }))
+            .map(|n| {
+                views::map([
+                    ("number", n.into()),
+                    ("path", page_path(base, n).into()),
+                    ("current", (n == current).into()),
+                ])
+            })
             .collect();
-        let meta = json!({
-            "current": current,
-            "total_pages": total_pages,
-            "total_items": cases.len(),
-            "prev": (current > 1).then(|| page_path(base, current - 1)),
-            "next": (current < total_pages).then(|| page_path(base, current + 1)),
-            "pages": pages,
-        });
-        let mut map = match views::tera(&meta).into_map() {
-            Some(map) => map,
-            None => return tera::Value::none(),
-        };
-        map.insert("items".into(), tera::Value::from(items));
-        tera::Value::from(map)
+        views::map([
+            ("current", current.into()),
+            ("total_pages", total_pages.into()),
+            ("total_items", cases.len().into()),
+            ("prev", (current > 1).then(|| page_path(base, current - 1)).into()),
+            ("next", (current < total_pages).then(|| page_path(base, current + 1)).into()),
+            ("pages", pages.into()),
+            ("items", items.into()),
+        ])
     }
 }
 

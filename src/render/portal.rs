@@ -151,19 +151,16 @@ pub fn ranking(site: &Site, indicator: &str, cases: &[usize], summaries: &super:
             rank = position + 1;
             previous = Some(score);
         }
-        let mut row = tera::Map::with_capacity(6);
-        row.insert("rank".into(), rank.into());
-        row.insert("case".into(), summaries.value(i));
-        row.insert("score".into(), super::views::tera(&num(score)));
-        row.insert("display".into(), charts::number(score).into());
-        row.insert("period".into(), latest.period.to_string().into());
-        row.insert("below".into(), threshold.is_some_and(|t| score < t).into());
-        rows.push(tera::Value::from(row));
+        rows.push(map([
+            ("rank", rank.into()),
+            ("case", summaries.value(i)),
+            ("score", num_value(score)),
+            ("display", charts::number(score).into()),
+            ("period", latest.period.to_string().into()),
+            ("below", threshold.is_some_and(|t| score < t).into()),
+        ]));
     }
-    let mut view = tera::Map::with_capacity(2);
-    view.insert("rows".into(), tera::Value::from(rows));
-    view.insert("threshold".into(), super::views::tera(&json!(threshold.map(num))));
-    tera::Value::from(view)
+    map([("rows", rows.into()), ("threshold", threshold.map(num_value).into())])
 }
 
 /// How the practice library groups practices.
