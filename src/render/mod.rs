@@ -298,14 +298,21 @@ impl Renderer {
         self.tera.global_context().insert("assets", names);
     }
 
-    /// Renders one page to HTML.
+    /// Renders one page to HTML (or the text of a data file).
     pub fn render(&self, site: &Site, summaries: &Summaries, page: &Page) -> Result<String, Diagnostic> {
+        let bytes = self.render_bytes(site, summaries, page)?;
+        // Tera writes only strings, so this never has to replace anything.
+        Ok(String::from_utf8(bytes).unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()))
+    }
+
+    /// [`Renderer::render`] as bytes (UTF-8), without checking the page again: what the build writes.
+    pub fn render_bytes(&self, site: &Site, summaries: &Summaries, page: &Page) -> Result<Vec<u8>, Diagnostic> {
         match page.kind {
-            PageKind::Feed => return Ok(data::atom(site)),
-            PageKind::Sitemap => return Ok(data::sitemap(site, &pages(site))),
-            PageKind::Robots => return Ok(data::robots(site)),
-            PageKind::DataJson => return Ok(data::cases_json(site)),
-            PageKind::DataCsv => return Ok(data::cases_csv(site, &self.strings)),
+            PageKind::Feed => return Ok(data::atom(site).into_bytes()),
+            PageKind::Sitemap => return Ok(data::sitemap(site, &pages(site)).into_bytes()),
+            PageKind::Robots => return Ok(data::robots(site).into_bytes()),
+            PageKind::DataJson => return Ok(data::cases_json(site).into_bytes()),
+            PageKind::DataCsv => return Ok(data::cases_csv(site, &self.strings).into_bytes()),
             _ => {}
         }
         let mut context = Context::new();
@@ -395,7 +402,11 @@ impl Renderer {
             }
             PageKind::Search => "search.html",
         };
-        self.tera.render(template, &context).map_err(|err| template_diagnostic(&err, &self.templates))
+        // Straight into a buffer the size of a case page: `Tera::render` grows its buffer from the
+        // template's size and then checks the whole page is UTF-8 (it is: Tera writes strings).
+        let mut html = Vec::with_capacity(PAGE_CAPACITY);
+        self.tera.render_to(template, &context, &mut html).map_err(|err| template_diagnostic(&err, &self.templates))?;
+        Ok(html)
     }
 
     fn home(&self, site: &Site, summaries: &Summaries, context: &mut Context) {
@@ -512,6 +523,10 @@ fn template_diagnostic(err: &tera::Error, templates: &[Template]) -> Diagnostic 
 /// Where rendered pages go: a path inside the portal and the bytes; an error is a message.
 pub type WriteFn<'a> = dyn Fn(&str, &[u8]) -> Result<(), String> + Sync + 'a;
 
+/// The buffer a page is rendered into starts at this size (a case page of the default theme is
+/// about 30 KB).
+const PAGE_CAPACITY: usize = 64 << 10;
+
 /// Renders every page of the site; see [`render_pages`].
 pub fn render_all(site: &Site, renderer: &Renderer, write: &WriteFn<'_>) -> Result<usize, Vec<Diagnostic>> {
     let summaries = Summaries::build(site, None);
@@ -538,8 +553,8 @@ pub fn render_pages(
     order.sort_by_key(|page| std::cmp::Reverse(page.kind.weight(site)));
     order.par_iter().for_each(|page| {
         let start = timings.start();
-        let result = renderer.render(site, summaries, page).and_then(|html| {
-            write(&page.file(), html.as_bytes())
+        let result = renderer.render_bytes(site, summaries, page).and_then(|html| {
+            write(&page.file(), &html)
                 .map_err(|detail| Diagnostic::error("write_failed").arg("path", page.file()).arg("detail", detail))
         });
         timings.add(&page.kind, start);
