@@ -41,18 +41,35 @@ pub struct OutputLock {
     _file: File,
 }
 
+/// How long [`acquire`] waits for a lock that this process itself still seems to hold.
+const SELF_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Takes the lock of `target` without waiting: `Ok(Err(Locked))` when another build has it.
 pub fn acquire(target: &Path) -> io::Result<Result<OutputLock, Locked>> {
     let path = lock_path(target);
     let mut file = File::options().read(true).write(true).create(true).truncate(false).open(&path)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            let mut pid = String::new();
-            let _ = file.read_to_string(&mut pid);
-            return Ok(Err(Locked { pid: pid.trim().to_owned() }));
+    let mut waited = std::time::Duration::ZERO;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(TryLockError::WouldBlock) => {
+                let mut pid = String::new();
+                file.rewind()?;
+                let _ = file.read_to_string(&mut pid);
+                let pid = pid.trim().to_owned();
+                // Held by this very process: a lock just released can stay held for a moment by a
+                // child being started on another thread (it shares the open file until it runs
+                // its program). Wait for that moment to pass; another process's lock is final.
+                let ours = pid == std::process::id().to_string();
+                if ours && waited < SELF_WAIT {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    waited += std::time::Duration::from_millis(5);
+                    continue;
+                }
+                return Ok(Err(Locked { pid }));
+            }
+            Err(TryLockError::Error(err)) => return Err(err),
         }
-        Err(TryLockError::Error(err)) => return Err(err),
     }
     file.set_len(0)?;
     file.rewind()?;
