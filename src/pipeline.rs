@@ -124,18 +124,24 @@ impl Progress for Silent {}
 
 /// Everything `exemplar check` validates, without writing anything.
 pub fn check(options: &BuildOptions) -> Outcome {
+    let timings = Timings::new();
     match Project::open(options.clone()) {
         Ok(mut project) => {
+            timings.lap("open");
             project.scan();
+            timings.lap("scan");
             // Nothing is rendered: related cases, which only pages show, need not be worked out.
             project.renders = false;
             let mut outcome = project.assemble();
+            project.forget_files();
+            timings.lap("assemble");
             // Compiling the templates catches their syntax errors without rendering every page.
             if let Some(site) = &outcome.site
                 && let Err(problems) = Renderer::new(site, &project.theme)
             {
                 outcome.diagnostics.extend(problems);
             }
+            timings.lap("templates");
             outcome
         }
         Err(outcome) => outcome,
