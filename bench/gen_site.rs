@@ -16,6 +16,11 @@ fn main() {
         match arg.as_str() {
             "--seed" => seed = iter.next().and_then(|s| s.parse().ok()).unwrap_or(1),
             "--hugo" => hugo = true,
+            // An unknown option is not a folder to fill with a thousand cases.
+            other if other.starts_with('-') => {
+                eprintln!("usage: gen_site OUT_DIR [CASES] [--seed N] [--hugo]");
+                std::process::exit(2);
+            }
             _ => positional.push(arg.clone()),
         }
     }
