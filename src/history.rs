@@ -196,10 +196,21 @@ pub fn parse_log(log: &[u8]) -> History {
 /// The commit the site's repository is at (`None` without git or a commit): case histories are
 /// read from it, so a build is up to date only at the same commit.
 pub fn head_commit(site_dir: &Path) -> Option<String> {
+    rev_parse(site_dir, "HEAD")
+}
+
+/// The site folder's path inside its git repository (`docs/site/`; empty at the top or without
+/// git), so that reports for CI name files as the repository does.
+pub fn repo_prefix(site_dir: &Path) -> String {
+    rev_parse(site_dir, "--show-prefix").unwrap_or_default()
+}
+
+/// `git rev-parse ARG` in the site folder, its output trimmed; `None` without git or a repository.
+fn rev_parse(site_dir: &Path, arg: &str) -> Option<String> {
     Command::new("git")
         .arg("-C")
         .arg(site_dir)
-        .args(["rev-parse", "HEAD"])
+        .args(["rev-parse", arg])
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .stdin(Stdio::null())
         .stderr(Stdio::null())
@@ -208,23 +219,6 @@ pub fn head_commit(site_dir: &Path) -> Option<String> {
         .filter(|o| o.status.success())
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .map(|s| s.trim_end().to_owned())
-}
-
-/// The site folder's path inside its git repository (`docs/site/`; empty at the top or without
-/// git), so that reports for CI name files as the repository does.
-pub fn repo_prefix(site_dir: &Path) -> String {
-    Command::new("git")
-        .arg("-C")
-        .arg(site_dir)
-        .args(["rev-parse", "--show-prefix"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim_end().to_owned())
-        .unwrap_or_default()
 }
 
 /// The "view source / edit" link: `{path}` in the configured pattern becomes the case file's path

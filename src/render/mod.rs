@@ -78,17 +78,13 @@ pub fn signature(site: &Site, page: &Page, term_fingerprint: u64) -> u64 {
             revision(i).hash(hasher);
         }
     };
+    // Pages that gather the whole portfolio (figures, libraries, reports, feeds, data), and
+    // robots.txt (tiny): always render them.
+    if page.kind.gathers_portfolio() || matches!(page.kind, PageKind::Robots) {
+        crate::site::next_revision().hash(&mut hasher);
+        return hasher.finish();
+    }
     match &page.kind {
-        // Pages that gather the whole portfolio (figures, libraries, reports, feeds, data):
-        // always render them.
-        PageKind::Home
-        | PageKind::Practices(_)
-        | PageKind::Reports
-        | PageKind::Feed
-        | PageKind::Sitemap
-        | PageKind::Robots
-        | PageKind::DataJson
-        | PageKind::DataCsv => crate::site::next_revision().hash(&mut hasher),
         // The search page is the same for every site state: only templates change it.
         PageKind::Search => {}
         PageKind::Case(i) => {
@@ -114,7 +110,8 @@ pub fn signature(site: &Site, page: &Page, term_fingerprint: u64) -> u64 {
                 term.cases.iter().for_each(|&i| revision(i).hash(&mut hasher));
             }
         }
-        PageKind::NotFound => {}
+        // The 404 page; the others were answered above.
+        _ => {}
     }
     hasher.finish()
 }
@@ -216,6 +213,22 @@ impl KindTimings {
                 eprintln!("timing   {name:<16} {:>8.1} ms  {count} pages", time.as_secs_f64() * 1000.0);
             }
         }
+    }
+}
+
+impl PageKind {
+    /// A page drawn from every case of the portfolio (figures, libraries, reports, feeds, data).
+    pub fn gathers_portfolio(&self) -> bool {
+        matches!(
+            self,
+            PageKind::Home
+                | PageKind::Practices(_)
+                | PageKind::Reports
+                | PageKind::Feed
+                | PageKind::Sitemap
+                | PageKind::DataJson
+                | PageKind::DataCsv
+        )
     }
 }
 

@@ -14,17 +14,10 @@ use crate::site::Site;
 
 /// Whether `page`'s cost grows with the whole site (see the module's documentation).
 pub fn is_portfolio_wide(site: &Site, page: &Page) -> bool {
-    use render::PageKind;
     match &page.kind {
-        PageKind::Home
-        | PageKind::Practices(_)
-        | PageKind::Reports
-        | PageKind::Feed
-        | PageKind::Sitemap
-        | PageKind::DataJson
-        | PageKind::DataCsv => true,
+        kind if kind.gathers_portfolio() => true,
         // The first page of an indicator ranks every case that has it.
-        PageKind::Term(t, _, n) => *n == 1 && site.taxonomies.get(*t).is_some_and(|t| t.id == "indicator"),
+        render::PageKind::Term(t, _, n) => *n == 1 && site.taxonomies.get(*t).is_some_and(|t| t.id == "indicator"),
         _ => false,
     }
 }
