@@ -49,6 +49,10 @@ fn edits_errors_and_deletions_show_in_the_served_portal() {
     let (status, _, page) = preview.get("/cases/tunnel-branch-safety/");
     assert_eq!(status, 200);
     assert!(page.contains("【已更新】"), "the last good page is still served");
+    // Pages and search files made on demand are part of the last good portal too.
+    for path in ["/", "/practices/", "/reports/", "/data/cases.json", "/search/manifest.js"] {
+        assert_eq!(preview.get(path).0, 200, "{path} during a content error");
+    }
 
     // Fixing the file clears the errors.
     edit(&case, "status: nmed", "status: named");

@@ -191,7 +191,8 @@ impl Builder {
         let mut next = previous.clone();
         next.version = previous.version + 1;
         // What the last snapshot made on demand counts as rendered, where it is still current.
-        if let Some(deferred) = next.deferred.take() {
+        let last_deferred = next.deferred.take();
+        if let Some(deferred) = &last_deferred {
             next.files.extend(deferred.made().into_iter().map(|(path, served)| (Arc::from(path), served)));
         }
         let mut rendered: Vec<(String, Vec<u8>)> = Vec::new();
@@ -237,6 +238,10 @@ impl Builder {
             }
         }
 
+        if outcome.has_errors() {
+            // The last good pages stay served, those still to be made on demand too.
+            next.deferred = last_deferred;
+        }
         next.errors = outcome.errors();
         next.state = Arc::new(state_json(&outcome, &self.catalog));
         let mut changed_paths = BTreeSet::new();
