@@ -18,6 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use exemplar::content::links::percent_decode;
 
 fn skip() -> bool {
     std::env::var_os("EXEMPLAR_SKIP_QUALITY").is_some_and(|v| v == "1")
@@ -214,26 +215,6 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Percent-decoding of a URL path or fragment (UTF-8).
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn unescape(text: &str) -> String {
     text.replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
 }
@@ -350,7 +331,7 @@ fn a_crawl_of_the_portal_served_by_nginx_under_a_subpath_finds_nothing_broken() 
                 continue;
             }
             if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
-                anchors.push((path.clone(), target.clone(), decode(&fragment)));
+                anchors.push((path.clone(), target.clone(), percent_decode(&fragment)));
             }
             if !seen.contains_key(&target) {
                 queue.push_back((target, path.clone()));
@@ -366,7 +347,7 @@ fn a_crawl_of_the_portal_served_by_nginx_under_a_subpath_finds_nothing_broken() 
     }
     for (from, path, fragment) in &anchors {
         match seen.get(path) {
-            Some(Some(ids)) if ids.contains(fragment) || ids.contains(&decode(fragment)) => {}
+            Some(Some(ids)) if ids.contains(fragment) || ids.contains(&percent_decode(fragment)) => {}
             Some(Some(_)) => findings.push(format!("{from}: no anchor #{fragment} in {path}")),
             _ => {}
         }
@@ -399,5 +380,5 @@ fn links_resolve_like_a_browser() {
     assert_eq!(resolve("/practice/", "./"), "/practice/");
     assert_eq!(resolve("/practice/cases/a/", ""), "/practice/cases/a/");
     assert_eq!(resolve("/practice/x/", "/practice/y.css"), "/practice/y.css");
-    assert_eq!(decode("%E4%B8%BB"), "主");
+    assert_eq!(percent_decode("%E4%B8%BB"), "主");
 }

@@ -140,10 +140,11 @@ const TAGS: [&str; 30] = [
     "设备运维",
     "工匠精神",
 ];
-const STATUSES: [&str; 5] = ["planned", "building", "accepted", "named", "revoked"];
-const ACTIONS: [&str; 4] = ["soul", "empower", "quality", "safeguard"];
-const DIMENSIONS: [&str; 6] = ["organization", "team", "activities", "style", "performance", "evaluation"];
-const INDICATORS: [&str; 6] =
+/// The sample framework's ids (`exemplar.yaml`), also used by the search tests' synthetic sites.
+pub const STATUSES: [&str; 5] = ["planned", "building", "accepted", "named", "revoked"];
+pub const ACTIONS: [&str; 4] = ["soul", "empower", "quality", "safeguard"];
+pub const DIMENSIONS: [&str; 6] = ["organization", "team", "activities", "style", "performance", "evaluation"];
+pub const INDICATORS: [&str; 6] =
     ["political_leadership", "development", "innovation", "cohesion", "central_work", "public_rating"];
 const IMAGES: [&str; 4] = ["banner-energy.png", "banner-safety.png", "banner-water.png", "studio-workflow.png"];
 /// Folders the cases are spread over (`content/g00/` …), as a large site would be organised.

@@ -143,7 +143,8 @@ pub fn media_path(rel: &str) -> String {
     format!("media/{}", parts.join("/"))
 }
 
-fn percent_decode(text: &str) -> String {
+/// Percent-decoding of a URL path or fragment; the text as it is when the result is not UTF-8.
+pub fn percent_decode(text: &str) -> String {
     if !text.contains('%') {
         return text.to_owned();
     }

@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
+use exemplar::content::links::percent_decode;
 use exemplar::date::{Date, Period};
 use exemplar::markdown::{self, KeepAll};
 use exemplar::site::{Assessment, Case, Practice, Site};
@@ -86,11 +87,10 @@ const ENTERPRISES: [&str; 8] = [
     "湾区港务集团",
     "东江环保集团",
 ];
-const STATUSES: [&str; 5] = ["planned", "building", "accepted", "named", "revoked"];
-const ACTIONS: [&str; 4] = ["soul", "empower", "quality", "safeguard"];
-const DIMENSIONS: [&str; 6] = ["organization", "team", "activities", "style", "performance", "evaluation"];
-const INDICATORS: [&str; 6] =
-    ["political_leadership", "development", "innovation", "cohesion", "central_work", "public_rating"];
+// The framework's ids: the same as the build benchmark's generator uses.
+#[path = "../../bench/gen/mod.rs"]
+mod generator;
+use generator::{ACTIONS, DIMENSIONS, INDICATORS, STATUSES};
 const TAGS: [&str; 10] = [
     "安全生产",
     "创新工作室",
@@ -326,25 +326,6 @@ fn respond(
     let mut response = head.into_bytes();
     response.extend_from_slice(&body);
     stream.write_all(&response).is_ok() && !close
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(v) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub fn chromium_available() -> bool {

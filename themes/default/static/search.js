@@ -461,6 +461,31 @@
   var timer = null;
 
   function fmt(s, args) { return s.replace(/\{(\w+)\}/g, function (m, k) { return args[k] !== undefined ? args[k] : m; }); }
+  // One facet as a fieldset of checkboxes with counts (the search page and the case lists): the
+  // first 8 values, then a button that shows the rest (`expanded[facet.id]`) and draws again.
+  function facetFieldset(facet, values, strings, expanded, isChosen, toggle, redraw) {
+    var fs = el("fieldset", "search-facet");
+    fs.appendChild(el("legend", "", strings["facet_" + facet.id] || facet.id));
+    var limit = expanded[facet.id] ? values.length : 8;
+    values.slice(0, limit).forEach(function (x) {
+      var label = el("label", "search-facet__value"), box = el("input");
+      box.type = "checkbox";
+      box.checked = isChosen(facet.id, x.v.key);
+      box.addEventListener("change", function () { toggle(facet.id, x.v.key, box.checked); });
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + x.v.label + " "));
+      label.appendChild(el("span", "search-facet__count", "(" + x.count + ")"));
+      fs.appendChild(label);
+    });
+    if (values.length > limit) {
+      var b = el("button", "search-facet__more", strings.moreValues);
+      b.type = "button";
+      b.addEventListener("click", function () { expanded[facet.id] = true; redraw(); });
+      fs.appendChild(b);
+    }
+    return fs;
+  }
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -556,29 +581,10 @@
     if (!res.facets || !res.counts) return;
     facetBox.textContent = "";
     res.facets.facets.forEach(function (facet, f) {
-      var fs = el("fieldset", "search-facet");
-      fs.appendChild(el("legend", "", S["facet_" + facet.id] || facet.id));
       var values = facet.values.map(function (v, i) { return { v: v, count: res.counts[f][i] }; })
         .filter(function (x) { return x.count > 0 || isChosen(facet.id, x.v.key); });
-      var limit = expanded[facet.id] ? values.length : 8;
-      values.slice(0, limit).forEach(function (x) {
-        var label = el("label", "search-facet__value");
-        var box = el("input");
-        box.type = "checkbox";
-        box.checked = isChosen(facet.id, x.v.key);
-        box.addEventListener("change", function () { toggle(facet.id, x.v.key, box.checked); });
-        label.appendChild(box);
-        label.appendChild(document.createTextNode(" " + x.v.label + " "));
-        label.appendChild(el("span", "search-facet__count", "(" + x.count + ")"));
-        fs.appendChild(label);
-      });
-      if (values.length > limit) {
-        var b = el("button", "search-facet__more", S.moreValues);
-        b.type = "button";
-        b.addEventListener("click", function () { expanded[facet.id] = true; renderFacets(res); });
-        fs.appendChild(b);
-      }
-      if (values.length) facetBox.appendChild(fs);
+      if (!values.length) return;
+      facetBox.appendChild(facetFieldset(facet, values, S, expanded, isChosen, toggle, function () { renderFacets(res); }));
     });
     if (indSel.options.length <= 1) {
       res.facets.indicators.forEach(function (ind) {
@@ -706,26 +712,7 @@
         var values = facet.values.map(function (v, i) { return { v: v, count: res.counts[f][i] }; })
           .filter(function (x) { return x.count > 0 || isChosen(facet.id, x.v.key); });
         if (!values.length) return;
-        var fs = el("fieldset", "search-facet");
-        fs.appendChild(el("legend", "", D["facet_" + facet.id] || facet.id));
-        var limit = open[facet.id] ? values.length : 8;
-        values.slice(0, limit).forEach(function (x) {
-          var label = el("label", "search-facet__value"), input = el("input");
-          input.type = "checkbox";
-          input.checked = isChosen(facet.id, x.v.key);
-          input.addEventListener("change", function () { toggle(facet.id, x.v.key, input.checked); });
-          label.appendChild(input);
-          label.appendChild(document.createTextNode(" " + x.v.label + " "));
-          label.appendChild(el("span", "search-facet__count", "(" + x.count + ")"));
-          fs.appendChild(label);
-        });
-        if (values.length > limit) {
-          var b = el("button", "search-facet__more", D.moreValues);
-          b.type = "button";
-          b.addEventListener("click", function () { open[facet.id] = true; renderFacets(res); });
-          fs.appendChild(b);
-        }
-        facetsEl.appendChild(fs);
+        facetsEl.appendChild(facetFieldset(facet, values, D, open, isChosen, toggle, function () { renderFacets(res); }));
       });
     }
     function update() {
