@@ -196,16 +196,8 @@ pub fn build_with(options: &BuildOptions, progress: &dyn Progress) -> Outcome {
         return outcome;
     }
     // A build with warnings leaves no record: they are reported again by the next build.
-    let record = fingerprint.filter(|_| outcome.warnings() == 0).map(|fingerprint| {
-        let extras = crate::freshness::extras(site.assets.iter().map(|a| a.source.as_str()));
-        crate::freshness::Record {
-            fingerprint: crate::freshness::with_extras(fingerprint, &options.site_dir, &extras),
-            pages: render::pages(site).len(),
-            cases: site.cases.len(),
-            extras,
-        }
-    });
-    match write_portal(options, site, &project.theme, progress, &timings, record.as_ref()) {
+    let fingerprint = fingerprint.filter(|_| outcome.warnings() == 0);
+    match write_portal(options, site, &project.theme, progress, &timings, fingerprint) {
         Ok((pages, images)) => {
             outcome.pages = pages;
             outcome.images = images;
@@ -221,7 +213,7 @@ fn write_portal(
     theme: &Theme,
     progress: &dyn Progress,
     timings: &Timings,
-    record: Option<&crate::freshness::Record>,
+    fingerprint: Option<u64>,
 ) -> Result<(usize, crate::images::Stats), Vec<Diagnostic>> {
     let out_dir = options.out_dir();
     check_out_dir(&options.site_dir, &out_dir)?;
@@ -270,7 +262,14 @@ fn write_portal(
     for asset in site.assets.iter().filter(|a| !plans.iter().any(|p| p.path == a.output)) {
         staging.copy(&options.site_dir.join(&asset.source), &asset.output).map_err(fail)?;
     }
-    if let Some(record) = record {
+    if let Some(fingerprint) = fingerprint {
+        let extras = crate::freshness::extras(site.assets.iter().map(|a| a.source.as_str()));
+        let record = crate::freshness::Record {
+            fingerprint: crate::freshness::with_extras(fingerprint, &options.site_dir, &extras),
+            pages: all_pages.len(),
+            cases: site.cases.len(),
+            extras,
+        };
         staging.write(crate::freshness::RECORD, record.to_text().as_bytes()).map_err(fail)?;
     }
     timings.lap("assets");

@@ -38,8 +38,8 @@ pub struct Deferred {
     catalog: crate::i18n::Catalog,
     /// By output file (`practices/index.html`).
     pages: HashMap<String, (Page, OnceLock<Made>)>,
-    /// The search index's files, when the index is deferred too.
-    search: Option<OnceLock<HashMap<String, Arc<Served>>>>,
+    /// The search index's files.
+    search: OnceLock<HashMap<String, Arc<Served>>>,
 }
 
 impl Deferred {
@@ -49,10 +49,9 @@ impl Deferred {
         summaries: Arc<Summaries>,
         catalog: crate::i18n::Catalog,
         pages: Vec<Page>,
-        search: bool,
     ) -> Deferred {
         let pages = pages.into_iter().map(|page| (page.file(), (page, OnceLock::new()))).collect();
-        Deferred { site, renderer, summaries, catalog, pages, search: search.then(OnceLock::new) }
+        Deferred { site, renderer, summaries, catalog, pages, search: OnceLock::new() }
     }
 
     /// The output files of the deferred pages.
@@ -60,13 +59,9 @@ impl Deferred {
         self.pages.keys()
     }
 
-    pub fn defers_search(&self) -> bool {
-        self.search.is_some()
-    }
-
     /// Whether `file` is this snapshot's to make (a search file may still turn out not to exist).
     pub fn owns(&self, file: &str) -> bool {
-        self.pages.contains_key(file) || (self.search.is_some() && is_search_file(file))
+        self.pages.contains_key(file) || is_search_file(file)
     }
 
     /// `file`, made now if it was not yet; `None` when it is not a file of the portal.
@@ -74,12 +69,10 @@ impl Deferred {
         if let Some((page, made)) = self.pages.get(file) {
             return Some(made.get_or_init(|| self.render(page)).clone());
         }
-        match &self.search {
-            Some(search) if is_search_file(file) => {
-                search.get_or_init(|| self.search_files()).get(file).cloned().map(Ok)
-            }
-            _ => None,
+        if !is_search_file(file) {
+            return None;
         }
+        self.search.get_or_init(|| self.search_files()).get(file).cloned().map(Ok)
     }
 
     /// Makes everything not made yet, one file at a time, until `superseded` says a newer
@@ -93,10 +86,8 @@ impl Deferred {
             }
             let _ = self.get(file);
         }
-        if let Some(search) = &self.search
-            && !superseded()
-        {
-            search.get_or_init(|| self.search_files());
+        if !superseded() {
+            self.search.get_or_init(|| self.search_files());
         }
     }
 
@@ -110,7 +101,7 @@ impl Deferred {
                 _ => None,
             })
             .collect();
-        if let Some(files) = self.search.as_ref().and_then(OnceLock::get) {
+        if let Some(files) = self.search.get() {
             made.extend(files.iter().map(|(file, served)| (file.clone(), served.clone())));
         }
         made

@@ -218,15 +218,15 @@ impl Builder {
                 match result {
                     Ok(Rendered { pages, deferred }) => {
                         rendered = pages;
-                        if !incremental {
+                        // A content rebuild leaves the portfolio-wide pages and the search index
+                        // for later; a full one makes everything now.
+                        if incremental {
+                            let summaries = self.summaries.clone().unwrap_or_default();
+                            let later = Deferred::new(site.clone(), renderer, summaries, catalog, deferred);
+                            next.deferred = Some(Arc::new(later));
+                        } else {
                             rendered.extend(search_files(&site));
                             timings.lap("search");
-                        }
-                        if incremental || !deferred.is_empty() {
-                            let summaries = self.summaries.clone().unwrap_or_default();
-                            let later =
-                                Deferred::new(site.clone(), renderer, summaries, catalog, deferred, incremental);
-                            next.deferred = Some(Arc::new(later));
                         }
                         self.site = Some(site);
                     }
@@ -292,7 +292,7 @@ impl Builder {
                 if let Some((_, files)) = &self.media {
                     wanted.extend(files.iter().map(String::as_str));
                 }
-                let defers_search = next.deferred.as_ref().is_some_and(|d| d.defers_search());
+                let defers_search = next.deferred.is_some();
                 let gone: Vec<Arc<str>> = next
                     .files
                     .keys()
@@ -306,7 +306,7 @@ impl Builder {
                     changed_paths.insert(page_path(&path));
                 }
             }
-            if next.deferred.as_ref().is_some_and(|d| d.defers_search()) {
+            if next.deferred.is_some() {
                 // The index is made again on demand: drop the old files, so none is served stale.
                 next.files.retain(|path, _| !deferred::is_search_file(path));
             }
