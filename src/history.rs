@@ -61,22 +61,8 @@ impl History {
     /// Reads the history of the repository around `site_dir`; `None` without git or a repository
     /// (or with a repository that has no commit yet).
     pub fn read(site_dir: &Path) -> Option<History> {
-        let git = |args: &[&str]| {
-            Command::new("git")
-                .arg("-C")
-                .arg(site_dir)
-                .args(args)
-                // Nothing from the user's configuration changes what is parsed.
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("LC_ALL", "C")
-                .stdin(Stdio::null())
-                .stderr(Stdio::null())
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| o.stdout)
-        };
-        let prefix = String::from_utf8(git(&["rev-parse", "--show-prefix"])?).ok()?.trim_end().to_owned();
+        let git = |args: &[&str]| git(site_dir, args);
+        let prefix = rev_parse(site_dir, "--show-prefix")?;
         let log = git(&[
             "-c",
             "core.quotePath=false",
@@ -207,18 +193,25 @@ pub fn repo_prefix(site_dir: &Path) -> String {
 
 /// `git rev-parse ARG` in the site folder, its output trimmed; `None` without git or a repository.
 fn rev_parse(site_dir: &Path, arg: &str) -> Option<String> {
+    let out = String::from_utf8(git(site_dir, &["rev-parse", arg])?).ok()?;
+    Some(out.trim_end().to_owned())
+}
+
+/// What `git ARGS` run in the site folder prints, when it succeeds.
+fn git(site_dir: &Path, args: &[&str]) -> Option<Vec<u8>> {
     Command::new("git")
         .arg("-C")
         .arg(site_dir)
-        .args(["rev-parse", arg])
+        .args(args)
+        // Nothing from the user's configuration changes what is parsed.
         .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim_end().to_owned())
+        .map(|o| o.stdout)
 }
 
 /// The "view source / edit" link: `{path}` in the configured pattern becomes the case file's path
