@@ -1,6 +1,7 @@
 //! From the site model to pages, through the theme's Tera templates. Which pages exist and what
 //! each one's template sees is decided here; how they look is the theme's business.
 
+pub mod cards;
 pub mod charts;
 pub mod data;
 pub mod portal;
@@ -24,6 +25,7 @@ pub struct Renderer {
     tera: Tera,
     templates: Vec<Template>,
     strings: Json,
+    cards: std::sync::Arc<cards::Cards>,
 }
 
 /// Each case's summary view, built once and shared by every list that shows the case. Kept from
@@ -46,7 +48,12 @@ impl Summaries {
             (0..site.cases.len()).filter(|&i| reused(&site.cases[i].revision).is_none()).collect();
         let made: Vec<(u64, tera::Value)> = missing
             .par_iter()
-            .map(|&i| (site.cases[i].revision, views::tera(&views::summary_view(site, &site.cases[i]))))
+            .map(|&i| {
+                let case = &site.cases[i];
+                let mut view = views::tera(&views::summary_view(site, case)).into_map().unwrap_or_default();
+                view.insert(cards::CARD_KEY.into(), cards::card_key(case.revision, fingerprint).into());
+                (case.revision, tera::Value::from(view))
+            })
             .collect();
         let order: Vec<u64> = site.cases.iter().map(|c| c.revision).collect();
         let mut by_revision = HashMap::with_capacity(order.len());
@@ -292,6 +299,8 @@ pub fn pages(site: &Site) -> Vec<Page> {
 impl Renderer {
     pub fn new(site: &Site, theme: &Theme) -> Result<Renderer, Vec<Diagnostic>> {
         let mut tera = Tera::new();
+        let cards = std::sync::Arc::new(cards::Cards::default());
+        cards.register(&mut tera);
         let templates = theme.templates.clone();
         if let Err(err) = tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), t.text.as_str()))) {
             return Err(vec![template_diagnostic(&err, &templates)]);
@@ -303,12 +312,14 @@ impl Renderer {
         global.insert_value("t", views::tera(&theme.strings));
         // Static files under their plain names until `set_assets` gives the published ones.
         global.insert("assets", &crate::assets::plain_names(theme));
-        Ok(Renderer { tera, templates, strings: theme.strings.clone() })
+        cards.set_templates(&tera);
+        Ok(Renderer { tera, templates, strings: theme.strings.clone(), cards })
     }
 
     /// The `assets` map templates see (`assets["style.css"]` → `static/style.3f2a9c1b.css`).
     pub fn set_assets(&mut self, names: &std::collections::BTreeMap<String, String>) {
         self.tera.global_context().insert("assets", names);
+        self.cards.set_templates(&self.tera);
     }
 
     /// Renders one page to HTML (or the text of a data file).

@@ -1,0 +1,177 @@
+//! Case cards, each rendered once. At 10,000 cases a case shows on about twenty pages (its terms'
+//! lists, the case lists, its neighbours' related cases), so rendering `partials/case_card.html`
+//! at every place would be about half the work of the list and term pages.
+//!
+//! Templates call `case_card(card=…, level=…)`. The card is rendered from the card, the heading
+//! level, `root` and the global values alone, so it is the same on every page at the same depth:
+//! it is kept by the card's `card_key` (set by [`super::Summaries`]: the case's revision and the
+//! site's term paths), the page's `root` and the level.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
+use std::sync::{Arc, Mutex, RwLock};
+
+use tera::value::Key;
+use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
+
+/// The template a card is rendered with.
+pub const CARD_TEMPLATE: &str = "partials/case_card.html";
+/// The summary field that identifies a card's content (see [`super::Summaries`]).
+pub const CARD_KEY: &str = "card_key";
+/// Lock shards: the render threads rarely wait on one another.
+const SHARDS: usize = 32;
+/// Cards kept at most; past this (a long `serve` session) the cache starts afresh.
+const MAX_CARDS: usize = 1 << 18;
+
+type Shard = HashMap<(u64, i64, Box<str>), Arc<str>>;
+
+#[derive(Default)]
+pub struct Cards {
+    /// A copy of the page templates (the function cannot reach the `Tera` that calls it).
+    tera: RwLock<Option<Arc<Tera>>>,
+    shards: [Mutex<Shard>; SHARDS],
+}
+
+impl Cards {
+    /// Registers `case_card` on `tera`, rendering with this cache.
+    pub fn register(self: &Arc<Self>, tera: &mut Tera) {
+        let cards = Arc::clone(self);
+        tera.register_function("case_card", move |kwargs: Kwargs, state: &State| cards.call(&kwargs, state));
+    }
+
+    /// The templates and global values cards are rendered with, from now on (earlier cards are
+    /// dropped: they may show other assets or strings).
+    pub fn set_templates(&self, tera: &Tera) {
+        if let Ok(mut slot) = self.tera.write() {
+            *slot = Some(Arc::new(tera.clone()));
+        }
+        for shard in &self.shards {
+            if let Ok(mut shard) = shard.lock() {
+                shard.clear();
+            }
+        }
+    }
+
+    fn call(&self, kwargs: &Kwargs, state: &State) -> TeraResult<Value> {
+        let card: Value = kwargs.must_get("card")?;
+        let level: i64 = kwargs.get("level")?.unwrap_or(3);
+        let root: String = state.get("root")?.unwrap_or_default();
+        let key = card.as_map().and_then(|m| m.get(&Key::Str(CARD_KEY))).and_then(Value::as_i64);
+        let Some(key) = key else {
+            // Not a case summary: render it as it is, every time.
+            return Ok(Value::safe_string(&self.render(card, level, &root)?));
+        };
+        let key = (key as u64, level, root.into_boxed_str());
+        let shard = &self.shards[(foldhash::fast::FixedState::with_seed(0).hash_one(&key) as usize) % SHARDS];
+        if let Some(html) = shard.lock().ok().and_then(|s| s.get(&key).cloned()) {
+            return Ok(Value::safe_string(&html));
+        }
+        let html: Arc<str> = self.render(card, level, &key.2)?.into();
+        if let Ok(mut shard) = shard.lock() {
+            if shard.len() >= MAX_CARDS / SHARDS {
+                shard.clear();
+            }
+            shard.insert(key, Arc::clone(&html));
+        }
+        Ok(Value::safe_string(&html))
+    }
+
+    fn render(&self, card: Value, level: i64, root: &str) -> TeraResult<String> {
+        let tera = self.tera.read().ok().and_then(|t| t.clone()).ok_or_else(|| tera::Error::message("no templates"))?;
+        let mut context = Context::new();
+        context.insert_value("card", card);
+        context.insert("card_level", &level);
+        context.insert("root", root);
+        tera.render(CARD_TEMPLATE, &context).map_err(|err| tera::Error::chain(format!("in {CARD_TEMPLATE}"), err))
+    }
+}
+
+/// The `card_key` of a case's summary: equal keys mean the same card.
+pub fn card_key(revision: u64, term_paths: u64) -> i64 {
+    let mut hasher = foldhash::fast::FixedState::with_seed(1).build_hasher();
+    (revision, term_paths).hash(&mut hasher);
+    // Tera numbers are i64; the low 63 bits are plenty.
+    (std::hash::Hasher::finish(&hasher) >> 1) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tera_with(card_template: &str, cards: &Arc<Cards>) -> Tera {
+        let mut tera = Tera::new();
+        cards.register(&mut tera);
+        tera.add_raw_templates([
+            (CARD_TEMPLATE, card_template),
+            ("list.html", "{% for card in cards %}[{{ case_card(card=card, level=2) }}]{% endfor %}"),
+            ("include.html", "{% set card_level = 2 %}{% for card in cards %}[{% include \"partials/case_card.html\" %}]{% endfor %}"),
+        ])
+        .expect("templates");
+        cards.set_templates(&tera);
+        tera
+    }
+
+    fn render(tera: &Tera, template: &str, root: &str, cards: Vec<Value>) -> String {
+        let mut context = Context::new();
+        context.insert("root", root);
+        context.insert_value("cards", Value::from(cards));
+        tera.render(template, &context).expect("renders")
+    }
+
+    fn card(title: &str, key: Option<i64>) -> Value {
+        let mut map = tera::Map::new();
+        map.insert("title".into(), title.into());
+        map.insert("path".into(), "cases/a/".into());
+        if let Some(key) = key {
+            map.insert(CARD_KEY.into(), key.into());
+        }
+        Value::from(map)
+    }
+
+    #[test]
+    fn a_card_is_what_the_include_renders_and_is_kept_by_key_root_and_level() {
+        let cards = Arc::new(Cards::default());
+        let tera = tera_with("<a href=\"{{ root }}{{ card.path }}\">{{ card.title }}</a> h{{ card_level }}", &cards);
+        let list = vec![card("安全 <b>", Some(7)), card("无键", None)];
+        let by_function = render(&tera, "list.html", "../../", list.clone());
+        assert_eq!(by_function, render(&tera, "include.html", "../../", list));
+        assert_eq!(
+            by_function,
+            "[<a href=\"../../cases/a/\">安全 &lt;b&gt;</a> h2][<a href=\"../../cases/a/\">无键</a> h2]"
+        );
+
+        // The same key at the same depth is the same card (the key stands for the case's content)…
+        let kept = render(&tera, "list.html", "../../", vec![card("改过的标题", Some(7))]);
+        assert_eq!(kept, "[<a href=\"../../cases/a/\">安全 &lt;b&gt;</a> h2]");
+        // …another depth or another key is rendered again.
+        let deeper = render(&tera, "list.html", "../../../../", vec![card("改过的标题", Some(7))]);
+        assert_eq!(deeper, "[<a href=\"../../../../cases/a/\">改过的标题</a> h2]");
+        let new_key = render(&tera, "list.html", "../../", vec![card("改过的标题", Some(8))]);
+        assert_eq!(new_key, "[<a href=\"../../cases/a/\">改过的标题</a> h2]");
+    }
+
+    #[test]
+    fn new_templates_drop_the_cards_made_with_the_old_ones() {
+        let cards = Arc::new(Cards::default());
+        let old = tera_with("旧 {{ card.title }}", &cards);
+        assert_eq!(render(&old, "list.html", "", vec![card("甲", Some(1))]), "[旧 甲]");
+        let new = tera_with("新 {{ card.title }}", &cards);
+        assert_eq!(render(&new, "list.html", "", vec![card("甲", Some(1))]), "[新 甲]");
+    }
+
+    #[test]
+    fn an_error_in_the_card_template_names_it() {
+        let cards = Arc::new(Cards::default());
+        let tera = tera_with("{{ card.missing.field }}", &cards);
+        let mut context = Context::new();
+        context.insert_value("cards", Value::from(vec![card("甲", Some(1))]));
+        let err = tera.render("list.html", &context).expect_err("fails");
+        let mut text = err.to_string();
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        assert!(text.contains(CARD_TEMPLATE), "{text}");
+    }
+}
