@@ -92,11 +92,15 @@ impl Timings {
         if self.on {
             let now = std::time::Instant::now();
             // Linux reports the peak resident size so far; elsewhere the column stays empty.
-            let peak = std::fs::read_to_string("/proc/self/status")
-                .ok()
-                .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_owned()))
-                .unwrap_or_default();
-            eprintln!("timing {stage:<12} {:>8.1} ms  peak {peak}", (now - self.last.get()).as_secs_f64() * 1000.0);
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let field = |name: &str| {
+                status.lines().find_map(|l| l.strip_prefix(name)).map(str::trim).unwrap_or_default().to_owned()
+            };
+            let (peak, now_resident) = (field("VmHWM:"), field("VmRSS:"));
+            eprintln!(
+                "timing {stage:<12} {:>8.1} ms  peak {peak}  now {now_resident}",
+                (now - self.last.get()).as_secs_f64() * 1000.0
+            );
             self.last.set(now);
         }
     }
@@ -493,9 +497,10 @@ impl Project {
             .collect();
         timings.lap("targets");
         let history = self.history.as_ref();
+        let renders = self.renders;
         let made: Vec<(String, Built)> = todo
             .par_iter()
-            .map(|(path, l)| ((*path).clone(), build_case(l, config, &targets, &drafts_ref, history)))
+            .map(|(path, l)| ((*path).clone(), build_case(l, config, &targets, &drafts_ref, history, renders)))
             .collect();
         for (path, built) in made {
             if let Some(state) = self.files.get_mut(&path) {
@@ -584,6 +589,7 @@ fn build_case(
     targets: &Targets,
     drafts: &HashSet<&str>,
     history: Option<&crate::history::History>,
+    renders: bool,
 ) -> Built {
     let file = &loaded.file;
     let front = &loaded.front;
@@ -624,6 +630,12 @@ fn build_case(
     // Photos: their versions are planned from their headers now, so the body's <img> tags and the
     // cover can offer every width; the pixels are processed when the portal is written.
     let mut body = body;
+    if !renders {
+        // `check`: what the body says has been checked; no page will show it, so it is not kept
+        // (at 10,000 cases that is most of the memory `check` would touch).
+        body.html = String::new();
+        body.plain_text = String::new();
+    }
     let images: Vec<Arc<crate::images::Plan>> = assets
         .iter()
         .filter_map(|a| crate::images::plan(targets.site_dir, &a.source, &a.output, &config.images))
