@@ -153,6 +153,25 @@ pub fn plan(site_dir: &Path, source: &str, output: &str, settings: &Settings) ->
     })
 }
 
+/// Plans made during one pass over the cases: a photo many cases show (a shared banner, a logo)
+/// has its header read once. Only for one pass: a changed image starts a new one.
+#[derive(Default)]
+pub struct Plans(std::sync::Mutex<std::collections::HashMap<String, Option<Arc<Plan>>>>);
+
+impl Plans {
+    /// [`plan`], made once per source file.
+    pub fn get(&self, site_dir: &Path, source: &str, output: &str, settings: &Settings) -> Option<Arc<Plan>> {
+        if let Some(known) = self.0.lock().ok().and_then(|m| m.get(source).cloned()) {
+            return known;
+        }
+        let made = plan(site_dir, source, output, settings).map(Arc::new);
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(source.to_owned(), made.clone());
+        }
+        made
+    }
+}
+
 /// Every planned image of the site, once each, sorted by published path.
 pub fn site_plans(site: &crate::site::Site) -> Vec<Arc<Plan>> {
     let mut plans: Vec<Arc<Plan>> = site.cases.iter().flat_map(|c| c.images.iter().cloned()).collect();

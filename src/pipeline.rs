@@ -498,9 +498,10 @@ impl Project {
         timings.lap("targets");
         let history = self.history.as_ref();
         let renders = self.renders;
+        let plans = crate::images::Plans::default();
         let made: Vec<(String, Built)> = todo
             .par_iter()
-            .map(|(path, l)| ((*path).clone(), build_case(l, config, &targets, &drafts_ref, history, renders)))
+            .map(|(path, l)| ((*path).clone(), build_case(l, config, &targets, &drafts_ref, history, renders, &plans)))
             .collect();
         for (path, built) in made {
             if let Some(state) = self.files.get_mut(&path) {
@@ -590,6 +591,7 @@ fn build_case(
     drafts: &HashSet<&str>,
     history: Option<&crate::history::History>,
     renders: bool,
+    plans: &crate::images::Plans,
 ) -> Built {
     let file = &loaded.file;
     let front = &loaded.front;
@@ -636,11 +638,8 @@ fn build_case(
         body.html = String::new();
         body.plain_text = String::new();
     }
-    let images: Vec<Arc<crate::images::Plan>> = assets
-        .iter()
-        .filter_map(|a| crate::images::plan(targets.site_dir, &a.source, &a.output, &config.images))
-        .map(Arc::new)
-        .collect();
+    let images: Vec<Arc<crate::images::Plan>> =
+        assets.iter().filter_map(|a| plans.get(targets.site_dir, &a.source, &a.output, &config.images)).collect();
     if !images.is_empty() {
         let by_path = images.iter().map(|p| (p.path.as_str(), p.as_ref())).collect();
         body.html = crate::images::rewrite_img_tags(&body.html, "../../", &by_path, &config.images.sizes);
