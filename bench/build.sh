@@ -114,6 +114,11 @@ for n in "${sizes[@]}"; do
     "$gen" "$site" "$n" $hugo_flag >/dev/null
     touch "$site/.generated"
   fi
+  # The theme as it is now in the repository, not as it was when the site was generated.
+  if ! diff -rq "$repo/themes" "$site/themes" >/dev/null 2>&1; then
+    rm -rf "$site/themes"
+    cp -r "$repo/themes" "$site/"
+  fi
   echo
   echo "== $n cases ($(du -sm "$site/content" | cut -f1) MB of case files)"
   results=()
@@ -143,6 +148,27 @@ for n in "${sizes[@]}"; do
   read -r wall cpu peak < <(printf '%s\n' "${results[@]}" | median)
   row "check" "$wall" "$cpu" "$peak"
 
+  # The same cases with templates as small as Hugo's (bench/minimal) and Hugo's two taxonomies.
+  minimal=$base/site-$n-minimal
+  if [ ! -f "$minimal/.generated" ] || [ "$site/.generated" -nt "$minimal/.generated" ]; then
+    rm -rf "$minimal"
+    mkdir -p "$minimal"
+    cp -r "$site/content" "$minimal/"
+    sed 's/^taxonomies: .*/taxonomies: [tag, enterprise]/' "$site/exemplar.yaml" >"$minimal/exemplar.yaml"
+    touch "$minimal/.generated"
+  fi
+  rm -rf "$minimal/templates"
+  cp -r "$repo/bench/minimal/templates" "$minimal/"
+  results=()
+  for _ in $(seq "$runs"); do
+    rm -rf "$out"
+    results+=("$(measure "$exemplar" build "$minimal" -o "$out" --lang en)")
+  done
+  read -r wall cpu peak < <(printf '%s\n' "${results[@]}" | median)
+  mpages=$(grep -oE 'Built [0-9]+ pages' "$base/last.out" | grep -oE '[0-9]+')
+  row "build, minimal templates" "$wall" "$cpu" "$peak" "$mpages pages, $(find "$out" -type f | wc -l) files, $(du -sm "$out" | cut -f1) MB"
+  minimal_wall=$wall
+
   if command -v python3 >/dev/null 2>&1; then
     ms=$(serve_reload "$site")
     printf "  %-28s %8s ms from the file write to the rebuild event (median)\n" "serve: one edited case" "$ms"
@@ -157,7 +183,7 @@ for n in "${sizes[@]}"; do
     read -r wall cpu peak < <(printf '%s\n' "${results[@]}" | median)
     hfiles=$(find "$base/hugo-$n" -type f | wc -l)
     row "hugo $(hugo version | grep -oE 'v[0-9.]+' | head -1) (minimal templates)" "$wall" "$cpu" "$peak" \
-      "$hfiles files; Hugo takes $(awk "BEGIN { printf \"%.1f\", $wall / $build_wall }") times exemplar's build time"
+      "$hfiles files; Hugo takes $(awk "BEGIN { printf \"%.1f\", $wall / $build_wall }") times exemplar's build time, $(awk "BEGIN { printf \"%.1f\", $wall / $minimal_wall }") times its minimal build"
     rm -rf "$base/hugo-$n"
   fi
 done

@@ -100,3 +100,38 @@ fn a_rebuild_with_nothing_changed_rewrites_nothing() {
     let style = first.keys().find(|k| k.starts_with("static/style.") && k.ends_with(".css")).expect("a stylesheet");
     assert_eq!(third[style], first[style]);
 }
+
+/// The benchmark's minimal variant (`bench/minimal`: Hugo-sized templates, two taxonomies) builds,
+/// and its pages show what Hugo's minimal layouts show.
+#[test]
+fn the_minimal_templates_build_the_generated_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    generate(&site, 30);
+    std::fs::remove_dir_all(site.join("themes")).unwrap();
+    let templates = site.join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    for entry in std::fs::read_dir(repo().join("bench/minimal/templates")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), templates.join(entry.file_name())).unwrap();
+    }
+    let config = std::fs::read_to_string(site.join("exemplar.yaml")).unwrap();
+    let config: Vec<String> = config
+        .lines()
+        .map(|l| if l.starts_with("taxonomies:") { "taxonomies: [tag, enterprise]".to_owned() } else { l.to_owned() })
+        .collect();
+    std::fs::write(site.join("exemplar.yaml"), config.join("\n")).unwrap();
+
+    let build = exemplar(&["build", site.to_str().unwrap(), "--quiet"]);
+    assert!(build.status.success(), "build failed:\n{}", stderr(&build));
+    let out = site.join("public");
+    let case = std::fs::read_to_string(out.join("cases/c00000/index.html")).unwrap();
+    assert!(case.starts_with("<!DOCTYPE html><html lang=\"zh-CN\">"), "{case}");
+    assert!(case.contains("<h1>") && case.contains("<h2 id="), "the case page shows its title and body:\n{case}");
+    assert!(!case.contains("site-header"), "the default layout was used:\n{case}");
+    let tags = std::fs::read_to_string(out.join("tag/index.html")).unwrap();
+    let first_term = tags.split("href=\"").nth(1).and_then(|s| s.split('"').next()).expect("a term link");
+    let term = std::fs::read_to_string(out.join("tag").join(first_term).join("index.html")).unwrap();
+    assert!(term.contains("href=\"../../cases/c"), "the term page lists its cases:\n{term}");
+    assert!(!out.join("year").exists() && !out.join("indicator").exists(), "only tag and enterprise are browsed");
+}
