@@ -212,12 +212,37 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     let config: Config = serde_yaml::from_str(text).map_err(|err| {
         let mut diagnostic = Diagnostic::error("config_invalid").file(CONFIG_FILE).arg("detail", err.to_string());
         if let Some(loc) = err.location() {
-            diagnostic = diagnostic.at(text, Location::new(loc.line(), loc.column(), 1));
+            let message = err.to_string();
+            let duplicate = message.strip_prefix("duplicate field `").and_then(|rest| rest.split('`').next());
+            let loc = match duplicate.and_then(|key| second_key_line(text, key, loc.line(), loc.column())) {
+                Some((line, column, len)) => Location::new(line, column, len),
+                None => Location::new(loc.line(), loc.column(), 1),
+            };
+            diagnostic = diagnostic.at(text, loc);
         }
         vec![diagnostic]
     })?;
     let problems = check(&config, text);
     if problems.is_empty() { Ok(config) } else { Err(problems) }
+}
+
+/// serde_yaml places a duplicate key at the start of its mapping (line, column); the editor needs
+/// the line that repeats it: the second key `key:` at that mapping's indentation. (line, column,
+/// length), or `None` when it cannot be found.
+fn second_key_line(text: &str, key: &str, line: usize, column: usize) -> Option<(usize, usize, usize)> {
+    let indent = column.saturating_sub(1);
+    text.lines()
+        .enumerate()
+        .skip(line.saturating_sub(1))
+        .filter(|(_, l)| {
+            // `get`: the line may hold multi-byte characters before the indentation's end.
+            l.get(..indent).is_some_and(|lead| lead.bytes().all(|b| b == b' ' || b == b'-'))
+                && l.get(indent..)
+                    .and_then(|rest| rest.strip_prefix(key))
+                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .nth(1)
+        .map(|(n, _)| (n + 1, column, key.len()))
 }
 
 /// serde_yaml expands aliases: nine anchors of nine aliases each ("billion laughs") kept it busy
@@ -321,6 +346,17 @@ mod tests {
         assert_eq!(problems[0].code, "config_invalid");
         assert!(problems[0].arg_value("detail").unwrap().contains("titel"));
         assert!(problems[0].location.is_some());
+    }
+
+    #[test]
+    fn a_repeated_key_is_located_where_it_repeats() {
+        let text = format!("{}\ntaxonomies: [tag]\n", crate::embedded::SAMPLE_CONFIG);
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(problems[0].code, "config_invalid");
+        let repeated = text.lines().count();
+        assert_eq!(problems[0].location.map(|l| l.line), Some(repeated), "{:?}", problems[0]);
+        // Lines of other characters at that indentation are passed over, not cut in two.
+        assert_eq!(second_key_line("a: 1\n  示范: 2\n  b: 1\n  b: 2\n", "b", 2, 3), Some((4, 3, 1)));
     }
 
     #[test]
