@@ -179,6 +179,10 @@ pub fn render(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) 
         out.html = SANITIZER.clean(&out.html).to_string();
     }
     out.summary = summary.finish();
+    // Kept for the whole build: without the slack of their growth (a quarter of their size on
+    // average, 60 MB at 10,000 cases).
+    out.html.shrink_to_fit();
+    out.plain_text.shrink_to_fit();
     out
 }
 

@@ -249,7 +249,8 @@ fn write_portal(
     let summaries = render::Summaries::build(site, None);
     timings.lap("summaries");
     let pages = render::render_pages(site, &renderer, &summaries, &all_pages, &write_page)?;
-    drop(summaries);
+    // The templates and the cards they drew are not needed for the search index.
+    drop((summaries, renderer));
     timings.lap("render");
     progress.stage("cli.progress_search", 0);
     crate::search::write_index(site, &write).map_err(|detail| {
