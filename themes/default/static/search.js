@@ -546,6 +546,7 @@
       app.classList.add("is-empty");
       more.hidden = true;
       renderFacets(res);
+      app.setAttribute("data-shown", String(my));
       return Promise.resolve();
     }
     app.classList.remove("is-empty");
@@ -574,6 +575,7 @@
       });
       more.hidden = hits.length <= state.shown;
       renderFacets(res);
+      app.setAttribute("data-shown", String(my));
     });
   }
 
