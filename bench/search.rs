@@ -258,6 +258,7 @@ fn browser(site: &Site, dir: &std::path::Path, queries: &[String], typed: &[Stri
         pct(&typed, 0.9)
     );
     breakdown(&laters);
+
 }
 
 /// Where the later searches' time goes: index files, the engine, excerpt groups, the page.
@@ -269,7 +270,7 @@ fn breakdown(laters: &[&serde_json::Value]) {
     };
     let (mut shards, mut engine, mut excerpts, mut page, mut layout) = (vec![], vec![], vec![], vec![], vec![]);
     let (mut queued, mut network, mut run, mut stall, mut ttfb) = (vec![], vec![], vec![], vec![], vec![]);
-    let (mut n_s, mut n_d) = (vec![], vec![]);
+    let (mut n_s, mut n_d, mut asked) = (vec![], vec![], vec![]);
     for o in laters {
         let t: Vec<&serde_json::Value> = o["timings"].as_array().unwrap().iter().collect();
         let f = |x: &serde_json::Value, k: &str| x[k].as_f64().unwrap_or(f64::NAN);
@@ -281,6 +282,7 @@ fn breakdown(laters: &[&serde_json::Value]) {
         let d_ask = d.iter().map(|x| f(x, "ask")).fold(f64::INFINITY, f64::min);
         let d_done = d.iter().map(|x| f(x, "ran")).fold(0.0, f64::max);
         shards.push(s_done);
+        asked.push(t.iter().map(|x| f(x, "ask")).fold(f64::INFINITY, f64::min));
         if !d.is_empty() {
             engine.push(d_ask - s_done);
             excerpts.push(d_done - d_ask);
@@ -296,7 +298,8 @@ fn breakdown(laters: &[&serde_json::Value]) {
         }
     }
     println!(
-        "  where a later search's time goes (medians): index files {:.1} ms ({} files), engine {:.1} ms, excerpt groups {:.1} ms ({} files), page {:.1} ms, layout {:.1} ms",
+        "  where a later search's time goes (medians): the first file asked at {:.1} ms, index files {:.1} ms ({} files), engine {:.1} ms, excerpt groups {:.1} ms ({} files), page {:.1} ms, layout {:.1} ms",
+        med(asked),
         med(shards),
         med(n_s),
         med(engine),
