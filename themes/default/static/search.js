@@ -285,8 +285,18 @@
     return (parsed[name] = map);
   }
   function isBigram(key) { var c = codes(key); return c.length === 2 && cls(c[0]) === CJK && cls(c[1]) === CJK; }
-  /** Tier (0 best … 3, 255 for none) and position mask of each case for the term. */
+  /** The last terms decoded (a query typed or refined, and its facet counts, use them again). */
+  var decoded = new Map();
   function termTiers(term, manifest) {
+    var key = (term.prefix ? "*" : "=") + term.key, got = decoded.get(key);
+    if (got) { decoded.delete(key); decoded.set(key, got); return got; }
+    got = decodeTerm(term, manifest);
+    decoded.set(key, got);
+    if (decoded.size > 16) decoded.delete(decoded.keys().next().value);
+    return got;
+  }
+  /** Tier (0 best … 3, 255 for none) and position mask of each case for the term. */
+  function decodeTerm(term, manifest) {
     var n = manifest.docs, tiers = new Uint8Array(n).fill(255), masks = new Array(n);
     var shard = shardTerms(shardOf(term.key, manifest));
     function add(key) {
@@ -317,8 +327,21 @@
     while (mask) { c += mask & 1; mask >>>= 1; }
     return c;
   }
+  /** The last results, by query: the search page asks again for what it prepared while the
+   * reader typed. Results are never changed once made. */
+  var results = new Map();
   /** Runs a query: {text, filters: [[facet, value]], min: [[indicator, number]], sort}. */
   function search(query) {
+    var key = JSON.stringify([query.text || "", query.filters || [], query.min || [], query.sort || "", !!query.facets]);
+    var got = results.get(key);
+    if (got) { results.delete(key); results.set(key, got); return got; }
+    got = find(query);
+    results.set(key, got);
+    if (results.size > 8) results.delete(results.keys().next().value);
+    got.catch(function () { results.delete(key); });
+    return got;
+  }
+  function find(query) {
     return need("manifest").then(function (manifest) {
       layout(manifest);
       var clauses = parse(query.text || "");
