@@ -635,8 +635,9 @@
 
   function update() {
     state.shown = PAGE;
-    writeUrl();
     go();
+    // After the search has asked for its files: changing the URL can take milliseconds.
+    setTimeout(writeUrl, 0);
   }
   function go() {
     var my = ++seq;
