@@ -57,53 +57,116 @@ fn quality(site: &Site, index: &search::Index, queries: &[String]) -> (f64, f64,
     (found as f64 / truth_n.max(1) as f64, found as f64 / returned.max(1) as f64, queries.len())
 }
 
-const PAGE: &str = r#"<!DOCTYPE html><meta charset="utf-8"><title>bench</title>
-<script src="static/search.js" data-index="search/"></script>
-<script>
+/// The driver of the search page (appended to the real page, see [`portal`]). For each query: the
+/// query is put in the box and the form submitted (what pressing Enter does: no debounce), and the
+/// time runs until the page has put the results in the list (`data-shown`) and laid it out; the
+/// facet counts that follow (`data-ready`) are timed apart. The index files and excerpt groups
+/// loaded are timed from the moment they are asked for to when their script runs (`EXS.add`),
+/// with the browser's resource timing in between. Then the same queries typed: one `input` event,
+/// timed to the results shown, so including the page's debounce.
+const DRIVER: &str = r#"
 (async function () {
-  const queries = QUERIES;
+  performance.setResourceTimingBufferSize(100000);
   const post = (name, data) => fetch("REPORT" + name, { method: "POST", mode: "no-cors", body: JSON.stringify(data) });
+  const app = document.getElementById("search-app"), input = document.getElementById("search-q");
+  const form = document.getElementById("search-form"), list = document.getElementById("search-results");
+  const files = {};
+  const load = EXS.loader, add = EXS.add;
+  EXS.loader = function (name) { files[name] = { ask: performance.now() }; load(name); };
+  EXS.add = function (name, data) { if (files[name]) files[name].ran = performance.now(); add(name, data); };
+  // Resolves when the attribute changes, with the time; `layout` forces style and layout first.
+  function change(name, layout) {
+    const before = app.getAttribute(name);
+    return new Promise(resolve => {
+      const mo = new MutationObserver(() => {
+        if (app.getAttribute(name) === before) return;
+        mo.disconnect();
+        const t = performance.now();
+        if (layout) list.getBoundingClientRect();
+        resolve([t, performance.now()]);
+      });
+      mo.observe(app, { attributes: true, attributeFilter: [name] });
+    });
+  }
+  const settle = () => new Promise(r => setTimeout(r, 30));
+  function timing(name) {
+    const f = files[name], url = new URL(EXS.base + name + ".js", location.href).href;
+    const e = performance.getEntriesByName(url)[0];
+    return { name, ask: f.ask, ran: f.ran, start: e ? e.startTime : null, req: e ? e.requestStart : null, first: e ? e.responseStart : null, end: e ? e.responseEnd : null };
+  }
+  async function one(q, typed) {
+    const shown = change("data-shown", true), ready = change("data-ready", false);
+    const asked = EXS.asked.length, loaded = EXS.loaded.length;
+    const t0 = performance.now();
+    input.value = q;
+    if (typed) input.dispatchEvent(new Event("input", { bubbles: true }));
+    else form.requestSubmit();
+    const [t1, t2] = await shown;
+    const [t3] = await ready;
+    const names = EXS.loaded.slice(loaded);
+    await settle();
+    return { q, shown: t1 - t0, laid: t2 - t0, ready: t3 - t0, files: names, cold: [...new Set(EXS.asked.slice(asked))],
+      timings: names.map(timing).map(f => Object.assign(f, { ask: f.ask - t0, ran: f.ran - t0, start: f.start - t0, req: f.req - t0, first: f.first - t0, end: f.end - t0 })) };
+  }
   try {
-    const E = EXS.engine, out = [];
-    for (let i = 0; i < queries.length; i++) {
-      const before = EXS.loaded.length, asked = EXS.asked.length, t0 = performance.now();
-      const res = await E.search({ text: queries[i] });
-      await E.docs(res.hits.slice(0, 10).map(h => h.doc));
-      const ms = performance.now() - t0;
-      const cold = [...new Set(EXS.asked.slice(asked))];
-      out.push({ q: queries[i], ms, files: EXS.loaded.slice(before), cold, hits: res.hits.length });
-    }
+    if (app.getAttribute("data-ready") === null) await change("data-ready", false);
+    await settle();
+    const out = [];
+    for (const q of QUERIES) out.push(await one(q, false));
     const again = [];
-    for (let i = 0; i < queries.length; i++) {
-      const t0 = performance.now();
-      const res = await E.search({ text: queries[i] });
-      await E.docs(res.hits.slice(0, 10).map(h => h.doc));
-      again.push(performance.now() - t0);
-    }
-    post("bench", { out, again });
+    for (const q of QUERIES) again.push((await one(q, false)).laid);
+    const typed = [];
+    for (const q of TYPED) typed.push((await one(q, true)).laid);
+    post("bench", { out, again, typed });
   } catch (e) { post("error", String(e && e.stack || e)); }
 })();
-</script>"#;
+"#;
+
+/// The search page's debounce (`DEBOUNCE` in search.js): typed results show no sooner.
+const DEBOUNCE_MS: f64 = 150.0;
 
 /// Browsers started one after the other on the same portal.
 const RUNS: usize = 3;
 
-fn browser(site: &Site, dir: &std::path::Path, queries: &[String]) {
+/// The sample site's portal (its real search page, styles and script) with the search files of
+/// `site`; the search page with the driver is `search/bench.html`.
+fn portal(site: &Site, dir: &std::path::Path) {
+    let options = exemplar::pipeline::BuildOptions {
+        out_dir: Some(dir.to_path_buf()),
+        force: true,
+        ..exemplar::pipeline::BuildOptions::new(repo())
+    };
+    let built = exemplar::pipeline::build(&options);
+    assert!(!built.has_errors(), "the sample site builds");
+    std::fs::remove_dir_all(dir.join("search/s")).unwrap();
+    std::fs::remove_dir_all(dir.join("search/d")).unwrap();
+    write_search_portal(site, dir, &[]);
+    // The page loads the theme's script under its hashed name.
+    let page = std::fs::read_to_string(dir.join("search/index.html")).unwrap();
+    let script = page.split("src=\"../").find_map(|s| s.split('"').next().filter(|p| p.contains("search."))).unwrap();
+    std::fs::copy(repo().join("themes/default/static/search.js"), dir.join(script)).unwrap();
+}
+
+fn browser(site: &Site, dir: &std::path::Path, queries: &[String], typed: &[String]) {
     if !chromium_available() {
         println!("browser: chromium not found, skipped");
         return;
     }
     let (port, rx) = serve(dir.to_path_buf());
-    let page = PAGE
+    let driver = DRIVER
         .replace("QUERIES", &serde_json::to_string(queries).unwrap())
+        .replace("TYPED", &serde_json::to_string(typed).unwrap())
         .replace("REPORT", &format!("http://127.0.0.1:{port}/report/"));
-    std::fs::write(dir.join("bench.html"), page).unwrap();
+    std::fs::write(dir.join("search/bench.js"), driver).unwrap();
+    let page = std::fs::read_to_string(dir.join("search/index.html")).unwrap();
+    std::fs::write(dir.join("search/bench.html"), page.replace("</body>", "<script src=\"bench.js\"></script></body>"))
+        .unwrap();
     // Three fresh browsers (timings vary from run to run: the first search is one sample per run).
     let runs: Vec<serde_json::Value> = (0..RUNS)
         .map(|_| {
             let profile = tempfile::tempdir().unwrap();
-            let mut child = chromium(&format!("http://127.0.0.1:{port}/bench.html"), profile.path());
-            let got = reports(&rx, &["bench"], Duration::from_secs(120));
+            let mut child = chromium(&format!("http://127.0.0.1:{port}/search/bench.html"), profile.path());
+            let got = reports(&rx, &["bench"], Duration::from_secs(300));
             let _ = child.kill();
             let _ = child.wait();
             serde_json::from_str(&got[0].1).unwrap()
@@ -114,44 +177,51 @@ fn browser(site: &Site, dir: &std::path::Path, queries: &[String]) {
     let script = std::fs::metadata(dir.join("static/search.js")).map_or(0, |m| m.len() as usize);
     let out = v["out"].as_array().unwrap();
     // Bytes of a query: the index files and excerpt groups it loads after the queries before it
-    // ("new"), and all those it needs, as if nothing were cached ("cold").
+    // ("new"), and all those it needs, as if nothing were cached ("cold"). The manifest and the
+    // facet data are loaded with the page, before any query.
     let (mut index_bytes, mut total_bytes, mut cold_index, mut cold_total) = (vec![], vec![], vec![], vec![]);
     let mut worst = (0, "");
-    let mut later = Vec::new();
-    for (i, o) in out.iter().enumerate() {
+    for o in out {
         for (key, idx_out, all_out) in
             [("files", &mut index_bytes, &mut total_bytes), ("cold", &mut cold_index, &mut cold_total)]
         {
             let names: Vec<&str> = o[key].as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
             let idx: usize = names.iter().filter(|n| n.starts_with("s/")).map(|n| size(n)).sum();
-            let all: usize = names.iter().filter(|n| **n != "manifest").map(|n| size(n)).sum();
+            let all: usize = names.iter().filter(|n| n.starts_with("s/") || n.starts_with("d/")).map(|n| size(n)).sum();
             idx_out.push(idx);
             all_out.push(all);
             if key == "cold" && all > worst.0 {
                 worst = (all, o["q"].as_str().unwrap_or(""));
             }
         }
-        if i > 0 {
-            later.push(o["ms"].as_f64().unwrap());
-        }
     }
-    let mut firsts: Vec<f64> = runs.iter().map(|r| r["out"][0]["ms"].as_f64().unwrap()).collect();
+    let ms = |o: &serde_json::Value, key: &str| o[key].as_f64().unwrap_or(f64::NAN);
+    let mut firsts: Vec<f64> = runs.iter().map(|r| ms(&r["out"][0], "laid")).collect();
     firsts.sort_by(f64::total_cmp);
     let first_ms = firsts[firsts.len() / 2];
-    for r in &runs[1..] {
-        later.extend(r["out"].as_array().unwrap().iter().skip(1).filter_map(|o| o["ms"].as_f64()));
-    }
-    let mut again: Vec<f64> =
-        runs.iter().flat_map(|r| r["again"].as_array().unwrap().iter().filter_map(|x| x.as_f64())).collect();
-    later.sort_by(f64::total_cmp);
-    again.sort_by(f64::total_cmp);
+    let laters: Vec<&serde_json::Value> =
+        runs.iter().flat_map(|r| r["out"].as_array().unwrap().iter().skip(1)).collect();
+    let sorted = |mut xs: Vec<f64>| {
+        xs.sort_by(f64::total_cmp);
+        xs
+    };
+    let later = sorted(laters.iter().map(|o| ms(o, "laid")).collect());
+    let ready = sorted(laters.iter().map(|o| ms(o, "ready")).collect());
+    let flat = |key: &str| -> Vec<f64> {
+        sorted(runs.iter().flat_map(|r| r[key].as_array().unwrap().iter().filter_map(|x| x.as_f64())).collect())
+    };
+    let (again, typed) = (flat("again"), flat("typed"));
     let pct = |xs: &[f64], p: f64| xs.get(((xs.len() as f64 - 1.0) * p) as usize).copied().unwrap_or(0.0);
     let max = |xs: &[usize]| xs.iter().copied().max().unwrap_or(0);
     let median = |xs: &mut Vec<usize>| {
         xs.sort();
         xs.get(xs.len() / 2).copied().unwrap_or(0)
     };
-    println!("browser (headless Chromium, http://127.0.0.1, {} queries, {} cases):", out.len(), site.cases.len());
+    println!(
+        "browser (headless Chromium, the search page over http://127.0.0.1, {} queries, {} cases):",
+        out.len(),
+        site.cases.len()
+    );
     println!(
         "  before the first result: search.js {} + manifest {} = {}",
         kb(script),
@@ -173,12 +243,84 @@ fn browser(site: &Site, dir: &std::path::Path, queries: &[String]) {
         kb(max(&cold_total)),
         worst.1
     );
+    println!("  latency: from the query submitted (Enter, no debounce) to its results in the list, laid out:");
     println!(
-        "  first search (loads manifest, shards, excerpts): median {first_ms:.1} ms of {RUNS} browsers ({})",
+        "  first search (the page loaded, its manifest and facets too): median {first_ms:.1} ms of {RUNS} browsers ({})",
         firsts.iter().map(|f| format!("{f:.0}")).collect::<Vec<_>>().join(", ")
     );
     println!("  later searches, new terms: median {:.1} ms, p90 {:.1} ms", pct(&later, 0.5), pct(&later, 0.9));
     println!("  repeated searches (cached): median {:.2} ms, p90 {:.2} ms", pct(&again, 0.5), pct(&again, 0.9));
+    println!(
+        "  later searches to the facet counts updated: median {:.1} ms, p90 {:.1} ms",
+        pct(&ready, 0.5),
+        pct(&ready, 0.9)
+    );
+    println!(
+        "  typed (one input event), new terms: median {:.1} ms, p90 {:.1} ms: the page's {DEBOUNCE_MS} ms debounce, then {:.1} ms / {:.1} ms",
+        pct(&typed, 0.5),
+        pct(&typed, 0.9),
+        pct(&typed, 0.5) - DEBOUNCE_MS,
+        pct(&typed, 0.9) - DEBOUNCE_MS
+    );
+    breakdown("the first search", &runs.iter().map(|r| &r["out"][0]).collect::<Vec<_>>());
+    breakdown("a later search", &laters);
+}
+
+/// Where the later searches' time goes: index files, the engine, excerpt groups, the page.
+fn breakdown(label: &str, laters: &[&serde_json::Value]) {
+    let med = |mut xs: Vec<f64>| {
+        xs.retain(|x| x.is_finite());
+        xs.sort_by(f64::total_cmp);
+        xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    let (mut shards, mut engine, mut excerpts, mut page, mut layout) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut queued, mut network, mut run, mut stall, mut ttfb) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut n_s, mut n_d, mut asked) = (vec![], vec![], vec![]);
+    for o in laters {
+        let t: Vec<&serde_json::Value> = o["timings"].as_array().unwrap().iter().collect();
+        let f = |x: &serde_json::Value, k: &str| x[k].as_f64().unwrap_or(f64::NAN);
+        let of = |p: &str| t.iter().filter(|x| x["name"].as_str().unwrap().starts_with(p)).copied().collect::<Vec<_>>();
+        let (s, d) = (of("s/"), of("d/"));
+        n_s.push(s.len() as f64);
+        n_d.push(d.len() as f64);
+        let s_done = s.iter().map(|x| f(x, "ran")).fold(0.0, f64::max);
+        let d_ask = d.iter().map(|x| f(x, "ask")).fold(f64::INFINITY, f64::min);
+        let d_done = d.iter().map(|x| f(x, "ran")).fold(0.0, f64::max);
+        shards.push(s_done);
+        asked.push(t.iter().map(|x| f(x, "ask")).fold(f64::INFINITY, f64::min));
+        if !d.is_empty() {
+            engine.push(d_ask - s_done);
+            excerpts.push(d_done - d_ask);
+        }
+        page.push(f(o, "shown") - s_done.max(d_done));
+        layout.push(f(o, "laid") - f(o, "shown"));
+        for x in &t {
+            queued.push(f(x, "start") - f(x, "ask"));
+            network.push(f(x, "end") - f(x, "start"));
+            stall.push(f(x, "req") - f(x, "start"));
+            ttfb.push(f(x, "first") - f(x, "req"));
+            run.push(f(x, "ran") - f(x, "end"));
+        }
+    }
+    println!(
+        "  where {label}'s time goes (medians): the first file asked at {:.1} ms, index files {:.1} ms ({} files), engine {:.1} ms, excerpt groups {:.1} ms ({} files), page {:.1} ms, layout {:.1} ms",
+        med(asked),
+        med(shards),
+        med(n_s),
+        med(engine),
+        med(excerpts),
+        med(n_d),
+        med(page),
+        med(layout)
+    );
+    println!(
+        "  a file of {label} (medians): asked to request {:.1} ms, request to response {:.1} ms (stalled {:.1}, to the first byte {:.1}), response to script run {:.1} ms",
+        med(queued),
+        med(network),
+        med(stall),
+        med(ttfb),
+        med(run)
+    );
 }
 
 fn main() {
@@ -237,8 +379,10 @@ fn main() {
     if want_browser {
         let dir = tempfile::tempdir().unwrap();
         write_search_portal(&site, dir.path(), &[]);
+        portal(&site, dir.path());
         let mut queries = tsv.clone();
-        queries.extend(random.into_iter().take(40));
-        browser(&site, dir.path(), &queries);
+        queries.extend(random.iter().take(40).cloned());
+        let typed: Vec<String> = random.iter().skip(40).take(40).cloned().collect();
+        browser(&site, dir.path(), &queries, &typed);
     }
 }

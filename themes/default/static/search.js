@@ -285,8 +285,18 @@
     return (parsed[name] = map);
   }
   function isBigram(key) { var c = codes(key); return c.length === 2 && cls(c[0]) === CJK && cls(c[1]) === CJK; }
-  /** Tier (0 best … 3, 255 for none) and position mask of each case for the term. */
+  /** The last terms decoded (a query typed or refined, and its facet counts, use them again). */
+  var decoded = new Map();
   function termTiers(term, manifest) {
+    var key = (term.prefix ? "*" : "=") + term.key, got = decoded.get(key);
+    if (got) { decoded.delete(key); decoded.set(key, got); return got; }
+    got = decodeTerm(term, manifest);
+    decoded.set(key, got);
+    if (decoded.size > 16) decoded.delete(decoded.keys().next().value);
+    return got;
+  }
+  /** Tier (0 best … 3, 255 for none) and position mask of each case for the term. */
+  function decodeTerm(term, manifest) {
     var n = manifest.docs, tiers = new Uint8Array(n).fill(255), masks = new Array(n);
     var shard = shardTerms(shardOf(term.key, manifest));
     function add(key) {
@@ -317,8 +327,21 @@
     while (mask) { c += mask & 1; mask >>>= 1; }
     return c;
   }
+  /** The last results, by query: the search page asks again for what it prepared while the
+   * reader typed. Results are never changed once made. */
+  var results = new Map();
   /** Runs a query: {text, filters: [[facet, value]], min: [[indicator, number]], sort}. */
   function search(query) {
+    var key = JSON.stringify([query.text || "", query.filters || [], query.min || [], query.sort || "", !!query.facets]);
+    var got = results.get(key);
+    if (got) { results.delete(key); results.set(key, got); return got; }
+    got = find(query);
+    results.set(key, got);
+    if (results.size > 8) results.delete(results.keys().next().value);
+    got.catch(function () { results.delete(key); });
+    return got;
+  }
+  function find(query) {
     return need("manifest").then(function (manifest) {
       layout(manifest);
       var clauses = parse(query.text || "");
@@ -546,6 +569,7 @@
       app.classList.add("is-empty");
       more.hidden = true;
       renderFacets(res);
+      app.setAttribute("data-shown", String(my));
       return Promise.resolve();
     }
     app.classList.remove("is-empty");
@@ -574,6 +598,7 @@
       });
       more.hidden = hits.length <= state.shown;
       renderFacets(res);
+      app.setAttribute("data-shown", String(my));
     });
   }
 
@@ -610,8 +635,9 @@
 
   function update() {
     state.shown = PAGE;
-    writeUrl();
     go();
+    // After the search has asked for its files: changing the URL can take milliseconds.
+    setTimeout(writeUrl, 0);
   }
   function go() {
     var my = ++seq;
@@ -632,9 +658,23 @@
     });
   }
 
-  input.addEventListener("input", function () {
+  // Results show 150 ms after the last keystroke (DEBOUNCE), but what they need loads at once: the
+  // query's index files at each keystroke (while an input method composes, at its end), and once
+  // the input has rested PREPARE ms, the excerpts of its first page. The search then finds both.
+  var DEBOUNCE = 150, PREPARE = 50, typedAt = 0;
+  function prepare(text) {
+    var query = { text: text, filters: state.filters, min: state.min, sort: state.sort };
+    search(query).then(function (res) {
+      setTimeout(function () {
+        if (input.value === text && state.text !== text) docs(res.hits.slice(0, PAGE).map(function (h) { return h.doc; })).catch(function () {});
+      }, Math.max(0, typedAt + PREPARE - Date.now()));
+    }, function () { /* the search itself reports it */ });
+  }
+  input.addEventListener("input", function (e) {
     clearTimeout(timer);
-    timer = setTimeout(function () { state.text = input.value; update(); }, 150);
+    typedAt = Date.now();
+    if (!e.isComposing) prepare(input.value);
+    timer = setTimeout(function () { state.text = input.value; update(); }, DEBOUNCE);
   });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
