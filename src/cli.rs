@@ -245,7 +245,7 @@ pub fn run() -> i32 {
         Command::Search { site_dir, query, limit, json, filter, min, sort } => {
             let args = crate::search::cli::Args { query, limit, json, filter, min, sort };
             let options = BuildOptions::new(site_dir);
-            let outcome = pipeline::check(&options);
+            let outcome = pipeline::searchable(&options);
             let catalog = catalog_for(&outcome, lang.as_deref());
             let Some(site) = outcome.site.as_ref().filter(|_| !outcome.has_errors()) else {
                 report(&outcome.diagnostics, &catalog);

@@ -128,14 +128,23 @@ impl Progress for Silent {}
 
 /// Everything `exemplar check` validates, without writing anything.
 pub fn check(options: &BuildOptions) -> Outcome {
+    model(options, Purpose::Check)
+}
+
+/// The site model with every case's text, for the search engine (`exemplar search`), after the
+/// checks of [`check`].
+pub fn searchable(options: &BuildOptions) -> Outcome {
+    model(options, Purpose::Search)
+}
+
+fn model(options: &BuildOptions, purpose: Purpose) -> Outcome {
     let timings = Timings::new();
     match Project::open(options.clone()) {
         Ok(mut project) => {
             timings.lap("open");
             project.scan();
             timings.lap("scan");
-            // Nothing is rendered: related cases, which only pages show, need not be worked out.
-            project.renders = false;
+            project.purpose = purpose;
             let mut outcome = project.assemble();
             project.forget_files();
             timings.lap("assemble");
@@ -150,6 +159,17 @@ pub fn check(options: &BuildOptions) -> Outcome {
         }
         Err(outcome) => outcome,
     }
+}
+
+/// What a project's site model is for, and so what it must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Pages will be rendered from it: everything, related cases included.
+    Pages,
+    /// It will be searched: the cases' text, but no related cases (only pages show them).
+    Search,
+    /// It is only checked: neither the bodies' HTML and text nor the related cases are kept.
+    Check,
 }
 
 /// Validates, renders and writes the portal.
@@ -338,8 +358,8 @@ pub struct Project {
     link_targets: u64,
     /// The site's git history, read once when the project opens (`None` without git).
     history: Option<crate::history::History>,
-    /// Whether pages will be rendered from the model (false for `check`).
-    pub renders: bool,
+    /// What the site model is for (pages unless told otherwise).
+    pub purpose: Purpose,
 }
 
 impl Project {
@@ -375,7 +395,7 @@ impl Project {
                 files: BTreeMap::new(),
                 discovery_problems: Vec::new(),
                 link_targets: 0,
-                renders: true,
+                purpose: Purpose::Pages,
             }),
             Err(problems) => {
                 outcome.diagnostics = problems;
@@ -498,11 +518,13 @@ impl Project {
             .collect();
         timings.lap("targets");
         let history = self.history.as_ref();
-        let renders = self.renders;
+        let keep_text = self.purpose != Purpose::Check;
         let plans = crate::images::Plans::default();
         let made: Vec<(String, Built)> = todo
             .par_iter()
-            .map(|(path, l)| ((*path).clone(), build_case(l, config, &targets, &drafts_ref, history, renders, &plans)))
+            .map(|(path, l)| {
+                ((*path).clone(), build_case(l, config, &targets, &drafts_ref, history, keep_text, &plans))
+            })
             .collect();
         for (path, built) in made {
             if let Some(state) = self.files.get_mut(&path) {
@@ -522,7 +544,8 @@ impl Project {
         diagnostics::sort(&mut outcome.diagnostics);
         timings.lap("markdown");
         if !outcome.has_errors() {
-            outcome.site = Some(Site::after(previous, self.config.clone(), cases, assets, self.renders));
+            outcome.site =
+                Some(Site::after(previous, self.config.clone(), cases, assets, self.purpose == Purpose::Pages));
         }
         timings.lap("site model");
         outcome
@@ -591,7 +614,7 @@ fn build_case(
     targets: &Targets,
     drafts: &HashSet<&str>,
     history: Option<&crate::history::History>,
-    renders: bool,
+    keep_text: bool,
     plans: &crate::images::Plans,
 ) -> Built {
     let file = &loaded.file;
@@ -633,7 +656,7 @@ fn build_case(
     // Photos: their versions are planned from their headers now, so the body's <img> tags and the
     // cover can offer every width; the pixels are processed when the portal is written.
     let mut body = body;
-    if !renders {
+    if !keep_text {
         // `check`: what the body says has been checked; no page will show it, so it is not kept
         // (at 10,000 cases that is most of the memory `check` would touch).
         body.html = String::new();

@@ -4,12 +4,12 @@
 mod common;
 mod search_support;
 
-use exemplar::pipeline::{BuildOptions, check};
+use exemplar::pipeline::{BuildOptions, searchable};
 use exemplar::search::{self, Query, Sort, tokenize};
 use exemplar::site::Site;
 
 fn sample() -> Site {
-    let outcome = check(&BuildOptions::new(common::repo()));
+    let outcome = searchable(&BuildOptions::new(common::repo()));
     outcome.site.expect("the sample site loads")
 }
 
@@ -197,4 +197,26 @@ fn the_search_command_prints_json() {
     }
     let bad = common::exemplar(&["search", common::repo().to_str().unwrap(), "x", "--sort", "nope"]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// `exemplar search` searches the bodies too (its model keeps their text, unlike `check`'s).
+#[test]
+fn the_search_command_finds_words_of_the_bodies() {
+    let site = sample();
+    let case = &site.cases[0];
+    // Four characters of the body that none of the case's other fields holds.
+    let [title, names, practices, body] = search::index::fields(case);
+    let chars: Vec<char> = body.chars().collect();
+    let cjk = |c: &char| ('\u{4e00}'..='\u{9fff}').contains(c);
+    let query: String = chars
+        .windows(4)
+        .filter(|w| w.iter().all(cjk))
+        .map(|w| w.iter().collect::<String>())
+        .find(|q| ![&title, &names, &practices].iter().any(|f| f.contains(q.as_str())))
+        .expect("the first case's body has words of its own");
+    let out = common::exemplar(&["search", common::repo().to_str().unwrap(), &query, "--json", "--limit", "100"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<&str> = json.as_array().unwrap().iter().filter_map(|i| i["url"].as_str()).collect();
+    assert!(found.contains(&case.path.as_str()), "{query}: {found:?}");
 }
