@@ -145,6 +145,7 @@ fn model(options: &BuildOptions, purpose: Purpose) -> Outcome {
             project.scan();
             timings.lap("scan");
             project.purpose = purpose;
+            project.keep_files = false;
             let mut outcome = project.assemble();
             project.forget_files();
             timings.lap("assemble");
@@ -210,6 +211,7 @@ pub fn build_with(options: &BuildOptions, progress: &dyn Progress) -> Outcome {
     timings.lap("open");
     project.scan();
     timings.lap("scan");
+    project.keep_files = false;
     let mut outcome = project.assemble();
     // The site model holds all that pages need: the case files' text and front matter can go,
     // which lowers the peak while pages are rendered.
@@ -360,6 +362,9 @@ pub struct Project {
     history: Option<crate::history::History>,
     /// What the site model is for (pages unless told otherwise).
     pub purpose: Purpose,
+    /// Whether the files are kept once their cases are built, for the next assembly (`serve`).
+    /// A one-time build or check drops each as soon as its case is made.
+    pub keep_files: bool,
 }
 
 impl Project {
@@ -396,6 +401,7 @@ impl Project {
                 discovery_problems: Vec::new(),
                 link_targets: 0,
                 purpose: Purpose::Pages,
+                keep_files: true,
             }),
             Err(problems) => {
                 outcome.diagnostics = problems;
@@ -496,41 +502,40 @@ impl Project {
             self.files.values_mut().for_each(|f| f.built = None);
             self.link_targets = targets_fingerprint;
         }
-        let loaded: Vec<&Loaded> = self.files.values().filter_map(|f| f.loaded.as_ref()).collect();
-        let slugs: HashMap<&str, &str> = loaded
-            .iter()
-            .filter(|l| drafts_built || !l.front.draft)
-            .map(|l| (l.file.rel_path.as_str(), l.slug.as_str()))
-            .collect();
-        let drafts_ref: HashSet<&str> =
-            loaded.iter().filter(|l| !drafts_built && l.front.draft).map(|l| l.file.rel_path.as_str()).collect();
+        // Owned, so that the files can be changed while their cases are built (see `keep_files`).
+        let (owned_slugs, drafts): (Vec<(String, String)>, HashSet<String>) = {
+            let loaded = self.files.values().filter_map(|f| f.loaded.as_ref());
+            let (built, drafts): (Vec<&Loaded>, Vec<&Loaded>) = loaded.partition(|l| drafts_built || !l.front.draft);
+            (
+                built.iter().map(|l| (l.file.rel_path.clone(), l.slug.clone())).collect(),
+                drafts.iter().map(|l| l.file.rel_path.clone()).collect(),
+            )
+        };
+        let slugs: HashMap<&str, &str> = owned_slugs.iter().map(|(p, s)| (p.as_str(), s.as_str())).collect();
+        let drafts_ref: HashSet<&str> = drafts.iter().map(String::as_str).collect();
 
         let site_dir = self.options.site_dir.as_path();
         let site_root = site_dir.canonicalize().unwrap_or_else(|_| site_dir.to_path_buf());
         let targets = Targets { site_dir, site_root, slugs: &slugs };
         let config = &self.config;
-        let todo: Vec<(&String, &Loaded)> = self
-            .files
-            .iter()
-            .filter(|(_, f)| f.built.is_none())
-            .filter_map(|(path, f)| f.loaded.as_ref().map(|l| (path, l)))
-            .filter(|(_, l)| drafts_built || !l.front.draft)
-            .collect();
         timings.lap("targets");
         let history = self.history.as_ref();
         let keep_text = self.purpose != Purpose::Check;
+        let keep_files = self.keep_files;
         let plans = crate::images::Plans::default();
-        let made: Vec<(String, Built)> = todo
-            .par_iter()
-            .map(|(path, l)| {
-                ((*path).clone(), build_case(l, config, &targets, &drafts_ref, history, keep_text, &plans))
-            })
-            .collect();
-        for (path, built) in made {
-            if let Some(state) = self.files.get_mut(&path) {
-                state.built = Some(built);
+        self.files.par_iter_mut().for_each(|(_, state)| {
+            let Some(loaded) =
+                state.loaded.as_ref().filter(|l| state.built.is_none() && (drafts_built || !l.front.draft))
+            else {
+                return;
+            };
+            state.built = Some(build_case(loaded, config, &targets, &drafts_ref, history, keep_text, &plans));
+            if !keep_files {
+                // A one-time build: the file's text and front matter are done with, and dropping
+                // them now keeps them from adding to the peak beside every built case.
+                state.loaded = None;
             }
-        }
+        });
 
         let mut cases = Vec::new();
         let mut assets = Vec::new();
