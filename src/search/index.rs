@@ -10,9 +10,9 @@
 //! posting), in the files' order, and decodes a term's when a query asks for it: writing the files
 //! is then copying, and the index of 10,000 cases takes tens of MB, not hundreds.
 //!
-//! The build splits the terms by bucket into [`BUILD_SHARDS`] shards: cases are tokenized in
-//! parallel a chunk at a time, then each shard, on one thread, appends the chunk's postings of its
-//! terms to per-term byte lists (gaps and masks, see [`TermList`]), and at the end encodes them.
+//! The build splits the terms by bucket into 64 shards: cases are tokenized in parallel a chunk at
+//! a time, then each shard, on one thread, appends the chunk's postings of its terms to per-term
+//! byte lists (gaps and masks, see `TermList`), and at the end encodes them.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
