@@ -18,7 +18,7 @@
 use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 
-use super::index::{Index, MAX_MODULUS, Mask, Postings, TIERS, entry_doc};
+use super::index::{Index, MAX_MODULUS, Mask, Postings, TIERS};
 
 /// Target size of an index file, in bytes: a query loads one file per term.
 pub const SHARD_BYTES: usize = 12 * 1024;
@@ -29,41 +29,89 @@ pub const BUCKETS: u32 = 1 << 16;
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/// Writes bits, most significant first, six to a character.
+/// The value of each character of [`ALPHABET`] (64: not in it).
+const DIGITS: [u8; 256] = {
+    let mut table = [64u8; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Writes bits, most significant first, six to a character. Bits gather in a word and leave it
+/// a few characters at a time (the index is millions of bits: one call per bit was the cost).
 #[derive(Default)]
 pub struct BitWriter {
-    out: String,
-    acc: u32,
+    out: Vec<u8>,
+    /// Pending bits: the low `n` of the word.
+    acc: u64,
     n: u32,
 }
 
 impl BitWriter {
-    pub fn bit(&mut self, b: bool) {
-        self.acc = (self.acc << 1) | u32::from(b);
-        self.n += 1;
-        if self.n == 6 {
-            self.out.push(ALPHABET[self.acc as usize] as char);
-            self.acc = 0;
-            self.n = 0;
-        }
+    /// A writer that appends to `out` ([`BitWriter::finish_bytes`] gives it back).
+    pub fn on(out: Vec<u8>) -> Self {
+        BitWriter { out, acc: 0, n: 0 }
     }
 
+    pub fn bit(&mut self, b: bool) {
+        self.bits(u32::from(b), 1);
+    }
+
+    /// The low `count` bits of `value` (`count` ≤ 32).
     pub fn bits(&mut self, value: u32, count: u32) {
-        for i in (0..count).rev() {
-            self.bit((value >> i) & 1 == 1);
+        debug_assert!(count <= 32);
+        self.put(u64::from(value), count);
+    }
+
+    /// The low `count` bits of `value`, `count` ≤ [`BitWriter::MAX_PUT`] (a whole code at once).
+    fn put(&mut self, value: u64, count: u32) {
+        if self.n + count > 64 {
+            self.drain();
+        }
+        // Bits above the pending ones are shifted out of the word, never read.
+        self.acc = (self.acc << count) | (value & ((1u64 << count) - 1));
+        self.n += count;
+    }
+
+    /// Bits [`BitWriter::put`] takes at once: a drained word has fewer than 6 pending.
+    const MAX_PUT: u32 = 58;
+
+    /// Writes the whole characters pending.
+    fn drain(&mut self) {
+        while self.n >= 6 {
+            self.n -= 6;
+            self.out.push(ALPHABET[((self.acc >> self.n) & 63) as usize]);
         }
     }
 
     /// Elias gamma of `x ≥ 1`.
     pub fn gamma(&mut self, x: u32) {
         let n = 31 - x.leading_zeros();
-        self.bits(0, n);
-        self.bits(x, n + 1);
+        if 2 * n < Self::MAX_PUT {
+            // `n` zeros then `x`'s `n + 1` bits: `x` itself on `2n + 1` bits.
+            self.put(u64::from(x), 2 * n + 1);
+        } else {
+            self.bits(0, n);
+            self.bits(x, n + 1);
+        }
     }
 
     pub fn rice(&mut self, v: u32, k: u32) {
-        for _ in 0..(v >> k) {
-            self.bit(true);
+        let q = v >> k;
+        if q + 1 + k <= Self::MAX_PUT {
+            // `q` ones, a zero, then the `k` low bits.
+            let ones = ((1u64 << q) - 1) << (k + 1);
+            self.put(ones | u64::from(v & ((1 << k) - 1)), q + 1 + k);
+            return;
+        }
+        let mut ones = q;
+        while ones > 0 {
+            let run = ones.min(32);
+            self.bits(u32::MAX, run);
+            ones -= run;
         }
         self.bit(false);
         self.bits(v & ((1 << k) - 1), k);
@@ -76,27 +124,40 @@ impl BitWriter {
         let b = m.trailing_zeros();
         let count = mask.count_ones();
         if count == 1 {
-            self.bit(false);
-            self.bits(mask.trailing_zeros(), b);
+            // A zero, then the position.
+            self.put(u64::from(mask.trailing_zeros()), b + 1);
             return;
         }
         self.bit(true);
         self.gamma(count - 1);
         if count * b < m {
-            for p in (0..m).filter(|&p| (mask >> p) & 1 == 1) {
-                self.bits(p, b);
+            let mut rest = if m >= Mask::BITS { mask } else { mask & ((1 << m) - 1) };
+            while rest != 0 {
+                self.bits(rest.trailing_zeros(), b);
+                rest &= rest - 1;
             }
         } else {
-            for p in 0..m {
-                self.bit((mask >> p) & 1 == 1);
+            // Position 0 first: each 32-bit part of the bitmap reversed.
+            for from in (0..m).step_by(32) {
+                let width = (m - from).min(32);
+                let part = ((mask >> from) as u32).reverse_bits() >> (32 - width);
+                self.bits(part, width);
             }
         }
     }
 
-    pub fn finish(mut self) -> String {
+    /// The characters written.
+    pub fn finish(self) -> String {
+        // Only characters of the alphabet, unless given other bytes by `on`.
+        String::from_utf8(self.finish_bytes()).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// The bytes given to [`BitWriter::on`] and the characters written after them.
+    pub fn finish_bytes(mut self) -> Vec<u8> {
+        self.drain();
         if self.n > 0 {
-            let pad = 6 - self.n;
-            self.bits(0, pad);
+            self.bits(0, 6 - self.n);
+            self.drain();
         }
         self.out
     }
@@ -113,8 +174,10 @@ impl<'a> BitReader<'a> {
     }
 
     fn bit(&mut self) -> Option<bool> {
-        let c = *self.bytes.get(self.pos / 6)?;
-        let v = ALPHABET.iter().position(|&a| a == c)? as u32;
+        let v = DIGITS[usize::from(*self.bytes.get(self.pos / 6)?)];
+        if v == 64 {
+            return None;
+        }
         let b = (v >> (5 - self.pos % 6)) & 1 == 1;
         self.pos += 1;
         Some(b)
@@ -169,38 +232,54 @@ impl<'a> BitReader<'a> {
 
 /// Encodes sorted lists of numbers: per list its length, a Rice parameter and the gaps.
 pub fn encode_lists(lists: &[Vec<u32>]) -> String {
-    let entries: Vec<Vec<u64>> = lists.iter().map(|l| l.iter().map(|&d| u64::from(d) << 32).collect()).collect();
-    encode_entries(&entries, None)
+    let mut w = BitWriter::default();
+    for list in lists {
+        encode_gaps(&mut w, list, |&d| d);
+    }
+    w.finish()
 }
 
-/// A posting entry's position mask and its case's modulus.
-pub type MaskOf<'a> = &'a (dyn Fn(u64) -> (Mask, u32) + Sync);
+/// Encodes a term's postings (see [`super::index::Postings`]): per tier, the cases as
+/// [`encode_lists`] does, then, for a bigram (given each case's modulus), each entry's mask.
+pub fn encode_postings(w: &mut BitWriter, postings: &Postings, moduli: Option<&[u32]>) {
+    let mask_of =
+        moduli.map(|moduli| move |&(doc, mask): &(u32, Mask)| (mask, moduli.get(doc as usize).copied().unwrap_or(8)));
+    encode_tiers(w, postings.each_ref().map(Vec::as_slice), |e| e.0, mask_of);
+}
 
-/// Encodes lists of posting entries (`case << 32 | …`, see [`super::index::Postings`]): the cases
-/// as [`encode_lists`] does, then, for a bigram (given `mask_of`), each entry's mask.
-pub fn encode_entries(lists: &[Vec<u64>], mask_of: Option<MaskOf<'_>>) -> String {
-    let mut w = BitWriter::default();
-    for entries in lists {
-        w.gamma(entries.len() as u32 + 1);
-        let Some(&last) = entries.last() else { continue };
-        let last = entry_doc(last);
-        let mean = (last as usize + 1).saturating_sub(entries.len()) / entries.len();
-        let k = (usize::BITS - (mean + 1).leading_zeros()).saturating_sub(1).min(15);
-        w.bits(k, 4);
-        let mut prev: i64 = -1;
-        for &e in entries {
-            let doc = entry_doc(e);
-            w.rice((doc as i64 - prev - 1) as u32, k);
-            prev = doc as i64;
-        }
-        if let Some(mask_of) = mask_of {
-            for &e in entries {
-                let (mask, m) = mask_of(e);
+/// [`encode_postings`] over lists of any entries: `doc` gives an entry's case and, for a bigram,
+/// `mask_of` its mask and modulus.
+pub fn encode_tiers<T>(
+    w: &mut BitWriter,
+    lists: [&[T]; TIERS],
+    doc: impl Fn(&T) -> u32,
+    mask_of: Option<impl Fn(&T) -> (Mask, u32)>,
+) {
+    for list in lists {
+        encode_gaps(w, list, &doc);
+        if let Some(mask_of) = &mask_of {
+            for entry in list {
+                let (mask, m) = mask_of(entry);
                 w.mask(mask, m);
             }
         }
     }
-    w.finish()
+}
+
+/// One sorted list: its length (gamma of length + 1), then when not empty a Rice parameter from
+/// the mean gap (4 bits) and the gaps.
+fn encode_gaps<T>(w: &mut BitWriter, list: &[T], doc: impl Fn(&T) -> u32) {
+    w.gamma(list.len() as u32 + 1);
+    let Some(last) = list.last() else { return };
+    let mean = (doc(last) as usize + 1).saturating_sub(list.len()) / list.len();
+    let k = (usize::BITS - (mean + 1).leading_zeros()).saturating_sub(1).min(15);
+    w.bits(k, 4);
+    let mut prev: i64 = -1;
+    for item in list {
+        let d = doc(item);
+        w.rice((i64::from(d) - prev - 1) as u32, k);
+        prev = i64::from(d);
+    }
 }
 
 /// Decodes `count` lists written by [`encode_lists`].
@@ -209,13 +288,14 @@ pub fn decode_lists(text: &str, count: usize) -> Option<Vec<Vec<u32>>> {
     Some(lists.into_iter().map(|l| l.into_iter().map(|e| e.0).collect()).collect())
 }
 
-/// Decodes `count` lists written by [`encode_entries`].
+/// Decodes `count` lists written by [`encode_postings`] (`moduli` for a bigram's masks).
 pub fn decode_entries(text: &str, count: usize, moduli: Option<&[u32]>) -> Option<Vec<Vec<(u32, Mask)>>> {
     let mut r = BitReader::new(text);
     let mut lists = Vec::with_capacity(count);
     for _ in 0..count {
         let len = r.gamma()? - 1;
-        let mut list = Vec::with_capacity(len as usize);
+        // A length the text cannot hold is refused below; do not reserve for it.
+        let mut list = Vec::with_capacity((len as usize).min(text.len() * 6));
         if len > 0 {
             let k = r.bits(4)?;
             let mut prev: i64 = -1;
@@ -284,6 +364,39 @@ fn script(name: &str, data: &Json) -> Vec<u8> {
     format!("EXS.add({},{body});\n", Json::from(name)).into_bytes()
 }
 
+/// Appends `text` as the inside of a JSON string, escaped as serde_json escapes it and `<` as
+/// `\u003c` (see [`script`]), without building a JSON value. Returns how many `<` it escaped.
+fn push_escaped(out: &mut Vec<u8>, text: &str) -> usize {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = text.as_bytes();
+    let mut lt = 0;
+    let mut plain = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0C => b"\\f",
+            b'<' => b"\\u003c",
+            0..=0x1F => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[plain..i]);
+        plain = i + 1;
+        if short.is_empty() {
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        } else {
+            out.extend_from_slice(short);
+        }
+        lt += usize::from(b == b'<');
+    }
+    out.extend_from_slice(&bytes[plain..]);
+    lt
+}
+
 /// Splits buckets `0..sizes.len()` into runs of about `target` bytes: the first bucket of each run.
 pub fn pack(sizes: &[usize], target: usize) -> Vec<u32> {
     let mut starts = vec![0u32];
@@ -306,90 +419,153 @@ pub fn write(index: &Index) -> Files {
 /// Writes the index's files with index files of about `shard_bytes` and excerpt groups of about
 /// `group_bytes`.
 pub fn write_sized(index: &Index, shard_bytes: usize, group_bytes: usize) -> Files {
-    let mut encoded: Vec<(u32, &str, String)> = index
-        .terms
-        .par_iter()
-        .map(|(term, postings): &(String, Postings)| {
-            let mask_of = |e: u64| (index.mask(e), index.modulus(entry_doc(e)));
-            let mask_of: Option<MaskOf<'_>> = if is_bigram(term) { Some(&mask_of) } else { None };
-            (bucket(term), term.as_str(), encode_entries(postings, mask_of))
-        })
-        .collect();
-    // By bucket, then term: files are runs of buckets.
-    encoded.par_sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    let mut sizes = vec![0usize; BUCKETS as usize];
-    for (b, term, postings) in &encoded {
-        sizes[*b as usize] += term.len() + postings.len() + 2;
-    }
-    let starts = pack(&sizes, shard_bytes);
-    // A file is one string: a line per term, the term and its postings separated by a space.
-    let mut shard_terms: Vec<String> = vec![String::new(); starts.len()];
-    for (b, term, postings) in encoded {
-        let text = &mut shard_terms[starts.partition_point(|&s| s <= b) - 1];
-        text.push_str(term);
-        text.push(' ');
-        text.push_str(&postings);
-        text.push('\n');
-    }
-
-    let docs: Vec<Json> = index
-        .docs
-        .iter()
-        .map(|d| json!([d.url, d.title, d.site, d.enterprise, d.date, d.status_label, d.text]))
-        .collect();
-    let doc_total: usize = docs.iter().map(|d| d.to_string().len() + 1).sum();
-    let per_group = if docs.is_empty() { 1 } else { (group_bytes * docs.len() / doc_total.max(1)).max(1) };
-    let groups = docs.len().div_ceil(per_group).max(1);
-
-    let mut files = Vec::new();
-    let mut index_bytes = 0;
-    let shards = shard_terms.len();
-    for (n, terms) in shard_terms.into_iter().enumerate() {
-        let name = format!("s/{n}");
-        let bytes = script(&name, &Json::from(terms));
-        index_bytes += bytes.len();
-        files.push((format!("search/{name}.js"), bytes));
-    }
-    let mut doc_bytes = 0;
-    for (n, chunk) in docs.chunks(per_group).enumerate() {
-        let name = format!("d/{n}");
-        let bytes = script(&name, &Json::Array(chunk.to_vec()));
-        doc_bytes += bytes.len();
-        files.push((format!("search/{name}.js"), bytes));
-    }
-    if docs.is_empty() {
-        files.push(("search/d/0.js".to_owned(), script("d/0", &json!([]))));
-    }
-    let facets = json!({
-        "facets": index.facets.iter().map(|f| json!({
-            "id": f.id,
-            "values": f.values.iter().map(|v| json!([v.key, v.label, encode_lists(std::slice::from_ref(&v.docs))])).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "indicators": index.indicators.iter().map(|i| {
-            let mut w = BitWriter::default();
-            for s in &i.scores {
-                w.bits(u32::from(s.unwrap_or(4095)), 12);
-            }
-            json!({ "id": i.id, "label": i.label, "scores": w.finish() })
-        }).collect::<Vec<_>>(),
-    });
-    let facet_file = script("facets", &facets);
-    let facet_bytes = facet_file.len();
-    files.push(("search/facets.js".to_owned(), facet_file));
-    // The cases of each position modulus above 8.
-    let wide_moduli: Vec<u32> =
-        std::iter::successors(Some(16u32), |m| Some(m * 2)).take_while(|&m| m <= MAX_MODULUS).collect();
-    let wide: Vec<Vec<u32>> = wide_moduli
-        .iter()
-        .map(|&m| (0..index.moduli.len() as u32).filter(|&d| index.moduli[d as usize] == m).collect())
-        .collect();
-    let manifest = json!({
-        "version": 2, "docs": index.docs.len(), "group": per_group, "tiers": TIERS,
-        "files": encode_lists(std::slice::from_ref(&starts)),
-        "wide_moduli": wide_moduli, "wide": encode_lists(&wide),
-    });
-    files.push(("search/manifest.js".to_owned(), script("manifest", &manifest)));
+    let layout = Layout::new(index, shard_bytes, group_bytes);
+    let files: Vec<(String, Vec<u8>)> = (0..layout.count()).into_par_iter().map(|i| layout.file(i)).collect();
+    let (shards, groups) = (layout.shards(), layout.groups);
+    let bytes = |range: std::ops::Range<usize>| files[range].iter().map(|f| f.1.len()).sum::<usize>();
+    let index_bytes = bytes(0..shards);
+    let doc_bytes = if index.docs.is_empty() { 0 } else { bytes(shards..shards + groups) };
+    let facet_bytes = files[shards + groups].1.len();
     Files { files, shards, groups, index_bytes, doc_bytes, facet_bytes }
+}
+
+/// What the files hold, ready to be written one at a time (in any order, in parallel): index
+/// files, excerpt groups, facets, manifest.
+pub struct Layout<'a> {
+    /// The index's lines `term postings\n`, in file order.
+    lines: Vec<&'a str>,
+    /// Per index file, the end of its lines.
+    line_ends: Vec<usize>,
+    /// Each case's excerpt as JSON (`<` escaped) one after another, and where each ends.
+    docs: Vec<u8>,
+    doc_ends: Vec<usize>,
+    per_group: usize,
+    groups: usize,
+    facets: Vec<u8>,
+    manifest: Vec<u8>,
+}
+
+impl<'a> Layout<'a> {
+    pub fn new(index: &'a Index, shard_bytes: usize, group_bytes: usize) -> Self {
+        let lines: Vec<(u32, &str)> = index.lines().collect();
+        let mut sizes = vec![0usize; BUCKETS as usize];
+        for &(b, line) in &lines {
+            sizes[b as usize] += line.len();
+        }
+        let starts = pack(&sizes, shard_bytes);
+        drop(sizes);
+        // A file is a run of buckets: its lines end where the next file's first bucket begins.
+        let line_ends: Vec<usize> = starts
+            .iter()
+            .skip(1)
+            .map(|&s| lines.partition_point(|&(b, _)| b < s))
+            .chain(std::iter::once(lines.len()))
+            .collect();
+        let lines: Vec<&str> = lines.into_iter().map(|(_, line)| line).collect();
+
+        let mut docs = Vec::new();
+        let mut doc_ends = Vec::with_capacity(index.docs.len());
+        // Sizes as serde_json writes them (before `<` is escaped): they set the group size.
+        let mut doc_total = 0;
+        for d in &index.docs {
+            let start = docs.len();
+            let mut lt = 0;
+            for (i, field) in
+                [&d.url, &d.title, &d.site, &d.enterprise, &d.date, &d.status_label, &d.text].into_iter().enumerate()
+            {
+                docs.extend_from_slice(if i == 0 { b"[\"" } else { b",\"" });
+                lt += push_escaped(&mut docs, field);
+                docs.push(b'"');
+            }
+            docs.push(b']');
+            doc_ends.push(docs.len());
+            doc_total += docs.len() - start - 5 * lt + 1;
+        }
+        let n = index.docs.len();
+        let per_group = if n == 0 { 1 } else { (group_bytes * n / doc_total.max(1)).max(1) };
+        let groups = n.div_ceil(per_group).max(1);
+
+        let facets = json!({
+            "facets": index.facets.iter().map(|f| json!({
+                "id": f.id,
+                "values": f.values.iter().map(|v| json!([v.key, v.label, encode_lists(std::slice::from_ref(&v.docs))])).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "indicators": index.indicators.iter().map(|i| {
+                let mut w = BitWriter::default();
+                for s in &i.scores {
+                    w.bits(u32::from(s.unwrap_or(4095)), 12);
+                }
+                json!({ "id": i.id, "label": i.label, "scores": w.finish() })
+            }).collect::<Vec<_>>(),
+        });
+        // The cases of each position modulus above 8.
+        let wide_moduli: Vec<u32> =
+            std::iter::successors(Some(16u32), |m| Some(m * 2)).take_while(|&m| m <= MAX_MODULUS).collect();
+        let wide: Vec<Vec<u32>> = wide_moduli
+            .iter()
+            .map(|&m| (0..index.moduli.len() as u32).filter(|&d| index.moduli[d as usize] == m).collect())
+            .collect();
+        let manifest = json!({
+            "version": 2, "docs": n, "group": per_group, "tiers": TIERS,
+            "files": encode_lists(std::slice::from_ref(&starts)),
+            "wide_moduli": wide_moduli, "wide": encode_lists(&wide),
+        });
+        Layout {
+            lines,
+            line_ends,
+            docs,
+            doc_ends,
+            per_group,
+            groups,
+            facets: script("facets", &facets),
+            manifest: script("manifest", &manifest),
+        }
+    }
+
+    /// Index files.
+    pub fn shards(&self) -> usize {
+        self.line_ends.len()
+    }
+
+    /// Files in all: index files, excerpt groups, facets and manifest.
+    pub fn count(&self) -> usize {
+        self.shards() + self.groups + 2
+    }
+
+    /// File `i` of [`Layout::count`]: its path and bytes.
+    pub fn file(&self, i: usize) -> (String, Vec<u8>) {
+        let (shards, groups) = (self.shards(), self.groups);
+        if i < shards {
+            let lines = &self.lines[if i == 0 { 0 } else { self.line_ends[i - 1] }..self.line_ends[i]];
+            let mut bytes = format!("EXS.add(\"s/{i}\",").into_bytes();
+            bytes.reserve(lines.iter().map(|l| l.len() + 1).sum::<usize>() + 4);
+            // The file is one JSON string of its lines.
+            bytes.push(b'"');
+            for line in lines {
+                push_escaped(&mut bytes, line);
+            }
+            bytes.extend_from_slice(b"\");\n");
+            (format!("search/s/{i}.js"), bytes)
+        } else if i < shards + groups {
+            let n = i - shards;
+            let first = (n * self.per_group).min(self.doc_ends.len());
+            let last = ((n + 1) * self.per_group).min(self.doc_ends.len());
+            let mut bytes = format!("EXS.add(\"d/{n}\",[").into_bytes();
+            for d in first..last {
+                if d > first {
+                    bytes.push(b',');
+                }
+                let from = if d == 0 { 0 } else { self.doc_ends[d - 1] };
+                bytes.extend_from_slice(&self.docs[from..self.doc_ends[d]]);
+            }
+            bytes.extend_from_slice(b"]);\n");
+            (format!("search/d/{n}.js"), bytes)
+        } else if i == shards + groups {
+            ("search/facets.js".to_owned(), self.facets.clone())
+        } else {
+            ("search/manifest.js".to_owned(), self.manifest.clone())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -404,31 +580,32 @@ mod tests {
         assert_eq!(decode_lists(&text, 4).unwrap(), lists);
         assert_eq!(decode_lists("", 1), None, "truncated input is refused, not a panic");
         assert_eq!(decode_lists("!!", 1), None);
-        // Masks modulo 8 and 32: one position, a few, many (a bitmap).
+        // Masks modulo 8, 32 and 128: one position, a few, many (a bitmap).
         let moduli = [8, 32, 8, 128, 32, 8];
-        let entries: Vec<Vec<(u32, Mask)>> =
-            vec![vec![(1, 0x10), (3, 1 << 127 | 1), (5, 0xFF)], vec![], vec![(4, 0xFFFF_FFFF)], vec![]];
-        // Entries whose low bits number their mask in `entries`' order.
-        let flat: Vec<Mask> = entries.iter().flatten().map(|e| e.1).collect();
-        let mut n = 0;
-        let numbered: Vec<Vec<u64>> = entries
-            .iter()
-            .map(|l| {
-                l.iter()
-                    .map(|&(d, _)| {
-                        n += 1;
-                        (u64::from(d) << 32) | (n - 1)
-                    })
-                    .collect()
-            })
-            .collect();
-        let mask_of = |e: u64| (flat[e as u32 as usize], moduli[(e >> 32) as usize]);
-        let text = encode_entries(&numbered, Some(&mask_of));
-        assert_eq!(decode_entries(&text, 4, Some(&moduli)).unwrap(), entries);
+        let postings: Postings =
+            [vec![(1, 0x10), (3, 1 << 127 | 1), (5, 0xFF)], vec![], vec![(4, 0xFFFF_FFFF)], vec![]];
+        let mut w = BitWriter::default();
+        encode_postings(&mut w, &postings, Some(&moduli));
+        let text = w.finish();
+        assert_eq!(decode_entries(&text, 4, Some(&moduli)).unwrap(), postings);
+        // Codes longer than a word at once: a long Rice run, a wide gamma.
+        let lists = vec![vec![0, 3_000_000], vec![u32::MAX - 1]];
+        assert_eq!(decode_lists(&encode_lists(&lists), 2).unwrap(), lists);
         let mut w = BitWriter::default();
         w.mask(0b100, 8);
         assert_eq!(w.finish().len(), 1, "one position modulo 8 takes four bits");
         assert!(is_bigram("数字") && !is_bigram("数") && !is_bigram("ab") && !is_bigram("数字孪"));
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for text in ["", "plain 数字", "a\"b\\c\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}</script>", "<<", "\u{2028}é"] {
+            let mut out = Vec::new();
+            let lt = push_escaped(&mut out, text);
+            let expected = Json::from(text).to_string().replace('<', "\\u003c");
+            assert_eq!(format!("\"{}\"", String::from_utf8(out).unwrap()), expected);
+            assert_eq!(lt, text.matches('<').count());
+        }
     }
 
     #[test]

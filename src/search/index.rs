@@ -5,13 +5,22 @@
 //! one per field tier: the title, the site's names (site, enterprise, unit, region), the practices
 //! and tags, and the body. A case is in the list of the best tier its term occurs in. Case numbers
 //! are positions in [`Site::cases`] (newest first), so "by date" is "by number".
+//!
+//! The index holds each term's postings encoded as the index files hold them (a few bytes per
+//! posting), in the files' order, and decodes a term's when a query asks for it: writing the files
+//! is then copying, and the index of 10,000 cases takes tens of MB, not hundreds.
+//!
+//! The build splits the terms by bucket into 64 shards: cases are tokenized in parallel a chunk at
+//! a time, then each shard, on one thread, appends the chunk's postings of its terms to per-term
+//! byte lists (gaps and masks, see `TermList`), and at the end encodes them.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 
 use rayon::prelude::*;
 
-use super::tokenize::{self, Run};
+use super::files::{self, BitWriter};
+use super::tokenize::{self, Class};
 use crate::site::{Case, Site};
 
 /// Field tiers, best first.
@@ -61,14 +70,13 @@ pub struct Indicator {
     pub scores: Vec<Option<u16>>,
 }
 
-/// Postings of one term, per tier (disjoint), sorted: each entry is `case << 32 | mask` (a case
-/// whose modulus is above 32 has instead the number of its mask in [`Index::wide_masks`]; read
-/// masks with [`Index::mask`]). For a CJK bigram, bit `p % m` of the mask is set for each position `p` (in CJK characters from
-/// the start of the case's text) where the bigram occurs, `m` being the case's [`modulus`]: a longer
+/// Postings of one term, per tier (disjoint), each sorted by case: (case, position mask). For a
+/// CJK bigram, bit `p % m` of the mask is set for each position `p` (in CJK characters from the start
+/// of the case's text) where the bigram occurs, `m` being the case's [`modulus`]: a longer
 /// substring needs its bigrams at consecutive positions, which the masks check (`数字孪生` needs 数字
 /// at p and 孪生 at p+2 for some p modulo m), and the number of bits set is a measure of
 /// occurrences. Other terms have mask 0.
-pub type Postings = [Vec<u64>; TIERS];
+pub type Postings = [Vec<(u32, Mask)>; TIERS];
 
 /// The position modulus of a case with `len` CJK positions: 8 for case-sized text, up to
 /// [`MAX_MODULUS`] for long documents, so that their masks do not fill up.
@@ -87,52 +95,103 @@ pub const MAX_MODULUS: u32 = 128;
 /// A position mask (see [`Postings`]).
 pub type Mask = u128;
 
-/// The case number of a posting entry.
-pub fn entry_doc(entry: u64) -> u32 {
-    (entry >> 32) as u32
-}
-
-/// The low 32 bits of a posting entry: a mask, or a number in [`Index::wide_masks`].
-pub fn entry_low(entry: u64) -> u32 {
-    entry as u32
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     pub docs: Vec<Doc>,
-    /// Sorted by term.
-    pub terms: Vec<(String, Postings)>,
     pub facets: Vec<Facet>,
     pub indicators: Vec<Indicator>,
     /// Each case's position modulus (see [`modulus`]).
     pub moduli: Vec<u32>,
-    /// The masks of cases whose modulus is above 32.
-    pub wide_masks: Vec<Mask>,
+    /// The terms by bucket range, [`BUILD_SHARDS`] of them (none in an empty index).
+    shards: Vec<TermShard>,
+}
+
+/// The terms of a range of buckets in file order (by bucket, then term): their lines `term
+/// postings\n` as the index files hold them (see [`files::encode_postings`]), one after another.
+#[derive(Debug, Clone, Default)]
+struct TermShard {
+    text: String,
+    lines: Vec<Line>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    bucket: u32,
+    /// Where the line starts in the text, and the term's length in bytes.
+    start: usize,
+    term_len: usize,
+}
+
+impl TermShard {
+    fn line(&self, i: usize) -> &str {
+        let end = self.lines.get(i + 1).map_or(self.text.len(), |l| l.start);
+        &self.text[self.lines[i].start..end]
+    }
+
+    fn term(&self, line: &Line) -> &str {
+        &self.text[line.start..line.start + line.term_len]
+    }
+
+    /// The term and its encoded postings.
+    fn split(&self, i: usize) -> (&str, &str) {
+        let line = self.line(i);
+        let term_len = self.lines[i].term_len;
+        (&line[..term_len], line[term_len..].trim_matches(|c| c == ' ' || c == '\n'))
+    }
 }
 
 impl Index {
-    pub fn postings(&self, term: &str) -> Option<&Postings> {
-        self.terms.binary_search_by(|(t, _)| t.as_str().cmp(term)).ok().map(|i| &self.terms[i].1)
+    pub fn postings(&self, term: &str) -> Option<Postings> {
+        let bucket = files::bucket(term);
+        let shard = self.shards.get((bucket >> SHARD_SHIFT) as usize)?;
+        let i = shard.lines.binary_search_by(|l| (l.bucket, shard.term(l)).cmp(&(bucket, term))).ok()?;
+        self.decode(shard.split(i))
     }
 
-    /// Every term starting with `prefix`, in order.
-    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a (String, Postings)> + 'a {
-        let start = self.terms.partition_point(|(t, _)| t.as_str() < prefix);
-        self.terms[start..].iter().take_while(move |(t, _)| t.starts_with(prefix))
+    /// Every term starting with `prefix` and its postings, in term order.
+    pub fn with_prefix(&self, prefix: &str) -> Vec<(&str, Postings)> {
+        let mut found: Vec<(&str, &str)> = Vec::new();
+        let first = prefix.chars().next().map(tokenize::class);
+        if first.is_some_and(|c| c != Class::Cjk) && prefix.chars().nth(1).is_some() {
+            // Every word starting with it has its first two characters as shard key: one bucket.
+            let bucket = files::bucket(prefix);
+            if let Some(shard) = self.shards.get((bucket >> SHARD_SHIFT) as usize) {
+                let start = shard.lines.partition_point(|l| (l.bucket, shard.term(l)) < (bucket, prefix));
+                found.extend(
+                    (start..shard.lines.len())
+                        .map(|i| (shard.lines[i].bucket, shard.split(i)))
+                        .take_while(|(b, (term, _))| *b == bucket && term.starts_with(prefix))
+                        .map(|(_, split)| split),
+                );
+            }
+        } else {
+            for shard in &self.shards {
+                found.extend((0..shard.lines.len()).map(|i| shard.split(i)).filter(|(t, _)| t.starts_with(prefix)));
+            }
+            found.sort_unstable();
+        }
+        found.into_iter().filter_map(|line| Some((line.0, self.decode(line)?))).collect()
+    }
+
+    /// Every term with its bucket and its line `term postings\n`, in the order of the index files.
+    pub fn lines(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.shards.iter().flat_map(|s| (0..s.lines.len()).map(move |i| (s.lines[i].bucket, s.line(i))))
+    }
+
+    /// Every term, in the order of the index files.
+    pub fn terms(&self) -> impl Iterator<Item = &str> {
+        self.shards.iter().flat_map(|s| s.lines.iter().map(move |l| s.term(l)))
+    }
+
+    fn decode(&self, (term, encoded): (&str, &str)) -> Option<Postings> {
+        let moduli = files::is_bigram(term).then_some(self.moduli.as_slice());
+        let mut lists = files::decode_entries(encoded, TIERS, moduli)?.into_iter();
+        Some(std::array::from_fn(|_| lists.next().unwrap_or_default()))
     }
 
     /// The position modulus of a case.
     pub fn modulus(&self, doc: u32) -> u32 {
         self.moduli.get(doc as usize).copied().unwrap_or(8)
-    }
-
-    /// The position mask of a posting entry.
-    pub fn mask(&self, entry: u64) -> Mask {
-        if self.modulus(entry_doc(entry)) > 32 {
-            self.wide_masks.get(entry_low(entry) as usize).copied().unwrap_or(0)
-        } else {
-            Mask::from(entry_low(entry))
-        }
     }
 
     pub fn facet(&self, id: &str) -> Option<&Facet> {
@@ -144,39 +203,48 @@ impl Index {
     }
 }
 
-/// The fields of a case by tier, as the index sees them.
-pub fn fields(case: &Case) -> [String; TIERS] {
-    let mut names = format!("{}\n{}", case.site, case.enterprise);
-    for extra in [&case.unit, &case.region].into_iter().flatten() {
-        names.push('\n');
-        names.push_str(extra);
+/// The texts of a case's fields with their tier, in order: a field of several parts (the names,
+/// the practices and tags) is its parts, which the index reads as if joined by line breaks.
+fn field_parts<'a>(case: &'a Case, mut f: impl FnMut(usize, &'a str)) {
+    f(0, &case.title);
+    for name in [&case.site, &case.enterprise].into_iter().chain([&case.unit, &case.region].into_iter().flatten()) {
+        f(1, name);
     }
-    let mut practices = String::new();
     for p in &case.practices {
         for part in std::iter::once(&p.title).chain(std::iter::once(&p.summary)).chain(&p.steps) {
-            practices.push_str(part);
-            practices.push('\n');
+            f(2, part);
         }
     }
     for tag in &case.tags {
-        practices.push_str(tag);
-        practices.push('\n');
+        f(2, tag);
     }
-    [case.title.clone(), names, practices, case.body.plain_text.clone()]
+    f(3, &case.body.plain_text);
 }
 
-/// A term in packed form while building: a CJK unigram or bigram is its code points (18 bits
-/// each: CJK code points are below 0x40000), a word an interned number.
-const WORD_TAG: u64 = 1 << 40;
+/// The fields of a case by tier, as the index sees them.
+pub fn fields(case: &Case) -> [String; TIERS] {
+    let mut fields: [String; TIERS] = Default::default();
+    field_parts(case, |tier, part| {
+        let field = &mut fields[tier];
+        // The names are separated, the practices and tags each ended, by a line break.
+        if tier == 1 && !field.is_empty() {
+            field.push('\n');
+        }
+        field.push_str(part);
+        if tier == 2 {
+            field.push('\n');
+        }
+    });
+    fields
+}
 
+/// A CJK term in packed form while building: its code points, 18 bits each (CJK code points are
+/// below 0x40000), the second 0 for a unigram.
 fn pack_cjk(a: char, b: Option<char>) -> u64 {
     (((a as u64) & 0x3_FFFF) << 18) | b.map_or(0, |b| (b as u64) & 0x3_FFFF)
 }
 
-fn unpack(key: u64, words: &[String]) -> String {
-    if key & WORD_TAG != 0 {
-        return words[(key & !WORD_TAG) as usize].clone();
-    }
+fn unpack(key: u64) -> String {
     let a = char::from_u32((key >> 18) as u32).unwrap_or('\u{FFFD}');
     let b = (key & 0x3_FFFF) as u32;
     let mut s = String::from(a);
@@ -186,59 +254,485 @@ fn unpack(key: u64, words: &[String]) -> String {
     s
 }
 
-/// A case's CJK terms (`key << 2 | tier`, position mask), its words with their tier, and its
-/// position modulus.
-type DocTerms = (Vec<(u64, Mask)>, Vec<(String, u8)>, u32);
-
-fn doc_terms(case: &Case) -> DocTerms {
-    let fields = fields(case);
-    let runs: Vec<Vec<Run>> = fields.iter().map(|text| tokenize::runs(text)).collect();
-    let len: usize = runs.iter().flatten().map(|run| if let Run::Cjk(chars) = run { chars.len() + 1 } else { 0 }).sum();
-    let m = modulus(len);
-    // One entry per occurrence: key << 9 | tier << 7 | position modulo m (m ≤ 128, so 7 bits).
-    let mut cjk: Vec<u64> = Vec::new();
-    let mut words: Vec<(String, u8)> = Vec::new();
-    let mut pos: u64 = 0;
-    for (tier, runs) in runs.into_iter().enumerate() {
-        let tier = tier as u64;
-        for run in runs {
-            match run {
-                Run::Word(w) => words.push((w, tier as u8)),
-                Run::Cjk(chars) => {
-                    for (i, &c) in chars.iter().enumerate() {
-                        cjk.push((pack_cjk(c, None) << 9) | (tier << 7));
-                        if let Some(&next) = chars.get(i + 1) {
-                            let bit = (pos + i as u64) % u64::from(m);
-                            cjk.push((pack_cjk(c, Some(next)) << 9) | (tier << 7) | bit);
-                        }
-                    }
-                    pos += chars.len() as u64 + 1;
-                }
-            }
-        }
+/// [`files::bucket`] of a packed CJK term (its shard key is itself).
+fn cjk_bucket(key: u64) -> u32 {
+    let step = |h: u32, c: u32| (h ^ c).wrapping_mul(0x0100_0193);
+    let mut h = step(0x811C_9DC5, (key >> 18) as u32);
+    if key & 0x3_FFFF != 0 {
+        h = step(h, (key & 0x3_FFFF) as u32);
     }
-    // Sorted by key, then tier: the first of each key has the best tier; masks are merged.
-    cjk.sort_unstable();
-    let mut merged: Vec<(u64, Mask)> = Vec::with_capacity(cjk.len() / 2);
-    for entry in cjk {
-        let key = entry >> 9;
-        let bigram = key & 0x3_FFFF != 0;
-        let bit = if bigram { 1 << (entry & 127) } else { 0 };
-        match merged.last_mut() {
-            Some(last) if last.0 >> 2 == key => last.1 |= bit,
-            _ => merged.push(((key << 2) | ((entry >> 7) & 3), bit)),
-        }
-    }
-    words.sort_unstable();
-    words.dedup_by(|b, a| a.0 == b.0);
-    (merged, words, m)
+    h >> 16
 }
+
+/// Shards of terms while building, each a range of buckets (a power of two).
+const BUILD_SHARDS: usize = 64;
+const SHARD_SHIFT: u32 = files::BUCKETS.trailing_zeros() - BUILD_SHARDS.trailing_zeros();
 
 /// Cases tokenized at once while building (bounds the memory of their terms).
 const BUILD_CHUNK: usize = 1024;
 
-/// A fast hash of the packed term keys while building, seeded per build so that no text can be
-/// written to make keys collide (the terms are sorted afterwards: the output does not depend on it).
+/// What the tokenizer sees in a text (see [`tokenize::runs`]).
+enum Token<'a> {
+    Cjk(char),
+    /// The end of a run of CJK characters.
+    RunEnd,
+    Word(&'a str),
+}
+
+/// The tokens of a text, as [`tokenize::runs`] splits it, without allocating runs (`word` is a
+/// buffer).
+fn scan(text: &str, word: &mut String, on: &mut impl FnMut(Token<'_>)) {
+    let mut in_cjk = false;
+    word.clear();
+    let mut word_len = 0;
+    for c in text.chars() {
+        let c = tokenize::fold(c);
+        match tokenize::class(c) {
+            Class::Cjk => {
+                if word_len > 0 {
+                    on(Token::Word(word));
+                    word.clear();
+                    word_len = 0;
+                }
+                in_cjk = true;
+                on(Token::Cjk(c));
+            }
+            Class::Word => {
+                if in_cjk {
+                    on(Token::RunEnd);
+                    in_cjk = false;
+                }
+                if word_len < tokenize::MAX_WORD {
+                    word.push(c);
+                    word_len += 1;
+                }
+            }
+            Class::Other => {
+                if in_cjk {
+                    on(Token::RunEnd);
+                    in_cjk = false;
+                }
+                if word_len > 0 {
+                    on(Token::Word(word));
+                    word.clear();
+                    word_len = 0;
+                }
+            }
+        }
+    }
+    if in_cjk {
+        on(Token::RunEnd);
+    }
+    if word_len > 0 {
+        on(Token::Word(word));
+    }
+}
+
+/// A case's terms, by build shard, each once with its best tier: CJK terms (`key << 2 | tier`)
+/// with the masks of the bigrams (see [`push_mask`]), in the same order, and words with their tier.
+struct DocTerms {
+    modulus: u32,
+    cjk: Vec<u64>,
+    masks: Vec<u8>,
+    /// Where each shard's CJK terms, masks and words end.
+    ends: Vec<[u32; 3]>,
+    words: Vec<(String, u8)>,
+}
+
+/// A seeded multiplicative hash of packed keys, so that no text can be written to make its keys
+/// collide (the terms are sorted afterwards: the output does not depend on it).
+fn key_hash(key: u64, seed: u64) -> u64 {
+    let h = (key ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^ (h >> 32)
+}
+
+/// One thread's buffers for tokenizing cases, reused from case to case: an open-addressing table
+/// of a case's bigrams (emptied after each case through its used slots), and for unigrams, half of
+/// the occurrences, a table by code point of the case last seen with each and its tier.
+struct Scratch {
+    seed: u64,
+    /// The table: `key << 2 | tier` (0: empty; the keys alone, so that probing reads little) and
+    /// the positions modulo [`MAX_MODULUS`] (folded to the case's modulus at the end).
+    keys: Vec<u64>,
+    masks: Vec<Mask>,
+    used: Vec<u32>,
+    /// By code point: `case << 2 | tier` of the last case that had it, `case` counted from 1.
+    seen: Vec<u32>,
+    case: u32,
+    unigrams: Vec<u64>,
+    word: String,
+    words: Vec<(String, u8)>,
+    shards: Vec<u32>,
+}
+
+/// A [`Scratch`] taken from a pool, given back when dropped (the pool is freed with the build).
+struct Lease<'a> {
+    pool: &'a std::sync::Mutex<Vec<Scratch>>,
+    scratch: Option<Scratch>,
+}
+
+impl<'a> Lease<'a> {
+    fn new(pool: &'a std::sync::Mutex<Vec<Scratch>>, seed: u64) -> Self {
+        let scratch = pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_else(|| Scratch::new(seed));
+        Lease { pool, scratch: Some(scratch) }
+    }
+
+    fn get(&mut self) -> &mut Scratch {
+        self.scratch.get_or_insert_with(|| Scratch::new(0))
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let (Some(scratch), Ok(mut pool)) = (self.scratch.take(), self.pool.lock()) {
+            pool.push(scratch);
+        }
+    }
+}
+
+impl Scratch {
+    fn new(seed: u64) -> Self {
+        Scratch {
+            seed,
+            keys: vec![0; 1024],
+            masks: vec![0; 1024],
+            used: Vec::new(),
+            seen: vec![0; 1 << 18],
+            case: 0,
+            unigrams: Vec::new(),
+            word: String::new(),
+            words: Vec::new(),
+            shards: Vec::new(),
+        }
+    }
+
+    /// Adds an occurrence of a CJK bigram (packed keys are never 0: 0 is the empty slot).
+    fn add(&mut self, key: u64, tier: u8, bit: Mask) {
+        if self.used.len() * 2 >= self.keys.len() {
+            self.grow();
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = key_hash(key, self.seed) as usize & mask;
+        loop {
+            let k = self.keys[i];
+            if k >> 2 == key {
+                // Fields come in tier order: the first occurrence has the best tier.
+                self.masks[i] |= bit;
+                return;
+            }
+            if k == 0 {
+                self.keys[i] = (key << 2) | u64::from(tier);
+                self.masks[i] = bit;
+                self.used.push(i as u32);
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let old: Vec<(u64, Mask)> =
+            self.used.iter().map(|&i| (self.keys[i as usize], self.masks[i as usize])).collect();
+        self.keys = vec![0; self.keys.len() * 2];
+        self.masks = vec![0; self.keys.len()];
+        self.used.clear();
+        for (packed, bits) in old {
+            self.add(packed >> 2, (packed & 3) as u8, bits);
+        }
+    }
+
+    fn doc_terms(&mut self, case: &Case) -> DocTerms {
+        // Positions are taken modulo 128 and folded once the case's modulus (which depends on
+        // its number of CJK positions: each run's characters and one after it) is known.
+        let mut pos: u32 = 0;
+        let mut prev: Option<char> = None;
+        let mut word = std::mem::take(&mut self.word);
+        if self.case >= u32::MAX >> 2 {
+            self.seen.iter_mut().for_each(|s| *s = 0);
+            self.case = 0;
+        }
+        self.case += 1;
+        let stamp = self.case << 2;
+        field_parts(case, |tier, text| {
+            let tier = tier as u8;
+            scan(text, &mut word, &mut |token| match token {
+                Token::Cjk(c) => {
+                    let seen = &mut self.seen[(c as usize) & 0x3_FFFF];
+                    if *seen & !3 != stamp {
+                        *seen = stamp | u32::from(tier);
+                        self.unigrams.push(pack_cjk(c, None));
+                    }
+                    if let Some(a) = prev {
+                        self.add(pack_cjk(a, Some(c)), tier, 1 << ((pos - 1) % MAX_MODULUS));
+                    }
+                    prev = Some(c);
+                    pos += 1;
+                }
+                Token::RunEnd => {
+                    prev = None;
+                    pos += 1;
+                }
+                Token::Word(w) => self.words.push((w.to_owned(), tier)),
+            })
+        });
+        self.word = word;
+        let m = modulus(pos as usize);
+        let fold = |mut mask: Mask| {
+            let mut width = MAX_MODULUS;
+            while width > m {
+                width /= 2;
+                mask = (mask | (mask >> width)) & ((1 << width) - 1);
+            }
+            mask
+        };
+
+        // By shard (a counting sort), the table emptied as it is read.
+        let mut ends = vec![[0u32; 3]; BUILD_SHARDS];
+        self.shards.clear();
+        for &key in &self.unigrams {
+            let shard = (cjk_bucket(key) >> SHARD_SHIFT) as usize;
+            self.shards.push(shard as u32);
+            ends[shard][0] += 1;
+        }
+        for &i in &self.used {
+            let mask = &mut self.masks[i as usize];
+            *mask = fold(*mask);
+            let shard = (cjk_bucket(self.keys[i as usize] >> 2) >> SHARD_SHIFT) as usize;
+            self.shards.push(shard as u32);
+            ends[shard][0] += 1;
+            ends[shard][1] += mask_len(*mask, m) as u32;
+        }
+        // Sorted by word, then tier: the first of each word has its best tier.
+        self.words.sort_unstable();
+        self.words.dedup_by(|b, a| a.0 == b.0);
+        let word_shards: Vec<u32> = self.words.iter().map(|(w, _)| files::bucket(w) >> SHARD_SHIFT).collect();
+        for &shard in &word_shards {
+            ends[shard as usize][2] += 1;
+        }
+        let mut at = vec![[0u32; 3]; BUILD_SHARDS];
+        let mut total = [0u32; 3];
+        for (end, at) in ends.iter_mut().zip(&mut at) {
+            // Counts become running ends; `at` keeps the starts.
+            *at = total;
+            for (total, end) in total.iter_mut().zip(end.iter_mut()) {
+                *total += *end;
+                *end = *total;
+            }
+        }
+        let mut cjk = vec![0u64; total[0] as usize];
+        let mut masks = vec![0u8; total[1] as usize];
+        for (&key, &shard) in self.unigrams.iter().zip(&self.shards) {
+            let tier = self.seen[(key >> 18) as usize] & 3;
+            let at = &mut at[shard as usize];
+            cjk[at[0] as usize] = (key << 2) | u64::from(tier);
+            at[0] += 1;
+        }
+        let mut bytes = Vec::with_capacity(1 + MAX_MODULUS as usize / 8);
+        for (&i, &shard) in self.used.iter().zip(&self.shards[self.unigrams.len()..]) {
+            let at = &mut at[shard as usize];
+            cjk[at[0] as usize] = std::mem::take(&mut self.keys[i as usize]);
+            at[0] += 1;
+            bytes.clear();
+            push_mask(&mut bytes, self.masks[i as usize], m);
+            masks[at[1] as usize..at[1] as usize + bytes.len()].copy_from_slice(&bytes);
+            at[1] += bytes.len() as u32;
+        }
+        self.used.clear();
+        self.unigrams.clear();
+        let mut words = vec![(String::new(), 0u8); self.words.len()];
+        for (entry, shard) in self.words.drain(..).zip(word_shards) {
+            let at = &mut at[shard as usize];
+            words[at[2] as usize] = entry;
+            at[2] += 1;
+        }
+        DocTerms { modulus: m, cjk, masks, ends, words }
+    }
+}
+
+/// A term's postings while building: for each case in order, `gap << 2 | tier` as a LEB128
+/// number (the gap from the case after the previous one), then for a bigram its mask (see
+/// [`push_mask`]). A few bytes a posting, where a list of entries took 8 to 24.
+#[derive(Default)]
+struct TermList {
+    /// The case after the last one added.
+    next: u32,
+    bytes: Vec<u8>,
+}
+
+/// A mask modulo `m`: one byte for `m` = 8, else the number of bits set and then their positions
+/// when fewer than `m / 8`, else the `m / 8` bytes of the mask.
+fn push_mask(out: &mut Vec<u8>, mask: Mask, m: u32) {
+    if m <= 8 {
+        out.push(mask as u8);
+        return;
+    }
+    let count = mask.count_ones();
+    out.push(count as u8);
+    if count < m / 8 {
+        let mut rest = mask;
+        while rest != 0 {
+            out.push(rest.trailing_zeros() as u8);
+            rest &= rest - 1;
+        }
+    } else {
+        out.extend((0..m / 8).map(|i| (mask >> (8 * i)) as u8));
+    }
+}
+
+/// The bytes of [`push_mask`].
+fn mask_len(mask: Mask, m: u32) -> usize {
+    let count = mask.count_ones();
+    if m <= 8 {
+        1
+    } else if count < m / 8 {
+        1 + count as usize
+    } else {
+        1 + m as usize / 8
+    }
+}
+
+/// The length of the mask starting `bytes` (see [`push_mask`]).
+fn mask_len_at(bytes: &[u8], m: u32) -> usize {
+    let count = u32::from(bytes.first().copied().unwrap_or(0));
+    if m <= 8 {
+        1
+    } else if count < m / 8 {
+        1 + count as usize
+    } else {
+        1 + m as usize / 8
+    }
+}
+
+fn read_mask(bytes: &[u8], at: &mut usize, m: u32) -> Mask {
+    let mut next = || {
+        let b = bytes.get(*at).copied().unwrap_or(0);
+        *at += 1;
+        b
+    };
+    if m <= 8 {
+        return Mask::from(next());
+    }
+    let count = u32::from(next());
+    if count < m / 8 {
+        (0..count).fold(0, |mask, _| mask | (1 << (next() & 127)))
+    } else {
+        (0..m / 8).fold(0, |mask, i| mask | (Mask::from(next()) << (8 * i)))
+    }
+}
+
+impl TermList {
+    fn push(&mut self, doc: u32, tier: u8, mask: &[u8]) {
+        let mut v = (u64::from(doc - self.next) << 2) | u64::from(tier);
+        while v >= 0x80 {
+            self.bytes.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.bytes.push(v as u8);
+        self.next = doc + 1;
+        self.bytes.extend_from_slice(mask);
+    }
+
+    /// The postings, read back into `out` by tier (emptied first): each case and where its mask
+    /// starts, for a bigram (given the moduli).
+    fn read(&self, moduli: Option<&[u32]>, out: &mut [Vec<(u32, u32)>; TIERS]) {
+        out.iter_mut().for_each(Vec::clear);
+        let (bytes, mut at, mut next) = (&self.bytes, 0, 0u32);
+        while at < bytes.len() {
+            let mut v = 0u64;
+            let mut shift = 0;
+            loop {
+                let b = bytes[at];
+                at += 1;
+                v |= u64::from(b & 0x7F) << shift;
+                shift += 7;
+                if b < 0x80 {
+                    break;
+                }
+            }
+            let doc = next + (v >> 2) as u32;
+            next = doc + 1;
+            out[(v & 3) as usize].push((doc, at as u32));
+            if let Some(moduli) = moduli {
+                at += mask_len_at(&bytes[at..], moduli[doc as usize]);
+            }
+        }
+    }
+}
+
+/// The terms of one build shard, their lists in the maps (one memory access fewer a posting).
+struct ShardTerms {
+    cjk: HashMap<u64, TermList, KeyHash>,
+    words: HashMap<Box<str>, TermList>,
+}
+
+impl ShardTerms {
+    fn new(seed: u64) -> Self {
+        ShardTerms { cjk: HashMap::with_hasher(KeyHash(seed)), words: HashMap::new() }
+    }
+
+    /// Adds this shard's part of a case's terms.
+    fn add(&mut self, shard: usize, doc: u32, terms: &DocTerms) {
+        let start = if shard == 0 { [0; 3] } else { terms.ends[shard - 1] };
+        let end = terms.ends[shard];
+        let range = |k: usize| start[k] as usize..end[k] as usize;
+        let masks = &terms.masks[range(1)];
+        let mut at = 0;
+        for &packed in &terms.cjk[range(0)] {
+            let key = packed >> 2;
+            let len = if key & 0x3_FFFF != 0 { mask_len_at(&masks[at..], terms.modulus) } else { 0 };
+            self.cjk.entry(key).or_default().push(doc, (packed & 3) as u8, &masks[at..at + len]);
+            at += len;
+        }
+        for (word, tier) in &terms.words[range(2)] {
+            match self.words.get_mut(word.as_str()) {
+                Some(list) => list.push(doc, *tier, &[]),
+                None => {
+                    let mut list = TermList::default();
+                    list.push(doc, *tier, &[]);
+                    self.words.insert(word.as_str().into(), list);
+                }
+            }
+        }
+    }
+
+    /// Encodes the shard's terms in file order, freeing each list once written.
+    fn finish(self, moduli: &[u32]) -> TermShard {
+        let mut terms: Vec<(u32, String, bool, TermList)> = Vec::with_capacity(self.cjk.len() + self.words.len());
+        terms.extend(self.cjk.into_iter().map(|(key, list)| {
+            let term = unpack(key);
+            (files::bucket(&term), term, key & 0x3_FFFF != 0, list)
+        }));
+        terms.extend(self.words.into_iter().map(|(word, list)| {
+            let term = String::from(word);
+            (files::bucket(&term), term, false, list)
+        }));
+        terms.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let mut text: Vec<u8> = Vec::with_capacity(terms.iter().map(|t| t.3.bytes.len() * 3 / 2 + 8).sum());
+        let mut lines = Vec::with_capacity(terms.len());
+        let mut entries: [Vec<(u32, u32)>; TIERS] = Default::default();
+        for (bucket, term, bigram, list) in terms {
+            list.read(bigram.then_some(moduli), &mut entries);
+            lines.push(Line { bucket, start: text.len(), term_len: term.len() });
+            text.extend_from_slice(term.as_bytes());
+            text.push(b' ');
+            let mut w = BitWriter::on(text);
+            let mask_of = |&(doc, at): &(u32, u32)| {
+                let m = moduli[doc as usize];
+                (read_mask(&list.bytes, &mut (at as usize), m), m)
+            };
+            files::encode_tiers(&mut w, entries.each_ref().map(Vec::as_slice), |e| e.0, bigram.then_some(mask_of));
+            drop(list);
+            text = w.finish_bytes();
+            text.push(b'\n');
+        }
+        // Terms and the alphabet of the encoding: always UTF-8.
+        let mut text = String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        text.shrink_to_fit();
+        TermShard { text, lines }
+    }
+}
+
+/// A fast hash of the packed term keys while building (see [`key_hash`]).
 struct KeyHash(u64);
 
 impl BuildHasher for KeyHash {
@@ -263,78 +757,53 @@ impl Hasher for KeyHasher {
     }
 
     fn write_u64(&mut self, n: u64) {
-        let h = (n ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = h ^ (h >> 32);
+        self.0 = key_hash(n, self.0);
     }
 }
 
 /// Builds the index of a site (cases in site order).
 pub fn build(site: &Site) -> Index {
-    let mut words: Vec<String> = Vec::new();
-    let mut word_ids: HashMap<String, u64> = HashMap::new();
-    // Per term: entries `case << 34 | tier << 32 | mask`.
     let seed = RandomState::new().hash_one(0u64) | 1;
-    let mut lists: HashMap<u64, Vec<u64>, KeyHash> = HashMap::with_hasher(KeyHash(seed));
+    let mut shards: Vec<ShardTerms> = (0..BUILD_SHARDS).map(|_| ShardTerms::new(seed)).collect();
+    let pool = std::sync::Mutex::new(Vec::new());
     let mut moduli: Vec<u32> = Vec::with_capacity(site.cases.len());
-    let mut wide_masks: Vec<Mask> = Vec::new();
     for (chunk_no, chunk) in site.cases.chunks(BUILD_CHUNK).enumerate() {
-        let per_doc: Vec<DocTerms> = chunk.par_iter().map(|c| doc_terms(c)).collect();
-        for (i, (cjk, doc_words, m)) in per_doc.into_iter().enumerate() {
-            let doc = (chunk_no * BUILD_CHUNK + i) as u64;
-            moduli.push(m);
-            for (packed, mask) in cjk {
-                let low = if m > 32 {
-                    wide_masks.push(mask);
-                    (wide_masks.len() - 1) as u64
-                } else {
-                    mask as u64
-                };
-                lists.entry(packed >> 2).or_default().push((doc << 34) | ((packed & 3) << 32) | low);
+        let per_doc: Vec<DocTerms> =
+            chunk.par_iter().map_init(|| Lease::new(&pool, seed), |lease, case| lease.get().doc_terms(case)).collect();
+        let first = (chunk_no * BUILD_CHUNK) as u32;
+        shards.par_iter_mut().enumerate().for_each(|(s, shard)| {
+            for (i, terms) in per_doc.iter().enumerate() {
+                shard.add(s, first + i as u32, terms);
             }
-            for (word, tier) in doc_words {
-                let id = match word_ids.get(&word) {
-                    Some(&id) => id,
-                    None => {
-                        let id = WORD_TAG | words.len() as u64;
-                        words.push(word.clone());
-                        word_ids.insert(word, id);
-                        id
-                    }
-                };
-                lists.entry(id).or_default().push((doc << 34) | (u64::from(tier) << 32));
-            }
-        }
+        });
+        moduli.extend(per_doc.iter().map(|d| d.modulus));
     }
-    drop(word_ids);
-    let mut terms: Vec<(String, Postings)> = lists
-        .into_par_iter()
-        .map(|(key, list)| {
-            let mut postings: Postings = Default::default();
-            for entry in list {
-                postings[((entry >> 32) & 3) as usize].push(((entry >> 34) << 32) | (entry & 0xFFFF_FFFF));
-            }
-            for p in &mut postings {
-                p.shrink_to_fit();
-            }
-            (unpack(key, &words), postings)
-        })
-        .collect();
-    terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-
-    let docs = site.cases.iter().map(|c| doc_entry(site, c)).collect();
-    Index { docs, terms, facets: facets(site), indicators: indicators(site), moduli, wide_masks }
+    let shards = shards.into_par_iter().map(|s| s.finish(&moduli)).collect();
+    let docs = site.cases.par_iter().map(|c| doc_entry(site, c)).collect();
+    Index { docs, facets: facets(site), indicators: indicators(site), moduli, shards }
 }
 
 fn doc_entry(site: &Site, case: &Case) -> Doc {
+    // The practices and the body, runs of white space as one space, cut at STORED_CHARS
+    // characters: read only as far as needed.
     let mut text = String::new();
-    let fields = fields(case);
-    for part in [&fields[2], &fields[3]] {
-        let part = part.split_whitespace().collect::<Vec<_>>().join(" ");
-        if !text.is_empty() && !part.is_empty() {
-            text.push(' ');
+    let mut chars = 0;
+    field_parts(case, |tier, part| {
+        if tier < 2 || chars >= STORED_CHARS {
+            return;
         }
-        text.push_str(&part);
-    }
+        for word in part.split_whitespace() {
+            if chars >= STORED_CHARS {
+                break;
+            }
+            if !text.is_empty() {
+                text.push(' ');
+                chars += 1;
+            }
+            text.push_str(word);
+            chars += word.chars().count();
+        }
+    });
     let text: String = text.chars().take(STORED_CHARS).collect();
     Doc {
         url: case.path.clone(),
@@ -442,4 +911,57 @@ fn indicators(site: &Site) -> Vec<Indicator> {
                 .collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_terms_hash_to_their_bucket() {
+        for term in ["数", "数字", "カナ", "한", "𠀀𠀁"] {
+            let mut chars = term.chars();
+            let key = pack_cjk(chars.next().unwrap(), chars.next());
+            assert_eq!(unpack(key), term);
+            assert_eq!(cjk_bucket(key), files::bucket(term), "{term}");
+        }
+    }
+
+    #[test]
+    fn masks_round_trip_through_bytes() {
+        for m in [8u32, 16, 32, 64, 128] {
+            let full: Mask = if m == 128 { Mask::MAX } else { (1 << m) - 1 };
+            for mask in [1 << (m - 1), 0b1011, 0x5555_5555_5555_5555_5555_5555_5555_5555 & full, full] {
+                let mut bytes = vec![];
+                push_mask(&mut bytes, mask, m);
+                assert_eq!(bytes.len(), mask_len(mask, m));
+                assert_eq!(mask_len_at(&bytes, m), bytes.len());
+                assert_eq!(read_mask(&bytes, &mut 0, m), mask, "{mask:#x} modulo {m}");
+            }
+        }
+    }
+
+    #[test]
+    fn scanning_splits_as_runs_do() {
+        let text = "ＴｉＤＢ数字孪生，5G基站 Ünïcode　カナ".to_owned() + &"a".repeat(40);
+        let mut tokens = Vec::new();
+        scan(&text, &mut String::new(), &mut |t| {
+            tokens.push(match t {
+                Token::Cjk(c) => c.to_string(),
+                Token::RunEnd => "|".to_owned(),
+                Token::Word(w) => format!("<{w}>"),
+            })
+        });
+        let mut expected = Vec::new();
+        for run in tokenize::runs(&text) {
+            match run {
+                tokenize::Run::Word(w) => expected.push(format!("<{w}>")),
+                tokenize::Run::Cjk(chars) => {
+                    expected.extend(chars.iter().map(char::to_string));
+                    expected.push("|".to_owned());
+                }
+            }
+        }
+        assert_eq!(tokens, expected);
+    }
 }

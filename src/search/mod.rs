@@ -15,13 +15,16 @@ pub use query::{Hit, Query, Results, Sort, search};
 
 use crate::site::Site;
 
-/// Builds the index of `site` and hands each file to `write` (a path inside the portal and bytes).
+/// Builds the index of `site` and hands each file to `write` (a path inside the portal and bytes),
+/// in parallel, each as soon as it is made.
 pub fn write_index(site: &Site, write: &crate::render::WriteFn<'_>) -> Result<(), String> {
+    use rayon::prelude::*;
     let index = build(site);
-    for (path, bytes) in files::write(&index).files {
-        write(&path, &bytes)?;
-    }
-    Ok(())
+    let layout = files::Layout::new(&index, files::SHARD_BYTES, files::GROUP_BYTES);
+    (0..layout.count()).into_par_iter().try_for_each(|i| {
+        let (path, bytes) = layout.file(i);
+        write(&path, &bytes)
+    })
 }
 
 /// About `width` characters of `text` around its first highlight, and the highlights within it as

@@ -16,7 +16,7 @@
 //!    score at or above a minimum. Facet counts are over the matches filtered by the other facets.
 //! 4. Order: by score then newest (relevance), newest first (date), or an indicator's latest score.
 
-use super::index::{Index, Mask, TIER_WEIGHTS, entry_doc};
+use super::index::{Index, Mask, TIER_WEIGHTS};
 use super::tokenize::{self, Run};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,16 +149,16 @@ fn term_docs(index: &Index, term: &Term) -> Vec<(u32, u8, Mask)> {
     let mut out: Vec<(u32, u8, Mask)> = Vec::new();
     let mut add = |postings: &super::index::Postings| {
         for (tier, list) in postings.iter().enumerate() {
-            out.extend(list.iter().map(|&e| (entry_doc(e), tier as u8, index.mask(e))));
+            out.extend(list.iter().map(|&(doc, mask)| (doc, tier as u8, mask)));
         }
     };
     match term {
         Term::Exact(t) => {
             if let Some(p) = index.postings(t) {
-                add(p);
+                add(&p);
             }
         }
-        Term::Prefix(p) => index.with_prefix(p).for_each(|(_, postings)| add(postings)),
+        Term::Prefix(p) => index.with_prefix(p).iter().for_each(|(_, postings)| add(postings)),
     }
     out.sort_unstable();
     out.dedup_by_key(|e| e.0);
