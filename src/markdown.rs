@@ -90,6 +90,16 @@ pub fn options() -> Options {
 }
 
 pub fn render(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) -> Rendered {
+    render_as(source, policy, resolver, true)
+}
+
+/// What [`render`] finds wrong in a body (broken links, nesting too deep), and its summary and
+/// counts, without writing its HTML or plain text: for `exemplar check`, which shows neither.
+pub fn check(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) -> Rendered {
+    render_as(source, policy, resolver, false)
+}
+
+fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, write: bool) -> Rendered {
     let mut out = Rendered::default();
     let mut events: Vec<Event> = Vec::new();
     let mut has_raw_html = false;
@@ -157,7 +167,9 @@ pub fn render(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) 
             }
             Event::Text(text) | Event::Code(text) => {
                 out.char_count += text.chars().filter(|c| !c.is_whitespace()).count();
-                out.plain_text.push_str(text);
+                if write {
+                    out.plain_text.push_str(text);
+                }
                 summary.text(text);
             }
             Event::SoftBreak | Event::HardBreak => out.plain_text.push(' '),
@@ -170,8 +182,11 @@ pub fn render(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) 
         events.push(event);
     }
 
-    if out.too_deep.is_some() {
+    if out.too_deep.is_some() || !write {
         out.summary = summary.finish();
+        if !write {
+            out.plain_text = String::new();
+        }
         return out;
     }
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
@@ -417,5 +432,20 @@ mod tests {
         assert!(out.html.contains("href=\"../other/\""));
         let broken: Vec<_> = out.broken.iter().map(|b| (b.code, &source[b.range.clone()])).collect();
         assert_eq!(broken, [("broken_link", "[已删](gone.md)"), ("missing_image", "![图](a.png)")]);
+    }
+
+    /// `check` finds what `render` finds (broken links, too deep a body, the summary and counts)
+    /// without writing the HTML and the text.
+    #[test]
+    fn checking_finds_what_rendering_finds() {
+        let deep = format!("{}深\n", "> ".repeat(MAX_NESTING + 5));
+        for source in ["第一段[已删](gone.md)。\n\n## 做法\n\n![图](a.png) 正文\n", deep.as_str()] {
+            let (full, checked) =
+                (render(source, RawHtmlPolicy::Sanitize, &Cases), check(source, RawHtmlPolicy::Sanitize, &Cases));
+            let pick =
+                |r: &Rendered| (r.broken.clone(), r.too_deep.clone(), r.summary.clone(), r.char_count, r.toc.clone());
+            assert_eq!(pick(&full), pick(&checked), "{source}");
+            assert!(checked.html.is_empty() && checked.plain_text.is_empty());
+        }
     }
 }

@@ -626,7 +626,11 @@ fn build_case(
     let front = &loaded.front;
     let mut problems = Vec::new();
     let links = CaseLinks::new(targets, &file.rel_path, "../../");
-    let body = markdown::render(file.body(), config.raw_html, &links);
+    let body = if keep_text {
+        markdown::render(file.body(), config.raw_html, &links)
+    } else {
+        markdown::check(file.body(), config.raw_html, &links)
+    };
     if let Some(range) = &body.too_deep {
         let loc = Location::of_offset(&file.text, file.body_start + range.start, range.len().clamp(1, 80));
         let diagnostic = Diagnostic::error("markdown_too_deep").arg("limit", markdown::MAX_NESTING.to_string());
@@ -661,12 +665,6 @@ fn build_case(
     // Photos: their versions are planned from their headers now, so the body's <img> tags and the
     // cover can offer every width; the pixels are processed when the portal is written.
     let mut body = body;
-    if !keep_text {
-        // `check`: what the body says has been checked; no page will show it, so it is not kept
-        // (at 10,000 cases that is most of the memory `check` would touch).
-        body.html = String::new();
-        body.plain_text = String::new();
-    }
     let images: Vec<Arc<crate::images::Plan>> =
         assets.iter().filter_map(|a| plans.get(targets.site_dir, &a.source, &a.output, &config.images)).collect();
     if !images.is_empty() {
