@@ -53,6 +53,16 @@ row() { # label wall cpu peak_kb [extra]
   printf "  %-28s %8.3f s wall %8.3f s cpu %7.0f MB peak  %s\n" "$1" "$2" "$3" "$(($4 / 1024))" "${5:-}"
 }
 
+# Times $runs full builds of a site into $out (removed first); prints "wall cpu peak_kb pages".
+full_builds() {
+  local results=()
+  for _ in $(seq "$runs"); do
+    rm -rf "$out"
+    results+=("$(measure "$exemplar" build "$1" -o "$out" --lang en)")
+  done
+  echo "$(printf '%s\n' "${results[@]}" | median) $(grep -oE 'Built [0-9]+ pages' "$base/last.out" | grep -oE '[0-9]+')"
+}
+
 serve_reload() { # site → milliseconds from the write to the rebuild event (median of $runs)
   python3 - "$exemplar" "$1" "$runs" <<'PY'
 import os, re, socket, subprocess, sys, time
@@ -121,13 +131,7 @@ for n in "${sizes[@]}"; do
   fi
   echo
   echo "== $n cases ($(du -sm "$site/content" | cut -f1) MB of case files)"
-  results=()
-  for _ in $(seq "$runs"); do
-    rm -rf "$out"
-    results+=("$(measure "$exemplar" build "$site" -o "$out" --lang en)")
-  done
-  read -r wall cpu peak < <(printf '%s\n' "${results[@]}" | median)
-  pages=$(grep -oE 'Built [0-9]+ pages' "$base/last.out" | grep -oE '[0-9]+')
+  read -r wall cpu peak pages < <(full_builds "$site")
   files=$(find "$out" -type f | wc -l)
   size=$(du -sm "$out" | cut -f1)
   row "build" "$wall" "$cpu" "$peak" "$pages pages, $(awk "BEGIN { printf \"%.0f\", $pages / $wall }") pages/s, $files files, $size MB"
@@ -159,13 +163,7 @@ for n in "${sizes[@]}"; do
   fi
   rm -rf "$minimal/templates"
   cp -r "$repo/bench/minimal/templates" "$minimal/"
-  results=()
-  for _ in $(seq "$runs"); do
-    rm -rf "$out"
-    results+=("$(measure "$exemplar" build "$minimal" -o "$out" --lang en)")
-  done
-  read -r wall cpu peak < <(printf '%s\n' "${results[@]}" | median)
-  mpages=$(grep -oE 'Built [0-9]+ pages' "$base/last.out" | grep -oE '[0-9]+')
+  read -r wall cpu peak mpages < <(full_builds "$minimal")
   row "build, minimal templates" "$wall" "$cpu" "$peak" "$mpages pages, $(find "$out" -type f | wc -l) files, $(du -sm "$out" | cut -f1) MB"
   minimal_wall=$wall
 
