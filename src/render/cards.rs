@@ -23,7 +23,9 @@ const SHARDS: usize = 32;
 /// Cards kept at most; past this (a long `serve` session) the cache starts afresh.
 const MAX_CARDS: usize = 1 << 18;
 
-type Shard = HashMap<(u64, i64, Box<str>), Arc<str>>;
+/// (card key, level) → the card at each depth it was drawn at (`root`, HTML as a safe string: a
+/// large Tera string is reference-counted, so handing it to a page copies nothing).
+type Shard = HashMap<(u64, i64), Vec<(Box<str>, Value)>>;
 
 #[derive(Default)]
 pub struct Cards {
@@ -55,25 +57,33 @@ impl Cards {
     fn call(&self, kwargs: &Kwargs, state: &State) -> TeraResult<Value> {
         let card: Value = kwargs.must_get("card")?;
         let level: i64 = kwargs.get("level")?.unwrap_or(3);
-        let root: String = state.get("root")?.unwrap_or_default();
+        let root: Value = state.get("root")?.unwrap_or_else(|| Value::from(""));
+        let root = root.as_str().unwrap_or_default();
         let key = card.as_map().and_then(|m| m.get(&Key::Str(CARD_KEY))).and_then(Value::as_i64);
         let Some(key) = key else {
             // Not a case summary: render it as it is, every time.
-            return Ok(Value::safe_string(&self.render(card, level, &root)?));
+            return Ok(Value::safe_string(&self.render(card, level, root)?));
         };
-        let key = (key as u64, level, root.into_boxed_str());
-        let shard = &self.shards[(foldhash::fast::FixedState::with_seed(0).hash_one(&key) as usize) % SHARDS];
-        if let Some(html) = shard.lock().ok().and_then(|s| s.get(&key).cloned()) {
-            return Ok(Value::safe_string(&html));
+        let key = (key as u64, level);
+        let shard = &self.shards[(foldhash::fast::FixedState::with_seed(0).hash_one(key) as usize) % SHARDS];
+        let known = |shard: &Shard| {
+            shard.get(&key).and_then(|depths| depths.iter().find(|(r, _)| &**r == root).map(|(_, html)| html.clone()))
+        };
+        if let Some(html) = shard.lock().ok().and_then(|s| known(&s)) {
+            return Ok(html);
         }
-        let html: Arc<str> = self.render(card, level, &key.2)?.into();
+        let html = Value::safe_string(&self.render(card, level, root)?);
         if let Ok(mut shard) = shard.lock() {
+            // Another thread may have drawn it meanwhile: keep one.
+            if let Some(first) = known(&shard) {
+                return Ok(first);
+            }
             if shard.len() >= MAX_CARDS / SHARDS {
                 shard.clear();
             }
-            shard.insert(key, Arc::clone(&html));
+            shard.entry(key).or_default().push((root.into(), html.clone()));
         }
-        Ok(Value::safe_string(&html))
+        Ok(html)
     }
 
     fn render(&self, card: Value, level: i64, root: &str) -> TeraResult<String> {
