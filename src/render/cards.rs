@@ -20,8 +20,9 @@ pub const CARD_TEMPLATE: &str = "partials/case_card.html";
 pub const CARD_KEY: &str = "card_key";
 /// Lock shards: the render threads rarely wait on one another.
 const SHARDS: usize = 32;
-/// Cards kept at most; past this (a long `serve` session) the cache starts afresh.
-const MAX_CARDS: usize = 1 << 18;
+/// (case, level) entries kept at most, each with its few depths: enough for 65,000 cases at two
+/// levels. Past this (a larger site, or a long `serve` session) a shard starts afresh.
+const MAX_CARDS: usize = 1 << 17;
 
 /// (card key, level) → the card at each depth it was drawn at (`root`, HTML as a safe string: a
 /// large Tera string is reference-counted, so handing it to a page copies nothing).
