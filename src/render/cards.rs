@@ -42,11 +42,24 @@ impl Cards {
         tera.register_function("case_card", move |kwargs: Kwargs, state: &State| cards.call(&kwargs, state));
     }
 
-    /// The templates and global values cards are rendered with, from now on (earlier cards are
-    /// dropped: they may show other assets or strings).
-    pub fn set_templates(&self, tera: &Tera) {
-        if let Ok(mut slot) = self.tera.write() {
+    /// Cards are rendered with a copy of `tera` (its templates and global values), made when the
+    /// first page asks for it (so `check`, which renders nothing, makes none).
+    pub fn ensure_templates(&self, tera: &Tera) {
+        if self.tera.read().is_ok_and(|slot| slot.is_some()) {
+            return;
+        }
+        if let Ok(mut slot) = self.tera.write()
+            && slot.is_none()
+        {
             *slot = Some(Arc::new(tera.clone()));
+        }
+    }
+
+    /// Drops the copy of the templates and every card drawn with it (the global values changed:
+    /// cards may show other assets or strings).
+    pub fn forget(&self) {
+        if let Ok(mut slot) = self.tera.write() {
+            *slot = None;
         }
         for shard in &self.shards {
             if let Ok(mut shard) = shard.lock() {
@@ -118,7 +131,8 @@ mod tests {
             ("include.html", "{% set card_level = 2 %}{% for card in cards %}[{% include \"partials/case_card.html\" %}]{% endfor %}"),
         ])
         .expect("templates");
-        cards.set_templates(&tera);
+        cards.forget();
+        cards.ensure_templates(&tera);
         tera
     }
 

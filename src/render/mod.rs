@@ -169,6 +169,20 @@ impl PageKind {
         }
     }
 
+    /// A page drawn from every case of the portfolio (figures, libraries, reports, feeds, data).
+    pub fn gathers_portfolio(&self) -> bool {
+        matches!(
+            self,
+            PageKind::Home
+                | PageKind::Practices(_)
+                | PageKind::Reports
+                | PageKind::Feed
+                | PageKind::Sitemap
+                | PageKind::DataJson
+                | PageKind::DataCsv
+        )
+    }
+
     /// The kind's name in the stage timings.
     fn name(&self) -> &'static str {
         match self {
@@ -220,22 +234,6 @@ impl KindTimings {
                 eprintln!("timing   {name:<16} {:>8.1} ms  {count} pages", time.as_secs_f64() * 1000.0);
             }
         }
-    }
-}
-
-impl PageKind {
-    /// A page drawn from every case of the portfolio (figures, libraries, reports, feeds, data).
-    pub fn gathers_portfolio(&self) -> bool {
-        matches!(
-            self,
-            PageKind::Home
-                | PageKind::Practices(_)
-                | PageKind::Reports
-                | PageKind::Feed
-                | PageKind::Sitemap
-                | PageKind::DataJson
-                | PageKind::DataCsv
-        )
     }
 }
 
@@ -312,14 +310,13 @@ impl Renderer {
         global.insert_value("t", views::tera(&theme.strings));
         // Static files under their plain names until `set_assets` gives the published ones.
         global.insert("assets", &crate::assets::plain_names(theme));
-        cards.set_templates(&tera);
         Ok(Renderer { tera, templates, strings: theme.strings.clone(), cards })
     }
 
     /// The `assets` map templates see (`assets["style.css"]` → `static/style.3f2a9c1b.css`).
     pub fn set_assets(&mut self, names: &std::collections::BTreeMap<String, String>) {
         self.tera.global_context().insert("assets", names);
-        self.cards.set_templates(&self.tera);
+        self.cards.forget();
     }
 
     /// Renders one page to HTML (or the text of a data file).
@@ -428,6 +425,7 @@ impl Renderer {
         };
         // Straight into a buffer the size of a case page: `Tera::render` grows its buffer from the
         // template's size and then checks the whole page is UTF-8 (it is: Tera writes strings).
+        self.cards.ensure_templates(&self.tera);
         let mut html = Vec::with_capacity(PAGE_CAPACITY);
         self.tera.render_to(template, &context, &mut html).map_err(|err| template_diagnostic(&err, &self.templates))?;
         Ok(html)
