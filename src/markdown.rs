@@ -182,18 +182,19 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, w
         events.push(event);
     }
 
-    if out.too_deep.is_some() || !write {
-        out.summary = summary.finish();
-        if !write {
-            out.plain_text = String::new();
-        }
+    out.summary = summary.finish();
+    if !write {
+        // Only what was found is wanted: the separators gathered between blocks go too.
+        out.plain_text = String::new();
+        return out;
+    }
+    if out.too_deep.is_some() {
         return out;
     }
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
     if (has_raw_html && policy == RawHtmlPolicy::Sanitize) || (unsafe_url && policy != RawHtmlPolicy::Trust) {
         out.html = SANITIZER.clean(&out.html).to_string();
     }
-    out.summary = summary.finish();
     // Kept for the whole build: without the slack of their growth (a quarter of their size on
     // average, 60 MB at 10,000 cases).
     out.html.shrink_to_fit();

@@ -147,7 +147,6 @@ fn model(options: &BuildOptions, purpose: Purpose) -> Outcome {
             project.purpose = purpose;
             project.keep_files = false;
             let mut outcome = project.assemble();
-            project.forget_files();
             timings.lap("assemble");
             // Compiling the templates catches their syntax errors without rendering every page.
             if let Some(site) = &outcome.site
@@ -213,9 +212,6 @@ pub fn build_with(options: &BuildOptions, progress: &dyn Progress) -> Outcome {
     timings.lap("scan");
     project.keep_files = false;
     let mut outcome = project.assemble();
-    // The site model holds all that pages need: the case files' text and front matter can go,
-    // which lowers the peak while pages are rendered.
-    project.forget_files();
     timings.lap("assemble");
     let Some(site) = &outcome.site else { return outcome };
     if outcome.has_errors() {
@@ -363,7 +359,8 @@ pub struct Project {
     /// What the site model is for (pages unless told otherwise).
     pub purpose: Purpose,
     /// Whether the files are kept once their cases are built, for the next assembly (`serve`).
-    /// A one-time build or check drops each as soon as its case is made.
+    /// A one-time build or check drops each as soon as its case is made, and the rest once the
+    /// site is assembled: the model holds all that pages need.
     pub keep_files: bool,
 }
 
@@ -414,9 +411,8 @@ impl Project {
         &self.theme.catalog
     }
 
-    /// Drops what was read from the case files (a one-off build needs them no more once the site
-    /// is assembled; `serve` keeps them to rebuild only what changed).
-    pub fn forget_files(&mut self) {
+    /// Drops what was read from the case files (see `keep_files`).
+    fn forget_files(&mut self) {
         let files = std::mem::take(&mut self.files);
         // Freed on another thread: dropping 10,000 parsed files takes a while, and the pages wait.
         std::thread::spawn(move || drop(files));
@@ -551,6 +547,9 @@ impl Project {
         if !outcome.has_errors() {
             outcome.site =
                 Some(Site::after(previous, self.config.clone(), cases, assets, self.purpose == Purpose::Pages));
+        }
+        if !self.keep_files {
+            self.forget_files();
         }
         timings.lap("site model");
         outcome
