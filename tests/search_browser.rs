@@ -128,10 +128,18 @@ fn hrefs(view: &Value) -> Vec<String> {
         .collect()
 }
 
+/// True, after saying so, where Chromium is not installed (`./scripts/test` installs it).
+fn skip_without_chromium() -> bool {
+    let missing = !search_support::chromium_available();
+    if missing {
+        eprintln!("chromium is not installed: skipping the browser test (./scripts/test installs it)");
+    }
+    missing
+}
+
 #[test]
 fn the_search_page_works_over_http_and_from_a_folder() {
-    if !search_support::chromium_available() {
-        eprintln!("chromium is not installed: skipping the browser test (./scripts/test installs it)");
+    if skip_without_chromium() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -239,8 +247,7 @@ const PARITY_PAGE: &str = r#"<!DOCTYPE html><meta charset="utf-8"><title>parity<
 
 #[test]
 fn the_javascript_engine_equals_the_rust_engine_over_the_query_list() {
-    if !search_support::chromium_available() {
-        eprintln!("chromium is not installed: skipping the browser test (./scripts/test installs it)");
+    if skip_without_chromium() {
         return;
     }
     // The corpus files the Rust tests use (long documents, code, Latin and Chinese), each a case:
@@ -346,8 +353,7 @@ const LIST_DRIVER: &str = r##"
 
 #[test]
 fn the_case_lists_filter_with_the_search_data() {
-    if !search_support::chromium_available() {
-        eprintln!("chromium is not installed: skipping the browser test (./scripts/test installs it)");
+    if skip_without_chromium() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
