@@ -172,6 +172,15 @@ impl Plans {
     }
 }
 
+/// The site's files published as they are: its assets other than the photos of `plans`.
+pub fn copied_assets<'a>(
+    site: &'a crate::site::Site,
+    plans: &[Arc<Plan>],
+) -> impl Iterator<Item = &'a crate::site::Asset> + 'a {
+    let planned: std::collections::HashSet<String> = plans.iter().map(|p| p.path.clone()).collect();
+    site.assets.iter().filter(move |a| !planned.contains(&a.output))
+}
+
 /// Every planned image of the site, once each, sorted by published path.
 pub fn site_plans(site: &crate::site::Site) -> Vec<Arc<Plan>> {
     let mut plans: Vec<Arc<Plan>> = site.cases.iter().flat_map(|c| c.images.iter().cloned()).collect();

@@ -282,7 +282,7 @@ fn write_portal(
     let plans = crate::images::site_plans(site);
     let images = crate::images::publish(&options.site_dir, &plans, &site.config.images, &write)
         .map_err(|detail| vec![Diagnostic::error("image_failed").arg("detail", detail)])?;
-    for asset in site.assets.iter().filter(|a| !plans.iter().any(|p| p.path == a.output)) {
+    for asset in crate::images::copied_assets(site, &plans) {
         staging.copy(&options.site_dir.join(&asset.source), &asset.output).map_err(fail)?;
     }
     if let Some(fingerprint) = fingerprint {

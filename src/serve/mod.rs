@@ -344,7 +344,7 @@ impl Builder {
                 next.files.insert(path.into(), Arc::new(Served::new(bytes)));
             }
         }
-        for asset in site.assets.iter().filter(|a| !plans.iter().any(|p| p.path == a.output)) {
+        for asset in crate::images::copied_assets(site, plans) {
             published.push(asset.output.clone());
             if let Ok(bytes) = std::fs::read(self.options.site_dir.join(&asset.source))
                 && next.files.get(asset.output.as_str()).is_none_or(|old| old.bytes != bytes)
