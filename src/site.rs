@@ -23,7 +23,35 @@ pub struct Site {
     /// For each case (same index), the related cases shown on its page (empty in a model made
     /// only to be checked: see [`Site::after`]).
     related: Vec<Vec<usize>>,
+    /// The practice library's groups, by dimension and by action: worked out when a page first
+    /// asks (every page of a group reads the same list).
+    library: [std::sync::OnceLock<Vec<Vec<PracticeRef>>>; 2],
+    /// The cases each report lists, worked out when first asked for.
+    reports: [std::sync::OnceLock<Vec<usize>>; 3],
+    /// The featured cases that kept their title, worked out when first asked for.
+    featured: std::sync::OnceLock<Vec<usize>>,
 }
+
+/// A report of dynamic management that lists cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Report {
+    /// Active cases with a latest score under its threshold ([`Site::below_threshold`]).
+    Below,
+    /// Active cases not assessed in the last two periods ([`Site::due_for_review`]).
+    Due,
+    /// Cases whose title was revoked.
+    Revoked,
+}
+
+/// How the practice library groups practices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Grouping {
+    Dimension,
+    Action,
+}
+
+/// A practice of the library: the case's index in [`Site::cases`] and the practice's in the case.
+pub type PracticeRef = (usize, usize);
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Asset {
@@ -204,11 +232,31 @@ impl Site {
             && same_groups(&previous.cases, &cases, &config.framework)
         {
             let (taxonomies, related) = (previous.taxonomies.clone(), previous.related.clone());
-            return Site { config, cases, taxonomies, assets, related };
+            return Site::of(config, cases, taxonomies, assets, related);
         }
         let taxonomies = config.taxonomies.par_iter().map(|kind| build_taxonomy(kind, &cases, &config)).collect();
         let related = if related { related_cases(&cases, &config.framework) } else { Vec::new() };
-        Site { config, cases, taxonomies, assets, related }
+        Site::of(config, cases, taxonomies, assets, related)
+    }
+
+    /// A site of these parts; the lists worked out from them are made when first asked for.
+    fn of(
+        config: Config,
+        cases: Vec<Arc<Case>>,
+        taxonomies: Vec<Taxonomy>,
+        assets: Vec<Asset>,
+        related: Vec<Vec<usize>>,
+    ) -> Site {
+        Site {
+            config,
+            cases,
+            taxonomies,
+            assets,
+            related,
+            library: Default::default(),
+            reports: Default::default(),
+            featured: Default::default(),
+        }
     }
 
     pub fn taxonomy(&self, id: &str) -> Option<&Taxonomy> {
@@ -438,6 +486,53 @@ impl Site {
                 (!below.is_empty()).then_some((i, below))
             })
             .collect()
+    }
+
+    /// The practice library: for each dimension (or action) of the framework, in its order, every
+    /// practice filed under it, in case order. A practice that names no action of its own is filed
+    /// under its case's actions.
+    pub fn library(&self, grouping: Grouping) -> &[Vec<PracticeRef>] {
+        use rayon::prelude::*;
+        let fw = &self.config.framework;
+        let ids: Vec<&str> = match grouping {
+            Grouping::Dimension => fw.dimensions.iter().map(|d| d.id.as_str()).collect(),
+            Grouping::Action => fw.actions.iter().map(|a| a.id.as_str()).collect(),
+        };
+        self.library[grouping as usize].get_or_init(|| {
+            ids.par_iter()
+                .map(|&id| {
+                    let mut refs = Vec::new();
+                    for (c, case) in self.cases.iter().enumerate() {
+                        for (n, p) in case.practices.iter().enumerate() {
+                            let filed = match grouping {
+                                Grouping::Dimension => p.dimension == id,
+                                Grouping::Action if p.actions.is_empty() => case.actions.iter().any(|a| a == id),
+                                Grouping::Action => p.actions.iter().any(|a| a == id),
+                            };
+                            if filed {
+                                refs.push((c, n));
+                            }
+                        }
+                    }
+                    refs
+                })
+                .collect()
+        })
+    }
+
+    /// The cases `report` lists, in case order.
+    pub fn report(&self, report: Report) -> &[usize] {
+        self.reports[report as usize].get_or_init(|| match report {
+            Report::Below => self.below_threshold().into_iter().map(|(i, _)| i).collect(),
+            Report::Due => self.due_for_review(),
+            Report::Revoked => (0..self.cases.len()).filter(|&i| self.is_revoked(i)).collect(),
+        })
+    }
+
+    /// The featured cases that kept their title, in case order.
+    pub fn featured(&self) -> &[usize] {
+        self.featured
+            .get_or_init(|| (0..self.cases.len()).filter(|&i| self.cases[i].featured && !self.is_revoked(i)).collect())
     }
 
     /// The related cases of the case at `index` (see [`related_cases`]).

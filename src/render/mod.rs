@@ -113,8 +113,29 @@ pub fn signature(site: &Site, page: &Page, term_fingerprint: u64) -> u64 {
             (&term.key, &term.label).hash(&mut hasher);
             page_items(&term.cases, *n, &mut hasher);
             if site.taxonomies[*t].id == "indicator" && *n == 1 {
-                // The ranking (on the first page) lists every case of the term.
-                term.cases.iter().for_each(|&i| revision(i).hash(&mut hasher));
+                // The first page shows the start of the ranking.
+                term.cases.iter().take(portal::PREVIEW).for_each(|&i| revision(i).hash(&mut hasher));
+            }
+        }
+        PageKind::Listing(listing, n) => {
+            let len = listing.len(site);
+            let per_page = listing.per_page(site);
+            let rows = (n - 1) * per_page..(n * per_page).min(len);
+            len.hash(&mut hasher);
+            match *listing {
+                Listing::Practices(grouping, g) => {
+                    let refs = site.library(grouping).get(g).map_or(&[][..], |refs| &refs[rows]);
+                    refs.iter().for_each(|&(c, p)| (revision(c), p).hash(&mut hasher));
+                }
+                Listing::Ranking(t, k) => {
+                    let term = &site.taxonomies[t].terms[k];
+                    portal::rank_at(site, &term.key, &term.cases, rows.start).hash(&mut hasher);
+                    term.cases[rows].iter().for_each(|&i| revision(i).hash(&mut hasher));
+                }
+                Listing::Report(report) => {
+                    site.report(report)[rows].iter().for_each(|&i| revision(i).hash(&mut hasher))
+                }
+                Listing::Featured => site.featured()[rows].iter().for_each(|&i| revision(i).hash(&mut hasher)),
             }
         }
         // The 404 page; the others were answered above.
@@ -145,6 +166,8 @@ pub enum PageKind {
     Practices(portal::Grouping),
     /// The reports of dynamic management.
     Reports,
+    /// One page (1-based) of a long list that an overview shows only the start of.
+    Listing(Listing, usize),
     /// Files that are not HTML, written from Rust rather than templates.
     Feed,
     Sitemap,
@@ -155,15 +178,80 @@ pub enum PageKind {
     Search,
 }
 
+/// A long list with pages of its own (see [`portal::PREVIEW`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// A group of the practice library (its index in the framework's dimensions or actions).
+    Practices(portal::Grouping, usize),
+    /// An indicator's ranking: the taxonomy's and the term's index.
+    Ranking(usize, usize),
+    /// A report of dynamic management.
+    Report(portal::Report),
+    /// The featured cases, as cards.
+    Featured,
+}
+
+/// Rows on each page of a [`Listing`] of rows (not of cards).
+pub const LISTING_PER_PAGE: usize = 100;
+/// Featured cases the home page shows; more are listed on pages of their own.
+pub const HOME_FEATURED: usize = 6;
+
+impl Listing {
+    /// The path of the list's first page.
+    fn path(&self, site: &Site) -> String {
+        match *self {
+            Listing::Practices(grouping, g) => {
+                let fw = &site.config.framework;
+                let id = match grouping {
+                    portal::Grouping::Dimension => fw.dimensions.get(g).map(|d| d.id.as_str()),
+                    portal::Grouping::Action => fw.actions.get(g).map(|a| a.id.as_str()),
+                };
+                portal::practice_group_path(grouping, id.unwrap_or_default())
+            }
+            Listing::Ranking(t, k) => {
+                let taxonomy = &site.taxonomies[t];
+                format!("{}ranking/", taxonomy.term_path(&taxonomy.terms[k]))
+            }
+            Listing::Report(report) => portal::report_path(report),
+            Listing::Featured => "featured/".to_owned(),
+        }
+    }
+
+    /// Rows on each of the list's pages: cards as many as a case list shows, other rows
+    /// [`LISTING_PER_PAGE`].
+    fn per_page(&self, site: &Site) -> usize {
+        match self {
+            Listing::Featured => site.config.paginate_by.max(1),
+            _ => LISTING_PER_PAGE,
+        }
+    }
+
+    /// How many rows the overview shows before it links to the list's pages.
+    fn preview(&self) -> usize {
+        match self {
+            Listing::Featured => HOME_FEATURED,
+            _ => portal::PREVIEW,
+        }
+    }
+
+    /// How many rows the list has.
+    fn len(&self, site: &Site) -> usize {
+        match *self {
+            Listing::Practices(grouping, g) => site.library(grouping).get(g).map_or(0, Vec::len),
+            Listing::Ranking(t, k) => site.taxonomies[t].terms[k].cases.len(),
+            Listing::Report(report) => site.report(report).len(),
+            Listing::Featured => site.featured().len(),
+        }
+    }
+}
+
 impl PageKind {
-    /// How heavy a page of this kind is, roughly: the pages that show the whole portfolio first,
-    /// then the indicator rankings (each lists every case assessed in its indicator).
-    fn weight(&self, site: &Site) -> u8 {
+    /// How heavy a page of this kind is, roughly: the pages that show the whole portfolio first.
+    fn weight(&self) -> u8 {
         match self {
             PageKind::Practices(_) => 9,
             PageKind::Reports | PageKind::DataJson => 8,
             PageKind::DataCsv | PageKind::Home | PageKind::Sitemap => 7,
-            PageKind::Term(t, _, 1) if site.taxonomies.get(*t).is_some_and(|t| t.id == "indicator") => 6,
             PageKind::TaxonomyIndex(_) | PageKind::Feed => 5,
             _ => 0,
         }
@@ -195,6 +283,7 @@ impl PageKind {
             PageKind::Practices(portal::Grouping::Dimension) => "practices",
             PageKind::Practices(portal::Grouping::Action) => "practices/action",
             PageKind::Reports => "reports",
+            PageKind::Listing(..) => "listing",
             PageKind::Feed => "feed",
             PageKind::Sitemap => "sitemap",
             PageKind::Robots => "robots",
@@ -280,6 +369,25 @@ pub fn pages(site: &Site) -> Vec<Page> {
     pages.push(Page { path: "practices/".to_owned(), kind: PageKind::Practices(portal::Grouping::Dimension) });
     pages.push(Page { path: "practices/action/".to_owned(), kind: PageKind::Practices(portal::Grouping::Action) });
     pages.push(Page { path: "reports/".to_owned(), kind: PageKind::Reports });
+    // The long lists that an overview shows only the start of.
+    let mut listings: Vec<Listing> = Vec::new();
+    for grouping in [portal::Grouping::Dimension, portal::Grouping::Action] {
+        listings.extend((0..site.library(grouping).len()).map(|g| Listing::Practices(grouping, g)));
+    }
+    for (t, taxonomy) in site.taxonomies.iter().enumerate().filter(|(_, t)| t.id == "indicator") {
+        listings.extend((0..taxonomy.terms.len()).map(|k| Listing::Ranking(t, k)));
+    }
+    listings.extend([portal::Report::Below, portal::Report::Due, portal::Report::Revoked].map(Listing::Report));
+    listings.push(Listing::Featured);
+    for listing in listings {
+        let len = listing.len(site);
+        if len > listing.preview() {
+            let base = listing.path(site);
+            for n in 1..=page_count(len, listing.per_page(site)) {
+                pages.push(Page { path: page_path(&base, n), kind: PageKind::Listing(listing, n) });
+            }
+        }
+    }
     pages.push(Page { path: "search/".to_owned(), kind: PageKind::Search });
     pages.push(Page { path: "404.html".to_owned(), kind: PageKind::NotFound });
     for (path, kind) in [
@@ -405,7 +513,13 @@ impl Renderer {
                 context.insert_value("taxonomy", tax_view);
                 context.insert_value("term", term_view);
                 if taxonomy.id == "indicator" && *n == 1 {
-                    context.insert_value("ranking", portal::ranking(site, &term.key, &term.cases, summaries));
+                    let ranking = portal::ranking(site, &term.key, &term.cases, 0..portal::PREVIEW, summaries);
+                    let mut ranking = ranking.into_map().unwrap_or_default();
+                    let all = Listing::Ranking(*t, *k);
+                    if all.len(site) > portal::PREVIEW {
+                        ranking.insert("all_path".into(), all.path(site).into());
+                    }
+                    context.insert_value("ranking", tera::Value::from(ranking));
                 }
                 "term.html"
             }
@@ -417,6 +531,10 @@ impl Renderer {
             PageKind::Reports => {
                 context.insert_value("reports", portal::reports(site, summaries));
                 "reports.html"
+            }
+            PageKind::Listing(listing, n) => {
+                self.listing(site, summaries, listing, *n, &mut context);
+                "listing.html"
             }
             PageKind::Feed | PageKind::Sitemap | PageKind::Robots | PageKind::DataJson | PageKind::DataCsv => {
                 unreachable!("written above")
@@ -436,7 +554,12 @@ impl Renderer {
         let visible: Vec<usize> = (0..site.cases.len()).filter(|&i| !site.cases[i].is_revoked(fw)).collect();
         let latest: Vec<tera::Value> = visible.iter().take(8).map(|&i| summaries.value(i)).collect();
         let featured: Vec<tera::Value> =
-            visible.iter().filter(|&&i| site.cases[i].featured).map(|&i| summaries.value(i)).collect();
+            site.featured().iter().take(HOME_FEATURED).map(|&i| summaries.value(i)).collect();
+        let all_featured = Listing::Featured;
+        if all_featured.len(site) > HOME_FEATURED {
+            context.insert("featured_count", &all_featured.len(site));
+            context.insert("featured_path", &all_featured.path(site));
+        }
         let lang = site.language();
         let by_status: Vec<Json> = fw
             .statuses
@@ -467,6 +590,44 @@ impl Renderer {
         context.insert_value("stats", views::tera(&stats));
     }
 
+    /// One page of a long list: `listing` (what the list is, its count and where it belongs),
+    /// `rows` and a `paginator` without items.
+    fn listing(&self, site: &Site, summaries: &Summaries, listing: &Listing, n: usize, context: &mut Context) {
+        let len = listing.len(site);
+        let per_page = listing.per_page(site);
+        let rows = (n - 1) * per_page..(n * per_page).min(len);
+        let (kind, view) = match *listing {
+            Listing::Practices(grouping, g) => {
+                let refs = site.library(grouping).get(g).map_or(&[][..], |refs| &refs[rows.clone()]);
+                ("practices", portal::practice_group(site, grouping, g, refs))
+            }
+            Listing::Ranking(t, k) => {
+                let taxonomy = &site.taxonomies[t];
+                let term = &taxonomy.terms[k];
+                let ranking = portal::ranking(site, &term.key, &term.cases, rows.clone(), summaries);
+                let mut ranking = ranking.into_map().unwrap_or_default();
+                ranking.insert("label".into(), term.label.as_str().into());
+                ranking.insert("path".into(), taxonomy.term_path(term).into());
+                ("ranking", tera::Value::from(ranking))
+            }
+            Listing::Report(report) => {
+                let cases = &site.report(report)[rows.clone()];
+                let view = views::map([
+                    ("rows", portal::report_rows(site, summaries, report, cases).into()),
+                    ("count", len.into()),
+                ]);
+                (portal::report_name(report), view)
+            }
+            Listing::Featured => {
+                let cards: Vec<tera::Value> = site.featured()[rows].iter().map(|&i| summaries.value(i)).collect();
+                ("featured", views::map([("cards", cards.into()), ("count", len.into())]))
+            }
+        };
+        context.insert("listing_kind", kind);
+        context.insert_value("listing", view);
+        context.insert_value("paginator", pagination(n, len, per_page, &listing.path(site), Vec::new()));
+    }
+
     fn paginator(
         &self,
         summaries: &Summaries,
@@ -475,31 +636,33 @@ impl Renderer {
         per_page: usize,
         base: &str,
     ) -> tera::Value {
-        let total_pages = page_count(cases.len(), per_page);
         let items: Vec<tera::Value> =
             cases.iter().skip((current - 1) * per_page).take(per_page).map(|&i| summaries.value(i)).collect();
-        // The first, the last and the pages within three of this one: what a pagination bar shows
-        // (a gap at distance three). Listing every page would make pages × pages work.
-        let pages: Vec<tera::Value> = (1..=total_pages)
-            .filter(|&n| n == 1 || n == total_pages || n.abs_diff(current) <= 3)
-            .map(|n| {
-                views::map([
-                    ("number", n.into()),
-                    ("path", page_path(base, n).into()),
-                    ("current", (n == current).into()),
-                ])
-            })
-            .collect();
-        views::map([
-            ("current", current.into()),
-            ("total_pages", total_pages.into()),
-            ("total_items", cases.len().into()),
-            ("prev", (current > 1).then(|| page_path(base, current - 1)).into()),
-            ("next", (current < total_pages).then(|| page_path(base, current + 1)).into()),
-            ("pages", pages.into()),
-            ("items", items.into()),
-        ])
+        pagination(current, cases.len(), per_page, base, items)
     }
+}
+
+/// A paginator for page `current` of `total_items` rows, `per_page` a page, the first page at
+/// `base`: the page's `items` and the pages a pagination bar links to.
+fn pagination(current: usize, total_items: usize, per_page: usize, base: &str, items: Vec<tera::Value>) -> tera::Value {
+    let total_pages = page_count(total_items, per_page);
+    // The first, the last and the pages within three of this one: what a pagination bar shows
+    // (a gap at distance three). Listing every page would make pages × pages work.
+    let pages: Vec<tera::Value> = (1..=total_pages)
+        .filter(|&n| n == 1 || n == total_pages || n.abs_diff(current) <= 3)
+        .map(|n| {
+            views::map([("number", n.into()), ("path", page_path(base, n).into()), ("current", (n == current).into())])
+        })
+        .collect();
+    views::map([
+        ("current", current.into()),
+        ("total_pages", total_pages.into()),
+        ("total_items", total_items.into()),
+        ("prev", (current > 1).then(|| page_path(base, current - 1)).into()),
+        ("next", (current < total_pages).then(|| page_path(base, current + 1)).into()),
+        ("pages", pages.into()),
+        ("items", items.into()),
+    ])
 }
 
 /// The path part of the base URL (`http://intranet/practice/` → `/practice/`), for pages such as
@@ -572,7 +735,7 @@ pub fn render_pages(
     let problems = Mutex::new(Vec::new());
     let timings = KindTimings::new();
     let mut order: Vec<&Page> = pages.iter().collect();
-    order.sort_by_key(|page| std::cmp::Reverse(page.kind.weight(site)));
+    order.sort_by_key(|page| std::cmp::Reverse(page.kind.weight()));
     order.par_iter().for_each(|page| {
         let start = timings.start();
         let result = renderer.render_bytes(site, summaries, page).and_then(|html| {

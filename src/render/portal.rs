@@ -2,7 +2,6 @@
 //! portfolio on the home page, indicator rankings, the practice library and the reports for
 //! dynamic management. Texts come from the theme's strings; numbers and charts are computed here.
 
-use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 use tera::Value;
 
@@ -135,148 +134,204 @@ pub fn portfolio(site: &Site, strings: &Json) -> Json {
     json!({ "svg": svg, "rows": rows, "cases": cases })
 }
 
-/// For an indicator's term page: the ranked active cases with their latest score and rank
-/// (equal scores share a rank).
-/// Built as template values directly: the rows share the cases' summary values (thousands of rows
-/// on a large site), nothing is copied.
-pub fn ranking(site: &Site, indicator: &str, cases: &[usize], summaries: &super::Summaries) -> tera::Value {
+/// The rank of the case at `position` of an indicator's ranking: the place of the first case
+/// with the same score (a tie may begin before the rows a page shows).
+pub fn rank_at(site: &Site, indicator: &str, cases: &[usize], position: usize) -> usize {
+    let score = |position: usize| -> Option<f64> { site.cases.get(*cases.get(position)?)?.latest()?.score(indicator) };
+    let value = score(position);
+    let mut first = position;
+    while first > 0 && value.is_some() && score(first - 1) == value {
+        first -= 1;
+    }
+    first + 1
+}
+
+/// Rows `rows` of an indicator's ranking (`cases`: the term's cases, ranked by their latest score)
+/// with each site's latest score and rank: equal scores share a rank, the place of the first.
+/// Built as template values directly: the rows share the cases' summary values.
+pub fn ranking(
+    site: &Site,
+    indicator: &str,
+    cases: &[usize],
+    rows: std::ops::Range<usize>,
+    summaries: &super::Summaries,
+) -> tera::Value {
     let threshold = site.config.framework.indicator(indicator).and_then(|i| i.threshold);
-    let mut rows = Vec::new();
+    let rows = rows.start.min(cases.len())..rows.end.min(cases.len());
+    let mut views = Vec::with_capacity(rows.len());
     let mut rank = 0;
     let mut previous: Option<f64> = None;
-    for (position, &i) in cases.iter().enumerate() {
+    for position in rows.clone() {
+        let i = cases[position];
         let Some(latest) = site.cases[i].latest() else { continue };
-        let Some(score) = latest.score(indicator) else { continue };
-        if previous != Some(score) {
-            rank = position + 1;
-            previous = Some(score);
+        let Some(value) = latest.score(indicator) else { continue };
+        if previous != Some(value) {
+            rank = rank_at(site, indicator, cases, position);
+            previous = Some(value);
         }
-        rows.push(map([
+        views.push(map([
             ("rank", rank.into()),
             ("case", summaries.value(i)),
-            ("score", num_value(score)),
-            ("display", charts::number(score).into()),
+            ("score", num_value(value)),
+            ("display", charts::number(value).into()),
             ("period", latest.period.to_string().into()),
-            ("below", threshold.is_some_and(|t| score < t).into()),
+            ("below", threshold.is_some_and(|t| value < t).into()),
         ]));
     }
-    map([("rows", rows.into()), ("threshold", threshold.map(num_value).into())])
+    map([("rows", views.into()), ("threshold", threshold.map(num_value).into()), ("count", cases.len().into())])
 }
 
-/// How the practice library groups practices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grouping {
-    Dimension,
-    Action,
-}
+use crate::site::PracticeRef;
+pub use crate::site::{Grouping, Report};
 
-/// Every practice of every case, grouped by dimension or by action (framework order). A practice
-/// that names no action of its own is filed under its case's actions.
-///
-/// Built as template values directly (tens of thousands of practices on a large site): each
-/// case's part of a row and each framework term's label are made once and shared by every row
-/// that shows them, and the groups are gathered in parallel.
+/// How many rows a page shows of a long list (an indicator's ranking, a group of the practice
+/// library, a report) before it links to the list's own pages: on a large site such a list runs
+/// to thousands of rows, and one page holding them all is megabytes a reader's browser chokes on.
+pub const PREVIEW: usize = 20;
+
+/// The practice library's overview, grouped by dimension or by action (framework order): each
+/// group's count and its first [`PREVIEW`] practices, with the path of the group's own pages
+/// when it has more.
 pub fn practices(site: &Site, grouping: Grouping) -> tera::Value {
     let lang = site.language();
     let fw = &site.config.framework;
-    let term = |id: &str, label: &str| map([("id", id.into()), ("label", label.into())]);
-    let dimensions: Vec<(&str, Value)> =
-        fw.dimensions.iter().map(|d| (d.id.as_str(), term(&d.id, d.label.get(lang)))).collect();
-    let actions: Vec<(&str, Value)> =
-        fw.actions.iter().map(|a| (a.id.as_str(), term(&a.id, a.label.get(lang)))).collect();
-    let label = |terms: &[(&str, Value)], id: &str| -> Value {
-        terms.iter().find(|(t, _)| *t == id).map_or_else(|| term(id, id), |(_, v)| v.clone())
-    };
-    let cases: Vec<Value> = site
-        .cases
-        .par_iter()
-        .map(|case| {
-            let revoked = case.is_revoked(fw);
-            let status_label = fw.status(&case.status).map_or(case.status.as_str(), |s| s.label.get(lang));
-            map([
-                ("title", case.title.as_str().into()),
-                ("path", case.path.as_str().into()),
-                ("site", case.site.as_str().into()),
-                ("enterprise", case.enterprise.as_str().into()),
-                ("revoked", revoked.into()),
-                (
-                    "status",
-                    map([
-                        ("id", case.status.as_str().into()),
-                        ("label", status_label.into()),
-                        ("revoked", revoked.into()),
-                    ]),
-                ),
-            ])
-        })
-        .collect();
-    let groups: Vec<(&str, &str, Option<&str>, &str)> = match grouping {
+    let groups: Vec<(&str, &str, Option<&str>)> = match grouping {
         Grouping::Dimension => fw
             .dimensions
             .iter()
-            .map(|d| (d.id.as_str(), d.label.get(lang), d.description.as_ref().map(|x| x.get(lang)), "dimension"))
+            .map(|d| (d.id.as_str(), d.label.get(lang), d.description.as_ref().map(|x| x.get(lang))))
             .collect(),
         Grouping::Action => fw
             .actions
             .iter()
-            .map(|a| (a.id.as_str(), a.label.get(lang), a.description.as_ref().map(|x| x.get(lang)), "action"))
+            .map(|a| (a.id.as_str(), a.label.get(lang), a.description.as_ref().map(|x| x.get(lang))))
             .collect(),
     };
-    let views: Vec<(usize, Value)> = groups
-        .par_iter()
-        .map(|&(id, group_label, description, kind)| {
-            let mut items = Vec::new();
-            for (case, case_value) in site.cases.iter().zip(&cases) {
-                for (n, p) in case.practices.iter().enumerate() {
-                    let in_group = match grouping {
-                        Grouping::Dimension => p.dimension == id,
-                        Grouping::Action if p.actions.is_empty() => case.actions.iter().any(|a| a == id),
-                        Grouping::Action => p.actions.iter().any(|a| a == id),
-                    };
-                    if !in_group {
-                        continue;
-                    }
-                    let practice_actions: Vec<Value> = p.actions.iter().map(|a| label(&actions, a)).collect();
-                    items.push(map([
-                        ("title", p.title.as_str().into()),
-                        ("summary", p.summary.as_str().into()),
-                        ("steps", p.steps.len().into()),
-                        ("anchor", format!("practice-{}", n + 1).into()),
-                        ("dimension", label(&dimensions, &p.dimension)),
-                        ("actions", practice_actions.into()),
-                        ("case", case_value.clone()),
-                    ]));
-                }
-            }
-            let count = items.len();
+    let library = site.library(grouping);
+    let rows = PracticeRows::new(site);
+    let kind = grouping_name(grouping);
+    let groups: Vec<Value> = groups
+        .iter()
+        .zip(library)
+        .map(|(&(id, group_label, description), refs)| {
             let slug = id.replace('_', "-");
-            let view = map([
+            let shown = &refs[..refs.len().min(PREVIEW)];
+            map([
                 ("id", id.into()),
                 ("label", group_label.into()),
                 ("description", description.into()),
                 ("anchor", format!("{kind}-{slug}").into()),
                 ("path", format!("{kind}/{slug}/").into()),
-                ("count", count.into()),
-                ("practices", items.into()),
-            ]);
-            (count, view)
+                ("count", refs.len().into()),
+                ("practices", rows.of(site, shown).into()),
+                ("all_path", (refs.len() > PREVIEW).then(|| practice_group_path(grouping, id)).into()),
+            ])
         })
         .collect();
-    let total: usize = views.iter().map(|(count, _)| count).sum();
-    let groups: Vec<Value> = views.into_iter().map(|(_, view)| view).collect();
     map([
-        (
-            "grouping",
-            match grouping {
-                Grouping::Dimension => "dimension",
-                Grouping::Action => "action",
-            }
-            .into(),
-        ),
+        ("grouping", kind.into()),
         ("groups", groups.into()),
-        ("total", total.into()),
+        ("total", library.iter().map(Vec::len).sum::<usize>().into()),
         ("all", site.cases.iter().map(|c| c.practices.len()).sum::<usize>().into()),
     ])
+}
+
+/// `dimension` or `action`: the grouping's name in paths and templates.
+pub fn grouping_name(grouping: Grouping) -> &'static str {
+    match grouping {
+        Grouping::Dimension => "dimension",
+        Grouping::Action => "action",
+    }
+}
+
+/// The first page of a library group's own pages (`practices/dimension/innovation/`).
+pub fn practice_group_path(grouping: Grouping, id: &str) -> String {
+    format!("practices/{}/{}/", grouping_name(grouping), id.replace('_', "-"))
+}
+
+/// One page of a library group: the group's label and description, and `refs` as rows.
+pub fn practice_group(site: &Site, grouping: Grouping, group: usize, refs: &[PracticeRef]) -> Value {
+    let lang = site.language();
+    let fw = &site.config.framework;
+    let (id, label, description) = match grouping {
+        Grouping::Dimension => fw.dimensions.get(group).map(|d| (&d.id, d.label.get(lang), &d.description)),
+        Grouping::Action => fw.actions.get(group).map(|a| (&a.id, a.label.get(lang), &a.description)),
+    }
+    .map_or(("", "", None), |(id, label, description)| (id.as_str(), label, description.as_ref().map(|d| d.get(lang))));
+    let count = site.library(grouping).get(group).map_or(0, Vec::len);
+    map([
+        ("grouping", grouping_name(grouping).into()),
+        ("id", id.into()),
+        ("label", label.into()),
+        ("description", description.into()),
+        ("count", count.into()),
+        ("path", format!("{}/{}/", grouping_name(grouping), id.replace('_', "-")).into()),
+        ("practices", PracticeRows::new(site).of(site, refs).into()),
+    ])
+}
+
+/// What the rows of the practice library share: each framework term's label, made once.
+struct PracticeRows {
+    dimensions: Vec<(String, Value)>,
+    actions: Vec<(String, Value)>,
+}
+
+impl PracticeRows {
+    fn new(site: &Site) -> PracticeRows {
+        let lang = site.language();
+        let fw = &site.config.framework;
+        let term = |id: &str, label: &str| (id.to_owned(), map([("id", id.into()), ("label", label.into())]));
+        PracticeRows {
+            dimensions: fw.dimensions.iter().map(|d| term(&d.id, d.label.get(lang))).collect(),
+            actions: fw.actions.iter().map(|a| term(&a.id, a.label.get(lang))).collect(),
+        }
+    }
+
+    fn label(terms: &[(String, Value)], id: &str) -> Value {
+        terms
+            .iter()
+            .find(|(t, _)| t == id)
+            .map_or_else(|| map([("id", id.into()), ("label", id.into())]), |(_, v)| v.clone())
+    }
+
+    /// The practices `refs` as template rows, each with its case's part.
+    fn of(&self, site: &Site, refs: &[PracticeRef]) -> Vec<Value> {
+        let lang = site.language();
+        let fw = &site.config.framework;
+        refs.iter()
+            .filter_map(|&(c, n)| {
+                let case = site.cases.get(c)?;
+                let p = case.practices.get(n)?;
+                let revoked = case.is_revoked(fw);
+                let status_label = fw.status(&case.status).map_or(case.status.as_str(), |s| s.label.get(lang));
+                let case_view = map([
+                    ("title", case.title.as_str().into()),
+                    ("path", case.path.as_str().into()),
+                    ("site", case.site.as_str().into()),
+                    ("enterprise", case.enterprise.as_str().into()),
+                    ("revoked", revoked.into()),
+                    (
+                        "status",
+                        map([
+                            ("id", case.status.as_str().into()),
+                            ("label", status_label.into()),
+                            ("revoked", revoked.into()),
+                        ]),
+                    ),
+                ]);
+                let actions: Vec<Value> = p.actions.iter().map(|a| Self::label(&self.actions, a)).collect();
+                Some(map([
+                    ("title", p.title.as_str().into()),
+                    ("summary", p.summary.as_str().into()),
+                    ("steps", p.steps.len().into()),
+                    ("anchor", format!("practice-{}", n + 1).into()),
+                    ("dimension", Self::label(&self.dimensions, &p.dimension)),
+                    ("actions", actions.into()),
+                    ("case", case_view),
+                ]))
+            })
+            .collect()
+    }
 }
 
 fn month_label(month: u32) -> String {
@@ -289,49 +344,17 @@ pub fn reports(site: &Site, summaries: &super::Summaries) -> Value {
     let lang = site.language();
     let fw = &site.config.framework;
     let number = |v: f64| -> Value { charts::number(v).into() };
-    let below: Vec<Value> = site
-        .below_threshold()
-        .into_iter()
-        .map(|(i, ids)| {
-            let latest = site.cases[i].latest();
-            let indicators: Vec<Value> = ids
-                .iter()
-                .filter_map(|id| {
-                    let ind = fw.indicator(id)?;
-                    Some(map([
-                        ("id", id.as_str().into()),
-                        ("label", ind.label.get(lang).into()),
-                        ("value", number(latest.and_then(|a| a.score(id))?)),
-                        ("threshold", ind.threshold.map(num_value).into()),
-                    ]))
-                })
-                .collect();
-            map([
-                ("case", summaries.value(i)),
-                ("period", latest.map(|a| a.period.to_string()).into()),
-                ("indicators", indicators.into()),
-            ])
-        })
-        .collect();
     let window = site.review_window();
-    let due: Vec<Value> = site
-        .due_for_review()
-        .into_iter()
-        .map(|i| {
-            map([
-                ("case", summaries.value(i)),
-                ("last_period", site.cases[i].latest().map(|a| a.period.to_string()).into()),
-            ])
-        })
-        .collect();
-    let revoked: Vec<Value> = (0..site.cases.len())
-        .filter(|&i| site.is_revoked(i))
-        .map(|i| {
-            let case = &site.cases[i];
-            let date = case.timeline.iter().rev().find(|e| e.stage == case.status).map(|e| e.date.to_string());
-            map([("case", summaries.value(i)), ("date", date.into()), ("reason", case.revoked_reason(fw).into())])
-        })
-        .collect();
+    // Each list's first rows, its count, and the path of its own pages when it has more.
+    let reports = [Report::Below, Report::Due, Report::Revoked];
+    let [below, due, revoked] = reports.map(|report| {
+        let cases = site.report(report);
+        Value::from(report_rows(site, summaries, report, &cases[..cases.len().min(PREVIEW)]))
+    });
+    let counts = map(reports.map(|report| (report_name(report), site.report(report).len().into())));
+    let all_paths = map(reports.map(|report| {
+        (report_name(report), (site.report(report).len() > PREVIEW).then(|| report_path(report)).into())
+    }));
     let indicators: Vec<&crate::config::Indicator> = fw.indicators().map(|(_, i)| i).collect();
     let periods: Vec<Value> = site
         .periods()
@@ -388,10 +411,76 @@ pub fn reports(site: &Site, summaries: &super::Summaries) -> Value {
         .collect();
     map([
         ("window", window.into()),
-        ("below", below.into()),
-        ("due", due.into()),
-        ("revoked", revoked.into()),
+        ("below", below),
+        ("due", due),
+        ("revoked", revoked),
+        ("counts", counts),
+        ("all_paths", all_paths),
         ("periods", periods.into()),
         ("indicators", indicator_views.into()),
     ])
+}
+
+/// `below`, `due` or `revoked`: the report's name in paths and templates.
+pub fn report_name(report: Report) -> &'static str {
+    match report {
+        Report::Below => "below",
+        Report::Due => "due",
+        Report::Revoked => "revoked",
+    }
+}
+
+/// The first of a report's own pages (`reports/below/`).
+pub fn report_path(report: Report) -> String {
+    format!("reports/{}/", report_name(report))
+}
+
+/// The rows of `report` for the cases `cases` (each its shared summary value and what the report
+/// says of it).
+pub fn report_rows(site: &Site, summaries: &super::Summaries, report: Report, cases: &[usize]) -> Vec<Value> {
+    let lang = site.language();
+    let fw = &site.config.framework;
+    let number = |v: f64| -> Value { charts::number(v).into() };
+    cases
+        .iter()
+        .filter_map(|&i| {
+            let case = site.cases.get(i)?;
+            let latest = case.latest();
+            Some(match report {
+                Report::Below => {
+                    let indicators: Vec<Value> = latest
+                        .map(|a| a.scores.as_slice())
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|(id, score)| {
+                            let ind = fw.indicator(id)?;
+                            let threshold = ind.threshold.filter(|t| score < t)?;
+                            Some(map([
+                                ("id", id.as_str().into()),
+                                ("label", ind.label.get(lang).into()),
+                                ("value", number(*score)),
+                                ("threshold", num_value(threshold)),
+                            ]))
+                        })
+                        .collect();
+                    map([
+                        ("case", summaries.value(i)),
+                        ("period", latest.map(|a| a.period.to_string()).into()),
+                        ("indicators", indicators.into()),
+                    ])
+                }
+                Report::Due => {
+                    map([("case", summaries.value(i)), ("last_period", latest.map(|a| a.period.to_string()).into())])
+                }
+                Report::Revoked => {
+                    let date = case.timeline.iter().rev().find(|e| e.stage == case.status).map(|e| e.date.to_string());
+                    map([
+                        ("case", summaries.value(i)),
+                        ("date", date.into()),
+                        ("reason", case.revoked_reason(fw).into()),
+                    ])
+                }
+            })
+        })
+        .collect()
 }

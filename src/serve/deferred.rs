@@ -1,5 +1,5 @@
 //! What a rebuild in `serve` leaves for later: the pages drawn from the whole portfolio (home,
-//! practice library, reports, indicator rankings, feed, sitemap, data files) and the search index.
+//! practice library, reports, feed, sitemap, data files) and the search index.
 //! Their cost grows with the site, not with the edit, so an edit is answered (and the browser told
 //! to reload) without waiting for them. Each is made the first time a browser asks for it, or by
 //! the warm-up that runs once the server is idle, whichever comes first; and always from the site
@@ -9,17 +9,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::Served;
-use crate::render::{self, Page, Renderer, Summaries};
+use crate::render::{Page, Renderer, Summaries};
 use crate::site::Site;
 
 /// Whether `page`'s cost grows with the whole site (see the module's documentation).
-pub fn is_portfolio_wide(site: &Site, page: &Page) -> bool {
-    match &page.kind {
-        kind if kind.gathers_portfolio() => true,
-        // The first page of an indicator ranks every case that has it.
-        render::PageKind::Term(t, _, n) => *n == 1 && site.taxonomies.get(*t).is_some_and(|t| t.id == "indicator"),
-        _ => false,
-    }
+pub fn is_portfolio_wide(page: &Page) -> bool {
+    page.kind.gathers_portfolio()
 }
 
 /// A search file (not the search page, which is rendered with the other pages).
