@@ -429,14 +429,33 @@ impl Project {
     }
 
     /// Takes note of changed paths (relative to the site folder, or absolute): case files are read
-    /// again, new ones added, deleted ones dropped. Anything else under `content/` (an image)
-    /// may change what links resolve to, so every case's links are resolved again.
+    /// again, new ones added, deleted ones dropped. Any other file that is there (an image) may
+    /// change what links resolve to, so every case's links are resolved again; one that is gone
+    /// matters only if a case linked to it. (Editors that save by writing a temporary file beside
+    /// the case and renaming it leave such a path: it must not cost a rebuild of every case.)
     pub fn refresh(&mut self, changed: &[PathBuf]) {
         let site_dir = self.options.site_dir.clone();
+        // No path at all means "look at everything" (the watcher lost track).
+        let told = !changed.is_empty();
+        let linked: HashSet<&str> = self
+            .files
+            .values()
+            .filter_map(|f| f.built.as_ref())
+            .flat_map(|b| b.assets.iter().map(|a| a.source.as_str()))
+            .collect();
         let changed: HashSet<String> = changed
             .iter()
             .map(|p| if p.is_absolute() { load::rel_to(&site_dir, p) } else { load::rel_to(Path::new(""), p) })
+            .filter(|rel| {
+                rel.to_ascii_lowercase().ends_with(".md")
+                    || linked.contains(rel.as_str())
+                    || std::fs::symlink_metadata(site_dir.join(rel)).is_ok()
+            })
             .collect();
+        drop(linked);
+        if told && changed.is_empty() {
+            return;
+        }
         // Known case files saved again (the usual edit): no need to walk the whole folder.
         let only_saved = !changed.is_empty()
             && changed.iter().all(|rel| {

@@ -333,7 +333,7 @@ fn after_an_edit_the_served_lists_equal_a_fresh_servers() {
         assert_eq!(preview.get(&format!("/{file}")).0, 200, "{file}");
     }
 
-    // The newest case with an assessment and a practice: its latest innovation score drops to 1.
+    // The newest case with an assessment and a practice.
     let (file, text) = walkdir::WalkDir::new(site.join("content"))
         .sort_by_file_name()
         .into_iter()
@@ -342,26 +342,45 @@ fn after_an_edit_the_served_lists_equal_a_fresh_servers() {
         .map(|e| (e.path().to_owned(), read(e.path())))
         .find(|(_, text)| text.contains(" innovation: ") && text.contains("\npractices:\n  - title: \""))
         .unwrap();
-    let at = text.rfind(" innovation: ").unwrap() + " innovation: ".len();
-    let end = at + text[at..].find(',').unwrap();
-    let edited = format!("{}1{}", &text[..at], &text[end..]).replacen(
-        "\npractices:\n  - title: \"",
-        "\npractices:\n  - title: \"【改】",
-        1,
-    );
-    std::fs::write(&file, edited).unwrap();
     let slug = file.file_stem().unwrap().to_string_lossy().into_owned();
-    assert!(preview.wait_for(&format!("/cases/{slug}/"), |_, body| body.contains("【改】")));
+    // Writes the case file, waits until its page changes, then compares every list's pages with a
+    // fresh server's; `listed`: what some list shows after the edit.
+    let edit = |label: &str, text: &str, listed: &str| {
+        let page = format!("/cases/{slug}/");
+        let before = preview.get(&page).2;
+        std::fs::write(&file, text).unwrap();
+        assert!(preview.wait_for(&page, |_, body| body != before), "{label}: the case page did not change");
+        let fresh = common::preview::Preview::serve(site.clone());
+        let mut showing = 0;
+        for file in listing_files(&site) {
+            let path = format!("/{file}");
+            let (status, _, body) = preview.get(&path);
+            let (fresh_status, _, fresh_body) = fresh.get(&path);
+            assert_eq!((status, fresh_status), (200, 200), "{label}: {path}");
+            assert!(body == fresh_body, "{label}: {path} differs from a fresh server's");
+            showing += usize::from(body.contains(listed));
+        }
+        assert!(showing > 0, "{label}: no list shows the edit");
+    };
 
-    let fresh = common::preview::Preview::serve(site.clone());
-    let mut changed = 0;
-    for file in listing_files(&site) {
-        let path = format!("/{file}");
-        let (status, _, body) = preview.get(&path);
-        let (fresh_status, _, fresh_body) = fresh.get(&path);
-        assert_eq!((status, fresh_status), (200, 200), "{path}");
-        assert!(body == fresh_body, "{path} differs from a fresh server's");
-        changed += usize::from(body.contains(&slug));
-    }
-    assert!(changed > 0, "no list shows the edited case");
+    // A text edit (the lists keep their rows): one of its practices is renamed.
+    let renamed = text.replacen("\npractices:\n  - title: \"", "\npractices:\n  - title: \"【改】", 1);
+    edit("after renaming a practice", &renamed, "【改】");
+
+    // Its latest innovation score drops to 1: it moves down the ranking and under the threshold.
+    let at = renamed.rfind(" innovation: ").unwrap() + " innovation: ".len();
+    let end = at + renamed[at..].find(',').unwrap();
+    let scored = format!("{}1{}", &renamed[..at], &renamed[end..]);
+    edit("after a score edit", &scored, "<strong>1</strong></td>");
+
+    // The renamed practice is filed under other actions (the case keeps its groups).
+    let practice = scored.find("\npractices:\n").unwrap();
+    let from = practice + scored[practice..].find("\n    actions: [").unwrap() + "\n    actions: [".len();
+    let to = from + scored[from..].find(']').unwrap();
+    let actions = if scored[from..to].contains("soul") { "empower, quality" } else { "soul" };
+    edit(
+        "after filing a practice under other actions",
+        &format!("{}{actions}{}", &scored[..from], &scored[to..]),
+        "【改】",
+    );
 }

@@ -281,3 +281,43 @@ fn an_open_page_reloads_itself_and_css_applies_without_reload() {
     edit(&preview.case_file("tunnel-branch-safety.md"), "status: nmed", "status: named");
     assert!(page.wait_for("!document.getElementById('exemplar-errors')", Duration::from_secs(10)));
 }
+
+/// Editors that save by writing a temporary file beside the case and renaming it over the case
+/// leave a path that is gone by the time the server looks: only the saved case is built again
+/// (before, every case's links were resolved again, and at 10,000 cases every page re-rendered).
+/// A new file beside the cases is still taken as a possible link target.
+#[test]
+fn a_save_by_rename_builds_only_the_saved_case_again() {
+    use exemplar::pipeline::{BuildOptions, Project};
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let mut project = Project::open(BuildOptions::new(&site)).ok().unwrap();
+    project.scan();
+    let first = project.assemble().site.unwrap();
+    let revisions = |site: &exemplar::site::Site| -> Vec<(String, u64)> {
+        site.cases.iter().map(|c| (c.slug.clone(), c.revision)).collect()
+    };
+
+    let case = site.join("content/tunnel-branch-safety.md");
+    let temporary = site.join("content/sedR4nd0m");
+    fs::write(&temporary, fs::read_to_string(&case).unwrap().replacen("title: ", "title: 【改】", 1)).unwrap();
+    fs::rename(&temporary, &case).unwrap();
+    project.refresh(&[temporary.clone(), case.clone()]);
+    let second = project.assemble_after(Some(&first)).site.unwrap();
+    let changed: Vec<String> = revisions(&first)
+        .into_iter()
+        .zip(revisions(&second))
+        .filter(|(a, b)| a != b)
+        .map(|(_, (slug, _))| slug)
+        .collect();
+    assert_eq!(changed, ["tunnel-branch-safety"], "only the saved case is new");
+    assert!(second.cases.iter().any(|c| c.title.starts_with("【改】")));
+
+    // A file that appears (an image a case may link to) resolves every case's links again.
+    fs::write(site.join("content/new-photo.png"), b"png").unwrap();
+    project.refresh(&[site.join("content/new-photo.png")]);
+    let third = project.assemble_after(Some(&second)).site.unwrap();
+    let same = revisions(&second).into_iter().zip(revisions(&third)).filter(|(a, b)| a == b).count();
+    assert_eq!(same, 0, "every case was built again");
+}
