@@ -216,7 +216,7 @@ fn each_group_of_the_practice_library_has_pages_that_list_all_its_practices() {
         }
     }
     let links = |html: &str| -> Vec<String> {
-        html.split("<h3 class=\"library__title\">")
+        html.split(" class=\"library__title\">")
             .skip(1)
             .map(|item| {
                 attributes(&item[..item.find('>').unwrap() + 1], "href")[0].trim_start_matches("../").to_owned()
