@@ -88,20 +88,6 @@ fn every_internal_link_and_asset_resolves() {
     assert!(checked > 500, "checked {checked} links");
 }
 
-fn normalize(path: &Path) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::ParentDir => {
-                parts.pop();
-            }
-            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
-            _ => {}
-        }
-    }
-    parts.join("/")
-}
-
 #[test]
 fn the_output_loads_nothing_from_outside() {
     let (_tmp, out) = sample_output();

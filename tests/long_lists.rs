@@ -68,14 +68,7 @@ fn built() -> &'static Built {
             }
         }
         let mut cases = Vec::new();
-        for entry in walkdir::WalkDir::new(site.join("content")).sort_by_file_name() {
-            let entry = entry.unwrap();
-            if entry.path().extension().is_none_or(|e| e != "md") {
-                continue;
-            }
-            let source = read(entry.path());
-            let front = source.strip_prefix("---\n").and_then(|s| s.split_once("\n---")).unwrap().0;
-            let yaml: Value = serde_yaml::from_str(front).unwrap();
+        for (slug, yaml) in front_matters(&site.join("content")) {
             let latest = yaml["assessments"]
                 .as_sequence()
                 .and_then(|list| list.last())
@@ -90,7 +83,7 @@ fn built() -> &'static Built {
                 .unwrap_or_default();
             let practices = yaml["practices"].as_sequence().cloned().unwrap_or_default();
             cases.push(Case {
-                slug: entry.path().file_stem().unwrap().to_string_lossy().into_owned(),
+                slug,
                 revoked: revoked_statuses.contains(yaml["status"].as_str().unwrap()),
                 latest,
                 dimensions: practices.iter().map(|p| p["dimension"].as_str().unwrap().to_owned()).collect(),
@@ -119,7 +112,7 @@ fn list_pages(first: &str) -> Vec<String> {
     let mut pages = vec![page(&format!("{dir}index.html"))];
     while let Some(next) = attribute_after(pages.last().unwrap(), "rel=\"next\"") {
         // Links are relative to the page that holds them.
-        dir = normalize(&Path::new(&dir).join(&next));
+        dir = format!("{}/", normalize(&Path::new(&dir).join(&next)));
         assert!(pages.len() < 100, "{first}: the pages do not end");
         pages.push(page(&format!("{dir}index.html")));
     }
@@ -132,21 +125,6 @@ fn attribute_after(html: &str, marker: &str) -> Option<String> {
     let tag_start = html[..at].rfind('<')?;
     let tag = &html[tag_start..html[at..].find('>')? + at];
     attributes(tag, "href").into_iter().next()
-}
-
-/// `a/b/../c/` → `a/c/`, for paths inside the portal.
-fn normalize(path: &Path) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                parts.pop();
-            }
-            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
-            _ => {}
-        }
-    }
-    format!("{}/", parts.join("/"))
 }
 
 /// (rank, slug, score) of each row of the ranking tables in `html`.

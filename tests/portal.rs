@@ -67,18 +67,10 @@ fn cases() -> &'static Vec<Case> {
     static CASES: OnceLock<Vec<Case>> = OnceLock::new();
     CASES.get_or_init(|| {
         let mut cases = Vec::new();
-        for entry in walkdir::WalkDir::new(repo().join("content")).sort_by_file_name() {
-            let entry = entry.unwrap();
-            if entry.path().extension().is_none_or(|e| e != "md") {
-                continue;
-            }
-            let source = read(entry.path());
-            let front = source.strip_prefix("---\n").and_then(|s| s.split_once("\n---")).unwrap().0;
-            let yaml: Value = serde_yaml::from_str(front).unwrap();
+        for (stem, yaml) in front_matters(&repo().join("content")) {
             if yaml["draft"].as_bool() == Some(true) {
                 continue;
             }
-            let stem = entry.path().file_stem().unwrap().to_string_lossy().into_owned();
             let assessments = yaml["assessments"]
                 .as_sequence()
                 .map(|list| {

@@ -78,3 +78,34 @@ pub fn attributes(html: &str, attr: &str) -> Vec<String> {
     }
     values
 }
+
+/// A path inside a folder with `..` resolved (`a/b/../c` → `a/c`), `/`-separated.
+pub fn normalize(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    parts.join("/")
+}
+
+/// Each case file under `content` (a folder) in path order: its file stem and its front matter.
+pub fn front_matters(content: &Path) -> Vec<(String, serde_yaml::Value)> {
+    let mut cases = Vec::new();
+    for entry in walkdir::WalkDir::new(content).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let source = read(entry.path());
+        let front = source.strip_prefix("---\n").and_then(|s| s.split_once("\n---")).unwrap().0;
+        let stem = entry.path().file_stem().unwrap().to_string_lossy().into_owned();
+        cases.push((stem, serde_yaml::from_str(front).unwrap()));
+    }
+    cases
+}
