@@ -546,7 +546,7 @@ impl Site {
             };
             let group_of: HashMap<&str, usize> = ids.iter().enumerate().map(|(g, id)| (*id, g)).collect();
             let mut groups: Vec<Vec<PracticeRef>> = vec![Vec::new(); ids.len()];
-            // One pass over the practices, in case order (this runs after every edit in `serve`).
+            // One pass over the practices, in case order.
             for (c, case) in self.cases.iter().enumerate() {
                 for (n, p) in case.practices.iter().enumerate() {
                     let filed: &[String] = match grouping {
