@@ -437,22 +437,19 @@ impl Project {
         let site_dir = self.options.site_dir.clone();
         // No path at all means "look at everything" (the watcher lost track).
         let told = !changed.is_empty();
-        let linked: HashSet<&str> = self
-            .files
-            .values()
-            .filter_map(|f| f.built.as_ref())
-            .flat_map(|b| b.assets.iter().map(|a| a.source.as_str()))
-            .collect();
+        // Looked up only for a path that is gone, not for every save.
+        let linked = |rel: &str| {
+            self.files.values().filter_map(|f| f.built.as_ref()).any(|b| b.assets.iter().any(|a| a.source == rel))
+        };
         let changed: HashSet<String> = changed
             .iter()
             .map(|p| if p.is_absolute() { load::rel_to(&site_dir, p) } else { load::rel_to(Path::new(""), p) })
             .filter(|rel| {
                 rel.to_ascii_lowercase().ends_with(".md")
-                    || linked.contains(rel.as_str())
                     || std::fs::symlink_metadata(site_dir.join(rel)).is_ok()
+                    || linked(rel)
             })
             .collect();
-        drop(linked);
         if told && changed.is_empty() {
             return;
         }
