@@ -50,6 +50,16 @@ pub enum Grouping {
     Action,
 }
 
+impl Grouping {
+    /// The framework's groups of this grouping, in its order.
+    pub fn terms(self, framework: &Framework) -> &[crate::config::Term] {
+        match self {
+            Grouping::Dimension => &framework.dimensions,
+            Grouping::Action => &framework.actions,
+        }
+    }
+}
+
 /// A practice of the library: the case's index in [`Site::cases`] and the practice's in the case.
 pub type PracticeRef = (usize, usize);
 
@@ -246,6 +256,9 @@ impl Site {
     /// `serve` tens of milliseconds an edit at 10,000 cases, for pages that are then the same.
     fn carry_lists(&self, previous: &Site) {
         let fw = &self.config.framework;
+        if previous.cases.len() != self.cases.len() {
+            return;
+        }
         let edited: Vec<(&Case, &Case)> = previous
             .cases
             .iter()
@@ -253,7 +266,7 @@ impl Site {
             .filter(|(before, after)| before.revision != after.revision)
             .map(|(before, after)| (before.as_ref(), after.as_ref()))
             .collect();
-        if previous.cases.len() != self.cases.len() || edited.iter().any(|(before, after)| before.slug != after.slug) {
+        if edited.iter().any(|(before, after)| before.slug != after.slug) {
             return;
         }
         fn unchanged<'c, T: PartialEq>(edited: &[(&'c Case, &'c Case)], part: impl Fn(&'c Case) -> T) -> bool {
@@ -539,13 +552,9 @@ impl Site {
     /// under its case's actions.
     pub fn library(&self, grouping: Grouping) -> &[Vec<PracticeRef>] {
         self.library[grouping as usize].get_or_init(|| {
-            let fw = &self.config.framework;
-            let ids: Vec<&str> = match grouping {
-                Grouping::Dimension => fw.dimensions.iter().map(|d| d.id.as_str()).collect(),
-                Grouping::Action => fw.actions.iter().map(|a| a.id.as_str()).collect(),
-            };
-            let group_of: HashMap<&str, usize> = ids.iter().enumerate().map(|(g, id)| (*id, g)).collect();
-            let mut groups: Vec<Vec<PracticeRef>> = vec![Vec::new(); ids.len()];
+            let terms = grouping.terms(&self.config.framework);
+            let group_of: HashMap<&str, usize> = terms.iter().enumerate().map(|(g, t)| (t.id.as_str(), g)).collect();
+            let mut groups: Vec<Vec<PracticeRef>> = vec![Vec::new(); terms.len()];
             // One pass over the practices, in case order.
             for (c, case) in self.cases.iter().enumerate() {
                 for (n, p) in case.practices.iter().enumerate() {

@@ -118,10 +118,8 @@ pub fn signature(site: &Site, page: &Page, term_fingerprint: u64) -> u64 {
             }
         }
         PageKind::Listing(listing, n) => {
-            let len = listing.len(site);
-            let per_page = listing.per_page(site);
-            let rows = (n - 1) * per_page..(n * per_page).min(len);
-            len.hash(&mut hasher);
+            let rows = listing.rows(site, *n);
+            listing.len(site).hash(&mut hasher);
             match *listing {
                 Listing::Practices(grouping, g) => {
                     let refs = site.library(grouping).get(g).map_or(&[][..], |refs| &refs[rows]);
@@ -201,12 +199,8 @@ impl Listing {
     fn path(&self, site: &Site) -> String {
         match *self {
             Listing::Practices(grouping, g) => {
-                let fw = &site.config.framework;
-                let id = match grouping {
-                    portal::Grouping::Dimension => fw.dimensions.get(g).map(|d| d.id.as_str()),
-                    portal::Grouping::Action => fw.actions.get(g).map(|a| a.id.as_str()),
-                };
-                portal::practice_group_path(grouping, id.unwrap_or_default())
+                let id = grouping.terms(&site.config.framework).get(g).map_or("", |t| t.id.as_str());
+                portal::practice_group_path(grouping, id)
             }
             Listing::Ranking(t, k) => {
                 let taxonomy = &site.taxonomies[t];
@@ -232,6 +226,12 @@ impl Listing {
             Listing::Featured => HOME_FEATURED,
             _ => portal::PREVIEW,
         }
+    }
+
+    /// The rows page `n` (1-based) shows.
+    fn rows(&self, site: &Site, n: usize) -> std::ops::Range<usize> {
+        let per_page = self.per_page(site);
+        (n - 1) * per_page..(n * per_page).min(self.len(site))
     }
 
     /// How many rows the list has.
@@ -594,8 +594,7 @@ impl Renderer {
     /// `rows` and a `paginator` without items.
     fn listing(&self, site: &Site, summaries: &Summaries, listing: &Listing, n: usize, context: &mut Context) {
         let len = listing.len(site);
-        let per_page = listing.per_page(site);
-        let rows = (n - 1) * per_page..(n * per_page).min(len);
+        let rows = listing.rows(site, n);
         let (kind, view) = match *listing {
             Listing::Practices(grouping, g) => {
                 let refs = site.library(grouping).get(g).map_or(&[][..], |refs| &refs[rows.clone()]);
@@ -625,7 +624,7 @@ impl Renderer {
         };
         context.insert("listing_kind", kind);
         context.insert_value("listing", view);
-        context.insert_value("paginator", pagination(n, len, per_page, &listing.path(site), Vec::new()));
+        context.insert_value("paginator", pagination(n, len, listing.per_page(site), &listing.path(site), Vec::new()));
     }
 
     fn paginator(

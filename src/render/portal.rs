@@ -195,31 +195,21 @@ pub const PREVIEW: usize = 20;
 pub fn practices(site: &Site, grouping: Grouping) -> tera::Value {
     let lang = site.language();
     let fw = &site.config.framework;
-    let groups: Vec<(&str, &str, Option<&str>)> = match grouping {
-        Grouping::Dimension => fw
-            .dimensions
-            .iter()
-            .map(|d| (d.id.as_str(), d.label.get(lang), d.description.as_ref().map(|x| x.get(lang))))
-            .collect(),
-        Grouping::Action => fw
-            .actions
-            .iter()
-            .map(|a| (a.id.as_str(), a.label.get(lang), a.description.as_ref().map(|x| x.get(lang))))
-            .collect(),
-    };
     let library = site.library(grouping);
     let rows = PracticeRows::new(site);
     let kind = grouping_name(grouping);
-    let groups: Vec<Value> = groups
+    let groups: Vec<Value> = grouping
+        .terms(fw)
         .iter()
         .zip(library)
-        .map(|(&(id, group_label, description), refs)| {
+        .map(|(term, refs)| {
+            let id = term.id.as_str();
             let slug = id.replace('_', "-");
             let shown = &refs[..refs.len().min(PREVIEW)];
             map([
                 ("id", id.into()),
-                ("label", group_label.into()),
-                ("description", description.into()),
+                ("label", term.label.get(lang).into()),
+                ("description", term.description.as_ref().map(|d| d.get(lang)).into()),
                 ("anchor", format!("{kind}-{slug}").into()),
                 ("path", format!("{kind}/{slug}/").into()),
                 ("count", refs.len().into()),
@@ -252,12 +242,10 @@ pub fn practice_group_path(grouping: Grouping, id: &str) -> String {
 /// One page of a library group: the group's label and description, and `refs` as rows.
 pub fn practice_group(site: &Site, grouping: Grouping, group: usize, refs: &[PracticeRef]) -> Value {
     let lang = site.language();
-    let fw = &site.config.framework;
-    let (id, label, description) = match grouping {
-        Grouping::Dimension => fw.dimensions.get(group).map(|d| (&d.id, d.label.get(lang), &d.description)),
-        Grouping::Action => fw.actions.get(group).map(|a| (&a.id, a.label.get(lang), &a.description)),
-    }
-    .map_or(("", "", None), |(id, label, description)| (id.as_str(), label, description.as_ref().map(|d| d.get(lang))));
+    let term = grouping.terms(&site.config.framework).get(group);
+    let id = term.map_or("", |t| t.id.as_str());
+    let label = term.map_or("", |t| t.label.get(lang));
+    let description = term.and_then(|t| t.description.as_ref()).map(|d| d.get(lang));
     let count = site.library(grouping).get(group).map_or(0, Vec::len);
     map([
         ("grouping", grouping_name(grouping).into()),
@@ -265,7 +253,6 @@ pub fn practice_group(site: &Site, grouping: Grouping, group: usize, refs: &[Pra
         ("label", label.into()),
         ("description", description.into()),
         ("count", count.into()),
-        ("path", format!("{}/{}/", grouping_name(grouping), id.replace('_', "-")).into()),
         ("practices", PracticeRows::new(site).of(site, refs).into()),
     ])
 }
