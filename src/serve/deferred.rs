@@ -12,11 +12,6 @@ use super::Served;
 use crate::render::{Page, Renderer, Summaries};
 use crate::site::Site;
 
-/// Whether `page`'s cost grows with the whole site (see the module's documentation).
-pub fn is_portfolio_wide(page: &Page) -> bool {
-    page.kind.gathers_portfolio()
-}
-
 /// A search file (not the search page, which is rendered with the other pages).
 pub fn is_search_file(file: &str) -> bool {
     file.starts_with("search/") && file != "search/index.html"

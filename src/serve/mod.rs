@@ -392,7 +392,7 @@ impl Builder {
             };
             known += usize::from(old.is_some());
             let changed = old != Some(*signature);
-            if defer && deferred::is_portfolio_wide(page) {
+            if defer && page.kind.gathers_portfolio() {
                 if changed || !made(&page.file()) {
                     later.push(page.clone());
                 }
