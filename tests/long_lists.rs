@@ -42,15 +42,7 @@ fn built() -> &'static Built {
         let site = tmp.path().join("site");
         let options = generator::Options { cases: 300, seed: 11, hugo: false };
         generator::generate(&repo(), &site, &options).expect("the generator writes the site");
-        // The generator features one case in fifty: feature one in ten more, for a list longer
-        // than the home page shows.
-        let files = walkdir::WalkDir::new(site.join("content")).sort_by_file_name().into_iter().map(Result::unwrap);
-        for entry in files.filter(|e| e.path().extension().is_some_and(|x| x == "md")).step_by(10) {
-            let text = read(entry.path());
-            if !text.contains("\nfeatured: true\n") {
-                std::fs::write(entry.path(), text.replacen("\nstatus: ", "\nfeatured: true\nstatus: ", 1)).unwrap();
-            }
-        }
+        feature_every(&site.join("content"), 10);
         let build = exemplar(&["build", site.to_str().unwrap(), "--quiet"]);
         assert!(build.status.success(), "build failed:\n{}", stderr(&build));
         let config: Value = serde_yaml::from_str(&read(site.join("exemplar.yaml"))).unwrap();

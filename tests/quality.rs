@@ -119,12 +119,7 @@ fn long_list_pages_pass_the_html_checker_and_axe() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
     generator::generate(&repo(), &site, &generator::Options { cases: 300, seed: 11, hugo: false }).unwrap();
-    // More featured cases than the home page shows.
-    let files = walkdir::WalkDir::new(site.join("content")).sort_by_file_name().into_iter().map(Result::unwrap);
-    for entry in files.filter(|e| e.path().extension().is_some_and(|x| x == "md")).step_by(10) {
-        let text = read(entry.path());
-        std::fs::write(entry.path(), text.replacen("\nstatus: ", "\nfeatured: true\nstatus: ", 1)).unwrap();
-    }
+    feature_every(&site.join("content"), 10);
     let built = exemplar(&["build", site.to_str().unwrap(), "--quiet"]);
     assert!(built.status.success(), "build failed:\n{}", stderr(&built));
     let out = site.join("public");

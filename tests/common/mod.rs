@@ -109,3 +109,15 @@ pub fn front_matters(content: &Path) -> Vec<(String, serde_yaml::Value)> {
     }
     cases
 }
+
+/// Marks every `nth` case file under `content` (in path order) as featured, for a list of
+/// featured cases longer than the home page shows (the benchmark's generator features one in fifty).
+pub fn feature_every(content: &Path, nth: usize) {
+    let files = walkdir::WalkDir::new(content).sort_by_file_name().into_iter().map(Result::unwrap);
+    for entry in files.filter(|e| e.path().extension().is_some_and(|x| x == "md")).step_by(nth) {
+        let text = read(entry.path());
+        if !text.contains("\nfeatured: true\n") {
+            fs::write(entry.path(), text.replacen("\nstatus: ", "\nfeatured: true\nstatus: ", 1)).unwrap();
+        }
+    }
+}
