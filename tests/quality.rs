@@ -45,22 +45,55 @@ fn which(names: &[&str]) -> Option<PathBuf> {
     names.iter().flat_map(|n| dirs.iter().map(move |d| d.join(n))).find(|p| p.is_file())
 }
 
+/// Runs the W3C Nu HTML Checker on `targets` (HTML files, or folders with `--skip-non-html`) and
+/// fails the test with its report when it finds an error.
+fn assert_nu_html_checker_passes(args: &[&str], targets: &[PathBuf]) {
+    let jar = repo().join("node_modules/vnu-jar/build/dist/vnu.jar");
+    require(&jar, "run `npm ci` in the repository");
+    let java =
+        which(&["java"]).expect("java is missing: install default-jre-headless (or set EXEMPLAR_SKIP_QUALITY=1)");
+    let result = Command::new(java)
+        .args(["-jar", jar.to_str().unwrap(), "--errors-only"])
+        .args(args)
+        .args(targets)
+        .output()
+        .expect("run the Nu HTML Checker");
+    let report = format!("{}{}", stdout(&result), stderr(&result));
+    assert!(result.status.success() && report.trim().is_empty(), "the Nu HTML Checker found errors:\n{report}");
+}
+
+/// Runs axe-core and the 360 px check in headless Chromium (`scripts/browser-check.mjs`) on `pages`
+/// and fails the test with its report when either finds something.
+fn assert_browser_check_passes(pages: &[PathBuf]) {
+    require(&repo().join("node_modules/axe-core/axe.min.js"), "run `npm ci` in the repository");
+    assert!(which(&["chromium", "chromium-browser"]).is_some(), "chromium is missing: apt-get install chromium");
+    let result = Command::new("node")
+        .arg(repo().join("scripts/browser-check.mjs"))
+        .args(pages.iter().map(|p| format!("file://{}", p.display())))
+        .output()
+        .expect("run node scripts/browser-check.mjs");
+    assert!(result.status.success(), "browser check failed:\n{}\n{}", stdout(&result), stderr(&result));
+}
+
+/// `pages` of the portal in `out`, each checked to be there.
+fn files_of(out: &Path, pages: &[&str]) -> Vec<PathBuf> {
+    pages
+        .iter()
+        .map(|p| {
+            let file = out.join(p);
+            assert!(file.is_file(), "{p} is missing");
+            file
+        })
+        .collect()
+}
+
 #[test]
 fn every_page_passes_the_nu_html_checker() {
     if skip() {
         return;
     }
-    let jar = repo().join("node_modules/vnu-jar/build/dist/vnu.jar");
-    require(&jar, "run `npm ci` in the repository");
-    let java =
-        which(&["java"]).expect("java is missing: install default-jre-headless (or set EXEMPLAR_SKIP_QUALITY=1)");
     let out = build("vnu", "http://intranet.example/practice/");
-    let result = Command::new(java)
-        .args(["-jar", jar.to_str().unwrap(), "--errors-only", "--skip-non-html", out.to_str().unwrap()])
-        .output()
-        .expect("run the Nu HTML Checker");
-    let report = format!("{}{}", stdout(&result), stderr(&result));
-    assert!(result.status.success() && report.trim().is_empty(), "the Nu HTML Checker found errors:\n{report}");
+    assert_nu_html_checker_passes(&["--skip-non-html"], &[out]);
 }
 
 #[test]
@@ -68,8 +101,6 @@ fn pages_have_no_serious_accessibility_violation_and_fit_a_360px_screen() {
     if skip() {
         return;
     }
-    require(&repo().join("node_modules/axe-core/axe.min.js"), "run `npm ci` in the repository");
-    assert!(which(&["chromium", "chromium-browser"]).is_some(), "chromium is missing: apt-get install chromium");
     let out = build("axe", "http://intranet.example/practice/");
     // One page of every template, the richest of each kind.
     let pages = [
@@ -86,20 +117,7 @@ fn pages_have_no_serious_accessibility_violation_and_fit_a_360px_screen() {
         "reports/index.html",
         "404.html",
     ];
-    let urls: Vec<String> = pages
-        .iter()
-        .map(|p| {
-            let file = out.join(p);
-            assert!(file.is_file(), "{p}");
-            format!("file://{}", file.display())
-        })
-        .collect();
-    let result = Command::new("node")
-        .arg(repo().join("scripts/browser-check.mjs"))
-        .args(&urls)
-        .output()
-        .expect("run node scripts/browser-check.mjs");
-    assert!(result.status.success(), "browser check failed:\n{}\n{}", stdout(&result), stderr(&result));
+    assert_browser_check_passes(&files_of(&out, &pages));
 }
 
 /// The pages of the long lists (a group of the practice library, a ranking, the reports, the featured
@@ -110,52 +128,30 @@ fn long_list_pages_pass_the_html_checker_and_axe() {
     if skip() {
         return;
     }
-    let jar = repo().join("node_modules/vnu-jar/build/dist/vnu.jar");
-    require(&jar, "run `npm ci` in the repository");
-    require(&repo().join("node_modules/axe-core/axe.min.js"), "run `npm ci` in the repository");
-    let java =
-        which(&["java"]).expect("java is missing: install default-jre-headless (or set EXEMPLAR_SKIP_QUALITY=1)");
-    assert!(which(&["chromium", "chromium-browser"]).is_some(), "chromium is missing: apt-get install chromium");
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
     generator::generate(&repo(), &site, &generator::Options { cases: 300, seed: 11, hugo: false }).unwrap();
     feature_every(&site.join("content"), 10);
     let built = exemplar(&["build", site.to_str().unwrap(), "--quiet"]);
     assert!(built.status.success(), "build failed:\n{}", stderr(&built));
-    let out = site.join("public");
-    let pages: Vec<PathBuf> = [
-        "index.html",
-        "featured/index.html",
-        "practices/index.html",
-        "practices/dimension/activities/page/2/index.html",
-        "practices/action/index.html",
-        "practices/action/soul/index.html",
-        "indicator/innovation/index.html",
-        "indicator/innovation/ranking/page/2/index.html",
-        "reports/index.html",
-        "reports/below/index.html",
-        "reports/due/index.html",
-    ]
-    .iter()
-    .map(|p| {
-        let file = out.join(p);
-        assert!(file.is_file(), "{p} is missing");
-        file
-    })
-    .collect();
-    let result = Command::new(java)
-        .args(["-jar", jar.to_str().unwrap(), "--errors-only"])
-        .args(&pages)
-        .output()
-        .expect("run the Nu HTML Checker");
-    let report = format!("{}{}", stdout(&result), stderr(&result));
-    assert!(result.status.success() && report.trim().is_empty(), "the Nu HTML Checker found errors:\n{report}");
-    let result = Command::new("node")
-        .arg(repo().join("scripts/browser-check.mjs"))
-        .args(pages.iter().map(|p| format!("file://{}", p.display())))
-        .output()
-        .expect("run node scripts/browser-check.mjs");
-    assert!(result.status.success(), "browser check failed:\n{}\n{}", stdout(&result), stderr(&result));
+    let pages = files_of(
+        &site.join("public"),
+        &[
+            "index.html",
+            "featured/index.html",
+            "practices/index.html",
+            "practices/dimension/activities/page/2/index.html",
+            "practices/action/index.html",
+            "practices/action/soul/index.html",
+            "indicator/innovation/index.html",
+            "indicator/innovation/ranking/page/2/index.html",
+            "reports/index.html",
+            "reports/below/index.html",
+            "reports/due/index.html",
+        ],
+    );
+    assert_nu_html_checker_passes(&[], &pages);
+    assert_browser_check_passes(&pages);
 }
 
 /// nginx serving `dir` at `/practice/` on a free port of 127.0.0.1, stopped on drop.
