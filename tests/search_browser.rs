@@ -1,6 +1,7 @@
 //! The search page in headless Chromium, over HTTP and from `file://`: a reader types a query, sees
 //! the expected cases with highlights, applies a facet, and the URL restores the same view; the
-//! JavaScript engine returns what the Rust engine returns. Skipped (with a message) when Chromium
+//! first results show while the excerpts of later ones are still loading; the JavaScript engine
+//! returns what the Rust engine returns. Skipped (with a message) when Chromium
 //! is missing; `./scripts/test` installs it.
 
 mod common;
@@ -58,6 +59,27 @@ const DRIVER: &str = r##"
     const searched = () => new URLSearchParams(location.search.slice(1) || location.hash.slice(1)).get("q");
     for (let i = 0; i < 400 && !(searched() === text && app.getAttribute("aria-busy") === "false"); i++) await sleep(20);
   }
+  // Submits `q` with the excerpt groups that are not loaded yet held back. Unless the first row's
+  // group is loaded already, lets that one load (groups are asked for in the order of the
+  // results). The view once the first row shows, with the number of groups still held back, and
+  // the view once all are let through.
+  async function progressive(q) {
+    const load = EXS.loader, held = [];
+    EXS.loader = name => name.startsWith("d/") ? held.push(name) : load(name);
+    const before = app.dataset.ready, first = app.dataset.first;
+    input.value = q;
+    document.getElementById("search-form").requestSubmit();
+    for (let i = 0; i < 400 && held.length === 0 && app.dataset.first === first; i++) await sleep(10);
+    await sleep(50);
+    let released = 0;
+    if (app.dataset.first === first && held.length) load(held[released++]);
+    for (let i = 0; i < 400 && app.dataset.first === first; i++) await sleep(10);
+    const partial = Object.assign(view(), { busy: app.getAttribute("aria-busy"), pending: held.length - released });
+    EXS.loader = load;
+    held.slice(released).forEach(load);
+    await settled(before);
+    return { partial, full: view() };
+  }
   try {
     const mode = new URLSearchParams(location.search).get("driver");
     const tag = mode.startsWith("file") ? "file-" : "";
@@ -66,6 +88,7 @@ const DRIVER: &str = r##"
       return post(tag + "restored", view());
     }
     await settled(undefined);
+    if (!tag) await post("progressive", await progressive("党"));
     await type("安全");
     await post(tag + "typed", view());
     const box = [...document.querySelectorAll("#search-facets label")].find(l => l.textContent.includes("已命名"));
@@ -169,7 +192,7 @@ fn the_search_page_works_over_http_and_from_a_folder() {
         .unwrap();
 
     let profile = tempfile::tempdir().unwrap();
-    let names = ["typed", "faceted", "xss", "none", "parity", "restored"];
+    let names = ["progressive", "typed", "faceted", "xss", "none", "parity", "restored"];
     let mut http = search_support::chromium(
         &format!("http://127.0.0.1:{port}/search/driver.html?driver=type"),
         &profile.path().join("http"),
@@ -179,6 +202,22 @@ fn the_search_page_works_over_http_and_from_a_folder() {
     let _ = http.wait();
     let view = |name: &str| -> Value { serde_json::from_str(&got.iter().find(|g| g.0 == name).unwrap().1).unwrap() };
     check_views(&index, &view("typed"), &view("faceted"), &view("restored"));
+
+    // The first results show while the excerpts of later ones are still loading, in order; the
+    // URL follows once all are drawn.
+    let progressive = view("progressive");
+    let (partial, full) = (&progressive["partial"], &progressive["full"]);
+    assert!(
+        partial["pending"].as_u64().unwrap() >= 1,
+        "an excerpt group of the first page is still held back: {partial}"
+    );
+    assert_eq!(partial["busy"], "true", "{partial}");
+    let (shown, all) = (hrefs(partial), hrefs(full));
+    assert!(!shown.is_empty() && shown.len() < all.len(), "{shown:?} of {all:?}");
+    assert_eq!(shown[..], all[..shown.len()]);
+    assert_eq!(all, rust_urls(&index, &Query::text("党"), 10));
+    assert!(!partial["url"].as_str().unwrap().contains("q="), "{}", partial["url"]);
+    assert!(full["url"].as_str().unwrap().contains("q=%E5%85%9A"), "{}", full["url"]);
 
     // Titles are text: the markup in a title is shown, never run.
     let xss = view("xss");
@@ -322,6 +361,27 @@ const LIST_DRIVER: &str = r##"
     label.querySelector("input").click();
     await settled(before);
     return label.textContent.trim().replace(/\s*\(\d+\)$/, "");
+  }
+  // Submits `q` with the excerpt groups that are not loaded yet held back. Unless the first row's
+  // group is loaded already, lets that one load (groups are asked for in the order of the
+  // results). The view once the first row shows, with the number of groups still held back, and
+  // the view once all are let through.
+  async function progressive(q) {
+    const load = EXS.loader, held = [];
+    EXS.loader = name => name.startsWith("d/") ? held.push(name) : load(name);
+    const before = app.dataset.ready, first = app.dataset.first;
+    input.value = q;
+    document.getElementById("search-form").requestSubmit();
+    for (let i = 0; i < 400 && held.length === 0 && app.dataset.first === first; i++) await sleep(10);
+    await sleep(50);
+    let released = 0;
+    if (app.dataset.first === first && held.length) load(held[released++]);
+    for (let i = 0; i < 400 && app.dataset.first === first; i++) await sleep(10);
+    const partial = Object.assign(view(), { busy: app.getAttribute("aria-busy"), pending: held.length - released });
+    EXS.loader = load;
+    held.slice(released).forEach(load);
+    await settled(before);
+    return { partial, full: view() };
   }
   try {
     const mode = new URLSearchParams(location.search).get("driver");

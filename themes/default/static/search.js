@@ -425,11 +425,24 @@
   }
   /** The shown cases' records [url, title, site, enterprise, date, status, text]. */
   function docs(ids) {
-    var manifest = store.manifest, groups = {};
-    ids.forEach(function (d) { groups["d/" + Math.floor(d / manifest.group)] = 1; });
-    return Promise.all(Object.keys(groups).sort().map(need)).then(function () {
-      return ids.map(function (d) { return store["d/" + Math.floor(d / manifest.group)][d % manifest.group]; });
-    });
+    var records = [];
+    return docsInOrder(ids, function (rec) { records.push(rec); }).then(function () { return records; });
+  }
+  /** Hands the records of `ids` to `each` in order, each as soon as it and those before it have
+   * loaded: the first results show while the excerpt groups of later ones are still on their way
+   * (each group is a script of its own, and the browser loads a few at a time). */
+  function docsInOrder(ids, each) {
+    var size = store.manifest.group, next = 0, names = [];
+    function group(d) { return "d/" + Math.floor(d / size); }
+    function flush() {
+      while (next < ids.length && store[group(ids[next])] !== undefined) {
+        each(store[group(ids[next])][ids[next] % size], next);
+        next++;
+      }
+    }
+    // Asked for in the order of the results, so that the first rows' groups come first.
+    ids.forEach(function (d) { if (names.indexOf(group(d)) < 0) names.push(group(d)); });
+    return Promise.all(names.map(function (name) { return need(name).then(flush); })).then(flush);
   }
   /** Ranges [start, end) in code points where the clauses' runs occur (query::highlights). */
   function highlights(text, clauses) {
@@ -562,8 +575,8 @@
 
   function render(res, query, my) {
     var hits = res.hits;
-    list.textContent = "";
     if (!hits.length) {
+      list.textContent = "";
       var none = query.text ? fmt(S.none, { q: query.text }) : S.noneFiltered;
       status.textContent = none;
       app.classList.add("is-empty");
@@ -572,34 +585,43 @@
       app.setAttribute("data-shown", String(my));
       return Promise.resolve();
     }
-    app.classList.remove("is-empty");
-    status.textContent = fmt(S.count, { n: hits.length });
+    // The rows come in order as their excerpts load; the list before them stays until the first.
     var shown = hits.slice(0, state.shown);
-    return docs(shown.map(function (h) { return h.doc; })).then(function (records) {
+    return docsInOrder(shown.map(function (h) { return h.doc; }), function (rec, i) {
       if (my !== seq) return;
-      records.forEach(function (rec) {
-        var li = el("li", "search-result");
-        var h = el("h2", "search-result__title");
-        var a = el("a");
-        a.href = root + rec[0];
-        var tc = codes(rec[1]);
-        marked(a, tc, highlights(rec[1], res.clauses), 0, tc.length);
-        h.appendChild(a);
-        li.appendChild(h);
-        li.appendChild(el("p", "search-result__meta", [rec[2], rec[3], rec[4], rec[5]].filter(Boolean).join(S.sep)));
-        var cps = codes(rec[6]), ranges = highlights(rec[6], res.clauses);
-        var first = ranges.length ? ranges[0][0] : 0, from = Math.max(0, first - 20), to = Math.min(cps.length, from + 90);
-        var p = el("p", "search-result__excerpt");
-        if (from > 0) p.appendChild(document.createTextNode("…"));
-        marked(p, cps, ranges, from, to);
-        if (to < cps.length) p.appendChild(document.createTextNode("…"));
-        li.appendChild(p);
-        list.appendChild(li);
-      });
+      if (i === 0) {
+        list.textContent = "";
+        app.classList.remove("is-empty");
+        status.textContent = fmt(S.count, { n: hits.length });
+      }
+      list.appendChild(resultRow(rec, res.clauses));
+      if (i === 0) app.setAttribute("data-first", String(my));
+    }).then(function () {
+      if (my !== seq) return;
       more.hidden = hits.length <= state.shown;
       renderFacets(res);
       app.setAttribute("data-shown", String(my));
     });
+  }
+  /** One result: its title and excerpt with the matches marked, and its site, enterprise, date and status. */
+  function resultRow(rec, clauses) {
+    var li = el("li", "search-result");
+    var h = el("h2", "search-result__title");
+    var a = el("a");
+    a.href = root + rec[0];
+    var tc = codes(rec[1]);
+    marked(a, tc, highlights(rec[1], clauses), 0, tc.length);
+    h.appendChild(a);
+    li.appendChild(h);
+    li.appendChild(el("p", "search-result__meta", [rec[2], rec[3], rec[4], rec[5]].filter(Boolean).join(S.sep)));
+    var cps = codes(rec[6]), ranges = highlights(rec[6], clauses);
+    var first = ranges.length ? ranges[0][0] : 0, from = Math.max(0, first - 20), to = Math.min(cps.length, from + 90);
+    var p = el("p", "search-result__excerpt");
+    if (from > 0) p.appendChild(document.createTextNode("…"));
+    marked(p, cps, ranges, from, to);
+    if (to < cps.length) p.appendChild(document.createTextNode("…"));
+    li.appendChild(p);
+    return li;
   }
 
   function renderFacets(res) {
@@ -635,11 +657,10 @@
 
   function update() {
     state.shown = PAGE;
-    go();
-    // After the search has asked for its files: changing the URL can take milliseconds.
-    setTimeout(writeUrl, 0);
+    go(true);
   }
-  function go() {
+  /** Searches and draws the results; `changed` (the query, filters or order did) writes the URL. */
+  function go(changed) {
     var my = ++seq;
     var query = { text: state.text, filters: state.filters, min: state.min, sort: state.sort, facets: true };
     app.setAttribute("aria-busy", "true");
@@ -648,6 +669,10 @@
       if (my !== seq) return;
       return render(res, query, my);
     }).then(function () {
+      // The URL changes once the results are drawn: a history change while the query's files
+      // load holds their requests back (in Chromium, a few milliseconds a file).
+      if (changed && my === seq) writeUrl();
+    }).then(function () {
       // Facet counts come after the first results: they need facets.js, the results do not.
       if (my === seq) return search(query).then(function (res) { if (my === seq) renderFacets(res); });
     }).then(function () {
@@ -655,6 +680,7 @@
     }, function () {
       status.textContent = S.error;
       app.setAttribute("aria-busy", "false");
+      if (changed && my === seq) writeUrl();
     });
   }
 
@@ -741,8 +767,8 @@
       chosen = chosen.filter(function (f) { return !(f[0] === id && f[1] === key); });
       if (on) chosen.push([id, key]);
       shown = 10;
-      write();
-      update();
+      // The URL after the list (a history change holds back the requests in flight).
+      update().then(write);
     }
     function done(my) { box.setAttribute("aria-busy", "false"); box.setAttribute("data-ready", String(my)); }
     function renderFacets(res) {
@@ -787,7 +813,7 @@
       }).catch(function () { statusEl.textContent = D.error; box.setAttribute("aria-busy", "false"); });
     }
     panel.addEventListener("toggle", function () { if (panel.open && !started) update(); });
-    clear.addEventListener("click", function () { chosen = []; write(); update(); });
+    clear.addEventListener("click", function () { chosen = []; update().then(write); });
     more.addEventListener("click", function () { shown += 10; update(); });
     read();
     box.hidden = false;
