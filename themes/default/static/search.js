@@ -796,17 +796,20 @@
         clear.hidden = !active;
         if (!active) { statusEl.textContent = ""; more.hidden = true; return done(my); }
         statusEl.textContent = res.hits.length ? fmt(D.count, { n: res.hits.length }) : D.none;
-        return docs(res.hits.slice(0, shown).map(function (h) { return h.doc; })).then(function (records) {
+        var ids = res.hits.slice(0, shown).map(function (h) { return h.doc; });
+        if (!ids.length) results.textContent = "";
+        // As on the search page: rows in order as their groups arrive, the list before kept till then.
+        return docsInOrder(ids, function (rec, i) {
           if (my !== seq) return;
-          results.textContent = "";
-          records.forEach(function (rec) {
-            var li = el("li", "search-result"), h = el("h2", "search-result__title"), a = el("a", "", rec[1]);
-            a.href = root + rec[0];
-            h.appendChild(a);
-            li.appendChild(h);
-            li.appendChild(el("p", "search-result__meta", [rec[2], rec[3], rec[4], rec[5]].filter(Boolean).join(D.sep)));
-            results.appendChild(li);
-          });
+          if (i === 0) results.textContent = "";
+          var li = el("li", "search-result"), h = el("h2", "search-result__title"), a = el("a", "", rec[1]);
+          a.href = root + rec[0];
+          h.appendChild(a);
+          li.appendChild(h);
+          li.appendChild(el("p", "search-result__meta", [rec[2], rec[3], rec[4], rec[5]].filter(Boolean).join(D.sep)));
+          results.appendChild(li);
+        }).then(function () {
+          if (my !== seq) return;
           more.hidden = res.hits.length <= shown;
           done(my);
         });
