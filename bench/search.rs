@@ -62,9 +62,8 @@ fn quality(site: &Site, index: &search::Index, queries: &[String]) -> (f64, f64,
 /// time runs until the page has put its first result in the list (`data-first`) and all of them
 /// (`data-shown`), each time laid out; the facet counts that follow (`data-ready`) are timed apart.
 /// The index files and excerpt groups loaded are timed from the moment they are asked for to when
-/// their script runs (`EXS.add`),
-/// with the browser's resource timing in between. Then the same queries typed: one `input` event,
-/// timed to the results shown, so including the page's debounce.
+/// their script runs (`EXS.add`), with the browser's resource timing in between. Then the same
+/// queries typed: one `input` event, timed to the results shown, so including the page's debounce.
 const DRIVER: &str = r#"
 (async function () {
   performance.setResourceTimingBufferSize(100000);
