@@ -133,6 +133,35 @@ fn revoked() -> BTreeSet<String> {
     cases().iter().filter(|c| c.status == "revoked").map(|c| c.slug.clone()).collect()
 }
 
+/// The rows of a case page's trend table: each period and the text of its cells (the indicators',
+/// then the average), without the words for screen readers only.
+fn trend_rows(html: &str) -> Vec<(String, Vec<String>)> {
+    let table = &html[html.find("<table class=\"trend\">").expect("a trend table")..];
+    let body = &table[table.find("<tbody>").unwrap()..table.find("</tbody>").unwrap()];
+    let text = |cell: &str| {
+        let cell = cell.split("<span class=\"visually-hidden\">").next().unwrap_or(cell);
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in cell.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.trim().to_owned()
+    };
+    body.split("<tr>")
+        .skip(1)
+        .map(|row| {
+            let period = row.split("<th scope=\"row\">").nth(1).and_then(|r| r.split("</th>").next()).unwrap_or("");
+            let cells = row.split("<td").skip(1).map(|c| text(&c[c.find('>').unwrap() + 1..c.find("</td>").unwrap()]));
+            (period.to_owned(), cells.collect())
+        })
+        .collect()
+}
+
 /// Values of `data-<name>="…"` in order.
 fn data_attr(html: &str, name: &str) -> Vec<String> {
     attributes(html, &format!("data-{name}"))
@@ -347,6 +376,17 @@ fn case_pages_chart_their_scores_and_suggest_related_cases() {
             let want: Vec<String> =
                 case.assessments.iter().filter_map(|(_, s)| s.get(id).map(|v| format!("{v}"))).collect();
             assert_eq!(data_attr(first_spark, "value"), want, "{}: trend of {id}", case.slug);
+            // The table of every period: a cell per framework indicator, in the framework's order.
+            let rows = trend_rows(&html);
+            assert_eq!(rows.len(), case.assessments.len(), "{}: a row per period", case.slug);
+            for ((period, cells), (want_period, scores)) in rows.iter().zip(&case.assessments) {
+                assert_eq!(period, want_period, "{}", case.slug);
+                let want: Vec<String> = indicators()
+                    .iter()
+                    .map(|(id, _, _)| scores.get(id).map_or("—".to_owned(), |v| format!("{v}")))
+                    .collect();
+                assert_eq!(cells[..want.len()], want[..], "{}: {period}", case.slug);
+            }
         }
         let related = html.split("class=\"related\"").nth(1).expect("a related section");
         let related = related.split("</section>").next().unwrap();
@@ -363,6 +403,26 @@ fn case_pages_chart_their_scores_and_suggest_related_cases() {
             assert!(shares, "{}: {slug} shares nothing", case.slug);
         }
     }
+}
+
+#[test]
+fn a_period_without_a_score_shows_an_empty_cell_and_averages_the_scores_it_has() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let file = site.join("content/assembly-line-points.md");
+    let text = read(&file);
+    let edited = text.replacen("scores: { political_leadership: 87, ", "scores: { ", 1);
+    assert_ne!(edited, text, "the case's first period starts with political_leadership");
+    std::fs::write(&file, edited).unwrap();
+    let out = tmp.path().join("public");
+    let built = exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    let rows = trend_rows(&read(out.join("cases/assembly-line-points/index.html")));
+    assert_eq!(indicators()[0].0, "political_leadership", "the framework's first indicator");
+    // 2024-Q2 keeps 86, 82, 92, 88, 90: their mean is 87.6; 2024-Q3 has six scores, 532 / 6.
+    assert_eq!(rows[0], ("2024-Q2".to_owned(), ["—", "86", "82", "92", "88", "90", "87.6"].map(String::from).to_vec()));
+    assert_eq!(rows[1].1.last().map(String::as_str), Some("88.7"));
 }
 
 #[test]

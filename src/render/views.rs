@@ -130,12 +130,14 @@ fn framework_term(site: &Site, kind: &str, id: &str) -> Value {
     map([("id", id.into()), ("label", label.unwrap_or(id).into()), ("path", term_path(site, kind, id).into())])
 }
 
-/// One assessment of a case: its period, average and a row per score.
+/// One assessment of a case: its period, average, a row per score (`scores`) and a cell per
+/// framework indicator, its score's row or none (`cells`): a table of periods by indicators reads
+/// the cells rather than searching the scores for every cell.
 pub fn assessment_view(site: &Site, assessment: &Assessment) -> Value {
     let fw = &site.config.framework;
-    let scores: Vec<Value> = fw
+    let rows: Vec<Option<Value>> = fw
         .indicators()
-        .filter_map(|(_, indicator)| {
+        .map(|(_, indicator)| {
             let value = assessment.score(&indicator.id)?;
             Some(map([
                 ("id", indicator.id.as_str().into()),
@@ -149,19 +151,27 @@ pub fn assessment_view(site: &Site, assessment: &Assessment) -> Value {
             ]))
         })
         .collect();
-    let average = assessment.average(fw);
+    // Rows are shared, not copied: a map value is reference-counted.
+    let scores: Vec<Value> = rows.iter().flatten().cloned().collect();
+    let cells: Vec<Value> = rows.into_iter().map(Value::from).collect();
+    // Rounded to a tenth, and written without a trailing ".0" (drawing it in the template with
+    // `round | str | trim_end` cost more than the rest of the case page's trend table).
+    let average = assessment.average(fw).map(|v| (v * 10.0).round() / 10.0);
     map([
         ("period", assessment.period.to_string().into()),
-        ("average", average.map(|v| num_value((v * 10.0).round() / 10.0)).into()),
+        ("average", average.map(num_value).into()),
+        ("average_display", average.map(format_number).into()),
         ("scores", scores.into()),
+        ("cells", cells.into()),
     ])
 }
 
 /// The facts every list shows about a case.
 pub fn summary_view(site: &Site, case: &Case) -> Json {
     let latest = case.latest().map(|a| {
-        let average = a.average(&site.config.framework).map(rounded);
-        json!({ "period": a.period, "average": average })
+        let average = a.average(&site.config.framework);
+        let display = average.map(|v| format_number((v * 10.0).round() / 10.0));
+        json!({ "period": a.period, "average": average.map(rounded), "average_display": display })
     });
     json!({
         "slug": case.slug,
