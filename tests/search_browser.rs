@@ -362,27 +362,6 @@ const LIST_DRIVER: &str = r##"
     await settled(before);
     return label.textContent.trim().replace(/\s*\(\d+\)$/, "");
   }
-  // Submits `q` with the excerpt groups that are not loaded yet held back. Unless the first row's
-  // group is loaded already, lets that one load (groups are asked for in the order of the
-  // results). The view once the first row shows, with the number of groups still held back, and
-  // the view once all are let through.
-  async function progressive(q) {
-    const load = EXS.loader, held = [];
-    EXS.loader = name => name.startsWith("d/") ? held.push(name) : load(name);
-    const before = app.dataset.ready, first = app.dataset.first;
-    input.value = q;
-    document.getElementById("search-form").requestSubmit();
-    for (let i = 0; i < 400 && held.length === 0 && app.dataset.first === first; i++) await sleep(10);
-    await sleep(50);
-    let released = 0;
-    if (app.dataset.first === first && held.length) load(held[released++]);
-    for (let i = 0; i < 400 && app.dataset.first === first; i++) await sleep(10);
-    const partial = Object.assign(view(), { busy: app.getAttribute("aria-busy"), pending: held.length - released });
-    EXS.loader = load;
-    held.slice(released).forEach(load);
-    await settled(before);
-    return { partial, full: view() };
-  }
   try {
     const mode = new URLSearchParams(location.search).get("driver");
     if (mode === "list") {
