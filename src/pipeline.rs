@@ -354,6 +354,9 @@ pub struct Project {
     discovery_problems: Vec<Diagnostic>,
     /// The case files and slugs that links were last resolved against.
     link_targets: u64,
+    /// What links resolve against, kept while `link_targets` holds: an edit that leaves every
+    /// case file's path, slug and draft flag alone need not rebuild the map of 10,000 slugs.
+    targets: LinkTargets,
     /// The site's git history, read once when the project opens (`None` without git).
     history: Option<crate::history::History>,
     /// What the site model is for (pages unless told otherwise).
@@ -397,6 +400,7 @@ impl Project {
                 files: BTreeMap::new(),
                 discovery_problems: Vec::new(),
                 link_targets: 0,
+                targets: LinkTargets::default(),
                 purpose: Purpose::Pages,
                 keep_files: true,
             }),
@@ -513,22 +517,19 @@ impl Project {
         if targets_fingerprint != self.link_targets {
             self.files.values_mut().for_each(|f| f.built = None);
             self.link_targets = targets_fingerprint;
+            // Owned, so that the files can be changed while their cases are built (see `keep_files`).
+            let (built, drafts): (Vec<&Loaded>, Vec<&Loaded>) =
+                self.files.values().filter_map(|f| f.loaded.as_ref()).partition(|l| drafts_built || !l.front.draft);
+            self.targets = LinkTargets {
+                slugs: built.iter().map(|l| (l.file.rel_path.clone(), l.slug.clone())).collect(),
+                drafts: drafts.iter().map(|l| l.file.rel_path.clone()).collect(),
+            };
         }
-        // Owned, so that the files can be changed while their cases are built (see `keep_files`).
-        let (owned_slugs, drafts): (Vec<(String, String)>, HashSet<String>) = {
-            let loaded = self.files.values().filter_map(|f| f.loaded.as_ref());
-            let (built, drafts): (Vec<&Loaded>, Vec<&Loaded>) = loaded.partition(|l| drafts_built || !l.front.draft);
-            (
-                built.iter().map(|l| (l.file.rel_path.clone(), l.slug.clone())).collect(),
-                drafts.iter().map(|l| l.file.rel_path.clone()).collect(),
-            )
-        };
-        let slugs: HashMap<&str, &str> = owned_slugs.iter().map(|(p, s)| (p.as_str(), s.as_str())).collect();
-        let drafts_ref: HashSet<&str> = drafts.iter().map(String::as_str).collect();
 
         let site_dir = self.options.site_dir.as_path();
         let site_root = site_dir.canonicalize().unwrap_or_else(|_| site_dir.to_path_buf());
-        let targets = Targets { site_dir, site_root, slugs: &slugs };
+        let targets = Targets { site_dir, site_root, slugs: &self.targets.slugs };
+        let drafts = &self.targets.drafts;
         let config = &self.config;
         timings.lap("targets");
         let history = self.history.as_ref();
@@ -541,7 +542,7 @@ impl Project {
             else {
                 return;
             };
-            state.built = Some(build_case(loaded, config, &targets, &drafts_ref, history, keep_text, &plans));
+            state.built = Some(build_case(loaded, config, &targets, drafts, history, keep_text, &plans));
             if !keep_files {
                 // A one-time build: the file's text and front matter are done with, and dropping
                 // them now keeps them from adding to the peak beside every built case.
@@ -574,6 +575,14 @@ impl Project {
 
 /// What links resolve against, as a number: every case file (in path order), its slug, and
 /// whether it is a draft left out of the build.
+/// Case file (relative to the site folder) → slug for every case in the build, and the drafts
+/// left out of it (a link to one is reported as such).
+#[derive(Default)]
+struct LinkTargets {
+    slugs: HashMap<String, String>,
+    drafts: HashSet<String>,
+}
+
 fn fingerprint(loaded: &[&Loaded], drafts_built: bool) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -632,7 +641,7 @@ fn build_case(
     loaded: &Loaded,
     config: &Config,
     targets: &Targets,
-    drafts: &HashSet<&str>,
+    drafts: &HashSet<String>,
     history: Option<&crate::history::History>,
     keep_text: bool,
     plans: &crate::images::Plans,

@@ -124,6 +124,17 @@ fn after_edits_every_file_equals_a_fresh_servers() {
     assert!(preview.wait_for("/cases/rural-road-volunteer/", |status, _| status == 404));
     assert!(preview.wait_for("/cases/pipe-network-repair/", |_, body| body.contains("夜间新标签")));
     compare("after a tag edit and a deletion");
+
+    // A new slug for a case another one links to: the link follows it. Then an edit elsewhere,
+    // whose links resolve against the same targets, kept from the rebuild before.
+    edit(&first, "title: ", "slug: tunnel-safety-renamed\ntitle: ");
+    let linking = "/cases/highway-maintenance-microinnovation/";
+    assert!(preview.wait_for(linking, |_, body| body.contains("cases/tunnel-safety-renamed/")));
+    edit(&preview.case_file("highway-maintenance-microinnovation.md"), "title: ", "title: 【又改】");
+    assert!(
+        preview.wait_for(linking, |_, body| body.contains("【又改】") && body.contains("cases/tunnel-safety-renamed/"))
+    );
+    compare("after a new slug and a later edit");
 }
 
 #[test]

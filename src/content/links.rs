@@ -16,7 +16,7 @@ pub struct Targets<'a> {
     pub site_root: PathBuf,
     /// Case file (relative to the site folder) → slug.
     /// Case file (relative to the site) → slug, for every case in the build.
-    pub slugs: &'a HashMap<&'a str, &'a str>,
+    pub slugs: &'a HashMap<String, String>,
 }
 
 /// The resolver for one case file; collects the assets it meets.
