@@ -276,25 +276,21 @@ impl Site {
         fn filed(c: &Case) -> (&Vec<String>, Vec<(&String, &Vec<String>)>) {
             (&c.actions, c.practices.iter().map(|p| (&p.dimension, &p.actions)).collect())
         }
-        if unchanged(&edited, filed) {
-            for (new, old) in self.library.iter().zip(&previous.library) {
-                if let Some(list) = old.get() {
-                    let _ = new.set(list.clone());
-                }
+        // A list the previous model worked out, taken over (one not yet asked for stays unmade).
+        fn carry<T: Clone>(new: &std::sync::OnceLock<T>, old: &std::sync::OnceLock<T>) {
+            if let Some(list) = old.get() {
+                let _ = new.set(list.clone());
             }
+        }
+        if unchanged(&edited, filed) {
+            self.library.iter().zip(&previous.library).for_each(|(new, old)| carry(new, old));
         }
         // What the reports read: the title kept or lost, and every assessment.
         if unchanged(&edited, |c| (c.is_revoked(fw), c.assessments.as_slice())) {
-            for (new, old) in self.reports.iter().zip(&previous.reports) {
-                if let Some(list) = old.get() {
-                    let _ = new.set(list.clone());
-                }
-            }
+            self.reports.iter().zip(&previous.reports).for_each(|(new, old)| carry(new, old));
         }
-        if unchanged(&edited, |c| (c.featured, c.is_revoked(fw)))
-            && let Some(list) = previous.featured.get()
-        {
-            let _ = self.featured.set(list.clone());
+        if unchanged(&edited, |c| (c.featured, c.is_revoked(fw))) {
+            carry(&self.featured, &previous.featured);
         }
     }
 

@@ -291,7 +291,7 @@ fn case_record<'a>(site: &'a Site, case: &'a Case) -> CaseRecord<'a> {
             .iter()
             .map(|a| AssessmentRecord {
                 period: &a.period,
-                average: a.average(fw).map(|v| Num((v * 10.0).round() / 10.0)),
+                average: a.average(fw).map(|v| Num(super::views::to_tenth(v))),
                 scores: Scores(&a.scores),
             })
             .collect(),

@@ -6,7 +6,7 @@ use serde_json::{Value as Json, json};
 use tera::Value;
 
 use super::charts::{self, Point};
-use super::views::{map, num, num_value};
+use super::views::{map, num, num_value, to_tenth};
 use crate::site::{Assessment, Site};
 
 /// A string of the theme (`case.radar_title`) with `{name}` placeholders filled.
@@ -84,7 +84,7 @@ pub fn case_extras(site: &Site, index: usize, strings: &Json, view: &mut tera::M
                     ("svg", charts::sparkline(&values, i.min, i.max, i.threshold, &aria).into()),
                     ("first", map([("period", first.0.into()), ("value", charts::number(first.1).into())])),
                     ("last", map([("period", last.0.into()), ("value", charts::number(last.1).into())])),
-                    ("delta", num_value((delta * 10.0).round() / 10.0)),
+                    ("delta", num_value(to_tenth(delta))),
                     ("delta_display", delta_display.into()),
                     ("below", i.threshold.is_some_and(|t| last.1 < t).into()),
                 ]))

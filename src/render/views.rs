@@ -41,9 +41,9 @@ pub fn num_value(value: f64) -> Value {
     if value.fract() == 0.0 && value.abs() < 1e15 { Value::from(value as i64) } else { Value::from(value) }
 }
 
-/// One decimal place is enough for an average.
-fn rounded(value: f64) -> Json {
-    num((value * 10.0).round() / 10.0)
+/// Rounded to a tenth: one decimal place is enough for an average or a change.
+pub fn to_tenth(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
 }
 
 pub fn site_view(config: &Config) -> Json {
@@ -156,7 +156,7 @@ pub fn assessment_view(site: &Site, assessment: &Assessment) -> Value {
     let cells: Vec<Value> = rows.into_iter().map(Value::from).collect();
     // Rounded to a tenth, and written without a trailing ".0" (drawing it in the template with
     // `round | str | trim_end` cost more than the rest of the case page's trend table).
-    let average = assessment.average(fw).map(|v| (v * 10.0).round() / 10.0);
+    let average = assessment.average(fw).map(to_tenth);
     map([
         ("period", assessment.period.to_string().into()),
         ("average", average.map(num_value).into()),
@@ -169,9 +169,8 @@ pub fn assessment_view(site: &Site, assessment: &Assessment) -> Value {
 /// The facts every list shows about a case.
 pub fn summary_view(site: &Site, case: &Case) -> Json {
     let latest = case.latest().map(|a| {
-        let average = a.average(&site.config.framework);
-        let display = average.map(|v| format_number((v * 10.0).round() / 10.0));
-        json!({ "period": a.period, "average": average.map(rounded), "average_display": display })
+        let average = a.average(&site.config.framework).map(to_tenth);
+        json!({ "period": a.period, "average": average.map(num), "average_display": average.map(format_number) })
     });
     json!({
         "slug": case.slug,
