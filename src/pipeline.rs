@@ -573,8 +573,6 @@ impl Project {
     }
 }
 
-/// What links resolve against, as a number: every case file (in path order), its slug, and
-/// whether it is a draft left out of the build.
 /// Case file (relative to the site folder) → slug for every case in the build, and the drafts
 /// left out of it (a link to one is reported as such).
 #[derive(Default)]
@@ -583,6 +581,8 @@ struct LinkTargets {
     drafts: HashSet<String>,
 }
 
+/// What links resolve against, as a number: every case file (in path order), its slug, and
+/// whether it is a draft left out of the build.
 fn fingerprint(loaded: &[&Loaded], drafts_built: bool) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();

@@ -14,8 +14,7 @@ pub struct Targets<'a> {
     pub site_dir: &'a Path,
     /// The site folder, symbolic links resolved, to refuse files that lead outside it.
     pub site_root: PathBuf,
-    /// Case file (relative to the site folder) → slug.
-    /// Case file (relative to the site) → slug, for every case in the build.
+    /// Case file (relative to the site folder) → slug, for every case in the build.
     pub slugs: &'a HashMap<String, String>,
 }
 
