@@ -1,5 +1,6 @@
 //! A case file's bytes through everything `exemplar build` does to one file alone: decoding,
-//! front matter, validation against the sample framework, Markdown.
+//! front matter (the fast reader checked against the YAML parser), validation against the sample
+//! framework, Markdown.
 #![no_main]
 use std::sync::LazyLock;
 
@@ -14,7 +15,11 @@ static FRAMEWORK: LazyLock<Framework> = LazyLock::new(|| {
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(file) = load::decode("content/x.md", data.to_vec()) {
-        let (front, _) = front_matter::parse(&file);
+        let (front, problems) = front_matter::parse(&file);
+        // The fast reader of plain YAML reads what the YAML parser reads, or leaves it to it.
+        let (parsed, parsed_problems) = front_matter::parse_with_yaml_parser(&file);
+        assert_eq!(format!("{front:?}"), format!("{parsed:?}"));
+        assert_eq!(problems, parsed_problems);
         let _ = validate::validate(&file, &front, &FRAMEWORK);
         let _ = exemplar::markdown::render(file.body(), RawHtmlPolicy::Sanitize, &exemplar::markdown::KeepAll);
     }

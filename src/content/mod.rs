@@ -8,6 +8,7 @@
 pub mod front_matter;
 pub mod links;
 pub mod load;
+mod plain_yaml;
 pub mod validate;
 
 use std::collections::BTreeMap;
