@@ -165,7 +165,9 @@ pub fn run() -> i32 {
             let options = BuildOptions { site_dir, out_dir: output, base_url, drafts, force };
             let started = Instant::now();
             let bar = ProgressBar::new(quiet, lang.as_deref(), &options.site_dir);
-            let outcome = pipeline::build_with(&options, &bar);
+            // Not freed: the process ends right after, and freeing 10,000 cases one by one on one
+            // thread would only hold up its exit (the same for `check`).
+            let outcome = std::mem::ManuallyDrop::new(pipeline::build_with(&options, &bar));
             bar.finish();
             let catalog = catalog_for(&outcome, lang.as_deref());
             report(&outcome.diagnostics, &catalog);
@@ -207,7 +209,7 @@ pub fn run() -> i32 {
                 String::new()
             };
             let options = BuildOptions { site_dir, drafts, ..Default::default() };
-            let outcome = pipeline::check(&options);
+            let outcome = std::mem::ManuallyDrop::new(pipeline::check(&options));
             let catalog = catalog_for(&outcome, lang.as_deref());
             match format {
                 Format::Json => println!("{}", json_report(&outcome, &catalog)),

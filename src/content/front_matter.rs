@@ -500,7 +500,8 @@ mod tests {
     #[test]
     fn the_fast_reader_gives_the_parsers_values_and_messages() {
         let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
-        let mistakes: [(&str, &str); 8] = [
+        let mistakes: [(&str, &str); 9] = [
+            ("site: ", "site:\nsite_name: "),
             ("status: ", "status: nmaed #"),
             ("date: ", "date: 2024-13-45 #"),
             ("title: ", "titel: "),
