@@ -31,12 +31,22 @@ const browser = spawn(
   { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] },
 );
 
-function cleanup() {
-  try { browser.kill("SIGTERM"); } catch {}
+// The profile is removed once Chromium has exited: a browser still shutting down writes into it
+// after a remove, and left a folder in the temporary directory on every run.
+const exited = new Promise((resolve) => browser.once("exit", resolve));
+async function cleanup() {
+  if (browser.exitCode === null && browser.signalCode === null) {
+    try { browser.kill("SIGTERM"); } catch {}
+    const stubborn = setTimeout(() => { try { browser.kill("SIGKILL"); } catch {} }, 5_000);
+    await exited;
+    clearTimeout(stubborn);
+  }
   try { rmSync(profile, { recursive: true, force: true }); } catch {}
 }
-const timer = setTimeout(() => { console.error("timed out"); cleanup(); process.exit(2); }, 120_000);
-browser.on("exit", (code) => { if (!finished) { console.error(`chromium exited (${code})`); process.exit(2); } });
+const timer = setTimeout(async () => { console.error("timed out"); await cleanup(); process.exit(2); }, 120_000);
+browser.on("exit", async (code) => {
+  if (!finished) { console.error(`chromium exited (${code})`); await cleanup(); process.exit(2); }
+});
 let finished = false;
 
 let nextId = 1;
@@ -133,5 +143,5 @@ for (const f of findings) console.log(f);
 console.log(`checked ${urls.length} page(s): ${findings.length} finding(s)`);
 clearTimeout(timer);
 finished = true;
-cleanup();
+await cleanup();
 process.exit(findings.length ? 1 : 0);
