@@ -49,6 +49,10 @@ struct Reader<'a> {
     lines: Vec<Line>,
     /// The next line to read.
     line: usize,
+    /// The last position turned into a column: (line, byte, characters from the line's start).
+    /// Positions come left to right, so counting goes on from there: counting from the line's
+    /// start each time would be quadratic in a long line (`tags: [a, b, …]` on one line).
+    last_column: std::cell::Cell<(usize, usize, usize)>,
 }
 
 /// Where a plain scalar stops: in a flow collection also at its punctuation.
@@ -70,13 +74,17 @@ impl<'a> Reader<'a> {
             chars_before += piece.chars().count() + 1;
             start = end + 1;
         }
-        Reader { text, lines, line: 0 }
+        Reader { text, lines, line: 0, last_column: std::cell::Cell::new((0, 0, 0)) }
     }
 
     /// The position of byte `at` of line `line`, as marked-yaml writes it (column from 1).
     fn marker(&self, line: usize, at: usize) -> Marker {
         let l = self.lines[line];
-        let column = self.text.get(l.start..at).map_or(0, |s| s.chars().count());
+        let (last_line, last_at, last_column) = self.last_column.get();
+        let (from, counted) =
+            if last_line == line && (l.start..=at).contains(&last_at) { (last_at, last_column) } else { (l.start, 0) };
+        let column = counted + self.text.get(from..at).map_or(0, |s| s.chars().count());
+        self.last_column.set((line, at, column));
         Marker::new(0, l.chars_before + column, line + 1, column + 1)
     }
 
@@ -542,7 +550,7 @@ mod tests {
     /// that YAML reads otherwise or refuses.
     const KEYS: [&str; 12] = ["title", "a", "tags", "分类", "b-c", "n_1", "z", "x:y", "k ", "- a", "#k", "\"q\""];
     const TRICKY_KEYS: usize = 7;
-    const PIECES: [&str; 24] = [
+    const PIECES: [&str; 26] = [
         "值",
         "plain text",
         "\"双引号\"",
@@ -562,13 +570,15 @@ mod tests {
         "'#'",
         "\"x: y\"",
         "",
+        "值\u{3000}",
+        "\u{a0}x\u{2003}y",
         "x: y",
         "- item",
         "a: [b",
         "{a: 1, a: 2}",
         "\"\\n\"",
     ];
-    const TRICKY_PIECES: usize = 19;
+    const TRICKY_PIECES: usize = 21;
 
     fn tree() -> impl proptest::strategy::Strategy<Value = Tree> {
         use proptest::prelude::*;
