@@ -231,12 +231,8 @@ impl<'a> Reader<'a> {
         let marker = self.marker(line, at);
         let span = Span::new_start(marker);
         match text.as_bytes().first()? {
-            b'"' => {
-                let (value, len) = double_quoted(text)?;
-                Some((Node::from(MarkedScalarNode::new(span, value)), at + len))
-            }
-            b'\'' => {
-                let (value, len) = single_quoted(text)?;
+            b'"' | b'\'' => {
+                let (value, len) = quoted(text)?;
                 Some((Node::from(MarkedScalarNode::new(span, value)), at + len))
             }
             b'[' => {
@@ -375,53 +371,32 @@ fn plain_len(text: &str, context: Context) -> Option<usize> {
     (end > 0).then_some(end)
 }
 
-/// A double-quoted scalar on one line, with `\"` and `\\` as its only escapes: its value and
-/// length with the quotes.
-fn double_quoted(text: &str) -> Option<(String, usize)> {
-    let mut value = String::new();
-    let mut run = 1;
+/// A quoted scalar on one line, `text` starting at its opening quote: its value and its length
+/// with the quotes. In double quotes the only escapes read are `\"` and `\\`; in single quotes `''`
+/// is a quote.
+fn quoted(text: &str) -> Option<(String, usize)> {
     let bytes = text.as_bytes();
-    let mut i = 1;
+    let quote = *bytes.first()?;
+    let mut value = String::new();
+    let (mut run, mut i) = (1, 1);
     while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
+        let b = bytes[i];
+        let escaped = match b {
+            b'\\' if quote == b'"' => Some(*bytes.get(i + 1)?).filter(|e| *e == b'"' || *e == b'\\'),
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => Some(b'\''),
+            _ if b == quote => {
                 value.push_str(&text[run..i]);
                 return Some((value, i + 1));
             }
-            b'\\' => {
-                let escaped = *bytes.get(i + 1)?;
-                if escaped != b'"' && escaped != b'\\' {
-                    return None;
-                }
-                value.push_str(&text[run..i]);
-                value.push(escaped as char);
-                i += 2;
-                run = i;
-            }
-            _ => i += 1,
-        }
-    }
-    None
-}
-
-/// A single-quoted scalar on one line (`''` is a quote): its value and length with the quotes.
-fn single_quoted(text: &str) -> Option<(String, usize)> {
-    let mut value = String::new();
-    let mut run = 1;
-    let bytes = text.as_bytes();
-    let mut i = 1;
-    while i < bytes.len() {
-        if bytes[i] == b'\'' {
-            value.push_str(&text[run..i]);
-            if bytes.get(i + 1) == Some(&b'\'') {
-                value.push('\'');
-                i += 2;
-                run = i;
+            _ => {
+                i += 1;
                 continue;
             }
-            return Some((value, i + 1));
-        }
-        i += 1;
+        };
+        value.push_str(&text[run..i]);
+        value.push(char::from(escaped?));
+        i += 2;
+        run = i;
     }
     None
 }
@@ -550,7 +525,7 @@ mod tests {
     /// that YAML reads otherwise or refuses.
     const KEYS: [&str; 12] = ["title", "a", "tags", "分类", "b-c", "n_1", "z", "x:y", "k ", "- a", "#k", "\"q\""];
     const TRICKY_KEYS: usize = 7;
-    const PIECES: [&str; 26] = [
+    const PIECES: [&str; 27] = [
         "值",
         "plain text",
         "\"双引号\"",
@@ -570,6 +545,7 @@ mod tests {
         "'#'",
         "\"x: y\"",
         "",
+        "'a\\b'",
         "值\u{3000}",
         "\u{a0}x\u{2003}y",
         "x: y",
@@ -578,7 +554,7 @@ mod tests {
         "{a: 1, a: 2}",
         "\"\\n\"",
     ];
-    const TRICKY_PIECES: usize = 21;
+    const TRICKY_PIECES: usize = 22;
 
     fn tree() -> impl proptest::strategy::Strategy<Value = Tree> {
         use proptest::prelude::*;
