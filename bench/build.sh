@@ -123,7 +123,8 @@ echo "exemplar build benchmark: $(nproc) cores, median of $runs, output to $base
 for n in "${sizes[@]}"; do
   site=$base/site-$n
   out=$base/out-$n
-  if [ ! -f "$site/.generated" ]; then
+  # Generated again when Hugo was installed after the site was made without its layout.
+  if [ ! -f "$site/.generated" ] || { [ $have_hugo = 1 ] && [ ! -d "$site/hugo" ]; }; then
     rm -rf "$site"
     hugo_flag=""
     [ $have_hugo = 1 ] && hugo_flag=--hugo
