@@ -2,8 +2,8 @@
 //!
 //! The YAML is read with a parser that keeps every node's position (marked-yaml), so that a
 //! wrong value deep inside a practice is reported at its own line and column; the plain YAML
-//! most case files are written in is read into the same nodes by a faster reader first. It refuses
-//! anchors, aliases and tags, which keeps "billion laughs" and other expansion tricks out.
+//! most case files are written in is read into the same nodes by a faster reader first. Anchors,
+//! aliases and tags are refused, which keeps "billion laughs" and other expansion tricks out.
 //! All YAML handling of case files lives in this module and in `plain_yaml`.
 
 use std::collections::BTreeMap;
@@ -47,8 +47,9 @@ fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
     }
     // The usual front matter is read by the fast reader; anything else, every error included, by
     // the YAML parser (see `plain_yaml`).
+    let read_fast = if fast { super::plain_yaml::parse(yaml) } else { None };
     let options = LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping();
-    let parsed = match if fast { super::plain_yaml::parse(yaml) } else { None } {
+    let parsed = match read_fast {
         Some(root) => Ok(Ok(root)),
         None => std::panic::catch_unwind(|| marked_yaml::parse_yaml_with_options(0, yaml, options)),
     };
