@@ -200,20 +200,16 @@ fn browser(site: &Site, dir: &std::path::Path, queries: &[String], typed: &[Stri
         }
     }
     let ms = |o: &serde_json::Value, key: &str| o[key].as_f64().unwrap_or(f64::NAN);
-    // The first search of each browser: to its first row, and to all its rows.
-    let first_search = |key: &str| {
-        let mut xs: Vec<f64> = runs.iter().map(|r| ms(&r["out"][0], key)).collect();
-        xs.sort_by(f64::total_cmp);
-        xs
-    };
-    let (first_rows, firsts) = (first_search("first"), first_search("laid"));
-    let (first_row_ms, first_ms) = (first_rows[first_rows.len() / 2], firsts[firsts.len() / 2]);
-    let laters: Vec<&serde_json::Value> =
-        runs.iter().flat_map(|r| r["out"].as_array().unwrap().iter().skip(1)).collect();
     let sorted = |mut xs: Vec<f64>| {
         xs.sort_by(f64::total_cmp);
         xs
     };
+    // The first search of each browser: to its first row, and to all its rows.
+    let first_search = |key: &str| sorted(runs.iter().map(|r| ms(&r["out"][0], key)).collect());
+    let (first_rows, firsts) = (first_search("first"), first_search("laid"));
+    let (first_row_ms, first_ms) = (first_rows[first_rows.len() / 2], firsts[firsts.len() / 2]);
+    let laters: Vec<&serde_json::Value> =
+        runs.iter().flat_map(|r| r["out"].as_array().unwrap().iter().skip(1)).collect();
     let later = sorted(laters.iter().map(|o| ms(o, "laid")).collect());
     let later_first = sorted(laters.iter().map(|o| ms(o, "first")).collect());
     let ready = sorted(laters.iter().map(|o| ms(o, "ready")).collect());
