@@ -34,6 +34,11 @@ pub struct Staging {
     _lock: crate::output_lock::OutputLock,
     /// How many files were linked from the current output rather than written.
     kept: std::sync::atomic::AtomicUsize,
+    /// Whether there is a current output to keep files from: a first build looks up nothing.
+    has_old: bool,
+    /// The folders made so far: pages share folders (the index files, the excerpt groups), and
+    /// asking the system to make an existing folder costs two calls a file.
+    made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl Staging {
@@ -53,7 +58,15 @@ impl Staging {
             fs::remove_dir_all(&dir).map_err(prepare)?;
         }
         fs::create_dir_all(&dir).map_err(prepare)?;
-        Ok(Staging { target: target.to_path_buf(), dir, committed: false, _lock: lock, kept: Default::default() })
+        Ok(Staging {
+            target: target.to_path_buf(),
+            dir,
+            committed: false,
+            _lock: lock,
+            kept: Default::default(),
+            has_old: target.is_dir(),
+            made: Default::default(),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -64,9 +77,7 @@ impl Staging {
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let path = self.path_of(rel)?;
         let write_error = |source| OutputError::Write { path: path.clone(), source };
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(write_error)?;
-        }
+        self.make_parent(&path).map_err(write_error)?;
         if self.keep_unchanged(rel, &path, bytes) {
             return Ok(());
         }
@@ -77,10 +88,8 @@ impl Staging {
     pub fn copy(&self, from: &Path, rel: &str) -> Result<(), OutputError> {
         let path = self.path_of(rel)?;
         let write_error = |source| OutputError::Write { path: path.clone(), source };
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(write_error)?;
-        }
-        let old_len = fs::metadata(self.target.join(rel)).map(|m| m.len()).ok();
+        self.make_parent(&path).map_err(write_error)?;
+        let old_len = self.has_old.then(|| fs::metadata(self.target.join(rel)).map(|m| m.len()).ok()).flatten();
         if old_len.is_some() && old_len == fs::metadata(from).map(|m| m.len()).ok() {
             let bytes = fs::read(from).map_err(write_error)?;
             if self.keep_unchanged(rel, &path, &bytes) {
@@ -90,9 +99,26 @@ impl Staging {
         fs::copy(from, &path).map(|_| ()).map_err(write_error)
     }
 
+    /// Makes the folder `path` goes in, unless this build already made it.
+    fn make_parent(&self, path: &Path) -> io::Result<()> {
+        let Some(parent) = path.parent() else { return Ok(()) };
+        let made = |made: &std::collections::HashSet<PathBuf>| made.contains(parent);
+        if self.made.lock().is_ok_and(|m| made(&m)) {
+            return Ok(());
+        }
+        fs::create_dir_all(parent)?;
+        if let Ok(mut made) = self.made.lock() {
+            made.insert(parent.to_path_buf());
+        }
+        Ok(())
+    }
+
     /// Hard-links the current output's file at `rel` to `path` when it holds exactly `bytes`.
     /// Any failure (no such file, another file system) just means the file is written anew.
     fn keep_unchanged(&self, rel: &str, path: &Path, bytes: &[u8]) -> bool {
+        if !self.has_old {
+            return false;
+        }
         let old = self.target.join(rel);
         let same = fs::symlink_metadata(&old).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
             && fs::read(&old).is_ok_and(|old| old == bytes);
