@@ -638,12 +638,18 @@ fn count_in(list: &[u32], set: &[u32]) -> usize {
 }
 
 impl Features {
-    /// Equals [`relatedness`] of the two cases, bit for bit.
-    fn score(&self, other: &Features, spans: &[f64]) -> f64 {
+    /// What the two cases share (tags, actions, dimensions): [`relatedness`] without the profile,
+    /// which adds 2 at most.
+    fn shared(&self, other: &Features) -> f64 {
         let tags = count_in(&self.tags, &other.tag_set) as f64;
         let actions = count_in(&self.actions, &other.action_set) as f64;
         let dims = count_in(&self.dims, &other.dims) as f64;
-        let profile = match (&self.latest, &other.latest) {
+        3.0 * tags + actions + dims
+    }
+
+    /// The similarity of the two latest profiles, 0 to 1 (see [`profile_similarity`]).
+    fn profile(&self, other: &Features, spans: &[f64]) -> f64 {
+        match (&self.latest, &other.latest) {
             (Some(x), Some(y)) => {
                 let (mut sum, mut count) = (0.0, 0usize);
                 for ((a, b), span) in x.iter().zip(y).zip(spans) {
@@ -655,8 +661,7 @@ impl Features {
                 if count == 0 { 0.0 } else { (1.0 - 10.0 * (sum / count as f64)).max(0.0) }
             }
             _ => 0.0,
-        };
-        3.0 * tags + actions + dims + 2.0 * profile
+        }
     }
 }
 
@@ -702,22 +707,30 @@ pub fn related_cases(cases: &[Arc<Case>], framework: &Framework) -> Vec<Vec<usiz
         })
         .collect();
     let active: Vec<usize> = (0..cases.len()).filter(|&i| !cases[i].is_revoked(framework)).collect();
+    // Higher score first, then the newer case (the lower number).
+    let before = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)).is_lt();
     let best = |index: usize, candidates: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
-        let mut scored: Vec<(f64, usize)> =
-            candidates.filter(|&i| i != index).map(|i| (features[index].score(&features[i], &spans), i)).collect();
-        let order = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1));
-        // Only the best few are kept: select them, then sort those (same result as sorting all).
-        if scored.len() > RELATED_MAX {
-            scored.select_nth_unstable_by(RELATED_MAX, order);
-            scored.truncate(RELATED_MAX + 1);
+        let this = &features[index];
+        // The best RELATED_MAX so far, in order. Once it is full, a candidate whose shared terms
+        // plus the largest profile bonus cannot beat the last is passed over unscored: most are.
+        let mut top: Vec<(f64, usize)> = Vec::with_capacity(RELATED_MAX + 1);
+        for i in candidates.filter(|&i| i != index) {
+            let shared = this.shared(&features[i]);
+            let full = top.len() == RELATED_MAX;
+            if full && shared + 2.0 < top[RELATED_MAX - 1].0 {
+                continue;
+            }
+            // The same sum, in the same order, as `relatedness`: equal scores tie exactly.
+            let entry = (shared + 2.0 * this.profile(&features[i], &spans), i);
+            if full && !before(&entry, &top[RELATED_MAX - 1]) {
+                continue;
+            }
+            let at = top.partition_point(|e| before(e, &entry));
+            top.insert(at, entry);
+            top.truncate(RELATED_MAX);
         }
-        scored.sort_by(order);
-        scored.truncate(RELATED_MAX);
-        let positive = scored.iter().filter(|(s, _)| *s > 0.0).count();
-        // A new vector: collecting from `scored` would keep its (candidate-sized) allocation.
-        let mut related = Vec::with_capacity(RELATED_MAX);
-        related.extend(scored.iter().take(positive.clamp(RELATED_MIN, RELATED_MAX)).map(|&(_, i)| i));
-        related
+        let positive = top.iter().filter(|(s, _)| *s > 0.0).count();
+        top.iter().take(positive.clamp(RELATED_MIN, RELATED_MAX)).map(|&(_, i)| i).collect()
     };
     if active.len() <= RELATED_EXACT_LIMIT {
         return (0..cases.len()).into_par_iter().map(|i| best(i, &mut active.iter().copied())).collect();
@@ -859,6 +872,34 @@ mod tests {
     fn groups(site: &Site) -> Groups {
         let terms = |t: &Taxonomy| t.terms.iter().map(|term| (term.key.clone(), term.cases.clone())).collect();
         site.taxonomies.iter().map(|t| (t.id.clone(), terms(t))).collect()
+    }
+
+    /// With every pair scored, each case's related cases are the best by [`relatedness`] (ties to
+    /// the newer case): the candidates passed over unscored could not have been chosen.
+    #[test]
+    fn related_cases_are_the_best_by_relatedness() {
+        let config = config();
+        let fw = &config.framework;
+        // Scores close together, so that the profile often decides between cases sharing as much.
+        let close = |n: usize| {
+            let mut case = case(n, &config);
+            for (k, (_, score)) in case.assessments[0].scores.iter_mut().enumerate() {
+                *score = 80.0 + ((n * 13 + k * 5) % 9) as f64;
+            }
+            Arc::new(case)
+        };
+        let cases: Vec<Arc<Case>> = (0..400).map(close).collect();
+        let related = related_cases(&cases, fw);
+        for (index, chosen) in related.iter().enumerate() {
+            let mut all: Vec<(f64, usize)> = (0..cases.len())
+                .filter(|&i| i != index && !cases[i].is_revoked(fw))
+                .map(|i| (relatedness(&cases[index], &cases[i], fw), i))
+                .collect();
+            all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let positive = all.iter().take(RELATED_MAX).filter(|(score, _)| *score > 0.0).count();
+            let expected: Vec<usize> = all.iter().take(positive.clamp(RELATED_MIN, RELATED_MAX)).map(|e| e.1).collect();
+            assert_eq!(chosen, &expected, "case {index}");
+        }
     }
 
     /// After an edit, the model reused from the one before equals a model made from scratch, both
