@@ -228,24 +228,30 @@ pub fn cases_json(site: &Site) -> String {
     out.push_str(",\"indicators\":");
     out.push_str(&serde_json::to_string(&indicators).unwrap_or_else(|_| "[]".to_owned()));
     out.push_str(",\"cases\":[\n");
-    let chunks: Vec<String> = site
+    let chunks: Vec<Vec<u8>> = site
         .cases
         .par_chunks(JSON_CHUNK)
         .enumerate()
         .map(|(n, chunk)| {
-            let mut text = String::new();
+            // Each record straight into the chunk's buffer: no string per case.
+            let mut text = Vec::new();
             for (k, case) in chunk.iter().enumerate() {
                 if n > 0 || k > 0 {
-                    text.push_str(",\n");
+                    text.extend_from_slice(b",\n");
                 }
-                text.push_str(&serde_json::to_string(&case_record(site, case)).unwrap_or_else(|_| "null".to_owned()));
+                let mark = text.len();
+                if serde_json::to_writer(&mut text, &case_record(site, case)).is_err() {
+                    text.truncate(mark);
+                    text.extend_from_slice(b"null");
+                }
             }
             text
         })
         .collect();
-    out.reserve(chunks.iter().map(String::len).sum::<usize>() + 4);
-    for chunk in chunks {
-        out.push_str(&chunk);
+    out.reserve(chunks.iter().map(Vec::len).sum::<usize>() + 4);
+    for chunk in &chunks {
+        // serde_json writes UTF-8 only.
+        out.push_str(&String::from_utf8_lossy(chunk));
     }
     out.push_str("\n]}\n");
     out

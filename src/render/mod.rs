@@ -50,7 +50,7 @@ impl Summaries {
             .par_iter()
             .map(|&i| {
                 let case = &site.cases[i];
-                let mut view = views::tera(&views::summary_view(site, case)).into_map().unwrap_or_default();
+                let mut view = views::summary_view(site, case);
                 view.insert(cards::CARD_KEY.into(), cards::card_key(case.revision, fingerprint).into());
                 (case.revision, tera::Value::from(view))
             })

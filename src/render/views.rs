@@ -102,15 +102,15 @@ pub fn taxonomy_label(strings: &Json, id: &str) -> String {
     strings.get("taxonomy").and_then(|t| t.get(id)).and_then(Json::as_str).unwrap_or(id).to_owned()
 }
 
-fn status_view(site: &Site, id: &str) -> Json {
+fn status_view(site: &Site, id: &str) -> Value {
     let status = site.config.framework.status(id);
-    json!({
-        "id": id,
-        "label": status.map_or(id, |s| s.label.get(site.language())),
-        "description": status.and_then(|s| s.description.as_ref()).map(|d| d.get(site.language())),
-        "revoked": status.is_some_and(|s| s.revoked),
-        "path": format!("status/{}/", id.replace('_', "-")),
-    })
+    map([
+        ("id", id.into()),
+        ("label", status.map_or(id, |s| s.label.get(site.language())).into()),
+        ("description", status.and_then(|s| s.description.as_ref()).map(|d| d.get(site.language())).into()),
+        ("revoked", status.is_some_and(|s| s.revoked).into()),
+        ("path", format!("status/{}/", id.replace('_', "-")).into()),
+    ])
 }
 
 fn term_path(site: &Site, taxonomy: &str, key: &str) -> Option<String> {
@@ -167,31 +167,41 @@ pub fn assessment_view(site: &Site, assessment: &Assessment) -> Value {
 }
 
 /// The facts every list shows about a case.
-pub fn summary_view(site: &Site, case: &Case) -> Json {
+pub fn summary_view(site: &Site, case: &Case) -> tera::Map {
     let latest = case.latest().map(|a| {
         let average = a.average(&site.config.framework).map(to_tenth);
-        json!({ "period": a.period, "average": average.map(num), "average_display": average.map(format_number) })
+        map([
+            ("period", a.period.as_str().into()),
+            ("average", average.map(num_value).into()),
+            ("average_display", average.map(format_number).into()),
+        ])
     });
-    json!({
-        "slug": case.slug,
-        "path": case.path,
-        "title": case.title,
-        "site": case.site,
-        "enterprise": case.enterprise,
-        "enterprise_path": term_path(site, "enterprise", &case.enterprise),
-        "unit": case.unit,
-        "region": case.region,
-        "status": status_view(site, &case.status),
-        "date": case.date,
-        "year": case.year(),
-        "summary": case.summary,
-        "cover": case.cover,
-        "cover_image": case.cover_image.as_deref(),
-        "tags": case.tags.iter().map(|t| json!({ "name": t, "path": term_path(site, "tag", t) })).collect::<Vec<_>>(),
-        "featured": case.featured,
-        "practice_count": case.practices.len(),
-        "latest": latest,
-    })
+    let tags: Vec<Value> = case
+        .tags
+        .iter()
+        .map(|t| map([("name", t.as_str().into()), ("path", term_path(site, "tag", t).into())]))
+        .collect();
+    let view = map([
+        ("slug", case.slug.as_str().into()),
+        ("path", case.path.as_str().into()),
+        ("title", case.title.as_str().into()),
+        ("site", case.site.as_str().into()),
+        ("enterprise", case.enterprise.as_str().into()),
+        ("enterprise_path", term_path(site, "enterprise", &case.enterprise).into()),
+        ("unit", case.unit.as_deref().into()),
+        ("region", case.region.as_deref().into()),
+        ("status", status_view(site, &case.status)),
+        ("date", case.date.to_string().into()),
+        ("year", case.year().into()),
+        ("summary", case.summary.as_str().into()),
+        ("cover", case.cover.as_deref().into()),
+        ("cover_image", Value::from_serializable(&case.cover_image.as_deref())),
+        ("tags", tags.into()),
+        ("featured", case.featured.into()),
+        ("practice_count", case.practices.len().into()),
+        ("latest", latest.into()),
+    ]);
+    view.into_map().unwrap_or_default()
 }
 
 /// What the case page shows beyond the case's summary, added to `view` (the page merges in the
