@@ -3,7 +3,7 @@
 //! carries its indicator and score (`data-indicator`, `data-value`) and a `<title>`, so the chart
 //! says what it shows to tests, tooltips and text browsers; pages pair each chart with a table.
 
-use std::fmt::Write;
+use std::fmt::{self, Write};
 
 /// One indicator's value on a chart, with its scale.
 #[derive(Debug, Clone)]
@@ -26,56 +26,83 @@ impl Point<'_> {
 
 /// `&`, `<`, `>`, `"` and `'` escaped for XML text and attributes.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
+    Xml(text).to_string()
+}
+
+/// [`escape`] as it is written into a chart, without a string of its own.
+struct Xml<'a>(&'a str);
+
+impl fmt::Display for Xml<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        // Runs without a special character are written whole.
+        while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+            f.write_str(&rest[..at])?;
+            f.write_str(match rest.as_bytes()[at] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            })?;
+            rest = &rest[at + 1..];
         }
+        f.write_str(rest)
     }
-    out
 }
 
 /// A number as a reader sees it: `92`, `87.5`.
 pub fn number(value: f64) -> String {
-    decimals(value, 1)
+    Decimals(value, 1).to_string()
 }
 
 /// Coordinates with two decimals at most, so the markup stays short and stable.
+#[cfg(test)]
 fn c(value: f64) -> String {
-    decimals(value, 2)
+    Decimals(value, 2).to_string()
+}
+
+/// A coordinate ([`Decimals`] with two places), written into a chart.
+fn xy(value: f64) -> Decimals {
+    Decimals(value, 2)
+}
+
+/// A score ([`Decimals`] with one place), written into a chart.
+fn score(value: f64) -> Decimals {
+    Decimals(value, 1)
 }
 
 /// `value` rounded to `places` decimals (1 or 2), without trailing zeros and without `-0`.
 /// Written from the integer of hundredths or tenths: formatting a float with a precision
-/// (`{:.2}`) takes a slow exact path, and charts print tens of numbers per case page.
-fn decimals(value: f64, places: u32) -> String {
-    let scale = 10f64.powi(places as i32);
-    let scaled = (value * scale).round();
-    if !scaled.is_finite() || scaled.abs() >= 1e15 {
-        return decimals_by_format(value, places);
-    }
-    let scaled = scaled as i64;
-    let (whole, mut fraction) = (scaled.unsigned_abs() / scale as u64, scaled.unsigned_abs() % scale as u64);
-    let mut text = String::with_capacity(12);
-    if scaled < 0 {
-        text.push('-');
-    }
-    let _ = write!(text, "{whole}");
-    if fraction != 0 {
-        text.push('.');
-        let mut divisor = scale as u64 / 10;
-        while fraction != 0 {
-            text.push(char::from(b'0' + (fraction / divisor) as u8));
-            fraction %= divisor;
-            divisor /= 10;
+/// (`{:.2}`) takes a slow exact path, and charts print tens of numbers per case page, straight
+/// into their markup.
+struct Decimals(f64, u32);
+
+impl fmt::Display for Decimals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Decimals(value, places) = *self;
+        let scale = 10f64.powi(places as i32);
+        let scaled = (value * scale).round();
+        if !scaled.is_finite() || scaled.abs() >= 1e15 {
+            return f.write_str(&decimals_by_format(value, places));
         }
+        let scaled = scaled as i64;
+        let (whole, mut fraction) = (scaled.unsigned_abs() / scale as u64, scaled.unsigned_abs() % scale as u64);
+        if scaled < 0 {
+            f.write_char('-')?;
+        }
+        write!(f, "{whole}")?;
+        if fraction != 0 {
+            f.write_char('.')?;
+            let mut divisor = scale as u64 / 10;
+            while fraction != 0 {
+                f.write_char(char::from(b'0' + (fraction / divisor) as u8))?;
+                fraction %= divisor;
+                divisor /= 10;
+            }
+        }
+        Ok(())
     }
-    text
 }
 
 /// [`decimals`] through `format!`, for what is not a plain number of moderate size.
@@ -134,21 +161,21 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
     let n = points.len();
     let angle = |i: usize| -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n.max(1) as f64;
     let at = |i: usize, ratio: f64| (cx + r * ratio * angle(i).cos(), cy + r * ratio * angle(i).sin());
+    // The points of a polygon, `x,y` separated by spaces.
     let polygon = |ratios: &mut dyn Iterator<Item = (usize, f64)>| {
-        ratios
-            .map(|(i, ratio)| {
-                let (x, y) = at(i, ratio);
-                format!("{},{}", c(x), c(y))
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+        let mut points = String::with_capacity(96);
+        for (k, (i, ratio)) in ratios.enumerate() {
+            let (x, y) = at(i, ratio);
+            let _ = write!(points, "{}{},{}", if k == 0 { "" } else { " " }, xy(x), xy(y));
+        }
+        points
     };
     let mut svg = String::new();
     let _ = write!(
         svg,
         r#"<svg class="chart chart--radar" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
-        escape(title),
-        escape(desc)
+        Xml(title),
+        Xml(desc)
     );
     svg.push_str(r#"<g class="chart__grid">"#);
     for step in 1..=5 {
@@ -157,7 +184,7 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
     }
     for i in 0..n {
         let (x, y) = at(i, 1.0);
-        let _ = write!(svg, r#"<line x1="{}" y1="{}" x2="{}" y2="{}"/>"#, c(cx), c(cy), c(x), c(y));
+        let _ = write!(svg, r#"<line x1="{}" y1="{}" x2="{}" y2="{}"/>"#, xy(cx), xy(cy), xy(x), xy(y));
     }
     svg.push_str("</g>");
     if points.iter().all(|p| p.threshold.is_some()) && n > 0 {
@@ -173,12 +200,12 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
             svg,
             r#"<circle class="chart__point{}" cx="{}" cy="{}" r="3.5" data-indicator="{}" data-value="{}"><title>{}: {}</title></circle>"#,
             if below { " is-below" } else { "" },
-            c(x),
-            c(y),
-            escape(p.id),
-            number(p.value),
-            escape(p.label),
-            number(p.value)
+            xy(x),
+            xy(y),
+            Xml(p.id),
+            score(p.value),
+            Xml(p.label),
+            score(p.value)
         );
     }
     svg.push_str(r#"<g class="chart__labels" aria-hidden="true">"#);
@@ -204,11 +231,11 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
         } else {
             ly + 4.0 - (count - 1.0) * 7.0
         };
-        let _ = write!(svg, r#"<text x="{}" y="{}" text-anchor="{anchor}">"#, c(lx), c(first));
+        let _ = write!(svg, r#"<text x="{}" y="{}" text-anchor="{anchor}">"#, xy(lx), xy(first));
         for (k, line) in lines.iter().enumerate() {
             let class = if k + 1 == lines.len() { r#" class="chart__value""# } else { "" };
-            let dy_attr = if k == 0 { "0".to_owned() } else { "14".to_owned() };
-            let _ = write!(svg, r#"<tspan x="{}" dy="{dy_attr}"{class}>{}</tspan>"#, c(lx), escape(line));
+            let dy_attr = if k == 0 { "0" } else { "14" };
+            let _ = write!(svg, r#"<tspan x="{}" dy="{dy_attr}"{class}>{}</tspan>"#, xy(lx), Xml(line));
         }
         svg.push_str("</text>");
     }
@@ -239,25 +266,28 @@ pub fn sparkline(values: &[(&str, f64)], min: f64, max: f64, threshold: Option<f
     let _ = write!(
         svg,
         r#"<svg class="chart chart--spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        escape(label)
+        Xml(label)
     );
     if let Some(t) = threshold.filter(|t| *t >= lo && *t <= hi) {
-        let _ = write!(svg, r#"<line class="chart__threshold" x1="0" y1="{0}" x2="{w}" y2="{0}"/>"#, c(y(t)));
+        let _ = write!(svg, r#"<line class="chart__threshold" x1="0" y1="{0}" x2="{w}" y2="{0}"/>"#, xy(y(t)));
     }
-    let line: Vec<String> = values.iter().enumerate().map(|(i, (_, v))| format!("{},{}", c(x(i)), c(y(*v)))).collect();
-    let _ = write!(svg, r#"<polyline class="chart__line" points="{}"/>"#, line.join(" "));
+    svg.push_str(r#"<polyline class="chart__line" points=""#);
+    for (i, (_, v)) in values.iter().enumerate() {
+        let _ = write!(svg, "{}{},{}", if i == 0 { "" } else { " " }, xy(x(i)), xy(y(*v)));
+    }
+    svg.push_str(r#""/>"#);
     for (i, (period, v)) in values.iter().enumerate() {
         let below = threshold.is_some_and(|t| *v < t);
         let _ = write!(
             svg,
             r#"<circle class="chart__point{}" cx="{}" cy="{}" r="3" data-period="{}" data-value="{}"><title>{}: {}</title></circle>"#,
             if below { " is-below" } else { "" },
-            c(x(i)),
-            c(y(*v)),
-            escape(period),
-            number(*v),
-            escape(period),
-            number(*v)
+            xy(x(i)),
+            xy(y(*v)),
+            Xml(period),
+            score(*v),
+            Xml(period),
+            score(*v)
         );
     }
     svg.push_str("</svg>");
@@ -274,10 +304,10 @@ pub fn bars(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String {
     let _ = write!(
         svg,
         r#"<svg class="chart chart--bars" viewBox="0 0 {w} {}" width="{w}" height="{}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
-        c(h),
-        c(h),
-        escape(title),
-        escape(desc)
+        xy(h),
+        xy(h),
+        Xml(title),
+        Xml(desc)
     );
     for (i, p) in points.iter().enumerate() {
         let top = i as f64 * row;
@@ -286,40 +316,44 @@ pub fn bars(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String {
         let _ = write!(
             svg,
             r#"<text class="chart__label" x="{}" y="{}" aria-hidden="true">{}</text>"#,
-            c(x0),
-            c(top + 13.0),
-            escape(p.label)
+            xy(x0),
+            xy(top + 13.0),
+            Xml(p.label)
         );
-        let _ =
-            write!(svg, r#"<rect class="chart__track" x="{}" y="{}" width="{bar_w}" height="{bar_h}"/>"#, c(x0), c(by));
+        let _ = write!(
+            svg,
+            r#"<rect class="chart__track" x="{}" y="{}" width="{bar_w}" height="{bar_h}"/>"#,
+            xy(x0),
+            xy(by)
+        );
         let _ = write!(
             svg,
             r#"<rect class="chart__bar{}" x="{}" y="{}" width="{}" height="{bar_h}" data-indicator="{}" data-value="{}"><title>{}: {}</title></rect>"#,
             if below { " is-below" } else { "" },
-            c(x0),
-            c(by),
-            c(bar_w * p.ratio(p.value)),
-            escape(p.id),
-            number(p.value),
-            escape(p.label),
-            number(p.value)
+            xy(x0),
+            xy(by),
+            xy(bar_w * p.ratio(p.value)),
+            Xml(p.id),
+            score(p.value),
+            Xml(p.label),
+            score(p.value)
         );
         if let Some(t) = p.threshold {
             let tx = x0 + bar_w * p.ratio(t);
             let _ = write!(
                 svg,
                 r#"<line class="chart__mark" x1="{}" y1="{}" x2="{}" y2="{}"/>"#,
-                c(tx),
-                c(by - 3.0),
-                c(tx),
-                c(by + bar_h + 3.0)
+                xy(tx),
+                xy(by - 3.0),
+                xy(tx),
+                xy(by + bar_h + 3.0)
             );
         }
         let _ = write!(
             svg,
             r#"<text class="chart__value" x="{w}" y="{}" text-anchor="end" aria-hidden="true">{}</text>"#,
-            c(by + 11.5),
-            number(p.value)
+            xy(by + 11.5),
+            score(p.value)
         );
     }
     svg.push_str("</svg>");
@@ -353,6 +387,14 @@ mod tests {
         assert!(spark.contains(r#"data-period="2024-Q2" data-value="86""#));
         let svg = bars(&[point("a", 79.0)], "b", "t", "d");
         assert!(svg.contains(r#"data-indicator="a" data-value="79""#) && svg.contains("is-below"));
+    }
+
+    #[test]
+    fn text_is_escaped_for_xml() {
+        assert_eq!(escape(r#"创新&"改革'<b>"#), "创新&amp;&quot;改革&#39;&lt;b&gt;");
+        assert_eq!(escape("无需转义"), "无需转义");
+        assert_eq!(escape(""), "");
+        assert_eq!(escape("&&"), "&amp;&amp;");
     }
 
     #[test]
