@@ -120,6 +120,7 @@ PY
 }
 
 echo "exemplar build benchmark: $(nproc) cores, median of $runs, output to $base"
+scaling=()
 for n in "${sizes[@]}"; do
   site=$base/site-$n
   out=$base/out-$n
@@ -143,6 +144,14 @@ for n in "${sizes[@]}"; do
   size=$(du -sm "$out" | cut -f1)
   row "build" "$wall" "$cpu" "$peak" "$pages pages, $(awk "BEGIN { printf \"%.0f\", $pages / $wall }") pages/s, $files files, $size MB"
   build_wall=$wall
+  scaling+=("$n $wall $peak")
+  # Where the time goes: one more build with the pipeline's stage timings (EXEMPLAR_TIMINGS).
+  rm -rf "$out"
+  EXEMPLAR_TIMINGS=1 "$exemplar" build "$site" -o "$out" --lang en -q 2>&1 >/dev/null |
+    awk '/^timing [a-z]/ && $2 != "assemble" {
+           name = $2; i = 3; if ($3 !~ /^[0-9.]+$/) { name = name " " $3; i = 4 }
+           if ($i >= 20) printf "%s %.2f s (cpu %.2f)\n", name, $i / 1000, $(i + 3) / 1000 }' |
+    paste -sd, | sed 's/,/, /g; s/^/  stages of one build: /' | fold -s -w 100 | sed '2,$s/^/    /'
 
   results=()
   for _ in $(seq "$runs"); do results+=("$(measure "$exemplar" build "$site" -o "$out" --lang en)"); done
@@ -194,3 +203,16 @@ for n in "${sizes[@]}"; do
     rm -rf "$base/hugo-$n"
   fi
 done
+
+# How the full build grows from one size to the next (issue 8: within 15 % of linear).
+if [ ${#scaling[@]} -gt 1 ]; then
+  echo
+  echo "== growth of the full build"
+  printf '%s\n' "${scaling[@]}" | awk '
+    NR > 1 {
+      size = $1 / n; time = $2 / wall; memory = $3 / peak
+      printf "  %d -> %d cases (x%.1f): time x%.1f (%+.0f %% of linear), peak memory x%.1f (%+.0f %%)\n",
+        n, $1, size, time, 100 * (time / size - 1), memory, 100 * (memory / size - 1)
+    }
+    { n = $1; wall = $2; peak = $3 }'
+fi
