@@ -151,7 +151,11 @@ for n in "${sizes[@]}"; do
     awk '/^timing [a-z]/ && $2 != "assemble" {
            name = $2; i = 3; if ($3 !~ /^[0-9.]+$/) { name = name " " $3; i = 4 }
            if ($i >= 20) printf "%s %.2f s (cpu %.2f)\n", name, $i / 1000, $(i + 3) / 1000 }' |
-    paste -sd, | sed 's/,/, /g; s/^/  stages of one build: /' | fold -s -w 100 | sed '2,$s/^/    /'
+    awk 'BEGIN { line = "  stages of one build:" }
+         { item = " " $0 "," }
+         length(line item) > 100 { print line; line = "   " }
+         { line = line item }
+         END { sub(/,$/, "", line); print line }'
 
   results=()
   for _ in $(seq "$runs"); do results+=("$(measure "$exemplar" build "$site" -o "$out" --lang en)"); done
