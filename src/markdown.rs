@@ -163,6 +163,9 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, w
                     if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
                         out.toc.push(TocEntry { level: level as u8, id, title });
                     }
+                    if !write {
+                        events.clear();
+                    }
                 }
             }
             Event::Text(text) | Event::Code(text) => {
@@ -179,7 +182,10 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, w
             Event::Start(Tag::Paragraph) => summary.paragraph_start(),
             _ => {}
         }
-        events.push(event);
+        // Without HTML to write, only a heading's events are kept, for its title.
+        if write || heading.is_some() {
+            events.push(event);
+        }
     }
 
     out.summary = summary.finish();
@@ -440,7 +446,9 @@ mod tests {
     #[test]
     fn checking_finds_what_rendering_finds() {
         let deep = format!("{}深\n", "> ".repeat(MAX_NESTING + 5));
-        for source in ["第一段[已删](gone.md)。\n\n## 做法\n\n![图](a.png) 正文\n", deep.as_str()] {
+        let headings = "## 做法\n\n正文一\n\n## 做法\n\n### `代码` 与 *强调* {#own}\n\n段落[已删](gone.md)\n\n#### 四级\n\n## 末节\n";
+        for source in ["第一段[已删](gone.md)。\n\n## 做法\n\n![图](a.png) 正文\n", deep.as_str(), headings]
+        {
             let (full, checked) =
                 (render(source, RawHtmlPolicy::Sanitize, &Cases), check(source, RawHtmlPolicy::Sanitize, &Cases));
             let pick =
