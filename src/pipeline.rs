@@ -545,8 +545,7 @@ impl Project {
         }
 
         let site_dir = self.options.site_dir.as_path();
-        let site_root = site_dir.canonicalize().unwrap_or_else(|_| site_dir.to_path_buf());
-        let targets = Targets { site_dir, site_root, slugs: &self.targets.slugs };
+        let targets = Targets::new(site_dir, &self.targets.slugs);
         let drafts = &self.targets.drafts;
         let config = &self.config;
         timings.lap("targets");

@@ -237,6 +237,13 @@ fn paths_out_of_the_site_and_resource_bombs_are_errors_with_clear_messages() {
     std::os::unix::fs::symlink(&secret, dir.join("images/outside-link.png")).unwrap();
     std::os::unix::fs::symlink(tmp.path().join("secret.md"), dir.join("linked-outside.md")).unwrap();
     fs::write(tmp.path().join("secret.md"), "---\ntitle: x\n---\n").unwrap();
+    // A folder outside the site, reached by a link to the folder; and a link to a folder inside
+    // the site, which is allowed.
+    fs::create_dir_all(tmp.path().join("elsewhere")).unwrap();
+    fs::write(tmp.path().join("elsewhere/a.png"), "secret").unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("elsewhere"), dir.join("elsewhere")).unwrap();
+    fs::write(dir.join("images/in.png"), "png").unwrap();
+    std::os::unix::fs::symlink(dir.join("images"), dir.join("alias")).unwrap();
 
     let front = |title: &str, extra: &str| {
         format!(
@@ -256,6 +263,8 @@ fn paths_out_of_the_site_and_resource_bombs_are_errors_with_clear_messages() {
     fs::write(dir.join("many-tags-one-line.md"), front("一行五十万标签", &format!("tags: [{}]\n", tags.join(", "))))
         .unwrap();
     fs::write(dir.join("long-title.md"), front(&"长".repeat(100_000), "")).unwrap();
+    fs::write(dir.join("image-folder-symlink.md"), front("目录链接", "") + "![图](elsewhere/a.png)\n").unwrap();
+    fs::write(dir.join("image-inside-link.md"), front("站内链接", "") + "![图](alias/in.png)\n").unwrap();
     let deep_md = format!("{}\n\n{}x{}\n", "> ".repeat(50_000), "<div>".repeat(50_000), "</div>".repeat(50_000));
     fs::write(dir.join("deep-markdown.md"), front("深嵌套", "") + &deep_md).unwrap();
     fs::write(dir.join("deep-html.md"), front("深 HTML", "") + &"<div>".repeat(200_000)).unwrap();
@@ -278,6 +287,7 @@ fn paths_out_of_the_site_and_resource_bombs_are_errors_with_clear_messages() {
         ("image-percent.md", "path_outside"),
         ("image-backslash.md", "path_outside"),
         ("image-symlink.md", "path_outside"),
+        ("image-folder-symlink.md", "path_outside"),
         ("link-outside.md", "path_outside"),
         ("attachment-outside.md", "path_outside"),
         ("linked-outside.md", "symlink_outside"),
@@ -298,6 +308,8 @@ fn paths_out_of_the_site_and_resource_bombs_are_errors_with_clear_messages() {
         assert!(!message.is_empty() && !message.contains('{'), "{file}: {message}");
     }
     assert!(expect(&codes, "many-tags.md", "too_many_items").contains("100000"));
+    let inside: Vec<_> = codes.iter().filter(|(f, _, _)| f == "content/hostile/image-inside-link.md").collect();
+    assert!(inside.is_empty(), "a link to a folder inside the site is allowed: {inside:?}");
     assert!(expect(&codes, "many-tags-one-line.md", "too_many_items").contains("500000"));
     // Nothing outside the site was read into a diagnostic.
     assert!(codes.iter().all(|(_, _, m)| !m.contains("root:x:0")));

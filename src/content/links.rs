@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::markdown::{LinkResolver, Resolved};
 use crate::site::Asset;
@@ -16,6 +17,45 @@ pub struct Targets<'a> {
     pub site_root: PathBuf,
     /// Case file (relative to the site folder) → slug, for every case in the build.
     pub slugs: &'a HashMap<String, String>,
+    /// Folders of assets (relative to the site folder) with their symbolic links resolved, each
+    /// once: many cases keep their images in one folder, and resolving a path asks the system
+    /// about each of its parts.
+    real_dirs: Mutex<HashMap<String, Option<PathBuf>>>,
+}
+
+impl<'a> Targets<'a> {
+    pub fn new(site_dir: &'a Path, slugs: &'a HashMap<String, String>) -> Self {
+        let site_root = site_dir.canonicalize().unwrap_or_else(|_| site_dir.to_path_buf());
+        Targets { site_dir, site_root, slugs, real_dirs: Mutex::default() }
+    }
+
+    /// `rel` (a normalized path inside the site folder) with every symbolic link resolved, as
+    /// `canonicalize` gives it, and whether it is a file; `None` when there is nothing there.
+    fn real_path(&self, rel: &str) -> Option<(PathBuf, bool)> {
+        let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let known = self.real_dirs.lock().ok().and_then(|dirs| dirs.get(dir).cloned());
+        let real_dir = match known {
+            Some(real_dir) => real_dir,
+            None => {
+                let real_dir = self.site_dir.join(dir).canonicalize().ok();
+                if let Ok(mut dirs) = self.real_dirs.lock() {
+                    dirs.insert(dir.to_owned(), real_dir.clone());
+                }
+                real_dir
+            }
+        }?;
+        let path = real_dir.join(name);
+        match std::fs::symlink_metadata(&path) {
+            // The file itself is a link: resolved in full.
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let real = path.canonicalize().ok()?;
+                let is_file = real.is_file();
+                Some((real, is_file))
+            }
+            Ok(meta) => Some((path, meta.is_file())),
+            Err(_) => None,
+        }
+    }
 }
 
 /// The resolver for one case file; collects the assets it meets.
@@ -42,10 +82,9 @@ impl<'a> CaseLinks<'a> {
             return Err("path_outside");
         }
         let rel = normalize(&self.dir, &decoded).ok_or("path_outside")?;
-        let full = self.targets.site_dir.join(&rel);
-        match full.canonicalize() {
-            Ok(real) if !real.starts_with(&self.targets.site_root) => return Err("path_outside"),
-            Ok(real) if real.is_file() => {}
+        match self.targets.real_path(&rel) {
+            Some((real, _)) if !real.starts_with(&self.targets.site_root) => return Err("path_outside"),
+            Some((_, true)) => {}
             _ => return Err(missing),
         }
         let output = media_path(&rel);
