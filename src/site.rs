@@ -347,10 +347,14 @@ fn build_taxonomy(kind: &str, cases: &[Arc<Case>], config: &Config) -> Taxonomy 
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut add = |key: &str, index: usize| {
         // A case lists a term once, however many of its practices or tags name it.
-        // Cases come in order, so a repeat is the last one listed.
-        let list = groups.entry(key.to_owned()).or_default();
-        if list.last() != Some(&index) {
-            list.push(index);
+        // Cases come in order, so a repeat is the last one listed. The key is copied only for a
+        // new term.
+        match groups.get_mut(key) {
+            Some(list) if list.last() == Some(&index) => {}
+            Some(list) => list.push(index),
+            None => {
+                groups.insert(key.to_owned(), vec![index]);
+            }
         }
     };
     for (index, case) in cases.iter().enumerate() {
@@ -415,8 +419,13 @@ fn build_taxonomy(kind: &str, cases: &[Arc<Case>], config: &Config) -> Taxonomy 
 
 /// Highest latest score first; ties by newest case.
 fn rank_by_latest_score(indices: &mut [usize], indicator: &str, cases: &[Arc<Case>]) {
-    let score = |i: &usize| cases[*i].latest().and_then(|a| a.score(indicator)).unwrap_or(f64::MIN);
-    indices.sort_by(|a, b| score(b).total_cmp(&score(a)).then_with(|| a.cmp(b)));
+    // Each score looked up once, not at every comparison (a lookup reads the scores by name).
+    let mut keyed: Vec<(f64, usize)> =
+        indices.iter().map(|&i| (cases[i].latest().and_then(|a| a.score(indicator)).unwrap_or(f64::MIN), i)).collect();
+    keyed.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    for (slot, (_, i)) in indices.iter_mut().zip(keyed) {
+        *slot = i;
+    }
 }
 
 /// Two names that transliterate alike (同音字) get `-2`, `-3` … in the order listed.
