@@ -102,8 +102,7 @@ impl Staging {
     /// Makes the folder `path` goes in, unless this build already made it.
     fn make_parent(&self, path: &Path) -> io::Result<()> {
         let Some(parent) = path.parent() else { return Ok(()) };
-        let made = |made: &std::collections::HashSet<PathBuf>| made.contains(parent);
-        if self.made.lock().is_ok_and(|m| made(&m)) {
+        if self.made.lock().is_ok_and(|made| made.contains(parent)) {
             return Ok(());
         }
         fs::create_dir_all(parent)?;
