@@ -170,23 +170,35 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
         }
         points
     };
-    let mut svg = String::new();
+    let mut svg = String::with_capacity(4096);
     let _ = write!(
         svg,
         r#"<svg class="chart chart--radar" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
         Xml(title),
         Xml(desc)
     );
-    svg.push_str(r#"<g class="chart__grid">"#);
-    for step in 1..=5 {
-        let ratio = f64::from(step) / 5.0;
-        let _ = write!(svg, r#"<polygon points="{}"/>"#, polygon(&mut (0..n).map(|i| (i, ratio))));
+    // The grid depends on the number of indicators alone: drawn once per thread and count.
+    thread_local! {
+        static GRIDS: std::cell::RefCell<Vec<(usize, String)>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    for i in 0..n {
-        let (x, y) = at(i, 1.0);
-        let _ = write!(svg, r#"<line x1="{}" y1="{}" x2="{}" y2="{}"/>"#, xy(cx), xy(cy), xy(x), xy(y));
-    }
-    svg.push_str("</g>");
+    GRIDS.with_borrow_mut(|grids| {
+        if let Some((_, grid)) = grids.iter().find(|(count, _)| *count == n) {
+            svg.push_str(grid);
+            return;
+        }
+        let mut grid = String::from(r#"<g class="chart__grid">"#);
+        for step in 1..=5 {
+            let ratio = f64::from(step) / 5.0;
+            let _ = write!(grid, r#"<polygon points="{}"/>"#, polygon(&mut (0..n).map(|i| (i, ratio))));
+        }
+        for i in 0..n {
+            let (x, y) = at(i, 1.0);
+            let _ = write!(grid, r#"<line x1="{}" y1="{}" x2="{}" y2="{}"/>"#, xy(cx), xy(cy), xy(x), xy(y));
+        }
+        grid.push_str("</g>");
+        svg.push_str(&grid);
+        grids.push((n, grid));
+    });
     if points.iter().all(|p| p.threshold.is_some()) && n > 0 {
         let ring = polygon(&mut points.iter().enumerate().map(|(i, p)| (i, p.ratio(p.threshold.unwrap_or(p.min)))));
         let _ = write!(svg, r#"<polygon class="chart__threshold" points="{ring}"/>"#);
@@ -379,6 +391,21 @@ mod tests {
         assert_eq!(svg.matches("is-below").count(), 1);
         // The first axis points up: 90 of 100 sits 0.9 radius above the centre.
         assert!(svg.contains(r#"cx="180" cy="67.2""#), "{svg}");
+    }
+
+    #[test]
+    fn each_count_of_indicators_has_its_own_grid() {
+        let grid = |svg: &str| {
+            svg[svg.find("<g class=\"chart__grid\">").unwrap_or(0)..svg.find("</g>").unwrap_or(0)].to_owned()
+        };
+        let three = [point("a", 90.0), point("b", 75.5), point("c", 100.0)];
+        let four = [point("a", 90.0), point("b", 75.5), point("c", 100.0), point("d", 60.0)];
+        let (first, second) = (radar(&three, "r", "t", "d"), radar(&four, "r", "t", "d"));
+        assert_eq!(grid(&first).matches("<line").count(), 3);
+        assert_eq!(grid(&second).matches("<line").count(), 4);
+        // Drawn again, a count's grid is the one it had: the top axis, then the ring's corners.
+        assert_eq!(grid(&radar(&three, "s", "u", "e")), grid(&first));
+        assert!(grid(&second).contains(r#"<line x1="180" y1="150" x2="272" y2="150"/>"#), "{second}");
     }
 
     #[test]
