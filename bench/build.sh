@@ -4,6 +4,7 @@
 #   ./bench/build.sh                 # 1,000 / 10,000 / 50,000 cases, median of 5 runs
 #   ./bench/build.sh 200             # any sizes, e.g. a quick run: ./bench/build.sh 200 2000
 #   RUNS=3 ./bench/build.sh 10000    # fewer runs
+#   BENCH_DIR=/tmp/b ./bench/build.sh 200   # elsewhere than /dev/shm/exemplar-bench
 #
 # For each size it generates a site (bench/gen: Chinese text, full front matter, images, links;
 # with the same case files in Hugo's layout), then times on tmpfs (/dev/shm, or $BENCH_DIR):
@@ -21,11 +22,18 @@ runs=${RUNS:-5}
 base=${BENCH_DIR:-/dev/shm/exemplar-bench}
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: apt-get install time" >&2; exit 1; }
 
-cargo build --release --quiet --bin exemplar --example gen_site
-exemplar=$repo/target/release/exemplar
-gen=$repo/target/release/examples/gen_site
+# EXEMPLAR_BIN (and GEN_SITE_BIN) run the given binaries instead of release builds: CI runs this
+# script at a small size with the test build (tests/bench_site.rs). NO_HUGO=1 leaves Hugo out.
+if [ -n "${EXEMPLAR_BIN:-}" ]; then
+  exemplar=$EXEMPLAR_BIN
+  gen=${GEN_SITE_BIN:-}
+else
+  cargo build --release --quiet --bin exemplar --example gen_site
+  exemplar=$repo/target/release/exemplar
+  gen=$repo/target/release/examples/gen_site
+fi
 have_hugo=0
-command -v hugo >/dev/null 2>&1 && have_hugo=1
+[ "${NO_HUGO:-0}" = 1 ] || ! command -v hugo >/dev/null 2>&1 || have_hugo=1
 mkdir -p "$base"
 
 # Runs a command under /usr/bin/time -v; prints "wall cpu peak_kb".
@@ -126,6 +134,7 @@ for n in "${sizes[@]}"; do
   out=$base/out-$n
   # Generated again when Hugo was installed after the site was made without its layout.
   if [ ! -f "$site/.generated" ] || { [ $have_hugo = 1 ] && [ ! -d "$site/hugo" ]; }; then
+    [ -n "$gen" ] || { echo "no generated site in $site, and GEN_SITE_BIN is not set" >&2; exit 1; }
     rm -rf "$site"
     hugo_flag=""
     [ $have_hugo = 1 ] && hugo_flag=--hugo

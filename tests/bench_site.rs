@@ -1,6 +1,7 @@
 //! The build benchmark at a small size, so that it cannot rot (`bench/build.sh` runs it at full
 //! size; no timing is asserted here): the generator's site passes `check` with no warning and
-//! builds; a second build with nothing changed rewrites no file (same bytes, inode and mtime).
+//! builds; a second build with nothing changed rewrites no file (same bytes, inode and mtime); and
+//! the script itself runs at two small sizes.
 
 mod common;
 #[path = "../bench/gen/mod.rs"]
@@ -99,6 +100,57 @@ fn a_rebuild_with_nothing_changed_rewrites_nothing() {
     // The stylesheet is published under a content-hashed name (static/style.HASH.css).
     let style = first.keys().find(|k| k.starts_with("static/style.") && k.ends_with(".css")).expect("a stylesheet");
     assert_eq!(third[style], first[style]);
+}
+
+/// `bench/build.sh` itself, at two small sizes and one run each, with the test build of `exemplar`
+/// (its figures are printed, not judged): every row is printed, the no-op rebuild rewrites no
+/// file, and the growth from one size to the next is worked out.
+#[cfg(unix)]
+#[test]
+fn the_build_benchmark_script_runs_and_prints_every_figure() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The sites as the script's generator would write them (seed 1), marked as generated.
+    for cases in [12, 24] {
+        let site = tmp.path().join(format!("site-{cases}"));
+        let options = generator::Options { cases, seed: 1, hugo: false };
+        generator::generate(&repo(), &site, &options).expect("the generator writes the site");
+        std::fs::write(site.join(".generated"), "").unwrap();
+    }
+    let run = std::process::Command::new(repo().join("bench/build.sh"))
+        .args(["12", "24"])
+        .env("BENCH_DIR", tmp.path())
+        .env("EXEMPLAR_BIN", env!("CARGO_BIN_EXE_exemplar"))
+        .env("RUNS", "1")
+        .env("NO_HUGO", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run bench/build.sh");
+    let (out, err) = (stdout(&run), stderr(&run));
+    assert!(run.status.success(), "bench/build.sh failed:\n{out}\n{err}");
+    for size in ["== 12 cases", "== 24 cases"] {
+        let section = out.split(size).nth(1).unwrap_or_default();
+        let section = section.split("\n== ").next().unwrap_or_default();
+        for row in [
+            "build ",
+            "stages of one build: ",
+            "no-op rebuild",
+            "check ",
+            "build, minimal templates",
+            "serve: one edited case",
+            "serve: saved by rename",
+        ] {
+            assert!(section.contains(row), "{size}: no \"{row}\" row in\n{out}\n{err}");
+        }
+        assert!(
+            section.lines().any(|l| l.contains("no-op rebuild") && l.contains(" 0 of ") && !l.contains(" 0 of 0 ")),
+            "{size}: the no-op rebuild rewrote files:\n{out}"
+        );
+        // A reload time in milliseconds, not a blank or an error.
+        let serve = section.lines().find(|l| l.contains("serve: one edited case")).unwrap_or_default();
+        let ms = serve.split_whitespace().find_map(|w| w.parse::<u64>().ok());
+        assert!(ms.is_some_and(|ms| ms > 0), "{size}: {serve}");
+    }
+    assert!(out.contains("12 -> 24 cases (x2.0): time x"), "no growth line:\n{out}");
 }
 
 /// The benchmark's minimal variant (`bench/minimal`: Hugo-sized templates, two taxonomies) builds,
