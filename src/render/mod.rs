@@ -46,11 +46,12 @@ impl Summaries {
         let reused = |revision: &u64| old.and_then(|old| old.get(revision));
         let missing: Vec<usize> =
             (0..site.cases.len()).filter(|&i| reused(&site.cases[i].revision).is_none()).collect();
+        let shared = views::SharedViews::new(site, missing.iter().map(|&i| &*site.cases[i]));
         let made: Vec<(u64, tera::Value)> = missing
             .par_iter()
             .map(|&i| {
                 let case = &site.cases[i];
-                let mut view = views::summary_view(site, case);
+                let mut view = views::summary_view(site, case, &shared);
                 view.insert(cards::CARD_KEY.into(), cards::card_key(case.revision, fingerprint).into());
                 (case.revision, tera::Value::from(view))
             })

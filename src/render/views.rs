@@ -1,6 +1,8 @@
 //! What templates see: views of the site model in the site's language. Each case's summary view
 //! is built once and shared (tera values are reference-counted), so list pages copy nothing.
 
+use std::collections::HashMap;
+
 use serde_json::{Value as Json, json};
 use tera::Value;
 
@@ -166,8 +168,34 @@ pub fn assessment_view(site: &Site, assessment: &Assessment) -> Value {
     ])
 }
 
+/// The values many summaries hold alike, made once: each status's and each tag's (a template map
+/// is reference-counted, so every summary of a status shares one).
+pub struct SharedViews<'a> {
+    statuses: HashMap<&'a str, Value>,
+    tags: HashMap<&'a str, Value>,
+}
+
+impl<'a> SharedViews<'a> {
+    /// The statuses and tags of `cases`.
+    pub fn new(site: &Site, cases: impl Iterator<Item = &'a Case>) -> SharedViews<'a> {
+        let mut statuses = HashMap::new();
+        let mut tags = HashMap::new();
+        for case in cases {
+            statuses.entry(case.status.as_str()).or_insert_with(|| status_view(site, &case.status));
+            for tag in &case.tags {
+                tags.entry(tag.as_str()).or_insert_with(|| tag_view(site, tag));
+            }
+        }
+        SharedViews { statuses, tags }
+    }
+}
+
+fn tag_view(site: &Site, tag: &str) -> Value {
+    map([("name", tag.into()), ("path", term_path(site, "tag", tag).into())])
+}
+
 /// The facts every list shows about a case.
-pub fn summary_view(site: &Site, case: &Case) -> tera::Map {
+pub fn summary_view(site: &Site, case: &Case, shared: &SharedViews<'_>) -> tera::Map {
     let latest = case.latest().map(|a| {
         let average = a.average(&site.config.framework).map(to_tenth);
         map([
@@ -176,11 +204,8 @@ pub fn summary_view(site: &Site, case: &Case) -> tera::Map {
             ("average_display", average.map(format_number).into()),
         ])
     });
-    let tags: Vec<Value> = case
-        .tags
-        .iter()
-        .map(|t| map([("name", t.as_str().into()), ("path", term_path(site, "tag", t).into())]))
-        .collect();
+    let tags: Vec<Value> =
+        case.tags.iter().map(|t| shared.tags.get(t.as_str()).cloned().unwrap_or_else(|| tag_view(site, t))).collect();
     let view = map([
         ("slug", case.slug.as_str().into()),
         ("path", case.path.as_str().into()),
@@ -190,7 +215,10 @@ pub fn summary_view(site: &Site, case: &Case) -> tera::Map {
         ("enterprise_path", term_path(site, "enterprise", &case.enterprise).into()),
         ("unit", case.unit.as_deref().into()),
         ("region", case.region.as_deref().into()),
-        ("status", status_view(site, &case.status)),
+        (
+            "status",
+            shared.statuses.get(case.status.as_str()).cloned().unwrap_or_else(|| status_view(site, &case.status)),
+        ),
         ("date", case.date.to_string().into()),
         ("year", case.year().into()),
         ("summary", case.summary.as_str().into()),
