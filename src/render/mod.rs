@@ -441,7 +441,7 @@ impl Renderer {
             PageKind::Feed => return Ok(data::atom(site).into_bytes()),
             PageKind::Sitemap => return Ok(data::sitemap(site, &pages(site)).into_bytes()),
             PageKind::Robots => return Ok(data::robots(site).into_bytes()),
-            PageKind::DataJson => return Ok(data::cases_json(site).into_bytes()),
+            PageKind::DataJson => return Ok(data::cases_json(site)),
             PageKind::DataCsv => return Ok(data::cases_csv(site, &self.strings).into_bytes()),
             _ => {}
         }
