@@ -1,8 +1,8 @@
 //! Long lists on a large site: an indicator's ranking, a group of the practice library, a report and
 //! the featured cases show their first rows on their overview page and link to pages of their own,
 //! which together hold every row once, in order, so that no page grows with the site; in `serve`
-//! those pages stay equal to a fresh server's after edits. Checked on a generated site of 300 cases
-//! against its case files.
+//! those pages stay equal to a fresh server's after edits; the dataset holds every case once.
+//! Checked on a generated site of 300 cases against its case files.
 
 mod common;
 #[path = "../bench/gen/mod.rs"]
@@ -274,6 +274,20 @@ fn no_page_grows_with_the_site() {
         }
     }
     assert!(largest.0 < 150_000, "{} weighs {} bytes", largest.1, largest.0);
+}
+
+/// The dataset of a site larger than the sample it sizes its buffer from: every published case once,
+/// one a line, newest first as the case list.
+#[test]
+fn the_dataset_holds_every_case_once_a_line() {
+    let text = page("data/cases.json");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("data/cases.json is JSON");
+    let records = json["cases"].as_array().expect("a list of cases");
+    assert_eq!(records.len(), built().cases.len());
+    assert_eq!(text.lines().count(), records.len() + 2, "the head, a line per case, the end");
+    let slugs: Vec<&str> = records.iter().map(|r| r["slug"].as_str().unwrap_or_default()).collect();
+    let listed: Vec<String> = list_pages("cases/").iter().flat_map(|html| card_slugs(html)).collect();
+    assert_eq!(slugs, listed.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
 /// The files of the long lists' own pages in a fresh build of `site`.
