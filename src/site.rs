@@ -344,7 +344,8 @@ impl Site {
 fn build_taxonomy(kind: &str, cases: &[Arc<Case>], config: &Config) -> Taxonomy {
     let framework = &config.framework;
     let language = config.language.as_str();
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    // Hashed, then sorted once: a sorted map compared strings at each of the site's memberships.
+    let mut groups: HashMap<String, Vec<usize>, foldhash::fast::RandomState> = HashMap::default();
     let mut add = |key: &str, index: usize| {
         // A case lists a term once, however many of its practices or tags name it.
         // Cases come in order, so a repeat is the last one listed. The key is copied only for a
@@ -396,10 +397,14 @@ fn build_taxonomy(kind: &str, cases: &[Arc<Case>], config: &Config) -> Taxonomy 
                 Term { slug: key.replace('_', "-"), key, label, cases }
             })
             .collect(),
-        None => groups
-            .into_iter()
-            .map(|(key, cases)| Term { slug: crate::slug::slugify(&key), label: key.clone(), key, cases })
-            .collect(),
+        None => {
+            let mut groups: Vec<(String, Vec<usize>)> = groups.into_iter().collect();
+            groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            groups
+                .into_iter()
+                .map(|(key, cases)| Term { slug: crate::slug::slugify(&key), label: key.clone(), key, cases })
+                .collect()
+        }
     };
     match kind {
         "year" => terms.sort_by(|a, b| b.key.cmp(&a.key)),
