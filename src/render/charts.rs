@@ -67,6 +67,13 @@ fn xy(value: f64) -> Decimals {
     Decimals(value, 2)
 }
 
+/// Points as SVG lists them, `x,y` separated by spaces, written straight into `out`.
+fn push_points(out: &mut String, points: impl Iterator<Item = (f64, f64)>) {
+    for (k, (x, y)) in points.enumerate() {
+        let _ = write!(out, "{}{},{}", if k == 0 { "" } else { " " }, xy(x), xy(y));
+    }
+}
+
 /// A score ([`Decimals`] with one place), written into a chart.
 fn score(value: f64) -> Decimals {
     Decimals(value, 1)
@@ -161,15 +168,6 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
     let n = points.len();
     let angle = |i: usize| -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n.max(1) as f64;
     let at = |i: usize, ratio: f64| (cx + r * ratio * angle(i).cos(), cy + r * ratio * angle(i).sin());
-    // The points of a polygon, `x,y` separated by spaces.
-    let polygon = |ratios: &mut dyn Iterator<Item = (usize, f64)>| {
-        let mut points = String::with_capacity(96);
-        for (k, (i, ratio)) in ratios.enumerate() {
-            let (x, y) = at(i, ratio);
-            let _ = write!(points, "{}{},{}", if k == 0 { "" } else { " " }, xy(x), xy(y));
-        }
-        points
-    };
     let mut svg = String::with_capacity(4096);
     let _ = write!(
         svg,
@@ -189,7 +187,9 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
         let mut grid = String::from(r#"<g class="chart__grid">"#);
         for step in 1..=5 {
             let ratio = f64::from(step) / 5.0;
-            let _ = write!(grid, r#"<polygon points="{}"/>"#, polygon(&mut (0..n).map(|i| (i, ratio))));
+            grid.push_str(r#"<polygon points=""#);
+            push_points(&mut grid, (0..n).map(|i| at(i, ratio)));
+            grid.push_str(r#""/>"#);
         }
         for i in 0..n {
             let (x, y) = at(i, 1.0);
@@ -200,11 +200,13 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
         grids.push((n, grid));
     });
     if points.iter().all(|p| p.threshold.is_some()) && n > 0 {
-        let ring = polygon(&mut points.iter().enumerate().map(|(i, p)| (i, p.ratio(p.threshold.unwrap_or(p.min)))));
-        let _ = write!(svg, r#"<polygon class="chart__threshold" points="{ring}"/>"#);
+        svg.push_str(r#"<polygon class="chart__threshold" points=""#);
+        push_points(&mut svg, points.iter().enumerate().map(|(i, p)| at(i, p.ratio(p.threshold.unwrap_or(p.min)))));
+        svg.push_str(r#""/>"#);
     }
-    let shape = polygon(&mut points.iter().enumerate().map(|(i, p)| (i, p.ratio(p.value))));
-    let _ = write!(svg, r#"<polygon class="chart__area" points="{shape}"/>"#);
+    svg.push_str(r#"<polygon class="chart__area" points=""#);
+    push_points(&mut svg, points.iter().enumerate().map(|(i, p)| at(i, p.ratio(p.value))));
+    svg.push_str(r#""/>"#);
     for (i, p) in points.iter().enumerate() {
         let (x, y) = at(i, p.ratio(p.value));
         let below = p.threshold.is_some_and(|t| p.value < t);
@@ -284,9 +286,7 @@ pub fn sparkline(values: &[(&str, f64)], min: f64, max: f64, threshold: Option<f
         let _ = write!(svg, r#"<line class="chart__threshold" x1="0" y1="{0}" x2="{w}" y2="{0}"/>"#, xy(y(t)));
     }
     svg.push_str(r#"<polyline class="chart__line" points=""#);
-    for (i, (_, v)) in values.iter().enumerate() {
-        let _ = write!(svg, "{}{},{}", if i == 0 { "" } else { " " }, xy(x(i)), xy(y(*v)));
-    }
+    push_points(&mut svg, values.iter().enumerate().map(|(i, (_, v))| (x(i), y(*v))));
     svg.push_str(r#""/>"#);
     for (i, (period, v)) in values.iter().enumerate() {
         let below = threshold.is_some_and(|t| *v < t);
