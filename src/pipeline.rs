@@ -280,13 +280,12 @@ fn write_portal(
         progress.advance(1);
         write(rel, bytes)
     };
-    // The search index first: only it reads the bodies' plain text, which is then freed for the
-    // pages to use (about 45 MB at 10,000 cases).
+    // The search index first: only it reads the bodies' plain text, which it frees as it goes
+    // (about 45 MB at 10,000 cases), for the postings and then the pages to use.
     progress.stage("cli.progress_search", 0);
-    crate::search::write_index(site, &write).map_err(|detail| {
+    crate::search::write_index_freeing_text(site, &write).map_err(|detail| {
         vec![Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", detail)]
     })?;
-    site.drop_search_text();
     let site: &Site = site;
     timings.lap("search");
     let all_pages = render::pages(site);
@@ -355,7 +354,8 @@ struct Loaded {
 
 /// One case file's state: what reading it gave, and (once assembled) the case it became.
 struct FileState {
-    loaded: Option<Loaded>,
+    /// Boxed: the map of 10,000 states is moved while it is built, and most of a state is this.
+    loaded: Option<Box<Loaded>>,
     problems: Vec<Diagnostic>,
     built: Option<Built>,
 }
@@ -531,7 +531,7 @@ impl Project {
             images: Default::default(),
             up_to_date: None,
         };
-        let loaded: Vec<&Loaded> = self.files.values().filter_map(|f| f.loaded.as_ref()).collect();
+        let loaded: Vec<&Loaded> = self.files.values().filter_map(|f| f.loaded.as_deref()).collect();
         outcome.diagnostics.extend(self.files.values().flat_map(|f| f.problems.iter().cloned()));
         outcome.diagnostics.extend(duplicate_slugs(&loaded));
 
@@ -542,7 +542,7 @@ impl Project {
             self.link_targets = targets_fingerprint;
             // Owned, so that the files can be changed while their cases are built (see `keep_files`).
             let (built, drafts): (Vec<&Loaded>, Vec<&Loaded>) =
-                self.files.values().filter_map(|f| f.loaded.as_ref()).partition(|l| drafts_built || !l.front.draft);
+                self.files.values().filter_map(|f| f.loaded.as_deref()).partition(|l| drafts_built || !l.front.draft);
             self.targets = LinkTargets {
                 slugs: built.iter().map(|l| (l.file.rel_path.clone(), l.slug.clone())).collect(),
                 drafts: drafts.iter().map(|l| l.file.rel_path.clone()).collect(),
@@ -560,7 +560,7 @@ impl Project {
         let plans = crate::images::Plans::default();
         self.files.par_iter_mut().for_each(|(_, state)| {
             let Some(loaded) =
-                state.loaded.as_ref().filter(|l| state.built.is_none() && (drafts_built || !l.front.draft))
+                state.loaded.as_deref().filter(|l| state.built.is_none() && (drafts_built || !l.front.draft))
             else {
                 return;
             };
@@ -631,7 +631,7 @@ fn read_case(found: &load::Found, config: &Config) -> FileState {
             crate::slug::slugify(stem)
         }
     };
-    FileState { loaded: Some(Loaded { file, front, slug }), problems, built: None }
+    FileState { loaded: Some(Box::new(Loaded { file, front, slug })), problems, built: None }
 }
 
 /// Two cases may not share a URL; each file is told which other one it collides with.

@@ -475,16 +475,6 @@ impl ReviewWindow {
 }
 
 impl Site {
-    /// Frees the plain text of the cases' bodies, which only the search index reads: for a
-    /// one-time build once its index is written. A case shared with another site model keeps it.
-    pub fn drop_search_text(&mut self) {
-        for case in &mut self.cases {
-            if let Some(case) = Arc::get_mut(case) {
-                case.body.plain_text = String::new();
-            }
-        }
-    }
-
     /// Whether the case at `index` lost its title: such cases stay reachable but are left out of
     /// rankings, related cases and the home page.
     pub fn is_revoked(&self, index: usize) -> bool {

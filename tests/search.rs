@@ -220,3 +220,45 @@ fn the_search_command_finds_words_of_the_bodies() {
     let found: Vec<&str> = json.as_array().unwrap().iter().filter_map(|i| i["url"].as_str()).collect();
     assert!(found.contains(&case.path.as_str()), "{query}: {found:?}");
 }
+
+/// The text of an index file `EXS.add("s/N","…");`: its lines `term postings\n`.
+fn index_file_text(bytes: &[u8]) -> String {
+    let text = std::str::from_utf8(bytes).expect("index files are UTF-8");
+    let start = text.find("\",").expect("an index file names itself first") + 2;
+    let end = text.rfind(");").expect("an index file ends its call");
+    serde_json::from_str(&text[start..end]).expect("an index file holds one JSON string")
+}
+
+#[test]
+fn index_files_of_any_size_hold_every_line_once_in_order() {
+    let index = search::build(&sample());
+    let lines_of = |shard_bytes: usize| {
+        let files = search::files::write_sized(&index, shard_bytes, search::files::GROUP_BYTES);
+        let texts: Vec<String> = files.files[..files.shards].iter().map(|(_, bytes)| index_file_text(bytes)).collect();
+        (files.shards, texts.concat())
+    };
+    let (one, all) = lines_of(usize::MAX);
+    assert_eq!(one, 1, "an index that fits in one file is one file");
+    let terms: Vec<&str> = all.lines().map(|l| l.split(' ').next().unwrap_or_default()).collect();
+    assert!(terms.len() > 1000, "the sample site has more than {} terms", terms.len());
+    let mut unique = terms.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), terms.len(), "a term has one line");
+    for shard_bytes in [1, 700, search::files::SHARD_BYTES] {
+        let (files, lines) = lines_of(shard_bytes);
+        assert!(files > 1, "{shard_bytes}-byte files: {files}");
+        assert!(lines == all, "{shard_bytes}-byte index files together hold the lines of one file");
+    }
+}
+
+#[test]
+fn the_build_that_frees_the_text_writes_the_same_files() {
+    let kept = search::files::write(&search::build(&sample()));
+    let mut site = sample();
+    let freed = search::files::write(&search::index::build_freeing_text(&mut site));
+    assert_eq!(kept.files.len(), freed.files.len());
+    for ((path, a), (_, b)) in kept.files.iter().zip(&freed.files) {
+        assert!(a == b, "{path} differs");
+    }
+    assert!(site.cases.iter().all(|c| c.body.plain_text.is_empty()), "the bodies' text is freed");
+}

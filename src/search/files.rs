@@ -18,7 +18,7 @@
 use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 
-use super::index::{Index, MAX_MODULUS, Mask, Postings, TIERS};
+use super::index::{Doc, Index, MAX_MODULUS, Mask, Postings, TIERS};
 
 /// Target size of an index file, in bytes: a query loads one file per term.
 pub const SHARD_BYTES: usize = 12 * 1024;
@@ -397,6 +397,17 @@ fn push_escaped(out: &mut Vec<u8>, text: &str) -> usize {
     lt
 }
 
+/// The bytes [`push_escaped`] writes for `text`.
+fn escaped_len(text: &str) -> usize {
+    text.bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0C => 2,
+            b'<' | 0..=0x1F => 6,
+            _ => 1,
+        })
+        .sum()
+}
+
 /// Splits buckets `0..sizes.len()` into runs of about `target` bytes: the first bucket of each run.
 pub fn pack(sizes: &[usize], target: usize) -> Vec<u32> {
     let mut starts = vec![0u32];
@@ -432,10 +443,9 @@ pub fn write_sized(index: &Index, shard_bytes: usize, group_bytes: usize) -> Fil
 /// What the files hold, ready to be written one at a time (in any order, in parallel): index
 /// files, excerpt groups, facets, manifest.
 pub struct Layout<'a> {
-    /// The index's lines `term postings\n`, in file order.
-    lines: Vec<&'a str>,
-    /// Per index file, the end of its lines.
-    line_ends: Vec<usize>,
+    index: &'a Index,
+    /// Per index file, its first bucket.
+    starts: Vec<u32>,
     /// Each case's excerpt as JSON (`<` escaped) one after another, and where each ends.
     docs: Vec<u8>,
     doc_ends: Vec<usize>,
@@ -447,32 +457,19 @@ pub struct Layout<'a> {
 
 impl<'a> Layout<'a> {
     pub fn new(index: &'a Index, shard_bytes: usize, group_bytes: usize) -> Self {
-        let lines: Vec<(u32, &str)> = index.lines().collect();
-        let mut sizes = vec![0usize; BUCKETS as usize];
-        for &(b, line) in &lines {
-            sizes[b as usize] += line.len();
-        }
-        let starts = pack(&sizes, shard_bytes);
-        drop(sizes);
-        // A file is a run of buckets: its lines end where the next file's first bucket begins.
-        let line_ends: Vec<usize> = starts
-            .iter()
-            .skip(1)
-            .map(|&s| lines.partition_point(|&(b, _)| b < s))
-            .chain(std::iter::once(lines.len()))
-            .collect();
-        let lines: Vec<&str> = lines.into_iter().map(|(_, line)| line).collect();
+        let starts = pack(&index.bucket_sizes(), shard_bytes);
 
-        let mut docs = Vec::new();
+        let fields = |d: &'a Doc| [&d.url, &d.title, &d.site, &d.enterprise, &d.date, &d.status_label, &d.text];
+        // Sized exactly: grown by doubling, the buffers left behind raised the build's peak.
+        let json_len = |d: &'a Doc| fields(d).into_iter().map(|f| escaped_len(f) + 3).sum::<usize>() + 1;
+        let mut docs = Vec::with_capacity(index.docs.iter().map(json_len).sum());
         let mut doc_ends = Vec::with_capacity(index.docs.len());
         // Sizes as serde_json writes them (before `<` is escaped): they set the group size.
         let mut doc_total = 0;
         for d in &index.docs {
             let start = docs.len();
             let mut lt = 0;
-            for (i, field) in
-                [&d.url, &d.title, &d.site, &d.enterprise, &d.date, &d.status_label, &d.text].into_iter().enumerate()
-            {
+            for (i, field) in fields(d).into_iter().enumerate() {
                 docs.extend_from_slice(if i == 0 { b"[\"" } else { b",\"" });
                 lt += push_escaped(&mut docs, field);
                 docs.push(b'"');
@@ -481,6 +478,7 @@ impl<'a> Layout<'a> {
             doc_ends.push(docs.len());
             doc_total += docs.len() - start - 5 * lt + 1;
         }
+        debug_assert_eq!(docs.len(), docs.capacity(), "escaped_len must match push_escaped");
         let n = index.docs.len();
         let per_group = if n == 0 { 1 } else { (group_bytes * n / doc_total.max(1)).max(1) };
         let groups = n.div_ceil(per_group).max(1);
@@ -511,8 +509,8 @@ impl<'a> Layout<'a> {
             "wide_moduli": wide_moduli, "wide": encode_lists(&wide),
         });
         Layout {
-            lines,
-            line_ends,
+            index,
+            starts,
             docs,
             doc_ends,
             per_group,
@@ -524,7 +522,7 @@ impl<'a> Layout<'a> {
 
     /// Index files.
     pub fn shards(&self) -> usize {
-        self.line_ends.len()
+        self.starts.len()
     }
 
     /// Files in all: index files, excerpt groups, facets and manifest.
@@ -536,13 +534,15 @@ impl<'a> Layout<'a> {
     pub fn file(&self, i: usize) -> (String, Vec<u8>) {
         let (shards, groups) = (self.shards(), self.groups);
         if i < shards {
-            let lines = &self.lines[if i == 0 { 0 } else { self.line_ends[i - 1] }..self.line_ends[i]];
+            let buckets = self.starts[i]..self.starts.get(i + 1).copied().unwrap_or(BUCKETS);
             let mut bytes = format!("EXS.add(\"s/{i}\",").into_bytes();
-            bytes.reserve(lines.iter().map(|l| l.len() + 1).sum::<usize>() + 4);
+            // Each line's `\n` is escaped in two bytes.
+            let escaped = |t: &str| t.len() + t.bytes().filter(|&b| b == b'\n').count();
+            bytes.reserve(self.index.bucket_text(buckets.clone()).map(escaped).sum::<usize>() + 4);
             // The file is one JSON string of its lines.
             bytes.push(b'"');
-            for line in lines {
-                push_escaped(&mut bytes, line);
+            for text in self.index.bucket_text(buckets) {
+                push_escaped(&mut bytes, text);
             }
             bytes.extend_from_slice(b"\");\n");
             (format!("search/s/{i}.js"), bytes)

@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -173,9 +174,35 @@ impl Index {
         found.into_iter().filter_map(|line| Some((line.0, self.decode(line)?))).collect()
     }
 
-    /// Every term with its bucket and its line `term postings\n`, in the order of the index files.
-    pub fn lines(&self) -> impl Iterator<Item = (u32, &str)> {
-        self.shards.iter().flat_map(|s| (0..s.lines.len()).map(move |i| (s.lines[i].bucket, s.line(i))))
+    /// The bytes of each bucket's lines `term postings\n`, by bucket (see [`files::pack`]).
+    pub fn bucket_sizes(&self) -> Vec<usize> {
+        let mut sizes = vec![0usize; files::BUCKETS as usize];
+        for shard in &self.shards {
+            for (i, line) in shard.lines.iter().enumerate() {
+                sizes[line.bucket as usize] += shard.line(i).len();
+            }
+        }
+        sizes
+    }
+
+    /// The lines `term postings\n` of the buckets in `buckets`, in the order of the index files: a
+    /// run of text from each build shard the range touches (not a list of lines, which would take
+    /// tens of MB at 10,000 cases).
+    pub fn bucket_text(&self, buckets: std::ops::Range<u32>) -> impl Iterator<Item = &str> {
+        self.shards
+            .iter()
+            .enumerate()
+            .filter(move |(k, _)| {
+                let first = (*k as u32) << SHARD_SHIFT;
+                first < buckets.end && buckets.start < first + (1 << SHARD_SHIFT)
+            })
+            .map(move |(_, shard)| {
+                let at = |bucket: u32| {
+                    let i = shard.lines.partition_point(|l| l.bucket < bucket);
+                    shard.lines.get(i).map_or(shard.text.len(), |l| l.start)
+                };
+                &shard.text[at(buckets.start)..at(buckets.end)]
+            })
     }
 
     /// Every term, in the order of the index files.
@@ -763,24 +790,87 @@ impl Hasher for KeyHasher {
 
 /// Builds the index of a site (cases in site order).
 pub fn build(site: &Site) -> Index {
-    let seed = RandomState::new().hash_one(0u64) | 1;
-    let mut shards: Vec<ShardTerms> = (0..BUILD_SHARDS).map(|_| ShardTerms::new(seed)).collect();
-    let pool = std::sync::Mutex::new(Vec::new());
-    let mut moduli: Vec<u32> = Vec::with_capacity(site.cases.len());
-    for (chunk_no, chunk) in site.cases.chunks(BUILD_CHUNK).enumerate() {
+    let mut terms = TermsBuilder::new();
+    for chunk in site.cases.chunks(BUILD_CHUNK) {
+        terms.add(chunk);
+    }
+    terms.finish(site)
+}
+
+/// [`build`] for a one-time build: each case's body text, which only the index reads, is freed
+/// once its chunk is tokenized, so that the postings grow into the memory the texts leave (about
+/// 45 MB at 10,000 cases) rather than beside it. A case shared with another site model keeps it.
+pub fn build_freeing_text(site: &mut Site) -> Index {
+    // The excerpts read the text: taken first.
+    let docs = docs(site);
+    let mut terms = TermsBuilder::new();
+    for start in (0..site.cases.len()).step_by(BUILD_CHUNK) {
+        let range = start..(start + BUILD_CHUNK).min(site.cases.len());
+        terms.add(&site.cases[range.clone()]);
+        for case in &mut site.cases[range] {
+            if let Some(case) = Arc::get_mut(case) {
+                case.body.plain_text = String::new();
+            }
+        }
+    }
+    let mut index = terms.finish_terms();
+    index.docs = docs;
+    index.facets = facets(site);
+    index.indicators = indicators(site);
+    index
+}
+
+/// The terms' postings, added a chunk of cases at a time (see the module's comment).
+struct TermsBuilder {
+    seed: u64,
+    shards: Vec<ShardTerms>,
+    pool: std::sync::Mutex<Vec<Scratch>>,
+    moduli: Vec<u32>,
+}
+
+impl TermsBuilder {
+    fn new() -> Self {
+        let seed = RandomState::new().hash_one(0u64) | 1;
+        TermsBuilder {
+            seed,
+            shards: (0..BUILD_SHARDS).map(|_| ShardTerms::new(seed)).collect(),
+            pool: std::sync::Mutex::new(Vec::new()),
+            moduli: Vec::new(),
+        }
+    }
+
+    /// Adds the next cases (numbered on from the last ones added).
+    fn add(&mut self, chunk: &[Arc<Case>]) {
+        let (pool, seed) = (&self.pool, self.seed);
         let per_doc: Vec<DocTerms> =
-            chunk.par_iter().map_init(|| Lease::new(&pool, seed), |lease, case| lease.get().doc_terms(case)).collect();
-        let first = (chunk_no * BUILD_CHUNK) as u32;
-        shards.par_iter_mut().enumerate().for_each(|(s, shard)| {
+            chunk.par_iter().map_init(|| Lease::new(pool, seed), |lease, case| lease.get().doc_terms(case)).collect();
+        let first = self.moduli.len() as u32;
+        self.shards.par_iter_mut().enumerate().for_each(|(s, shard)| {
             for (i, terms) in per_doc.iter().enumerate() {
                 shard.add(s, first + i as u32, terms);
             }
         });
-        moduli.extend(per_doc.iter().map(|d| d.modulus));
+        self.moduli.extend(per_doc.iter().map(|d| d.modulus));
     }
-    let shards = shards.into_par_iter().map(|s| s.finish(&moduli)).collect();
-    let docs = site.cases.par_iter().map(|c| doc_entry(site, c)).collect();
-    Index { docs, facets: facets(site), indicators: indicators(site), moduli, shards }
+
+    /// An index of the terms alone (no docs, facets or indicators).
+    fn finish_terms(self) -> Index {
+        let moduli = self.moduli;
+        let shards = self.shards.into_par_iter().map(|s| s.finish(&moduli)).collect();
+        Index { moduli, shards, ..Index::default() }
+    }
+
+    fn finish(self, site: &Site) -> Index {
+        let mut index = self.finish_terms();
+        index.docs = docs(site);
+        index.facets = facets(site);
+        index.indicators = indicators(site);
+        index
+    }
+}
+
+fn docs(site: &Site) -> Vec<Doc> {
+    site.cases.par_iter().map(|c| doc_entry(site, c)).collect()
 }
 
 fn doc_entry(site: &Site, case: &Case) -> Doc {
