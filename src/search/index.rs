@@ -313,8 +313,14 @@ fn scan(text: &str, word: &mut String, on: &mut impl FnMut(Token<'_>)) {
     word.clear();
     let mut word_len = 0;
     for c in text.chars() {
-        let c = tokenize::fold(c);
-        match tokenize::class(c) {
+        // Most characters of a write-up are common ideographs, which folding leaves as they are.
+        let (c, class) = if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            (c, Class::Cjk)
+        } else {
+            let c = tokenize::fold(c);
+            (c, tokenize::class(c))
+        };
+        match class {
             Class::Cjk => {
                 if word_len > 0 {
                     on(Token::Word(word));
