@@ -800,7 +800,7 @@ pub fn build(site: &Site) -> Index {
     for chunk in site.cases.chunks(BUILD_CHUNK) {
         terms.add(chunk);
     }
-    terms.finish(site)
+    terms.finish(docs(site), site)
 }
 
 /// [`build`] for a one-time build: each case's body text, which only the index reads, is freed
@@ -819,11 +819,7 @@ pub fn build_freeing_text(site: &mut Site) -> Index {
             }
         }
     }
-    let mut index = terms.finish_terms();
-    index.docs = docs;
-    index.facets = facets(site);
-    index.indicators = indicators(site);
-    index
+    terms.finish(docs, site)
 }
 
 /// The terms' postings, added a chunk of cases at a time (see the module's comment).
@@ -859,19 +855,11 @@ impl TermsBuilder {
         self.moduli.extend(per_doc.iter().map(|d| d.modulus));
     }
 
-    /// An index of the terms alone (no docs, facets or indicators).
-    fn finish_terms(self) -> Index {
+    /// The index: the terms encoded, with the cases' `docs` and the site's facets.
+    fn finish(self, docs: Vec<Doc>, site: &Site) -> Index {
         let moduli = self.moduli;
         let shards = self.shards.into_par_iter().map(|s| s.finish(&moduli)).collect();
-        Index { moduli, shards, ..Index::default() }
-    }
-
-    fn finish(self, site: &Site) -> Index {
-        let mut index = self.finish_terms();
-        index.docs = docs(site);
-        index.facets = facets(site);
-        index.indicators = indicators(site);
-        index
+        Index { docs, facets: facets(site), indicators: indicators(site), moduli, shards }
     }
 }
 
