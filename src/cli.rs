@@ -251,7 +251,7 @@ pub fn run() -> i32 {
             let catalog = catalog_for(&outcome, lang.as_deref());
             let Some(site) = outcome.site.as_ref().filter(|_| !outcome.has_errors()) else {
                 report(&outcome.diagnostics, &catalog);
-                eprintln!("{}", summary_line(&catalog, "cli.check_failed", &outcome));
+                eprintln!("{}", summary_line(&catalog, "cli.search_failed", &outcome));
                 return 1;
             };
             match crate::search::cli::run(site, &args) {
@@ -411,6 +411,16 @@ fn serve(
     lang: Option<String>,
 ) -> i32 {
     let loopback = bind == "127.0.0.1" || bind == "localhost" || bind == "::1";
+    let language = lang.clone().or_else(|| crate::config::load(&site_dir).ok().map(|c| c.language));
+    let catalog = Catalog::builtin(language.as_deref().unwrap_or("zh-CN"));
+    // A folder that is not there cannot be watched: say so as `build` does (no configuration in
+    // it, and how to make a site), rather than with the watcher's words.
+    if !site_dir.is_dir() {
+        if let Err(problems) = crate::config::load(&site_dir) {
+            report(&problems, &catalog);
+        }
+        return 1;
+    }
     let options = crate::serve::ServeOptions { site_dir, port, bind, drafts, lang: lang.clone() };
     let result = crate::serve::run(options, |addr, site_catalog, snapshot| {
         let catalog = match &lang {
@@ -446,13 +456,17 @@ fn serve(
             open_browser(&url);
         }
     });
-    match result {
-        Ok(()) => 0,
-        Err(err) => {
-            eprintln!("{}: {err}", Catalog::builtin(lang.as_deref().unwrap_or("zh-CN")).get("cli.error"));
-            1
+    let message = match result {
+        Ok(()) => return 0,
+        Err(crate::serve::ServeError::Bind { addr, source }) => {
+            catalog.format("cli.serve_listen_failed", &[("addr", addr), ("detail", source.to_string())])
         }
-    }
+        Err(crate::serve::ServeError::Watch { path, detail }) => {
+            catalog.format("cli.serve_watch_failed", &[("path", path.display().to_string()), ("detail", detail)])
+        }
+    };
+    eprintln!("{}: {message}", catalog.get("cli.error"));
+    1
 }
 
 /// Opens `url` in the desktop's browser; where there is none, the printed address is enough.

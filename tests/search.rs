@@ -199,6 +199,19 @@ fn the_search_command_prints_json() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
+/// On a site with errors, `exemplar search` reports them and says that nothing was searched (it
+/// is not a `check`).
+#[test]
+fn the_search_command_on_a_broken_site_says_nothing_was_searched() {
+    let missing = tempfile::tempdir().unwrap().path().join("no-such-site");
+    let out = common::exemplar(&["search", missing.to_str().unwrap(), "安全"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = common::stderr(&out);
+    assert!(text.contains("未执行搜索") && !text.contains("检查未通过"), "{text}");
+    let out = common::exemplar(&["--lang", "en", "search", missing.to_str().unwrap(), "安全"]);
+    assert!(common::stderr(&out).contains("Nothing searched"), "{}", common::stderr(&out));
+}
+
 /// `exemplar search` searches the bodies too (its model keeps their text, unlike `check`'s).
 #[test]
 fn the_search_command_finds_words_of_the_bodies() {

@@ -332,3 +332,18 @@ fn a_save_by_rename_builds_only_the_saved_case_again() {
     let same = revisions(&second).into_iter().zip(revisions(&third)).filter(|(a, b)| a == b).count();
     assert_eq!(same, 0, "every case was built again");
 }
+
+/// A mistyped site folder: `serve` says, as `build` does, that there is no site there and how to
+/// make one, in the reader's language, and stops (it cannot watch a folder that is not there).
+#[test]
+fn serving_a_folder_that_is_not_there_says_how_to_make_a_site() {
+    let missing = tempfile::tempdir().unwrap().path().join("no-such-site");
+    let out = exemplar(&["serve", missing.to_str().unwrap(), "--port", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stderr(&out);
+    assert!(text.contains("找不到站点配置文件") && text.contains("exemplar init"), "{text}");
+    assert!(!text.contains("watch"), "{text}");
+    let out = exemplar(&["--lang", "en", "serve", missing.to_str().unwrap(), "--port", "0"]);
+    let text = stderr(&out);
+    assert!(text.contains("no site configuration") && text.contains("exemplar init DIR"), "{text}");
+}
