@@ -239,7 +239,7 @@ pub fn run() -> i32 {
                     0
                 }
                 Err(err) => {
-                    eprintln!("{}: {err}", catalog.get("cli.error"));
+                    eprintln!("{}: {}", catalog.get("cli.error"), scaffold_message(&catalog, &err));
                     1
                 }
             }
@@ -276,10 +276,22 @@ pub fn run() -> i32 {
                     0
                 }
                 Err(err) => {
-                    eprintln!("{}: {err}", catalog.get("cli.error"));
+                    eprintln!("{}: {}", catalog.get("cli.error"), scaffold_message(&catalog, &err));
                     1
                 }
             }
+        }
+    }
+}
+
+/// What `init` or `new case` could not do, in the reader's language.
+fn scaffold_message(catalog: &Catalog, err: &crate::scaffold::ScaffoldError) -> String {
+    use crate::scaffold::ScaffoldError;
+    match err {
+        ScaffoldError::NotEmpty(dir) => catalog.format("cli.init_not_empty", &[("dir", dir.display().to_string())]),
+        ScaffoldError::NotASite(dir) => catalog.format("cli.not_a_site", &[("dir", dir.display().to_string())]),
+        ScaffoldError::Write { path, source } => {
+            catalog.format("cli.cannot_write", &[("path", path.display().to_string()), ("detail", source.to_string())])
         }
     }
 }

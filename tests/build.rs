@@ -260,9 +260,21 @@ fn init_creates_a_site_that_builds_at_once() {
     assert!(
         read(out.join("cases/workshop-safety-post/index.html")).contains("href=\"../../cases/mentoring-program/\"")
     );
-    // A second init into the same folder is refused and changes nothing.
+    // A second init into the same folder is refused and changes nothing; the message is in the
+    // reader's language and says what to do instead.
     let again = exemplar(&["init", site.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("已存在且不是空目录") && stderr(&again).contains("exemplar init"),
+        "{}",
+        stderr(&again)
+    );
+    let again = exemplar(&["--lang", "en", "init", site.to_str().unwrap()]);
+    assert!(stderr(&again).contains("already exists and is not empty"), "{}", stderr(&again));
+    // `new case` outside a site says where to run it.
+    let outside = exemplar(&["new", "case", "标题", "--dir", tmp.path().to_str().unwrap()]);
+    assert_eq!(outside.status.code(), Some(1));
+    assert!(stderr(&outside).contains("没有 content/ 目录"), "{}", stderr(&outside));
 }
 
 #[test]
