@@ -47,11 +47,24 @@ impl Catalog {
     }
 
     /// The string for `key` with `{name}` placeholders filled, or `None` when the key is absent.
+    /// `{name|one|other}` is the word for the number `name`: `one` when it is 1, else `other`
+    /// (English needs it: "1 error", "2 errors"; Chinese does not).
     pub fn try_format(&self, key: &str, args: &[(&str, String)]) -> Option<String> {
         let template = self.strings.get(key)?;
         let mut out = template.clone();
         for (name, value) in args {
             out = out.replace(&format!("{{{name}}}"), value);
+            let plural = format!("{{{name}|");
+            while let Some(start) = out.find(&plural) {
+                let Some(len) = out[start..].find('}') else { break };
+                let forms: Vec<&str> = out[start + plural.len()..start + len].splitn(2, '|').collect();
+                let word = match forms.as_slice() {
+                    [one, _] if value == "1" => *one,
+                    [_, other] => *other,
+                    _ => "",
+                };
+                out.replace_range(start..=start + len, &word.to_owned());
+            }
         }
         Some(out)
     }
@@ -121,6 +134,33 @@ mod tests {
         let text = catalog.format("diag.x.message", &[("value", "nmed".into())]);
         assert_eq!(text, "未知的状态“nmed”");
         assert_eq!(catalog.get("nope"), "nope");
+    }
+
+    #[test]
+    fn plural_forms_follow_the_number() {
+        let mut catalog = Catalog::default();
+        catalog.merge_yaml("cli:\n  x: \"{errors} {errors|error|errors}, {files} {files|file|files}\"\n").unwrap();
+        let text =
+            |errors: &str, files: &str| catalog.format("cli.x", &[("errors", errors.into()), ("files", files.into())]);
+        assert_eq!(text("1", "2"), "1 error, 2 files");
+        assert_eq!(text("0", "1"), "0 errors, 1 file");
+        assert_eq!(text("11", "21"), "11 errors, 21 files");
+    }
+
+    /// Every English string of the command line says "1 error", not "1 errors".
+    #[test]
+    fn english_counts_agree_with_their_number() {
+        let catalog = Catalog::builtin("en");
+        for key in catalog.keys().filter(|k| k.starts_with("cli.")) {
+            let names = ["errors", "warnings", "files", "pages", "cases", "changed", "images", "cached"];
+            let one = catalog.format(key, &names.map(|n| (n, "1".to_owned())));
+            for word in ["errors", "warnings", "files", "pages", "cases"] {
+                assert!(
+                    !one.contains(&format!("1 {word}")) && !one.contains(&format!("1 case {word}")),
+                    "{key}: {one}"
+                );
+            }
+        }
     }
 
     #[test]

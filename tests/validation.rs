@@ -590,7 +590,7 @@ fn text_report_shows_the_place_and_the_line() {
         "7 | status: nmed",
         r#"did you mean "named"?"#,
         "expected: one of planned, building, accepted, named, revoked",
-        "Check failed: 1 errors, 0 warnings (1 case files).",
+        "Check failed: 1 error, 0 warnings (1 case file).",
     ] {
         assert!(stderr.contains(part), "{part:?} not in:\n{stderr}");
     }
