@@ -58,12 +58,12 @@ impl Catalog {
             while let Some(start) = out.find(&plural) {
                 let Some(len) = out[start..].find('}') else { break };
                 let forms: Vec<&str> = out[start + plural.len()..start + len].splitn(2, '|').collect();
-                let word = match forms.as_slice() {
-                    [one, _] if value == "1" => *one,
-                    [_, other] => *other,
-                    _ => "",
+                let word: String = match forms.as_slice() {
+                    [one, _] if value == "1" => (*one).to_owned(),
+                    [_, other] => (*other).to_owned(),
+                    _ => String::new(),
                 };
-                out.replace_range(start..=start + len, &word.to_owned());
+                out.replace_range(start..=start + len, &word);
             }
         }
         Some(out)
