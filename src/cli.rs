@@ -229,8 +229,7 @@ pub fn run() -> i32 {
         Command::Publish { site_dir, to, rollback, base_url } => publish(site_dir, to, rollback, base_url, quiet, lang),
         Command::Serve { site_dir, port, bind, open, drafts } => serve(site_dir, port, bind, open, drafts, quiet, lang),
         Command::New { what: NewCommand::Case { title, enterprise, dir } } => {
-            let language = lang.clone().or_else(|| crate::config::load(&dir).ok().map(|c| c.language));
-            let catalog = Catalog::builtin(language.as_deref().unwrap_or("zh-CN"));
+            let catalog = site_catalog(&dir, lang.as_deref());
             match crate::scaffold::new_case(&dir, &title, enterprise.as_deref(), catalog.language()) {
                 Ok(path) => {
                     if !quiet {
@@ -305,10 +304,6 @@ fn publish(
     quiet: bool,
     lang: Option<String>,
 ) -> i32 {
-    let site_catalog = || {
-        let language = lang.clone().or_else(|| crate::config::load(&site_dir).ok().map(|c| c.language));
-        Catalog::builtin(language.as_deref().unwrap_or("zh-CN"))
-    };
     let failed = |catalog: &Catalog, err: std::io::Error| {
         let args = [("to", to.display().to_string()), ("detail", err.to_string())];
         eprintln!("{}: {}", catalog.get("cli.error"), catalog.format("cli.publish_failed", &args));
@@ -327,7 +322,7 @@ fn publish(
         0
     };
     if rollback {
-        let catalog = site_catalog();
+        let catalog = site_catalog(&site_dir, lang.as_deref());
         return match crate::publish::rollback(&to) {
             Ok(Some(swapped)) => done(&catalog, "cli.rollback_done", &swapped),
             Ok(None) => {
@@ -343,7 +338,7 @@ fn publish(
     }
     let slot = match crate::publish::prepare(&to) {
         Ok(slot) => slot,
-        Err(err) => return failed(&site_catalog(), err),
+        Err(err) => return failed(&site_catalog(&site_dir, lang.as_deref()), err),
     };
     let options =
         BuildOptions { site_dir, out_dir: Some(slot.dir().to_path_buf()), base_url, drafts: false, force: true };
@@ -423,8 +418,7 @@ fn serve(
     lang: Option<String>,
 ) -> i32 {
     let loopback = bind == "127.0.0.1" || bind == "localhost" || bind == "::1";
-    let language = lang.clone().or_else(|| crate::config::load(&site_dir).ok().map(|c| c.language));
-    let catalog = Catalog::builtin(language.as_deref().unwrap_or("zh-CN"));
+    let catalog = site_catalog(&site_dir, lang.as_deref());
     // A folder that is not there cannot be watched: say so as `build` does (no configuration in
     // it, and how to make a site), rather than with the watcher's words.
     if !site_dir.is_dir() {
@@ -514,6 +508,12 @@ fn megabytes(bytes: u64) -> String {
     } else {
         format!("{} KB", bytes.div_ceil(1000))
     }
+}
+
+/// The messages in `lang`, else in the language of the site in `site_dir`, else in Chinese.
+fn site_catalog(site_dir: &std::path::Path, lang: Option<&str>) -> Catalog {
+    let language = lang.map(str::to_owned).or_else(|| crate::config::load(site_dir).ok().map(|c| c.language));
+    Catalog::builtin(language.as_deref().unwrap_or("zh-CN"))
 }
 
 fn catalog_for(outcome: &Outcome, lang: Option<&str>) -> Catalog {

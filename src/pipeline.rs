@@ -232,7 +232,7 @@ pub fn build_with(options: &BuildOptions, progress: &dyn Progress) -> Outcome {
     project.keep_files = false;
     let mut outcome = project.assemble();
     timings.lap("assemble");
-    if outcome.site.is_none() || outcome.has_errors() {
+    if outcome.has_errors() {
         return outcome;
     }
     // A build with warnings leaves no record: they are reported again by the next build.
