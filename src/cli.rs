@@ -12,16 +12,12 @@ use crate::i18n::Catalog;
 use crate::pipeline::{self, BuildOptions, Outcome};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "exemplar",
-    version,
-    about = "Publishes exemplary practices as a static portal / 示范点经验交流门户生成器"
-)]
+// Every description, heading and usage error is in the catalog (`cli.help.*`, `cli.usage.*` in
+// the theme's `i18n/cli.<lang>.yaml`), in both languages: see `crate::usage`.
+#[command(name = "exemplar", version)]
 pub struct Cli {
-    /// Language of messages: zh-CN or en (default: the site's language)
     #[arg(long, global = true, value_name = "LANG")]
     pub lang: Option<String>,
-    /// Print only errors and warnings
     #[arg(long, short, global = true)]
     pub quiet: bool,
     #[command(subcommand)]
@@ -30,110 +26,77 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate the site and write the portal
     Build {
-        /// The site folder (with exemplar.yaml)
         #[arg(default_value = ".")]
         site_dir: PathBuf,
-        /// Output folder [default: SITE_DIR/public]
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// Published address, e.g. http://intranet/practice/ (for the feed and sitemap)
         #[arg(long)]
         base_url: Option<String>,
-        /// Build draft cases too
         #[arg(long)]
         drafts: bool,
-        /// Build even when nothing changed since the last build into the output folder
         #[arg(long)]
         force: bool,
     },
-    /// Validate everything `build` validates, without writing anything
     Check {
         #[arg(default_value = ".")]
         site_dir: PathBuf,
-        /// Report format
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Check draft cases' links as if they were published
         #[arg(long)]
         drafts: bool,
     },
-    /// Build and publish into a folder that a web server serves, swapping the whole portal at once
     Publish {
         #[arg(default_value = ".")]
         site_dir: PathBuf,
-        /// The folder the web server serves (becomes a link to DIR.versions/N where links work)
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
-        /// Serve the previous version again instead of building
         #[arg(long)]
         rollback: bool,
-        /// Published address, e.g. http://intranet/practice/ (for the feed and sitemap)
         #[arg(long)]
         base_url: Option<String>,
     },
-    /// Preview the portal with live reload (served from memory; public/ is not touched)
     Serve {
         #[arg(default_value = ".")]
         site_dir: PathBuf,
-        /// Port to listen on (another free port is taken when it is in use)
         #[arg(long, default_value_t = 1111)]
         port: u16,
-        /// Address to listen on; anything but 127.0.0.1 makes the preview reachable by others
         #[arg(long, default_value = "127.0.0.1")]
         bind: String,
-        /// Open the portal in the default browser
         #[arg(long)]
         open: bool,
-        /// Show draft cases too
         #[arg(long)]
         drafts: bool,
     },
-    /// Create a new file from a template
     New {
         #[command(subcommand)]
         what: NewCommand,
     },
-    /// Search the site's cases with the portal's search engine
     Search {
-        /// The site folder (with exemplar.yaml)
         site_dir: PathBuf,
-        /// The query: words, Chinese text, "quoted phrases"
         query: String,
-        /// Show at most this many results
         #[arg(long, default_value_t = 10)]
         limit: usize,
-        /// Print a JSON array (url, title, source, site, enterprise, date, status, score, excerpt)
         #[arg(long)]
         json: bool,
-        /// Keep cases with this facet value, e.g. status=named (repeatable)
         #[arg(long, value_name = "FACET=VALUE")]
         filter: Vec<String>,
-        /// Keep cases whose latest score is at least this, e.g. innovation=90 (repeatable)
         #[arg(long, value_name = "INDICATOR=MIN")]
         min: Vec<String>,
-        /// Order: relevance, date, or an indicator id (latest score)
         #[arg(long, default_value = "relevance")]
         sort: String,
     },
-    /// Create a new site with a configuration, the default theme and two example cases
     Init {
-        /// The folder to create (must not exist or be empty)
         dir: PathBuf,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum NewCommand {
-    /// A new case file under content/, named after the title
     Case {
-        /// The case's title, e.g. "安全生产示范岗建设"
         title: String,
-        /// The enterprise to fill in
         #[arg(long)]
         enterprise: Option<String>,
-        /// The site folder
         #[arg(long, default_value = ".")]
         dir: PathBuf,
     },
@@ -143,19 +106,28 @@ pub enum NewCommand {
 pub enum Format {
     Text,
     Json,
-    /// GitLab Code Quality report (a JSON array), shown in merge requests
+    /// A GitLab Code Quality report (a JSON array), shown in merge requests.
     Gitlab,
-    /// GitHub/Gitea/Forgejo Actions workflow commands (`::error file=…,line=…::message`)
+    /// GitHub/Gitea/Forgejo Actions workflow commands (`::error file=…,line=…::message`).
     Github,
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
 pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(err) => {
-            let _ = err.print();
-            return err.exit_code();
+        // Help, version or a usage error: parsed again with the texts in the reader's language.
+        Err(plain) => {
+            let catalog = Catalog::builtin(&crate::usage::language(&args));
+            let command = crate::usage::command(&catalog);
+            return match command.clone().try_get_matches_from(&args) {
+                Err(err) => crate::usage::report(&err, &command, &catalog, &args),
+                Ok(_) => {
+                    let _ = plain.print();
+                    plain.exit_code()
+                }
+            };
         }
     };
     let quiet = cli.quiet;

@@ -31,3 +31,4 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod slug;
+pub mod usage;

@@ -1,0 +1,124 @@
+//! The command line's help and usage errors, through the real binary: in Chinese by default, in
+//! English with `--lang en` or on an English site, naming what was wrong and how to put it right.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{copy_sample_site, stderr, stdout};
+
+/// Runs the binary in `dir`, a folder that is not a site unless a test makes it one.
+fn exemplar_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_exemplar"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run exemplar")
+}
+
+#[test]
+fn help_is_in_chinese_by_default_and_in_english_with_lang() {
+    let tmp = tempfile::tempdir().unwrap();
+    let help = exemplar_in(tmp.path(), &["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let text = stdout(&help);
+    for expected in [
+        "用法：exemplar [选项] <命令>",
+        "命令：",
+        "build    校验站点并生成门户",
+        "-h, --help         显示帮助",
+        "显示版本",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+    for english in ["Usage", "Commands:", "Options:", "Print help", "subcommand"] {
+        assert!(!text.contains(english), "{english:?} in the Chinese help:\n{text}");
+    }
+
+    // A subcommand's help, asked for either way, and the nested `new case`.
+    for args in [&["build", "--help"][..], &["help", "build"]] {
+        let text = stdout(&exemplar_in(tmp.path(), args));
+        assert!(text.contains("用法：exemplar build [选项] [SITE_DIR]"), "{args:?}:\n{text}");
+        assert!(text.contains("参数：\n  [SITE_DIR]  站点目录（含 exemplar.yaml） [默认：.]"), "{args:?}:\n{text}");
+        assert!(text.contains("-o, --output <OUTPUT>      输出目录"), "{args:?}:\n{text}");
+        assert!(!text.contains("Options") && !text.contains("[default"), "{args:?}:\n{text}");
+    }
+    let text = stdout(&exemplar_in(tmp.path(), &["new", "case", "-h"]));
+    assert!(text.contains("案例标题，例如“安全生产示范岗建设”"), "{text}");
+
+    let text = stdout(&exemplar_in(tmp.path(), &["--lang", "en", "build", "--help"]));
+    for expected in [
+        "Validate the site and write the portal",
+        "Usage: exemplar build [OPTIONS] [SITE_DIR]",
+        "Arguments:\n  [SITE_DIR]  The site folder (with exemplar.yaml) [default: .]",
+        "Options:",
+        "Output folder",
+        "Print help",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+    assert!(!text.contains("用法") && !text.contains("选项"), "{text}");
+}
+
+#[test]
+fn a_mistyped_option_is_named_with_a_suggestion_in_the_sites_language() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let config = std::fs::read_to_string(site.join("exemplar.yaml")).unwrap();
+    std::fs::write(site.join("exemplar.yaml"), config.replacen("language: zh-CN", "language: en", 1)).unwrap();
+    let site_arg = site.to_str().unwrap();
+
+    let wrong = exemplar_in(tmp.path(), &["build", site_arg, "--outptu", "out"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    let text = stderr(&wrong);
+    for expected in [
+        "error: unknown option or argument '--outptu'",
+        "= help: did you mean \"--output\"?",
+        "Usage: exemplar build [OPTIONS] [SITE_DIR]",
+        "For more, run: exemplar build --help",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+    assert!(!site.join("public").exists() && !tmp.path().join("out").exists(), "nothing is built");
+
+    // `--lang` wins over the site's language.
+    let text = stderr(&exemplar_in(tmp.path(), &["build", site_arg, "--outptu", "out", "--lang", "zh-CN"]));
+    assert!(text.contains("错误: 不认识的选项或参数“--outptu”"), "{text}");
+    assert!(text.contains("= 提示: 是不是想写“--output”？"), "{text}");
+
+    // A mistyped command, in a folder that is no site: Chinese.
+    let text = stderr(&exemplar_in(tmp.path(), &["buld"]));
+    assert!(text.contains("错误: 没有“buld”这个命令") && text.contains("是不是想写“build”？"), "{text}");
+}
+
+#[test]
+fn a_bad_or_missing_value_says_what_was_expected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = exemplar_in(tmp.path(), &["serve", "--port", "abc"]);
+    assert_eq!(port.status.code(), Some(2));
+    let text = stderr(&port);
+    for expected in [
+        "错误: “abc”不是 --port <PORT> 可用的值",
+        "= 期望: 监听的端口，0–65535 的整数",
+        "用法：exemplar serve [选项] [SITE_DIR]",
+        "查看说明：exemplar serve --help",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+
+    let text = stderr(&exemplar_in(tmp.path(), &["check", "--format", "xml"]));
+    assert!(text.contains("“xml”不是 --format <FORMAT> 可用的值"), "{text}");
+    assert!(text.contains("= 期望: 以下值之一：text, json, gitlab, github"), "{text}");
+
+    let missing = exemplar_in(tmp.path(), &["--lang", "en", "search"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let text = stderr(&missing);
+    assert!(text.contains("error: required arguments missing: <SITE_DIR>, <QUERY>"), "{text}");
+    assert!(text.contains("Usage: exemplar search [OPTIONS] <SITE_DIR> <QUERY>"), "{text}");
+
+    let text = stderr(&exemplar_in(tmp.path(), &["publish", "--rollback"]));
+    assert!(text.contains("缺少必需的参数：--to <DIR>"), "{text}");
+}
