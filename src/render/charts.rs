@@ -26,7 +26,9 @@ impl Point<'_> {
 
 /// `&`, `<`, `>`, `"` and `'` escaped for XML text and attributes.
 pub fn escape(text: &str) -> String {
-    Xml(text).to_string()
+    let mut out = String::with_capacity(text.len());
+    push_xml(&mut out, text);
+    out
 }
 
 /// [`escape`] as it is written into a chart, without a string of its own.
@@ -34,21 +36,33 @@ struct Xml<'a>(&'a str);
 
 impl fmt::Display for Xml<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut rest = self.0;
-        // Runs without a special character are written whole.
-        while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
-            f.write_str(&rest[..at])?;
-            f.write_str(match rest.as_bytes()[at] {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'"' => "&quot;",
-                _ => "&#39;",
-            })?;
-            rest = &rest[at + 1..];
-        }
-        f.write_str(rest)
+        escaped_runs(self.0, |run| f.write_str(run))
     }
+}
+
+/// [`escape`] appended to `out`.
+fn push_xml(out: &mut String, text: &str) {
+    let _ = escaped_runs(text, |run| {
+        out.push_str(run);
+        Ok(())
+    });
+}
+
+/// Hands `text` to `emit` escaped, in runs: the runs without a special character are handed whole.
+fn escaped_runs(text: &str, mut emit: impl FnMut(&str) -> fmt::Result) -> fmt::Result {
+    let mut rest = text;
+    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+        emit(&rest[..at])?;
+        emit(match rest.as_bytes()[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        })?;
+        rest = &rest[at + 1..];
+    }
+    emit(rest)
 }
 
 /// A number as a reader sees it: `92`, `87.5`.
@@ -70,8 +84,31 @@ fn xy(value: f64) -> Decimals {
 /// Points as SVG lists them, `x,y` separated by spaces, written straight into `out`.
 fn push_points(out: &mut String, points: impl Iterator<Item = (f64, f64)>) {
     for (k, (x, y)) in points.enumerate() {
-        let _ = write!(out, "{}{},{}", if k == 0 { "" } else { " " }, xy(x), xy(y));
+        if k > 0 {
+            out.push(' ');
+        }
+        xy(x).push_to(out);
+        out.push(',');
+        xy(y).push_to(out);
     }
+}
+
+/// Appends the pieces in order: markup as it is, coordinates, scores and escaped text.
+fn push(out: &mut String, pieces: &[Piece<'_>]) {
+    for piece in pieces {
+        match piece {
+            Piece::Raw(text) => out.push_str(text),
+            Piece::Num(number) => number.push_to(out),
+            Piece::Text(text) => push_xml(out, text),
+        }
+    }
+}
+
+/// A part of a chart's markup, for [`push`].
+enum Piece<'a> {
+    Raw(&'a str),
+    Num(Decimals),
+    Text(&'a str),
 }
 
 /// A score ([`Decimals`] with one place), written into a chart.
@@ -83,32 +120,59 @@ fn score(value: f64) -> Decimals {
 /// Written from the integer of hundredths or tenths: formatting a float with a precision
 /// (`{:.2}`) takes a slow exact path, and charts print tens of numbers per case page, straight
 /// into their markup.
+#[derive(Clone, Copy)]
 struct Decimals(f64, u32);
 
-impl fmt::Display for Decimals {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Decimals {
+    /// Appends the number to `out`: digits from a small buffer, without the formatting machinery
+    /// (a case page's charts print about 700 numbers).
+    fn push_to(&self, out: &mut String) {
         let Decimals(value, places) = *self;
         let scale = 10f64.powi(places as i32);
         let scaled = (value * scale).round();
         if !scaled.is_finite() || scaled.abs() >= 1e15 {
-            return f.write_str(&decimals_by_format(value, places));
+            out.push_str(&decimals_by_format(value, places));
+            return;
         }
         let scaled = scaled as i64;
         let (whole, mut fraction) = (scaled.unsigned_abs() / scale as u64, scaled.unsigned_abs() % scale as u64);
         if scaled < 0 {
-            f.write_char('-')?;
+            out.push('-');
         }
-        write!(f, "{whole}")?;
+        // At most 16 digits before the point (below 1e15), two after.
+        let mut digits = [0u8; 24];
+        let mut at = 16;
+        let mut rest = whole;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let mut end = 16;
         if fraction != 0 {
-            f.write_char('.')?;
+            digits[end] = b'.';
+            end += 1;
             let mut divisor = scale as u64 / 10;
             while fraction != 0 {
-                f.write_char(char::from(b'0' + (fraction / divisor) as u8))?;
+                digits[end] = b'0' + (fraction / divisor) as u8;
+                end += 1;
                 fraction %= divisor;
                 divisor /= 10;
             }
         }
-        Ok(())
+        // Only ASCII digits, a point and a sign were written.
+        out.push_str(std::str::from_utf8(&digits[at..end]).unwrap_or_default());
+    }
+}
+
+impl fmt::Display for Decimals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::with_capacity(24);
+        self.push_to(&mut text);
+        f.write_str(&text)
     }
 }
 
@@ -210,51 +274,87 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
     for (i, p) in points.iter().enumerate() {
         let (x, y) = at(i, p.ratio(p.value));
         let below = p.threshold.is_some_and(|t| p.value < t);
-        let _ = write!(
-            svg,
-            r#"<circle class="chart__point{}" cx="{}" cy="{}" r="3.5" data-indicator="{}" data-value="{}"><title>{}: {}</title></circle>"#,
-            if below { " is-below" } else { "" },
-            xy(x),
-            xy(y),
-            Xml(p.id),
-            score(p.value),
-            Xml(p.label),
-            score(p.value)
+        push(
+            &mut svg,
+            &[
+                Piece::Raw(if below {
+                    r#"<circle class="chart__point is-below" cx=""#
+                } else {
+                    r#"<circle class="chart__point" cx=""#
+                }),
+                Piece::Num(xy(x)),
+                Piece::Raw(r#"" cy=""#),
+                Piece::Num(xy(y)),
+                Piece::Raw(r#"" r="3.5" data-indicator=""#),
+                Piece::Text(p.id),
+                Piece::Raw(r#"" data-value=""#),
+                Piece::Num(score(p.value)),
+                Piece::Raw(r#""><title>"#),
+                Piece::Text(p.label),
+                Piece::Raw(": "),
+                Piece::Num(score(p.value)),
+                Piece::Raw("</title></circle>"),
+            ],
         );
     }
     svg.push_str(r#"<g class="chart__labels" aria-hidden="true">"#);
-    for (i, p) in points.iter().enumerate() {
-        let (x, y) = at(i, 1.0);
-        let (dx, dy) = (angle(i).cos(), angle(i).sin());
-        let (lx, ly) = (x + dx * 10.0, y + dy * 12.0);
-        let anchor = if dx > 0.2 {
-            "start"
-        } else if dx < -0.2 {
-            "end"
-        } else {
-            "middle"
-        };
-        let mut lines = wrap(p.label, 5.0);
-        lines.push(number(p.value));
-        let count = lines.len() as f64;
-        // Labels above the chart grow upwards, labels below grow downwards.
-        let first = if dy < -0.2 {
-            ly - (count - 1.0) * 14.0
-        } else if dy > 0.2 {
-            ly + 8.0
-        } else {
-            ly + 4.0 - (count - 1.0) * 7.0
-        };
-        let _ = write!(svg, r#"<text x="{}" y="{}" text-anchor="{anchor}">"#, xy(lx), xy(first));
-        for (k, line) in lines.iter().enumerate() {
-            let class = if k + 1 == lines.len() { r#" class="chart__value""# } else { "" };
-            let dy_attr = if k == 0 { "0" } else { "14" };
-            let _ = write!(svg, r#"<tspan x="{}" dy="{dy_attr}"{class}>{}</tspan>"#, xy(lx), Xml(line));
-        }
-        svg.push_str("</text>");
+    // A label's place and lines depend on the indicators alone: laid out once per thread and
+    // set of labels, each up to the value, which is all that changes from case to case.
+    thread_local! {
+        static LABELS: std::cell::RefCell<Vec<(Vec<String>, Vec<String>)>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    LABELS.with_borrow_mut(|known| {
+        let same = |labels: &[String]| labels.len() == n && labels.iter().zip(points).all(|(l, p)| l == p.label);
+        let index = match known.iter().position(|(labels, _)| same(labels)) {
+            Some(index) => index,
+            None => {
+                let heads = (0..n).map(|i| label_head(points[i].label, at(i, 1.0), angle(i))).collect();
+                known.push((points.iter().map(|p| p.label.to_owned()).collect(), heads));
+                known.len() - 1
+            }
+        };
+        for (head, p) in known[index].1.iter().zip(points) {
+            svg.push_str(head);
+            score(p.value).push_to(&mut svg);
+            svg.push_str("</tspan></text>");
+        }
+    });
     svg.push_str("</g></svg>");
     svg
+}
+
+/// The markup of a radar label up to its value: the `<text>` at the end of the axis that points
+/// at `angle` and ends at `(x, y)`, and a `<tspan>` per line of the label.
+fn label_head(label: &str, (x, y): (f64, f64), angle: f64) -> String {
+    let (dx, dy) = (angle.cos(), angle.sin());
+    let (lx, ly) = (x + dx * 10.0, y + dy * 12.0);
+    let anchor = if dx > 0.2 {
+        "start"
+    } else if dx < -0.2 {
+        "end"
+    } else {
+        "middle"
+    };
+    let lines = wrap(label, 5.0);
+    // The value is the last line.
+    let count = lines.len() as f64 + 1.0;
+    // Labels above the chart grow upwards, labels below grow downwards.
+    let first = if dy < -0.2 {
+        ly - (count - 1.0) * 14.0
+    } else if dy > 0.2 {
+        ly + 8.0
+    } else {
+        ly + 4.0 - (count - 1.0) * 7.0
+    };
+    let mut head = String::new();
+    let _ = write!(head, r#"<text x="{}" y="{}" text-anchor="{anchor}">"#, xy(lx), xy(first));
+    for (k, line) in lines.iter().enumerate() {
+        let dy_attr = if k == 0 { "0" } else { "14" };
+        let _ = write!(head, r#"<tspan x="{}" dy="{dy_attr}">{}</tspan>"#, xy(lx), Xml(line));
+    }
+    let dy_attr = if lines.is_empty() { "0" } else { "14" };
+    let _ = write!(head, r#"<tspan x="{}" dy="{dy_attr}" class="chart__value">"#, xy(lx));
+    head
 }
 
 /// A small line of one indicator's scores over periods (oldest first), with the threshold dashed.
@@ -276,30 +376,51 @@ pub fn sparkline(values: &[(&str, f64)], min: f64, max: f64, threshold: Option<f
         if values.len() < 2 { w / 2.0 } else { pad + (w - 2.0 * pad) * i as f64 / (values.len() - 1) as f64 }
     };
     let y = |v: f64| h - pad - (h - 2.0 * pad) * ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        r#"<svg class="chart chart--spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        Xml(label)
+    let mut svg = String::with_capacity(1024);
+    svg.push_str(
+        r#"<svg class="chart chart--spark" viewBox="0 0 160 44" width="160" height="44" role="img" aria-label=""#,
     );
+    push_xml(&mut svg, label);
+    svg.push_str(r#"" xmlns="http://www.w3.org/2000/svg">"#);
     if let Some(t) = threshold.filter(|t| *t >= lo && *t <= hi) {
-        let _ = write!(svg, r#"<line class="chart__threshold" x1="0" y1="{0}" x2="{w}" y2="{0}"/>"#, xy(y(t)));
+        let ty = xy(y(t));
+        push(
+            &mut svg,
+            &[
+                Piece::Raw(r#"<line class="chart__threshold" x1="0" y1=""#),
+                Piece::Num(ty),
+                Piece::Raw(r#"" x2="160" y2=""#),
+                Piece::Num(ty),
+                Piece::Raw(r#""/>"#),
+            ],
+        );
     }
     svg.push_str(r#"<polyline class="chart__line" points=""#);
     push_points(&mut svg, values.iter().enumerate().map(|(i, (_, v))| (x(i), y(*v))));
     svg.push_str(r#""/>"#);
     for (i, (period, v)) in values.iter().enumerate() {
         let below = threshold.is_some_and(|t| *v < t);
-        let _ = write!(
-            svg,
-            r#"<circle class="chart__point{}" cx="{}" cy="{}" r="3" data-period="{}" data-value="{}"><title>{}: {}</title></circle>"#,
-            if below { " is-below" } else { "" },
-            xy(x(i)),
-            xy(y(*v)),
-            Xml(period),
-            score(*v),
-            Xml(period),
-            score(*v)
+        push(
+            &mut svg,
+            &[
+                Piece::Raw(if below {
+                    r#"<circle class="chart__point is-below" cx=""#
+                } else {
+                    r#"<circle class="chart__point" cx=""#
+                }),
+                Piece::Num(xy(x(i))),
+                Piece::Raw(r#"" cy=""#),
+                Piece::Num(xy(y(*v))),
+                Piece::Raw(r#"" r="3" data-period=""#),
+                Piece::Text(period),
+                Piece::Raw(r#"" data-value=""#),
+                Piece::Num(score(*v)),
+                Piece::Raw(r#""><title>"#),
+                Piece::Text(period),
+                Piece::Raw(": "),
+                Piece::Num(score(*v)),
+                Piece::Raw("</title></circle>"),
+            ],
         );
     }
     svg.push_str("</svg>");
@@ -406,6 +527,18 @@ mod tests {
         // Drawn again, a count's grid is the one it had: the top axis, then the ring's corners.
         assert_eq!(grid(&radar(&three, "s", "u", "e")), grid(&first));
         assert!(grid(&second).contains(r#"<line x1="180" y1="150" x2="272" y2="150"/>"#), "{second}");
+    }
+
+    #[test]
+    fn radar_labels_are_each_charts_own() {
+        let labels = |svg: &str| svg[svg.find("chart__labels").unwrap_or(0)..].to_owned();
+        let first = radar(&[point("甲", 90.0), point("乙", 75.5), point("丙", 100.0)], "r", "t", "d");
+        let renamed = radar(&[point("子", 90.0), point("乙", 75.5), point("丙", 100.0)], "r", "t", "d");
+        let rescored = radar(&[point("甲", 60.0), point("乙", 75.5), point("丙", 100.0)], "r", "t", "d");
+        assert!(labels(&first).contains(">甲</tspan><tspan x=\"180\" dy=\"14\" class=\"chart__value\">90</tspan>"));
+        assert!(labels(&renamed).contains(">子<") && !labels(&renamed).contains(">甲<"), "{renamed}");
+        assert!(labels(&rescored).contains("class=\"chart__value\">60</tspan>"), "{rescored}");
+        assert_eq!(labels(&first).replace(">90<", ">60<"), labels(&rescored));
     }
 
     #[test]
