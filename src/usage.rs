@@ -151,7 +151,7 @@ pub fn message(err: &clap::Error, command: &Command, catalog: &Catalog, args: &[
         given if !given.is_empty() => given.split_once(": ").map_or(given.as_str(), |(_, line)| line).trim().to_owned(),
         _ => named.get_overridden_usage().map(|usage| usage.to_string()).unwrap_or_default(),
     };
-    let args = [
+    let fields = [
         ("arg", arg.clone()),
         ("value", value.clone()),
         ("name", text(ContextKind::InvalidSubcommand)),
@@ -178,7 +178,7 @@ pub fn message(err: &clap::Error, command: &Command, catalog: &Catalog, args: &[
         let detail = detail.lines().next().unwrap_or_default().trim_start_matches("error: ").to_owned();
         out.push_str(&catalog.format("cli.usage.other", &[("detail", detail)]));
     } else {
-        out.push_str(&catalog.format(&format!("cli.usage.{key}"), &args));
+        out.push_str(&catalog.format(&format!("cli.usage.{key}"), &fields));
     }
     out.push('\n');
     // Notes as in the content diagnostics: `= 期望: …`, `= 提示: …`.
@@ -265,7 +265,6 @@ mod tests {
         let args = |words: &[&str]| words.iter().map(OsString::from).collect::<Vec<_>>();
         assert_eq!(language(&args(&["exemplar", "build", "--lang", "en"])), "en");
         assert_eq!(language(&args(&["exemplar", "--lang=en", "--help"])), "en");
-        // `--lang` after `--` is a value, not the option.
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path().join("site");
         std::fs::create_dir_all(site.join("content")).unwrap();
@@ -275,6 +274,8 @@ mod tests {
         assert_eq!(language(&args(&["exemplar", "build", &site_arg, "--outptu"])), "en");
         assert_eq!(language(&args(&["exemplar", "new", "case", "标题", "--dir", &site_arg])), "en");
         assert_eq!(language(&args(&["exemplar", "build", &site_arg, "--lang", "zh-CN"])), "zh-CN");
+        // `--lang` after `--` is a value, not the option: the site in the current folder (the
+        // repository's sample site) decides.
         assert_eq!(language(&args(&["exemplar", "search", "--", "--lang", "en"])), "zh-CN");
     }
 }
