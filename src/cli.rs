@@ -16,7 +16,7 @@ use crate::pipeline::{self, BuildOptions, Outcome};
 // the theme's `i18n/cli.<lang>.yaml`), in both languages: see `crate::usage`.
 #[command(name = "exemplar", version)]
 pub struct Cli {
-    #[arg(long, global = true, value_name = "LANG")]
+    #[arg(long, global = true, value_name = "LANG", value_parser = language_value)]
     pub lang: Option<String>,
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -110,6 +110,14 @@ pub enum Format {
     Gitlab,
     /// GitHub/Gitea/Forgejo Actions workflow commands (`::error file=…,line=…::message`).
     Github,
+}
+
+/// A `--lang` Exemplar has messages for: Chinese (`zh-CN`, `zh`) or English (`en`, `en-GB`); any
+/// other is a usage error rather than a silent fallback to Chinese.
+fn language_value(value: &str) -> Result<String, String> {
+    let lower = value.trim().to_ascii_lowercase();
+    let known = crate::i18n::LANGUAGES.iter().any(|lang| lower.starts_with(&lang[..2].to_ascii_lowercase()));
+    if known { Ok(value.to_owned()) } else { Err(crate::i18n::LANGUAGES.join(", ")) }
 }
 
 /// Parses the arguments, runs the command and returns the exit code.

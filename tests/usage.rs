@@ -119,6 +119,14 @@ fn a_bad_or_missing_value_says_what_was_expected() {
     assert!(text.contains("error: required arguments missing: <SITE_DIR>, <QUERY>"), "{text}");
     assert!(text.contains("Usage: exemplar search [OPTIONS] <SITE_DIR> <QUERY>"), "{text}");
 
+    // A language Exemplar has no messages for is a mistake, not Chinese in silence.
+    let lang = exemplar_in(tmp.path(), &["build", "--lang", "fr"]);
+    assert_eq!(lang.status.code(), Some(2));
+    let text = stderr(&lang);
+    assert!(text.contains("“fr”不是 --lang <LANG> 可用的值"), "{text}");
+    assert!(text.contains("= 期望: 提示信息的语言：zh-CN 或 en"), "{text}");
+    assert_eq!(exemplar_in(tmp.path(), &["--lang", "en-GB", "check", "--help"]).status.code(), Some(0));
+
     let text = stderr(&exemplar_in(tmp.path(), &["publish", "--rollback"]));
     assert!(text.contains("缺少必需的参数：--to <DIR>"), "{text}");
 }
