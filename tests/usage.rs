@@ -18,21 +18,29 @@ fn exemplar_in(dir: &Path, args: &[&str]) -> Output {
         .expect("run exemplar")
 }
 
+/// Fails with the whole text when one of `expected` is not in it.
+fn assert_contains_all(text: &str, expected: &[&str]) {
+    for expected in expected {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+}
+
 #[test]
 fn help_is_in_chinese_by_default_and_in_english_with_lang() {
     let tmp = tempfile::tempdir().unwrap();
     let help = exemplar_in(tmp.path(), &["--help"]);
     assert_eq!(help.status.code(), Some(0));
     let text = stdout(&help);
-    for expected in [
-        "用法：exemplar [选项] <命令>",
-        "命令：",
-        "build    校验站点并生成门户",
-        "-h, --help         显示帮助",
-        "显示版本",
-    ] {
-        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
-    }
+    assert_contains_all(
+        &text,
+        &[
+            "用法：exemplar [选项] <命令>",
+            "命令：",
+            "build    校验站点并生成门户",
+            "-h, --help         显示帮助",
+            "显示版本",
+        ],
+    );
     for english in ["Usage", "Commands:", "Options:", "Print help", "subcommand"] {
         assert!(!text.contains(english), "{english:?} in the Chinese help:\n{text}");
     }
@@ -49,16 +57,17 @@ fn help_is_in_chinese_by_default_and_in_english_with_lang() {
     assert!(text.contains("案例标题，例如“安全生产示范岗建设”"), "{text}");
 
     let text = stdout(&exemplar_in(tmp.path(), &["--lang", "en", "build", "--help"]));
-    for expected in [
-        "Validate the site and write the portal",
-        "Usage: exemplar build [OPTIONS] [SITE_DIR]",
-        "Arguments:\n  [SITE_DIR]  The site folder (with exemplar.yaml) [default: .]",
-        "Options:",
-        "Output folder",
-        "Print help",
-    ] {
-        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
-    }
+    assert_contains_all(
+        &text,
+        &[
+            "Validate the site and write the portal",
+            "Usage: exemplar build [OPTIONS] [SITE_DIR]",
+            "Arguments:\n  [SITE_DIR]  The site folder (with exemplar.yaml) [default: .]",
+            "Options:",
+            "Output folder",
+            "Print help",
+        ],
+    );
     assert!(!text.contains("用法") && !text.contains("选项"), "{text}");
 }
 
@@ -74,14 +83,15 @@ fn a_mistyped_option_is_named_with_a_suggestion_in_the_sites_language() {
     let wrong = exemplar_in(tmp.path(), &["build", site_arg, "--outptu", "out"]);
     assert_eq!(wrong.status.code(), Some(2));
     let text = stderr(&wrong);
-    for expected in [
-        "error: unknown option or argument '--outptu'",
-        "= help: did you mean \"--output\"?",
-        "Usage: exemplar build [OPTIONS] [SITE_DIR]",
-        "For more, run: exemplar build --help",
-    ] {
-        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
-    }
+    assert_contains_all(
+        &text,
+        &[
+            "error: unknown option or argument '--outptu'",
+            "= help: did you mean \"--output\"?",
+            "Usage: exemplar build [OPTIONS] [SITE_DIR]",
+            "For more, run: exemplar build --help",
+        ],
+    );
     assert!(!site.join("public").exists() && !tmp.path().join("out").exists(), "nothing is built");
 
     // `--lang` wins over the site's language.
@@ -100,14 +110,15 @@ fn a_bad_or_missing_value_says_what_was_expected() {
     let port = exemplar_in(tmp.path(), &["serve", "--port", "abc"]);
     assert_eq!(port.status.code(), Some(2));
     let text = stderr(&port);
-    for expected in [
-        "错误: “abc”不是 --port <PORT> 可用的值",
-        "= 期望: 监听的端口，0–65535 的整数",
-        "用法：exemplar serve [选项] [SITE_DIR]",
-        "查看说明：exemplar serve --help",
-    ] {
-        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
-    }
+    assert_contains_all(
+        &text,
+        &[
+            "错误: “abc”不是 --port <PORT> 可用的值",
+            "= 期望: 监听的端口，0–65535 的整数",
+            "用法：exemplar serve [选项] [SITE_DIR]",
+            "查看说明：exemplar serve --help",
+        ],
+    );
 
     let text = stderr(&exemplar_in(tmp.path(), &["check", "--format", "xml"]));
     assert!(text.contains("“xml”不是 --format <FORMAT> 可用的值"), "{text}");

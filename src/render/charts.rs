@@ -104,6 +104,42 @@ fn push(out: &mut String, pieces: &[Piece<'_>]) {
     }
 }
 
+/// A chart's point: a circle of radius `r` at `(x, y)` carrying `data-<name>="<key>"` and its
+/// value, with a `<title>` that says `label: value`.
+fn push_point(
+    svg: &mut String,
+    (x, y): (f64, f64),
+    r: &str,
+    below: bool,
+    (name, key): (&str, &str),
+    (label, value): (&str, f64),
+) {
+    let class =
+        if below { r#"<circle class="chart__point is-below" cx=""# } else { r#"<circle class="chart__point" cx=""# };
+    push(
+        svg,
+        &[
+            Piece::Raw(class),
+            Piece::Num(xy(x)),
+            Piece::Raw(r#"" cy=""#),
+            Piece::Num(xy(y)),
+            Piece::Raw(r#"" r=""#),
+            Piece::Raw(r),
+            Piece::Raw(r#"" data-"#),
+            Piece::Raw(name),
+            Piece::Raw(r#"=""#),
+            Piece::Text(key),
+            Piece::Raw(r#"" data-value=""#),
+            Piece::Num(score(value)),
+            Piece::Raw(r#""><title>"#),
+            Piece::Text(label),
+            Piece::Raw(": "),
+            Piece::Num(score(value)),
+            Piece::Raw("</title></circle>"),
+        ],
+    );
+}
+
 /// A part of a chart's markup, for [`push`].
 enum Piece<'a> {
     Raw(&'a str),
@@ -272,30 +308,8 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
     push_points(&mut svg, points.iter().enumerate().map(|(i, p)| at(i, p.ratio(p.value))));
     svg.push_str(r#""/>"#);
     for (i, p) in points.iter().enumerate() {
-        let (x, y) = at(i, p.ratio(p.value));
         let below = p.threshold.is_some_and(|t| p.value < t);
-        push(
-            &mut svg,
-            &[
-                Piece::Raw(if below {
-                    r#"<circle class="chart__point is-below" cx=""#
-                } else {
-                    r#"<circle class="chart__point" cx=""#
-                }),
-                Piece::Num(xy(x)),
-                Piece::Raw(r#"" cy=""#),
-                Piece::Num(xy(y)),
-                Piece::Raw(r#"" r="3.5" data-indicator=""#),
-                Piece::Text(p.id),
-                Piece::Raw(r#"" data-value=""#),
-                Piece::Num(score(p.value)),
-                Piece::Raw(r#""><title>"#),
-                Piece::Text(p.label),
-                Piece::Raw(": "),
-                Piece::Num(score(p.value)),
-                Piece::Raw("</title></circle>"),
-            ],
-        );
+        push_point(&mut svg, at(i, p.ratio(p.value)), "3.5", below, ("indicator", p.id), (p.label, p.value));
     }
     svg.push_str(r#"<g class="chart__labels" aria-hidden="true">"#);
     // A label's place and lines depend on the indicators alone: laid out once per thread and
@@ -400,28 +414,7 @@ pub fn sparkline(values: &[(&str, f64)], min: f64, max: f64, threshold: Option<f
     svg.push_str(r#""/>"#);
     for (i, (period, v)) in values.iter().enumerate() {
         let below = threshold.is_some_and(|t| *v < t);
-        push(
-            &mut svg,
-            &[
-                Piece::Raw(if below {
-                    r#"<circle class="chart__point is-below" cx=""#
-                } else {
-                    r#"<circle class="chart__point" cx=""#
-                }),
-                Piece::Num(xy(x(i))),
-                Piece::Raw(r#"" cy=""#),
-                Piece::Num(xy(y(*v))),
-                Piece::Raw(r#"" r="3" data-period=""#),
-                Piece::Text(period),
-                Piece::Raw(r#"" data-value=""#),
-                Piece::Num(score(*v)),
-                Piece::Raw(r#""><title>"#),
-                Piece::Text(period),
-                Piece::Raw(": "),
-                Piece::Num(score(*v)),
-                Piece::Raw("</title></circle>"),
-            ],
-        );
+        push_point(&mut svg, (x(i), y(*v)), "3", below, ("period", period), (period, *v));
     }
     svg.push_str("</svg>");
     svg
