@@ -115,9 +115,10 @@ pub enum Format {
 /// A `--lang` Exemplar has messages for: Chinese (`zh-CN`, `zh`) or English (`en`, `en-GB`); any
 /// other is a usage error rather than a silent fallback to Chinese.
 fn language_value(value: &str) -> Result<String, String> {
-    let lower = value.trim().to_ascii_lowercase();
-    let known = crate::i18n::LANGUAGES.iter().any(|lang| lower.starts_with(&lang[..2].to_ascii_lowercase()));
-    if known { Ok(value.to_owned()) } else { Err(crate::i18n::LANGUAGES.join(", ")) }
+    match crate::i18n::known_language(value) {
+        Some(_) => Ok(value.to_owned()),
+        None => Err(crate::i18n::LANGUAGES.join(", ")),
+    }
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -127,9 +128,9 @@ pub fn run() -> i32 {
         Ok(cli) => cli,
         // Help, version or a usage error: parsed again with the texts in the reader's language.
         Err(plain) => {
-            let catalog = Catalog::builtin(&crate::usage::language(&args));
-            let command = crate::usage::command(&catalog);
-            return match command.clone().try_get_matches_from(&args) {
+            let catalog = crate::usage::catalog(&args);
+            let mut command = crate::usage::command(&catalog);
+            return match command.try_get_matches_from_mut(&args) {
                 Err(err) => crate::usage::report(&err, &command, &catalog, &args),
                 Ok(_) => {
                     let _ = plain.print();
@@ -491,7 +492,7 @@ fn megabytes(bytes: u64) -> String {
 }
 
 /// The messages in `lang`, else in the language of the site in `site_dir`, else in Chinese.
-fn site_catalog(site_dir: &std::path::Path, lang: Option<&str>) -> Catalog {
+pub(crate) fn site_catalog(site_dir: &std::path::Path, lang: Option<&str>) -> Catalog {
     let language = lang.map(str::to_owned).or_else(|| crate::config::load(site_dir).ok().map(|c| c.language));
     Catalog::builtin(language.as_deref().unwrap_or("zh-CN"))
 }

@@ -81,10 +81,23 @@ impl Catalog {
     }
 }
 
-/// Maps a configured language to one Exemplar ships (`zh`, `zh-cn` → `zh-CN`; `en-GB` → `en`).
+/// Maps a configured language to one Exemplar ships (`zh`, `zh-cn` → `zh-CN`; `en-GB` → `en`);
+/// any other is read as the default, Chinese.
 pub fn normalize_language(language: &str) -> &'static str {
+    known_language(language).unwrap_or(LANGUAGES[0])
+}
+
+/// The language Exemplar ships that `language` names (`zh`, `zh-cn` → `zh-CN`; `en-GB` → `en`),
+/// or `None` for any other.
+pub fn known_language(language: &str) -> Option<&'static str> {
     let lower = language.trim().to_ascii_lowercase();
-    if lower.starts_with("en") { "en" } else { "zh-CN" }
+    if lower.starts_with("en") {
+        Some("en")
+    } else if lower.starts_with("zh") {
+        Some("zh-CN")
+    } else {
+        None
+    }
 }
 
 fn flatten(prefix: &str, value: &serde_yaml::Value, out: &mut BTreeMap<String, String>) {
@@ -168,5 +181,7 @@ mod tests {
         assert_eq!(normalize_language("zh"), "zh-CN");
         assert_eq!(normalize_language("en-GB"), "en");
         assert_eq!(normalize_language(""), "zh-CN");
+        assert_eq!(known_language(" ZH-cn"), Some("zh-CN"));
+        assert_eq!(known_language("fr"), None);
     }
 }

@@ -13,26 +13,27 @@ use clap::{Arg, ArgAction, Command, CommandFactory};
 
 use crate::i18n::Catalog;
 
-/// The language of the command line's help and errors, found before the arguments are parsed:
-/// `--lang`, else the language of the site named among the arguments (a folder holding
-/// `exemplar.yaml`), else of the site in the current folder, else Chinese.
-pub fn language(args: &[OsString]) -> String {
+/// The messages for the command line's help and errors, chosen before the arguments are parsed
+/// as for every command: `--lang`, else the language of the site named among the arguments (a
+/// folder holding `exemplar.yaml`), else of the site in the current folder, else Chinese.
+pub fn catalog(args: &[OsString]) -> Catalog {
     let words: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    let mut lang = None;
     for (i, word) in words.iter().enumerate() {
         if *word == "--" {
             break;
         }
-        if let Some(lang) = word.strip_prefix("--lang=") {
-            return lang.to_owned();
+        if let Some(value) = word.strip_prefix("--lang=") {
+            lang = Some(value);
+            break;
         }
-        if *word == "--lang"
-            && let Some(lang) = words.get(i + 1)
-        {
-            return (*lang).to_owned();
+        if *word == "--lang" {
+            lang = words.get(i + 1).copied();
+            break;
         }
     }
     let site = words.iter().map(Path::new).find(|p| p.join("exemplar.yaml").is_file()).unwrap_or(Path::new("."));
-    crate::config::load(site).map_or_else(|_| "zh-CN".to_owned(), |config| config.language)
+    crate::cli::site_catalog(site, lang)
 }
 
 /// The command line as clap sees it, with every heading, description and built-in flag in the
@@ -263,19 +264,19 @@ mod tests {
     #[test]
     fn the_language_is_lang_then_the_named_site_then_chinese() {
         let args = |words: &[&str]| words.iter().map(OsString::from).collect::<Vec<_>>();
-        assert_eq!(language(&args(&["exemplar", "build", "--lang", "en"])), "en");
-        assert_eq!(language(&args(&["exemplar", "--lang=en", "--help"])), "en");
+        assert_eq!(catalog(&args(&["exemplar", "build", "--lang", "en"])).language(), "en");
+        assert_eq!(catalog(&args(&["exemplar", "--lang=en", "--help"])).language(), "en");
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path().join("site");
         std::fs::create_dir_all(site.join("content")).unwrap();
         let config = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/exemplar.yaml")).unwrap();
         std::fs::write(site.join("exemplar.yaml"), config.replacen("language: zh-CN", "language: en", 1)).unwrap();
         let site_arg = site.to_string_lossy().into_owned();
-        assert_eq!(language(&args(&["exemplar", "build", &site_arg, "--outptu"])), "en");
-        assert_eq!(language(&args(&["exemplar", "new", "case", "标题", "--dir", &site_arg])), "en");
-        assert_eq!(language(&args(&["exemplar", "build", &site_arg, "--lang", "zh-CN"])), "zh-CN");
+        assert_eq!(catalog(&args(&["exemplar", "build", &site_arg, "--outptu"])).language(), "en");
+        assert_eq!(catalog(&args(&["exemplar", "new", "case", "标题", "--dir", &site_arg])).language(), "en");
+        assert_eq!(catalog(&args(&["exemplar", "build", &site_arg, "--lang", "zh-CN"])).language(), "zh-CN");
         // `--lang` after `--` is a value, not the option: the site in the current folder (the
         // repository's sample site) decides.
-        assert_eq!(language(&args(&["exemplar", "search", "--", "--lang", "en"])), "zh-CN");
+        assert_eq!(catalog(&args(&["exemplar", "search", "--", "--lang", "en"])).language(), "zh-CN");
     }
 }
