@@ -160,24 +160,25 @@ fn score(value: f64) -> Decimals {
 struct Decimals(f64, u32);
 
 impl Decimals {
-    /// Appends the number to `out`: digits from a small buffer, without the formatting machinery
-    /// (a case page's charts print about 700 numbers).
+    /// Appends the number to `out` (a case page's charts print about 700 numbers).
     fn push_to(&self, out: &mut String) {
+        self.with_text(|text| out.push_str(text));
+    }
+
+    /// Hands the number's text to `use_text`: digits from a small buffer, without the formatting
+    /// machinery and without a string of its own.
+    fn with_text<R>(&self, use_text: impl FnOnce(&str) -> R) -> R {
         let Decimals(value, places) = *self;
         let scale = 10f64.powi(places as i32);
         let scaled = (value * scale).round();
         if !scaled.is_finite() || scaled.abs() >= 1e15 {
-            out.push_str(&decimals_by_format(value, places));
-            return;
+            return use_text(&decimals_by_format(value, places));
         }
         let scaled = scaled as i64;
         let (whole, mut fraction) = (scaled.unsigned_abs() / scale as u64, scaled.unsigned_abs() % scale as u64);
-        if scaled < 0 {
-            out.push('-');
-        }
-        // At most 16 digits before the point (below 1e15), two after.
+        // A sign and at most 15 digits before the point (below 1e15), the point and two after.
         let mut digits = [0u8; 24];
-        let mut at = 16;
+        let mut at = 17;
         let mut rest = whole;
         loop {
             at -= 1;
@@ -187,7 +188,11 @@ impl Decimals {
                 break;
             }
         }
-        let mut end = 16;
+        if scaled < 0 {
+            at -= 1;
+            digits[at] = b'-';
+        }
+        let mut end = 17;
         if fraction != 0 {
             digits[end] = b'.';
             end += 1;
@@ -200,15 +205,13 @@ impl Decimals {
             }
         }
         // Only ASCII digits, a point and a sign were written.
-        out.push_str(std::str::from_utf8(&digits[at..end]).unwrap_or_default());
+        use_text(std::str::from_utf8(&digits[at..end]).unwrap_or_default())
     }
 }
 
 impl fmt::Display for Decimals {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = String::with_capacity(24);
-        self.push_to(&mut text);
-        f.write_str(&text)
+        self.with_text(|text| f.write_str(text))
     }
 }
 
@@ -391,11 +394,11 @@ pub fn sparkline(values: &[(&str, f64)], min: f64, max: f64, threshold: Option<f
     };
     let y = |v: f64| h - pad - (h - 2.0 * pad) * ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
     let mut svg = String::with_capacity(1024);
-    svg.push_str(
-        r#"<svg class="chart chart--spark" viewBox="0 0 160 44" width="160" height="44" role="img" aria-label=""#,
+    let _ = write!(
+        svg,
+        r#"<svg class="chart chart--spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        Xml(label)
     );
-    push_xml(&mut svg, label);
-    svg.push_str(r#"" xmlns="http://www.w3.org/2000/svg">"#);
     if let Some(t) = threshold.filter(|t| *t >= lo && *t <= hi) {
         let ty = xy(y(t));
         push(
@@ -403,7 +406,9 @@ pub fn sparkline(values: &[(&str, f64)], min: f64, max: f64, threshold: Option<f
             &[
                 Piece::Raw(r#"<line class="chart__threshold" x1="0" y1=""#),
                 Piece::Num(ty),
-                Piece::Raw(r#"" x2="160" y2=""#),
+                Piece::Raw(r#"" x2=""#),
+                Piece::Num(xy(w)),
+                Piece::Raw(r#"" y2=""#),
                 Piece::Num(ty),
                 Piece::Raw(r#""/>"#),
             ],

@@ -536,9 +536,7 @@ impl<'a> Layout<'a> {
         if i < shards {
             let buckets = self.starts[i]..self.starts.get(i + 1).copied().unwrap_or(BUCKETS);
             let mut bytes = format!("EXS.add(\"s/{i}\",").into_bytes();
-            // Each line's `\n` is escaped in two bytes.
-            let escaped = |t: &str| t.len() + t.bytes().filter(|&b| b == b'\n').count();
-            bytes.reserve(self.index.bucket_text(buckets.clone()).map(escaped).sum::<usize>() + 4);
+            bytes.reserve(self.index.bucket_text(buckets.clone()).map(escaped_len).sum::<usize>() + 4);
             // The file is one JSON string of its lines.
             bytes.push(b'"');
             for text in self.index.bucket_text(buckets) {
