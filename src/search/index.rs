@@ -205,11 +205,6 @@ impl Index {
             })
     }
 
-    /// Every term, in the order of the index files.
-    pub fn terms(&self) -> impl Iterator<Item = &str> {
-        self.shards.iter().flat_map(|s| s.lines.iter().map(move |l| s.term(l)))
-    }
-
     fn decode(&self, (term, encoded): (&str, &str)) -> Option<Postings> {
         let moduli = files::is_bigram(term).then_some(self.moduli.as_slice());
         let mut lists = files::decode_entries(encoded, TIERS, moduli)?.into_iter();
