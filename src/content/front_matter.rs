@@ -97,36 +97,46 @@ fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
 
 /// The deepest bracket or indentation nesting, cheaply, before the real parser sees the text:
 /// brackets open, and half the widest leading white space of a line (in bytes, as
-/// [`str::lines`] and [`str::trim_start`] count it), in one pass over the bytes.
+/// [`str::lines`] and [`str::trim_start`] count it). One pass, line by line: after a line's
+/// indentation, each byte is only looked up in a table of brackets and line ends.
 pub(crate) fn nesting_depth(yaml: &str) -> usize {
+    const MARK: [bool; 256] = {
+        let mut table = [false; 256];
+        table[b'[' as usize] = true;
+        table[b'{' as usize] = true;
+        table[b']' as usize] = true;
+        table[b'}' as usize] = true;
+        table[b'\n' as usize] = true;
+        table
+    };
+    let bytes = yaml.as_bytes();
     let (mut depth, mut deepest, mut widest) = (0usize, 0usize, 0usize);
-    let mut line_start = 0;
-    let mut leading = true;
-    for (i, &byte) in yaml.as_bytes().iter().enumerate() {
-        if leading && !matches!(byte, b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\n') {
-            leading = false;
-            // A carriage return or other white space than ASCII's: counted as the slow way does.
-            let plain = byte.is_ascii() && byte != b'\r';
-            widest = widest.max(if plain { i - line_start } else { leading_space(yaml, line_start) });
+    let mut start = 0;
+    loop {
+        let mut at = start;
+        while bytes.get(at).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\x0b' | b'\x0c')) {
+            at += 1;
         }
-        match byte {
-            b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b'\n' => {
-                if leading {
-                    widest = widest.max(i - line_start);
+        // A carriage return or other white space than ASCII's: counted as the slow way does.
+        let plain = bytes.get(at).is_none_or(|&b| b.is_ascii() && b != b'\r');
+        widest = widest.max(if plain { at - start } else { leading_space(yaml, start) });
+        while let Some(&byte) = bytes.get(at) {
+            if MARK[byte as usize] {
+                match byte {
+                    b'\n' => break,
+                    b'[' | b'{' => {
+                        depth += 1;
+                        deepest = deepest.max(depth);
+                    }
+                    _ => depth = depth.saturating_sub(1),
                 }
-                line_start = i + 1;
-                leading = true;
             }
-            _ => {}
+            at += 1;
         }
-    }
-    if leading {
-        widest = widest.max(yaml.len() - line_start);
+        if at >= bytes.len() {
+            break;
+        }
+        start = at + 1;
     }
     deepest.max(widest / 2)
 }

@@ -75,15 +75,28 @@ pub fn rel_to(base: &Path, path: &Path) -> String {
 
 /// Reads and decodes one case file.
 pub fn read(found: &Found) -> Result<SourceFile, Diagnostic> {
-    let size = std::fs::metadata(&found.abs_path).map(|m| m.len()).unwrap_or(0);
-    if size > MAX_CASE_BYTES {
-        return Err(Diagnostic::error("file_too_large")
+    use std::io::Read;
+    let unreadable =
+        |err: std::io::Error| Diagnostic::error("unreadable").file(&found.rel_path).arg("detail", err.to_string());
+    // Opened once, its size from the open file (a second lookup of the path cost more than the
+    // size check itself at 10,000 files).
+    let file = std::fs::File::open(&found.abs_path).map_err(unreadable)?;
+    let too_large = |size: u64| {
+        Diagnostic::error("file_too_large")
             .file(&found.rel_path)
             .arg("size", format!("{:.1} MiB", size as f64 / 1048576.0))
-            .arg("limit", format!("{} MiB", MAX_CASE_BYTES / 1048576)));
+            .arg("limit", format!("{} MiB", MAX_CASE_BYTES / 1048576))
+    };
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_CASE_BYTES {
+        return Err(too_large(size));
     }
-    let bytes = std::fs::read(&found.abs_path)
-        .map_err(|err| Diagnostic::error("unreadable").file(&found.rel_path).arg("detail", err.to_string()))?;
+    // A file that grows while it is read is read up to just past the limit, not without end.
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    file.take(MAX_CASE_BYTES + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_CASE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
     decode(&found.rel_path, bytes)
 }
 
@@ -94,10 +107,9 @@ pub fn decode(rel_path: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> 
         Some(rest) => rest.to_vec(),
         None => bytes,
     };
-    let text = match String::from_utf8(bytes) {
+    let text = match utf8(bytes) {
         Ok(text) => text,
-        Err(err) => {
-            let bytes = err.into_bytes();
+        Err(bytes) => {
             let valid = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len());
             // Where the first bad byte is, counted in the part that did decode.
             let prefix = String::from_utf8_lossy(&bytes[..valid]);
@@ -112,8 +124,19 @@ pub fn decode(rel_path: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> 
             return Err(diagnostic);
         }
     };
-    let text = if text.contains('\r') { text.replace("\r\n", "\n") } else { text };
+    // The whole file is looked through: with SIMD (`str::contains` took 2 % of `exemplar check`).
+    let text = if memchr::memchr(b'\r', text.as_bytes()).is_some() { text.replace("\r\n", "\n") } else { text };
     split(rel_path, text)
+}
+
+/// The bytes as a string when they are UTF-8, else the bytes back. Checked 16 to 32 bytes at a
+/// time: the standard check goes byte by byte through Chinese text, 8 % of `exemplar check`.
+fn utf8(bytes: Vec<u8>) -> Result<String, Vec<u8>> {
+    if simdutf8::basic::from_utf8(&bytes).is_err() {
+        return Err(bytes);
+    }
+    // SAFETY: the bytes were just checked to be UTF-8.
+    Ok(unsafe { String::from_utf8_unchecked(bytes) })
 }
 
 fn split(rel_path: &str, text: String) -> Result<SourceFile, Diagnostic> {
