@@ -651,16 +651,57 @@ fn count_in(list: &[u32], set: &[u32]) -> usize {
     list.iter().filter(|v| set.binary_search(v).is_ok()).count()
 }
 
-impl Features {
-    /// What the two cases share (tags, actions, dimensions): [`relatedness`] without the profile,
-    /// which adds 2 at most.
-    fn shared(&self, other: &Features) -> f64 {
-        let tags = count_in(&self.tags, &other.tag_set) as f64;
-        let actions = count_in(&self.actions, &other.action_set) as f64;
-        let dims = count_in(&self.dims, &other.dims) as f64;
-        3.0 * tags + actions + dims
-    }
+/// A case's terms in three words, kept apart from its [`Features`] so that the thousand or so
+/// candidates a case looks at in a large site cost a few cache lines, not their lists: its tags as
+/// a signature (bit `number % 64`, its own bit in a site of at most 64 tags; no common bit, no
+/// common tag), its actions and dimensions as bits (by their number among the site's actions and
+/// dimensions; all zero when a site has more than 64 of either, and the lists are compared).
+#[derive(Clone, Copy, Default)]
+struct Glance {
+    tags: u64,
+    actions: u64,
+    dims: u64,
+}
 
+/// The features of every case, with what makes comparing two of them cheap.
+struct Alike {
+    features: Vec<Features>,
+    glances: Vec<Glance>,
+    /// By interned id: the term's number among the terms of its kind.
+    bit: Vec<u32>,
+    /// Whether the actions and dimensions are all in the glances' bits.
+    in_bits: bool,
+    /// Whether the site has at most 64 tags: then a tag's bit is its own.
+    tags_in_bits: bool,
+}
+
+impl Alike {
+    /// What cases `a` and `b` share (tags, actions, dimensions): [`relatedness`] without the
+    /// profile, which adds 2 at most.
+    fn shared(&self, a: usize, b: usize) -> f64 {
+        let (this, that) = (&self.features[a], &self.glances[b]);
+        let has = |bits: u64, id: &u32| bits >> self.bit[*id as usize] & 1 == 1;
+        let tags = if self.glances[a].tags & that.tags == 0 {
+            0
+        } else if self.tags_in_bits {
+            this.tags.iter().filter(|id| has(that.tags, id)).count()
+        } else {
+            count_in(&this.tags, &self.features[b].tag_set)
+        };
+        let (actions, dims) = if self.in_bits {
+            (
+                this.actions.iter().filter(|id| has(that.actions, id)).count(),
+                this.dims.iter().filter(|id| has(that.dims, id)).count(),
+            )
+        } else {
+            let other = &self.features[b];
+            (count_in(&this.actions, &other.action_set), count_in(&this.dims, &other.dims))
+        };
+        3.0 * tags as f64 + actions as f64 + dims as f64
+    }
+}
+
+impl Features {
     /// The similarity of the two latest profiles, 0 to 1 (see [`profile_similarity`]).
     fn profile(&self, other: &Features, spans: &[f64]) -> f64 {
         match (&self.latest, &other.latest) {
@@ -693,9 +734,16 @@ pub fn related_cases(cases: &[Arc<Case>], framework: &Framework) -> Vec<Vec<usiz
     let indicators: Vec<&crate::config::Indicator> = framework.indicators().map(|(_, i)| i).collect();
     let spans: Vec<f64> = indicators.iter().map(|i| (i.max - i.min).max(f64::EPSILON)).collect();
     let mut names: HashMap<(u8, String), u32> = HashMap::new();
+    // By interned id, its number among its kind's terms.
+    let mut bit: Vec<u32> = Vec::new();
+    let mut kinds = [0u32; 3];
     let mut intern = |kind: u8, name: &str| -> u32 {
         let next = names.len() as u32;
-        *names.entry((kind, name.to_owned())).or_insert(next)
+        *names.entry((kind, name.to_owned())).or_insert_with(|| {
+            bit.push(kinds[kind as usize]);
+            kinds[kind as usize] += 1;
+            next
+        })
     };
     let sorted = |mut v: Vec<u32>| {
         v.sort_unstable();
@@ -720,6 +768,18 @@ pub fn related_cases(cases: &[Arc<Case>], framework: &Framework) -> Vec<Vec<usiz
             Features { tag_set: set(&tags), tags, action_set: set(&actions), actions, dims, latest }
         })
         .collect();
+    let in_bits = kinds[1] <= 64 && kinds[2] <= 64;
+    let bits = |ids: &[u32], fold: &dyn Fn(u32) -> u32| ids.iter().fold(0u64, |m, &id| m | 1 << fold(bit[id as usize]));
+    let glances = features
+        .iter()
+        .map(|f| Glance {
+            tags: bits(&f.tag_set, &|b| b % 64),
+            actions: if in_bits { bits(&f.action_set, &|b| b) } else { 0 },
+            dims: if in_bits { bits(&f.dims, &|b| b) } else { 0 },
+        })
+        .collect();
+    let alike = Alike { features, glances, bit, in_bits, tags_in_bits: kinds[0] <= 64 };
+    let features = &alike.features;
     let active: Vec<usize> = (0..cases.len()).filter(|&i| !cases[i].is_revoked(framework)).collect();
     // Higher score first, then the newer case (the lower number).
     let before = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)).is_lt();
@@ -729,7 +789,7 @@ pub fn related_cases(cases: &[Arc<Case>], framework: &Framework) -> Vec<Vec<usiz
         // plus the largest profile bonus cannot beat the last is passed over unscored: most are.
         let mut top: Vec<(f64, usize)> = Vec::with_capacity(RELATED_MAX + 1);
         for i in candidates.filter(|&i| i != index) {
-            let shared = this.shared(&features[i]);
+            let shared = alike.shared(index, i);
             let full = top.len() == RELATED_MAX;
             if full && shared + 2.0 < top[RELATED_MAX - 1].0 {
                 continue;
@@ -889,7 +949,9 @@ mod tests {
     }
 
     /// With every pair scored, each case's related cases are the best by [`relatedness`] (ties to
-    /// the newer case): the candidates passed over unscored could not have been chosen.
+    /// the newer case): the candidates passed over unscored could not have been chosen. Also with
+    /// more than 64 actions and dimensions (compared as lists, not bits) and with many tags (whose
+    /// signatures share bits without sharing tags).
     #[test]
     fn related_cases_are_the_best_by_relatedness() {
         let config = config();
@@ -900,19 +962,32 @@ mod tests {
             for (k, (_, score)) in case.assessments[0].scores.iter_mut().enumerate() {
                 *score = 80.0 + ((n * 13 + k * 5) % 9) as f64;
             }
-            Arc::new(case)
+            case
         };
-        let cases: Vec<Arc<Case>> = (0..400).map(close).collect();
-        let related = related_cases(&cases, fw);
-        for (index, chosen) in related.iter().enumerate() {
-            let mut all: Vec<(f64, usize)> = (0..cases.len())
-                .filter(|&i| i != index && !cases[i].is_revoked(fw))
-                .map(|i| (relatedness(&cases[index], &cases[i], fw), i))
-                .collect();
-            all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            let positive = all.iter().take(RELATED_MAX).filter(|(score, _)| *score > 0.0).count();
-            let expected: Vec<usize> = all.iter().take(positive.clamp(RELATED_MIN, RELATED_MAX)).map(|e| e.1).collect();
-            assert_eq!(chosen, &expected, "case {index}");
+        let many_terms = |n: usize| {
+            let mut case = close(n);
+            case.actions.push(format!("action-{}", n % 90));
+            case.actions.push(case.actions[0].clone());
+            case.practices[0].dimension = format!("dimension-{}", n % 80);
+            case.tags.push(format!("tag-{}", n % 150));
+            case.tags.push(format!("tag-{}", (n * 7) % 150));
+            case
+        };
+        let makers: [&dyn Fn(usize) -> Case; 2] = [&close, &many_terms];
+        for make in makers {
+            let cases: Vec<Arc<Case>> = (0..400).map(|n| Arc::new(make(n))).collect();
+            let related = related_cases(&cases, fw);
+            for (index, chosen) in related.iter().enumerate() {
+                let mut all: Vec<(f64, usize)> = (0..cases.len())
+                    .filter(|&i| i != index && !cases[i].is_revoked(fw))
+                    .map(|i| (relatedness(&cases[index], &cases[i], fw), i))
+                    .collect();
+                all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                let positive = all.iter().take(RELATED_MAX).filter(|(score, _)| *score > 0.0).count();
+                let expected: Vec<usize> =
+                    all.iter().take(positive.clamp(RELATED_MIN, RELATED_MAX)).map(|e| e.1).collect();
+                assert_eq!(chosen, &expected, "case {index}");
+            }
         }
     }
 
