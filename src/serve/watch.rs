@@ -12,6 +12,11 @@ use super::ServeError;
 
 /// Quiet time that ends a burst.
 const QUIET: Duration = Duration::from_millis(30);
+/// Quiet time that ends a burst once a file has been written whole (closed after writing, or
+/// renamed into place, as editors save): nothing is half written any more, and the 25 ms saved
+/// are a third of what an edit takes to reach the browser in a site of 10,000 cases. The files
+/// of a `git checkout` come microseconds apart, so they still make one batch.
+const SETTLED: Duration = Duration::from_millis(5);
 /// A burst that never goes quiet is cut here, so a long checkout still shows progress.
 const MAX_BURST: Duration = Duration::from_millis(1000);
 
@@ -35,17 +40,18 @@ impl Watcher {
     /// Blocks until files that matter changed, then returns every path of the burst.
     pub fn next_batch(&self) -> Vec<PathBuf> {
         let mut paths = BTreeSet::new();
+        let mut quiet = QUIET;
         // Wait for the first relevant event.
         while paths.is_empty() {
             match self.events.recv() {
-                Ok(event) => self.collect(event, &mut paths),
+                Ok(event) => quiet = self.collect(event, &mut paths).unwrap_or(quiet),
                 Err(_) => std::thread::sleep(Duration::from_secs(3600)),
             }
         }
         let started = Instant::now();
         while started.elapsed() < MAX_BURST {
-            match self.events.recv_timeout(QUIET) {
-                Ok(event) => self.collect(event, &mut paths),
+            match self.events.recv_timeout(quiet) {
+                Ok(event) => quiet = self.collect(event, &mut paths).unwrap_or(quiet),
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -53,16 +59,28 @@ impl Watcher {
         paths.into_iter().collect()
     }
 
-    fn collect(&self, event: notify::Result<notify::Event>, paths: &mut BTreeSet<PathBuf>) {
-        let Ok(event) = event else { return };
-        if matches!(event.kind, notify::EventKind::Access(_)) {
-            return;
+    /// Adds the paths of `event` that matter; for an event about the site, how long to wait for
+    /// more after it.
+    fn collect(&self, event: notify::Result<notify::Event>, paths: &mut BTreeSet<PathBuf>) -> Option<Duration> {
+        let event = event.ok()?;
+        let mut relevant = event.paths.into_iter().filter(|path| is_relevant(&self.site_dir, path)).peekable();
+        relevant.peek()?;
+        // A file read or closed changes nothing by itself (a close after writing follows the write).
+        if !matches!(event.kind, notify::EventKind::Access(_)) {
+            paths.extend(relevant);
         }
-        for path in event.paths {
-            if is_relevant(&self.site_dir, &path) {
-                paths.insert(path);
-            }
-        }
+        Some(quiet_after(&event.kind))
+    }
+}
+
+/// How long to wait for more after an event of `kind`: [`SETTLED`] after a file was closed
+/// after writing or renamed into place (where the system says so), else [`QUIET`].
+fn quiet_after(kind: &notify::EventKind) -> Duration {
+    use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write))
+        | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both)) => SETTLED,
+        _ => QUIET,
     }
 }
 
@@ -89,6 +107,20 @@ pub fn is_relevant(site_dir: &Path, path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A write closed or a file renamed into place ends the burst sooner; a write still going on,
+    /// a file created or removed, or a rename's first half waits the whole quiet time.
+    #[test]
+    fn a_finished_save_shortens_the_wait() {
+        use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, EventKind, ModifyKind, RenameMode};
+        assert_eq!(quiet_after(&EventKind::Access(AccessKind::Close(AccessMode::Write))), SETTLED);
+        assert_eq!(quiet_after(&EventKind::Modify(ModifyKind::Name(RenameMode::To))), SETTLED);
+        assert_eq!(quiet_after(&EventKind::Modify(ModifyKind::Name(RenameMode::Both))), SETTLED);
+        assert_eq!(quiet_after(&EventKind::Modify(ModifyKind::Name(RenameMode::From))), QUIET);
+        assert_eq!(quiet_after(&EventKind::Modify(ModifyKind::Data(DataChange::Any))), QUIET);
+        assert_eq!(quiet_after(&EventKind::Create(CreateKind::File)), QUIET);
+        assert_eq!(quiet_after(&EventKind::Access(AccessKind::Close(AccessMode::Read))), QUIET);
+    }
 
     #[test]
     fn relevant_paths() {
