@@ -656,7 +656,7 @@ fn count_in(list: &[u32], set: &[u32]) -> usize {
 /// a signature (bit `number % 64`, its own bit in a site of at most 64 tags; no common bit, no
 /// common tag), its actions and dimensions as bits (by their number among the site's actions and
 /// dimensions; all zero when a site has more than 64 of either, and the lists are compared).
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct Glance {
     tags: u64,
     actions: u64,

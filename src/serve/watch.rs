@@ -59,28 +59,31 @@ impl Watcher {
         paths.into_iter().collect()
     }
 
-    /// Adds the paths of `event` that matter; for an event about the site, how long to wait for
-    /// more after it.
+    /// Adds the paths of `event` that matter; for an event about the site that is not a mere
+    /// read, how long to wait for more after it.
     fn collect(&self, event: notify::Result<notify::Event>, paths: &mut BTreeSet<PathBuf>) -> Option<Duration> {
         let event = event.ok()?;
         let mut relevant = event.paths.into_iter().filter(|path| is_relevant(&self.site_dir, path)).peekable();
         relevant.peek()?;
-        // A file read or closed changes nothing by itself (a close after writing follows the write).
+        // A file opened or closed changes nothing by itself (a close after writing follows the
+        // write, which was collected).
         if !matches!(event.kind, notify::EventKind::Access(_)) {
             paths.extend(relevant);
         }
-        Some(quiet_after(&event.kind))
+        quiet_after(&event.kind)
     }
 }
 
 /// How long to wait for more after an event of `kind`: [`SETTLED`] after a file was closed
-/// after writing or renamed into place (where the system says so), else [`QUIET`].
-fn quiet_after(kind: &notify::EventKind) -> Duration {
+/// after writing or renamed into place (where the system says so), nothing more for any other
+/// access (a file opened or read), else [`QUIET`].
+fn quiet_after(kind: &notify::EventKind) -> Option<Duration> {
     use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
     match kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write))
-        | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both)) => SETTLED,
-        _ => QUIET,
+        | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both)) => Some(SETTLED),
+        EventKind::Access(_) => None,
+        _ => Some(QUIET),
     }
 }
 
@@ -109,17 +112,19 @@ mod tests {
     use super::*;
 
     /// A write closed or a file renamed into place ends the burst sooner; a write still going on,
-    /// a file created or removed, or a rename's first half waits the whole quiet time.
+    /// a file created or removed, or a rename's first half waits the whole quiet time; a file
+    /// opened or read changes neither.
     #[test]
     fn a_finished_save_shortens_the_wait() {
         use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, EventKind, ModifyKind, RenameMode};
-        assert_eq!(quiet_after(&EventKind::Access(AccessKind::Close(AccessMode::Write))), SETTLED);
-        assert_eq!(quiet_after(&EventKind::Modify(ModifyKind::Name(RenameMode::To))), SETTLED);
-        assert_eq!(quiet_after(&EventKind::Modify(ModifyKind::Name(RenameMode::Both))), SETTLED);
-        assert_eq!(quiet_after(&EventKind::Modify(ModifyKind::Name(RenameMode::From))), QUIET);
-        assert_eq!(quiet_after(&EventKind::Modify(ModifyKind::Data(DataChange::Any))), QUIET);
-        assert_eq!(quiet_after(&EventKind::Create(CreateKind::File)), QUIET);
-        assert_eq!(quiet_after(&EventKind::Access(AccessKind::Close(AccessMode::Read))), QUIET);
+        assert_eq!(quiet_after(&EventKind::Access(AccessKind::Close(AccessMode::Write))), Some(SETTLED));
+        assert_eq!(quiet_after(&EventKind::Modify(ModifyKind::Name(RenameMode::To))), Some(SETTLED));
+        assert_eq!(quiet_after(&EventKind::Modify(ModifyKind::Name(RenameMode::Both))), Some(SETTLED));
+        assert_eq!(quiet_after(&EventKind::Modify(ModifyKind::Name(RenameMode::From))), Some(QUIET));
+        assert_eq!(quiet_after(&EventKind::Modify(ModifyKind::Data(DataChange::Any))), Some(QUIET));
+        assert_eq!(quiet_after(&EventKind::Create(CreateKind::File)), Some(QUIET));
+        assert_eq!(quiet_after(&EventKind::Access(AccessKind::Close(AccessMode::Read))), None);
+        assert_eq!(quiet_after(&EventKind::Access(AccessKind::Open(AccessMode::Any))), None);
     }
 
     #[test]
