@@ -3,9 +3,16 @@
 //! `partials/case_card.html` at every place was about half the work of the term pages.
 //!
 //! Templates call `case_card(card=…, level=…)`. The card is rendered from the card, the heading
-//! level, `root` and the global values alone, so it is the same on every page at the same depth:
-//! it is kept by the card's `card_key` (set by [`super::Summaries`]: the case's revision and the
-//! site's term paths), the page's `root` and the level.
+//! level, `root` and the global values alone: it is kept by the card's `card_key` (set by
+//! [`super::Summaries`]: the case's revision and the site's term paths) and the level.
+//!
+//! A page's depth changes a card only through `root`, which a card writes in front of its links.
+//! So a card is rendered once with a marker in place of `root`, and each page gets that text with
+//! its own `root` put where the marker is: drawing a card at a new depth costs a copy, not a
+//! render (a case's card showed at up to four depths, each rendered apart). The first card of a
+//! build checks this: rendered with two real roots, it must equal the marked text with each root
+//! put in. A card template that uses `root` otherwise (`{% if root %}`) fails the check, and its
+//! cards are then rendered once per depth, as before.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
@@ -24,15 +31,74 @@ const SHARDS: usize = 32;
 /// levels. Past this (a larger site, or a long `serve` session) a shard starts afresh.
 const MAX_CARDS: usize = 1 << 17;
 
-/// (card key, level) → the card at each depth it was drawn at (`root`, HTML as a safe string: a
-/// large Tera string is reference-counted, so handing it to a page copies nothing).
-type Shard = HashMap<(u64, i64), Vec<(Box<str>, Value)>>;
+/// Stands for `root` in a card rendered once for every depth. No text a card shows can hold it:
+/// a card whose values hold a NUL character is rendered per depth (see [`holds_nul`]).
+const ROOT_MARK: &str = "\u{0}root\u{0}";
 
-#[derive(Default)]
+/// (card key, level) → the card: marked text, or the HTML at each depth it was drawn at (`root`,
+/// HTML as a safe string: a large Tera string is reference-counted, so handing it to a page
+/// copies nothing).
+type Shard = HashMap<(u64, i64), Drawn>;
+
+enum Drawn {
+    /// Rendered with [`ROOT_MARK`] for `root`.
+    Marked(Marked),
+    ByRoot(Vec<(Box<str>, Value)>),
+}
+
+/// A card rendered with [`ROOT_MARK`] for `root`: its text without the markers, and where each was.
+struct Marked {
+    text: Box<str>,
+    marks: Box<[u32]>,
+}
+
+impl Marked {
+    fn new(rendered: &str) -> Self {
+        let mut text = String::with_capacity(rendered.len());
+        let mut marks = Vec::new();
+        let mut rest = rendered;
+        while let Some(at) = memchr::memmem::find(rest.as_bytes(), ROOT_MARK.as_bytes()) {
+            text.push_str(&rest[..at]);
+            marks.push(text.len() as u32);
+            rest = &rest[at + ROOT_MARK.len()..];
+        }
+        text.push_str(rest);
+        Marked { text: text.into(), marks: marks.into() }
+    }
+
+    /// The card with `root` where the markers were.
+    fn with_root(&self, root: &str) -> String {
+        let mut html = String::with_capacity(self.text.len() + root.len() * self.marks.len());
+        let mut from = 0;
+        for &at in &self.marks {
+            html.push_str(&self.text[from..at as usize]);
+            html.push_str(root);
+            from = at as usize;
+        }
+        html.push_str(&self.text[from..]);
+        html
+    }
+}
+
+/// Whether cards may be rendered with [`ROOT_MARK`]: not yet known, or the first card's answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Marking {
+    Unchecked,
+    Works,
+    Fails,
+}
+
 pub struct Cards {
     /// A copy of the page templates (the function cannot reach the `Tera` that calls it).
     tera: RwLock<Option<Arc<Tera>>>,
+    marking: Mutex<Marking>,
     shards: [Mutex<Shard>; SHARDS],
+}
+
+impl Default for Cards {
+    fn default() -> Self {
+        Cards { tera: RwLock::default(), marking: Mutex::new(Marking::Unchecked), shards: Default::default() }
+    }
 }
 
 impl Cards {
@@ -61,6 +127,9 @@ impl Cards {
         if let Ok(mut slot) = self.tera.write() {
             *slot = None;
         }
+        if let Ok(mut marking) = self.marking.lock() {
+            *marking = Marking::Unchecked;
+        }
         for shard in &self.shards {
             if let Ok(mut shard) = shard.lock() {
                 shard.clear();
@@ -80,10 +149,20 @@ impl Cards {
         };
         let key = (key as u64, level);
         let shard = &self.shards[(foldhash::fast::FixedState::with_seed(0).hash_one(key) as usize) % SHARDS];
-        let known = |shard: &Shard| {
-            shard.get(&key).and_then(|depths| depths.iter().find(|(r, _)| &**r == root).map(|(_, html)| html.clone()))
+        let known = |shard: &Shard| match shard.get(&key)? {
+            Drawn::Marked(marked) => Some(Value::safe_string(&marked.with_root(root))),
+            Drawn::ByRoot(depths) => depths.iter().find(|(r, _)| &**r == root).map(|(_, html)| html.clone()),
         };
         if let Some(html) = shard.lock().ok().and_then(|s| known(&s)) {
+            return Ok(html);
+        }
+        if !holds_nul(&card) && self.marking(&card, level)? {
+            let marked = Marked::new(&self.render(card, level, ROOT_MARK)?);
+            let html = Value::safe_string(&marked.with_root(root));
+            if let Ok(mut shard) = shard.lock() {
+                self.make_room(&mut shard);
+                shard.insert(key, Drawn::Marked(marked));
+            }
             return Ok(html);
         }
         let html = Value::safe_string(&self.render(card, level, root)?);
@@ -92,12 +171,36 @@ impl Cards {
             if let Some(first) = known(&shard) {
                 return Ok(first);
             }
-            if shard.len() >= MAX_CARDS / SHARDS {
-                shard.clear();
+            self.make_room(&mut shard);
+            if let Drawn::ByRoot(depths) = shard.entry(key).or_insert_with(|| Drawn::ByRoot(Vec::new())) {
+                depths.push((root.into(), html.clone()));
             }
-            shard.entry(key).or_default().push((root.into(), html.clone()));
         }
         Ok(html)
+    }
+
+    /// Whether cards can be rendered with [`ROOT_MARK`] (see the module's comment), checked on the
+    /// first card asked for.
+    fn marking(&self, card: &Value, level: i64) -> TeraResult<bool> {
+        let known = self.marking.lock().map_or(Marking::Fails, |m| *m);
+        if known != Marking::Unchecked {
+            return Ok(known == Marking::Works);
+        }
+        let marked = Marked::new(&self.render(card.clone(), level, ROOT_MARK)?);
+        let mut works = true;
+        for root in ["", "../../"] {
+            works &= self.render(card.clone(), level, root)? == marked.with_root(root);
+        }
+        if let Ok(mut marking) = self.marking.lock() {
+            *marking = if works { Marking::Works } else { Marking::Fails };
+        }
+        Ok(works)
+    }
+
+    fn make_room(&self, shard: &mut Shard) {
+        if shard.len() >= MAX_CARDS / SHARDS {
+            shard.clear();
+        }
     }
 
     fn render(&self, card: Value, level: i64, root: &str) -> TeraResult<String> {
@@ -108,6 +211,18 @@ impl Cards {
         context.insert("root", root);
         tera.render(CARD_TEMPLATE, &context).map_err(|err| tera::Error::chain(format!("in {CARD_TEMPLATE}"), err))
     }
+}
+
+/// Whether a string in `value` holds a NUL character, which a text rendered with [`ROOT_MARK`]
+/// could not tell from the marker.
+fn holds_nul(value: &Value) -> bool {
+    if let Some(text) = value.as_str() {
+        return text.contains('\u{0}');
+    }
+    if let Some(map) = value.as_map() {
+        return map.iter().any(|(k, v)| k.as_str().is_some_and(|k| k.contains('\u{0}')) || holds_nul(v));
+    }
+    value.as_array().is_some_and(|items| items.iter().any(holds_nul))
 }
 
 /// The `card_key` of a case's summary: equal keys mean the same card.
@@ -165,14 +280,48 @@ mod tests {
             "[<a href=\"../../cases/a/\">安全 &lt;b&gt;</a> h2][<a href=\"../../cases/a/\">无键</a> h2]"
         );
 
-        // The same key at the same depth is the same card (the key stands for the case's content)…
+        // The same key is the same card (the key stands for the case's content), at the same
+        // depth and at another, with that depth's links…
         let kept = render(&tera, "list.html", "../../", vec![card("改过的标题", Some(7))]);
         assert_eq!(kept, "[<a href=\"../../cases/a/\">安全 &lt;b&gt;</a> h2]");
-        // …another depth or another key is rendered again.
         let deeper = render(&tera, "list.html", "../../../../", vec![card("改过的标题", Some(7))]);
-        assert_eq!(deeper, "[<a href=\"../../../../cases/a/\">改过的标题</a> h2]");
+        assert_eq!(deeper, "[<a href=\"../../../../cases/a/\">安全 &lt;b&gt;</a> h2]");
+        let top = render(&tera, "list.html", "", vec![card("改过的标题", Some(7))]);
+        assert_eq!(top, "[<a href=\"cases/a/\">安全 &lt;b&gt;</a> h2]");
+        // …another key is rendered again.
         let new_key = render(&tera, "list.html", "../../", vec![card("改过的标题", Some(8))]);
         assert_eq!(new_key, "[<a href=\"../../cases/a/\">改过的标题</a> h2]");
+    }
+
+    #[test]
+    fn a_card_that_uses_root_otherwise_is_rendered_at_each_depth() {
+        let cards = Arc::new(Cards::default());
+        let tera = tera_with(
+            "{% if root %}<a href=\"{{ root }}{{ card.path }}\">{% else %}<b>{% endif %}{{ card.title }}",
+            &cards,
+        );
+        for root in ["../", "", "../../../", "../"] {
+            let list = vec![card("甲", Some(1)), card("乙", Some(2))];
+            assert_eq!(
+                render(&tera, "list.html", root, list.clone()),
+                render(&tera, "include.html", root, list),
+                "{root}"
+            );
+        }
+        assert_eq!(render(&tera, "list.html", "", vec![card("甲", Some(1))]), "[<b>甲]");
+    }
+
+    #[test]
+    fn a_card_whose_text_holds_the_marker_keeps_it() {
+        let cards = Arc::new(Cards::default());
+        let tera = tera_with("<a href=\"{{ root }}{{ card.path }}\">{{ card.title }}</a>", &cards);
+        // A plain card first: cards are rendered with the marker from then on.
+        assert_eq!(render(&tera, "list.html", "../", vec![card("丙", Some(2))]), "[<a href=\"../cases/a/\">丙</a>]");
+        let title = format!("甲{ROOT_MARK}乙");
+        for root in ["../", "../../"] {
+            let shown = render(&tera, "list.html", root, vec![card(&title, Some(3))]);
+            assert_eq!(shown, format!("[<a href=\"{root}cases/a/\">{title}</a>]"));
+        }
     }
 
     #[test]
