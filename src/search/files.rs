@@ -370,8 +370,12 @@ fn push_escaped(out: &mut Vec<u8>, text: &str) -> usize {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = text.as_bytes();
     let mut lt = 0;
-    let mut plain = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut at = 0;
+    loop {
+        let plain = plain_len(&bytes[at..]);
+        out.extend_from_slice(&bytes[at..at + plain]);
+        at += plain;
+        let Some(&b) = bytes.get(at) else { return lt };
         let short: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -381,31 +385,63 @@ fn push_escaped(out: &mut Vec<u8>, text: &str) -> usize {
             0x08 => b"\\b",
             0x0C => b"\\f",
             b'<' => b"\\u003c",
-            0..=0x1F => b"",
-            _ => continue,
+            _ => b"",
         };
-        out.extend_from_slice(&bytes[plain..i]);
-        plain = i + 1;
         if short.is_empty() {
             out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
         } else {
             out.extend_from_slice(short);
         }
         lt += usize::from(b == b'<');
+        at += 1;
     }
-    out.extend_from_slice(&bytes[plain..]);
-    lt
 }
 
 /// The bytes [`push_escaped`] writes for `text`.
 fn escaped_len(text: &str) -> usize {
-    text.bytes()
-        .map(|b| match b {
+    let bytes = text.as_bytes();
+    let (mut len, mut at) = (0, 0);
+    loop {
+        let plain = plain_len(&bytes[at..]);
+        len += plain;
+        at += plain;
+        let Some(&b) = bytes.get(at) else { return len };
+        len += match b {
             b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0C => 2,
-            b'<' | 0..=0x1F => 6,
-            _ => 1,
-        })
-        .sum()
+            _ => 6,
+        };
+        at += 1;
+    }
+}
+
+/// Whether [`push_escaped`] writes `b` as an escape.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\' || b == b'<'
+}
+
+/// How many bytes at the start of `bytes` need no escape, looked at eight at a time: the text of
+/// the index files and excerpts is megabytes with an escape every line or so.
+fn plain_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    // A byte of `x` is zero, or below 0x20: the high bit of its lane (exact for "any").
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let has_below_space = |x: u64| x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut lanes = [0; 8];
+        lanes.copy_from_slice(chunk);
+        let x = u64::from_ne_bytes(lanes);
+        let found = has_below_space(x)
+            | has_zero(x ^ (ONES * u64::from(b'"')))
+            | has_zero(x ^ (ONES * u64::from(b'\\')))
+            | has_zero(x ^ (ONES * u64::from(b'<')));
+        if found != 0 {
+            break;
+        }
+        at += 8;
+    }
+    at + bytes[at..].iter().position(|&b| needs_escape(b)).unwrap_or(bytes.len() - at)
 }
 
 /// Splits buckets `0..sizes.len()` into runs of about `target` bytes: the first bucket of each run.
@@ -597,10 +633,22 @@ mod tests {
 
     #[test]
     fn strings_are_escaped_as_serde_json_escapes_them() {
-        for text in ["", "plain 数字", "a\"b\\c\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}</script>", "<<", "\u{2028}é"] {
+        let long = "数字孪生平台 kitex 0123456789".repeat(3);
+        let mut texts: Vec<String> =
+            ["", "plain 数字", "a\"b\\c\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}</script>", "<<", "\u{2028}é"]
+                .map(String::from)
+                .into();
+        // Each escape at every place in a text longer than a few words, and at its ends.
+        for special in ["\"", "\\", "\n", "\u{0}", "\u{1f}", "<", " ", "\u{7f}", "é"] {
+            for at in (0..=long.len()).filter(|&i| long.is_char_boundary(i)) {
+                texts.push(format!("{}{special}{}", &long[..at], &long[at..]));
+            }
+        }
+        for text in &texts {
             let mut out = Vec::new();
             let lt = push_escaped(&mut out, text);
-            let expected = Json::from(text).to_string().replace('<', "\\u003c");
+            let expected = Json::from(text.as_str()).to_string().replace('<', "\\u003c");
+            assert_eq!(out.len(), escaped_len(text), "{text:?}");
             assert_eq!(format!("\"{}\"", String::from_utf8(out).unwrap()), expected);
             assert_eq!(lt, text.matches('<').count());
         }
