@@ -81,10 +81,14 @@ impl BitWriter {
 
     /// Writes the whole characters pending.
     fn drain(&mut self) {
-        while self.n >= 6 {
-            self.n -= 6;
-            self.out.push(ALPHABET[((self.acc >> self.n) & 63) as usize]);
+        // Into a buffer first: one append, not one a character.
+        let mut chars = [0u8; 64 / 6];
+        let count = (self.n / 6) as usize;
+        for (i, c) in chars[..count].iter_mut().enumerate() {
+            *c = ALPHABET[((self.acc >> (self.n - 6 * (i as u32 + 1))) & 63) as usize];
         }
+        self.n -= 6 * count as u32;
+        self.out.extend_from_slice(&chars[..count]);
     }
 
     /// Elias gamma of `x ≥ 1`.

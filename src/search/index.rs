@@ -505,14 +505,7 @@ impl Scratch {
         });
         self.word = word;
         let m = modulus(pos as usize);
-        let fold = |mut mask: Mask| {
-            let mut width = MAX_MODULUS;
-            while width > m {
-                width /= 2;
-                mask = (mask | (mask >> width)) & ((1 << width) - 1);
-            }
-            mask
-        };
+        let fold = |mask: Mask| fold_mask(mask, m);
 
         // By shard (a counting sort), the table emptied as it is read.
         let mut ends = vec![[0u32; 3]; BUILD_SHARDS];
@@ -575,6 +568,21 @@ impl Scratch {
         }
         DocTerms { modulus: m, cjk, masks, ends, words }
     }
+}
+
+/// A mask of positions modulo [`MAX_MODULUS`] as positions modulo `m` (a power of two, at most
+/// [`MAX_MODULUS`]): the halves folded onto each other, in a 64-bit word once `m` ≤ 64.
+fn fold_mask(mask: Mask, m: u32) -> Mask {
+    if m >= MAX_MODULUS {
+        return mask;
+    }
+    let mut word = mask as u64 | (mask >> 64) as u64;
+    let mut width = 64;
+    while width > m {
+        width /= 2;
+        word = (word | (word >> width)) & ((1 << width) - 1);
+    }
+    Mask::from(word)
 }
 
 /// A term's postings while building: for each case in order, `gap << 2 | tier` as a LEB128
@@ -1003,6 +1011,18 @@ mod tests {
             let key = pack_cjk(chars.next().unwrap(), chars.next());
             assert_eq!(unpack(key), term);
             assert_eq!(cjk_bucket(key), files::bucket(term), "{term}");
+        }
+    }
+
+    #[test]
+    fn folding_a_mask_keeps_each_position_modulo_m() {
+        let masks: [Mask; 5] = [0, 1, 1 << 127, 0x8000_0001_0000_0000_0000_0000_8000_0010, Mask::MAX / 3];
+        for mask in masks {
+            for m in [8, 16, 32, 64, 128] {
+                let by_position =
+                    (0..MAX_MODULUS).filter(|p| mask >> p & 1 == 1).fold(0, |f: Mask, p| f | 1 << (p % m));
+                assert_eq!(fold_mask(mask, m), by_position, "{mask:#x} modulo {m}");
+            }
         }
     }
 
