@@ -276,7 +276,8 @@ impl Reader<'_> {
         if value.is_empty() || (scalar.may_coerce() && (value == "~" || value == "null")) {
             return None;
         }
-        let length = value.chars().count();
+        // Counted only when the bytes could be too many characters.
+        let length = if value.len() > MAX_TEXT_CHARS { value.chars().count() } else { 0 };
         if length > MAX_TEXT_CHARS {
             let diagnostic = Diagnostic::error("value_too_long")
                 .arg("field", field)

@@ -153,15 +153,18 @@ fn split(rel_path: &str, text: String) -> Result<SourceFile, Diagnostic> {
         return Err(at_start("missing_front_matter"));
     }
     let yaml_start = text.find('\n').map_or(text.len(), |i| i + 1);
-    let mut offset = yaml_start;
+    // Line ends found with memchr: the front matter is most of what `check` reads.
+    let rest = &text[yaml_start..];
+    let line_ends = memchr::memchr_iter(b'\n', rest.as_bytes()).map(|i| i + 1).chain([rest.len()]);
+    let mut from = 0;
     let mut close = None;
-    for line in text[yaml_start..].split_inclusive('\n') {
-        let trimmed = line.trim_end();
+    for end in line_ends {
+        let trimmed = rest[from..end].trim_end();
         if trimmed == "---" || trimmed == "..." {
-            close = Some((offset, offset + line.len()));
+            close = Some((yaml_start + from, yaml_start + end));
             break;
         }
-        offset += line.len();
+        from = end;
     }
     let Some((yaml_end, body_start)) = close else {
         return Err(at_start("unclosed_front_matter"));
@@ -195,6 +198,12 @@ mod tests {
         assert_eq!(file.yaml(), "title: x\n");
         assert_eq!(file.body(), "body\n");
         assert_eq!(file.content_path, "a.md");
+        // The closing line may carry trailing spaces, be `...`, or end the file.
+        let file = ok(b"---\ntitle: x\n---  \nbody");
+        assert_eq!((file.yaml(), file.body()), ("title: x\n", "body"));
+        let file = ok(b"---\ntitle: x\n\n...");
+        assert_eq!((file.yaml(), file.body()), ("title: x\n\n", ""));
+        assert_eq!(ok(b"---\n---\n").yaml(), "");
     }
 
     #[test]

@@ -159,9 +159,6 @@ impl<'a> Reader<'a> {
             // marked-yaml starts a block mapping at its first key's colon.
             start.get_or_insert_with(|| self.marker(line, key_at + after_colon - 1));
             let key = MarkedScalarNode::new(Span::new_start(key_marker), key);
-            if map.contains_key(&key) {
-                return None;
-            }
             let value_at = key_at + after_colon;
             let rest = &self.text[value_at..l.end];
             let value_at = value_at + (rest.len() - rest.trim_start_matches(' ').len());
@@ -200,7 +197,10 @@ impl<'a> Reader<'a> {
                 }
                 value
             };
-            map.insert(key, value);
+            // A key given twice is the parser's to refuse (one hashing of the key, not two).
+            if map.insert(key, value).is_some() {
+                return None;
+            }
         }
         *map.span_mut() = Span::new_start(start?);
         Some(Node::from(map))
@@ -293,12 +293,11 @@ impl<'a> Reader<'a> {
                         return None;
                     }
                     let key = MarkedScalarNode::new(Span::new_start(self.marker(line, pos)), &rest[..key_len]);
-                    if map.contains_key(&key) {
-                        return None;
-                    }
                     let value_at = skip_spaces(self.text, pos + key_len + 1, end);
                     let (value, after) = self.node(line, value_at, end, Context::Flow)?;
-                    map.insert(key, value);
+                    if map.insert(key, value).is_some() {
+                        return None;
+                    }
                     pos = skip_spaces(self.text, after, end);
                     match self.text.as_bytes().get(pos)? {
                         b',' => pos = skip_spaces(self.text, pos + 1, end),
@@ -311,7 +310,9 @@ impl<'a> Reader<'a> {
                 let len = plain_len(text, context)?;
                 // A plain value may not hold `: ` (YAML reads a mapping there, or an error).
                 let value = &text[..len];
-                if value.contains(": ") || value.ends_with(':') {
+                // Most values hold no colon at all: looked for with memchr, not a substring search.
+                let bytes = value.as_bytes();
+                if memchr::memchr_iter(b':', bytes).any(|i| bytes.get(i + 1).is_none_or(|&b| b == b' ')) {
                     return None;
                 }
                 Some((Node::from(MarkedScalarNode::new(span, value)), at + len))
@@ -525,6 +526,10 @@ mod tests {
         ] {
             assert!(agrees(yaml), "left to the parser: {yaml:?}");
         }
+        // A colon inside a value, not before a space, is the value's.
+        for yaml in ["a: x:y\n", "a: 10:30\nb: 1\n", "a: 数字:孪生\n"] {
+            assert!(agrees(yaml), "left to the parser: {yaml:?}");
+        }
     }
 
     #[test]
@@ -537,7 +542,11 @@ mod tests {
             "a: &x 1\nb: *x\n",
             "a: !tag 1\n",
             "a: 1\na: 2\n",
+            "a:\n  b: 1\n  b: 2\n",
+            "a:\n  - b: 1\n    b: [2]\n",
             "a: b: c\n",
+            "a: b:\n",
+            "a: 数字：b: c\n",
             "a:\n- 1\n",
             "a: [1, 2\n",
             "a: {b: 1, b: 2}\n",
