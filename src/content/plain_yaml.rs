@@ -372,8 +372,8 @@ fn plain_len(text: &str, context: Context) -> Option<usize> {
     if indicator || first == b' ' || (needs_safe_next && matches!(next, None | Some(b' '))) || first == b'?' {
         return None;
     }
-    // What each byte is to a plain scalar: most are part of it (0), a space may end it (1), and
-    // the rest are looked at (2): `#` everywhere, and in a flow collection its punctuation.
+    // In a flow collection, what each byte is to a plain scalar: most are part of it (0), a space
+    // may end it (1), and the rest are looked at (2): `#` and the collection's punctuation.
     const fn classes(look: &[u8]) -> [u8; 256] {
         let mut table = [0u8; 256];
         table[b' ' as usize] = 1;
@@ -384,9 +384,15 @@ fn plain_len(text: &str, context: Context) -> Option<usize> {
         }
         table
     }
-    const BLOCK: [u8; 256] = classes(b"#");
+    if context == Context::Block {
+        // Outside a flow collection only a comment (` #`) ends the value before the line does:
+        // found with memchr, then the spaces before it left out.
+        let cut = memchr::memchr_iter(b'#', bytes).find(|&i| i > 0 && bytes[i - 1] == b' ').unwrap_or(bytes.len());
+        let end = bytes[..cut].iter().rposition(|&b| b != b' ').map_or(0, |last| last + 1);
+        return (end > 0).then_some(end);
+    }
     const FLOW: [u8; 256] = classes(b"#,[]{}:");
-    let class = if context == Context::Flow { &FLOW } else { &BLOCK };
+    let class = &FLOW;
     let mut end = 0;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
@@ -526,8 +532,16 @@ mod tests {
         ] {
             assert!(agrees(yaml), "left to the parser: {yaml:?}");
         }
-        // A colon inside a value, not before a space, is the value's.
-        for yaml in ["a: x:y\n", "a: 10:30\nb: 1\n", "a: 数字:孪生\n"] {
+        // A colon inside a value, not before a space, is the value's, and so is a `#` not after
+        // a space; ` #` starts a comment, and the spaces before it are not the value's.
+        for yaml in [
+            "a: x:y\n",
+            "a: 10:30\nb: 1\n",
+            "a: 数字:孪生\n",
+            "a: C# 语言\n",
+            "a: x#y #注释\n",
+            "a: 甲  # 注释\nb: 乙   \n",
+        ] {
             assert!(agrees(yaml), "left to the parser: {yaml:?}");
         }
     }
