@@ -769,13 +769,14 @@ pub fn related_cases(cases: &[Arc<Case>], framework: &Framework) -> Vec<Vec<usiz
         })
         .collect();
     let in_bits = kinds[1] <= 64 && kinds[2] <= 64;
-    let bits = |ids: &[u32], fold: &dyn Fn(u32) -> u32| ids.iter().fold(0u64, |m, &id| m | 1 << fold(bit[id as usize]));
+    // Bit `number % 64`: a term's own bit where its kind has at most 64 terms.
+    let bits = |ids: &[u32]| ids.iter().fold(0u64, |m, &id| m | 1 << (bit[id as usize] % 64));
     let glances = features
         .iter()
         .map(|f| Glance {
-            tags: bits(&f.tag_set, &|b| b % 64),
-            actions: if in_bits { bits(&f.action_set, &|b| b) } else { 0 },
-            dims: if in_bits { bits(&f.dims, &|b| b) } else { 0 },
+            tags: bits(&f.tag_set),
+            actions: if in_bits { bits(&f.action_set) } else { 0 },
+            dims: if in_bits { bits(&f.dims) } else { 0 },
         })
         .collect();
     let alike = Alike { features, glances, bit, in_bits, tags_in_bits: kinds[0] <= 64 };

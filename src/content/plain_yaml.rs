@@ -372,18 +372,6 @@ fn plain_len(text: &str, context: Context) -> Option<usize> {
     if indicator || first == b' ' || (needs_safe_next && matches!(next, None | Some(b' '))) || first == b'?' {
         return None;
     }
-    // In a flow collection, what each byte is to a plain scalar: most are part of it (0), a space
-    // may end it (1), and the rest are looked at (2): `#` and the collection's punctuation.
-    const fn classes(look: &[u8]) -> [u8; 256] {
-        let mut table = [0u8; 256];
-        table[b' ' as usize] = 1;
-        let mut i = 0;
-        while i < look.len() {
-            table[look[i] as usize] = 2;
-            i += 1;
-        }
-        table
-    }
     if context == Context::Block {
         // Outside a flow collection only a comment (` #`) ends the value before the line does:
         // found with memchr, then the spaces before it left out.
@@ -391,12 +379,23 @@ fn plain_len(text: &str, context: Context) -> Option<usize> {
         let end = bytes[..cut].iter().rposition(|&b| b != b' ').map_or(0, |last| last + 1);
         return (end > 0).then_some(end);
     }
-    const FLOW: [u8; 256] = classes(b"#,[]{}:");
-    let class = &FLOW;
+    // In a flow collection, what each byte is to a plain scalar: most are part of it (0), a space
+    // may end it (1), and the rest are looked at (2): `#` and the collection's punctuation.
+    const FLOW: [u8; 256] = {
+        let mut table = [0u8; 256];
+        table[b' ' as usize] = 1;
+        let look = b"#,[]{}:";
+        let mut i = 0;
+        while i < look.len() {
+            table[look[i] as usize] = 2;
+            i += 1;
+        }
+        table
+    };
     let mut end = 0;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        match class[b as usize] {
+        match FLOW[b as usize] {
             0 => {
                 i += 1;
                 end = i;

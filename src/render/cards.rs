@@ -156,11 +156,12 @@ impl Cards {
         if let Some(html) = shard.lock().ok().and_then(|s| known(&s)) {
             return Ok(html);
         }
-        if !holds_nul(&card) && self.marking(&card, level)? {
-            let marked = Marked::new(&self.render(card, level, ROOT_MARK)?);
+        if !holds_nul(&card)
+            && let Some(marked) = self.render_marked(&card, level)?
+        {
             let html = Value::safe_string(&marked.with_root(root));
             if let Ok(mut shard) = shard.lock() {
-                self.make_room(&mut shard);
+                make_room(&mut shard);
                 shard.insert(key, Drawn::Marked(marked));
             }
             return Ok(html);
@@ -171,7 +172,7 @@ impl Cards {
             if let Some(first) = known(&shard) {
                 return Ok(first);
             }
-            self.make_room(&mut shard);
+            make_room(&mut shard);
             if let Drawn::ByRoot(depths) = shard.entry(key).or_insert_with(|| Drawn::ByRoot(Vec::new())) {
                 depths.push((root.into(), html.clone()));
             }
@@ -179,28 +180,27 @@ impl Cards {
         Ok(html)
     }
 
-    /// Whether cards can be rendered with [`ROOT_MARK`] (see the module's comment), checked on the
-    /// first card asked for.
-    fn marking(&self, card: &Value, level: i64) -> TeraResult<bool> {
+    /// The card rendered with [`ROOT_MARK`] for `root`, unless cards cannot be: the first card
+    /// asked for checks that they can (see the module's comment).
+    fn render_marked(&self, card: &Value, level: i64) -> TeraResult<Option<Marked>> {
         let known = self.marking.lock().map_or(Marking::Fails, |m| *m);
-        if known != Marking::Unchecked {
-            return Ok(known == Marking::Works);
+        if known == Marking::Fails {
+            return Ok(None);
         }
         let marked = Marked::new(&self.render(card.clone(), level, ROOT_MARK)?);
-        let mut works = true;
-        for root in ["", "../../"] {
-            works &= self.render(card.clone(), level, root)? == marked.with_root(root);
+        if known == Marking::Unchecked {
+            let mut works = true;
+            for root in ["", "../../"] {
+                works &= self.render(card.clone(), level, root)? == marked.with_root(root);
+            }
+            if let Ok(mut marking) = self.marking.lock() {
+                *marking = if works { Marking::Works } else { Marking::Fails };
+            }
+            if !works {
+                return Ok(None);
+            }
         }
-        if let Ok(mut marking) = self.marking.lock() {
-            *marking = if works { Marking::Works } else { Marking::Fails };
-        }
-        Ok(works)
-    }
-
-    fn make_room(&self, shard: &mut Shard) {
-        if shard.len() >= MAX_CARDS / SHARDS {
-            shard.clear();
-        }
+        Ok(Some(marked))
     }
 
     fn render(&self, card: Value, level: i64, root: &str) -> TeraResult<String> {
@@ -210,6 +210,13 @@ impl Cards {
         context.insert("card_level", &level);
         context.insert("root", root);
         tera.render(CARD_TEMPLATE, &context).map_err(|err| tera::Error::chain(format!("in {CARD_TEMPLATE}"), err))
+    }
+}
+
+/// Starts a shard afresh when it holds its share of [`MAX_CARDS`].
+fn make_room(shard: &mut Shard) {
+    if shard.len() >= MAX_CARDS / SHARDS {
+        shard.clear();
     }
 }
 
