@@ -380,21 +380,11 @@ fn push_escaped(out: &mut Vec<u8>, text: &str) -> usize {
         out.extend_from_slice(&bytes[at..at + plain]);
         at += plain;
         let Some(&b) = bytes.get(at) else { return lt };
-        let short: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0C => b"\\f",
-            b'<' => b"\\u003c",
-            _ => b"",
-        };
-        if short.is_empty() {
-            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
-        } else {
-            out.extend_from_slice(short);
+        match short_escape(b) {
+            Some(short) => out.extend_from_slice(short),
+            None => {
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+            }
         }
         lt += usize::from(b == b'<');
         at += 1;
@@ -410,12 +400,25 @@ fn escaped_len(text: &str) -> usize {
         len += plain;
         at += plain;
         let Some(&b) = bytes.get(at) else { return len };
-        len += match b {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0C => 2,
-            _ => 6,
-        };
+        len += short_escape(b).map_or(6, <[u8]>::len);
         at += 1;
     }
+}
+
+/// How [`push_escaped`] writes a byte that needs an escape, unless it is `\u00XX` (the control
+/// characters without a short form).
+fn short_escape(b: u8) -> Option<&'static [u8]> {
+    Some(match b {
+        b'"' => b"\\\"",
+        b'\\' => b"\\\\",
+        b'\n' => b"\\n",
+        b'\r' => b"\\r",
+        b'\t' => b"\\t",
+        0x08 => b"\\b",
+        0x0C => b"\\f",
+        b'<' => b"\\u003c",
+        _ => return None,
+    })
 }
 
 /// Whether [`push_escaped`] writes `b` as an escape.
