@@ -4,6 +4,7 @@
 pub mod cards;
 pub mod charts;
 pub mod data;
+mod fold;
 pub mod portal;
 pub mod theme;
 pub mod views;
@@ -24,6 +25,9 @@ use theme::{Template, Theme};
 pub struct Renderer {
     tera: Tera,
     templates: Vec<Template>,
+    /// The templates as Tera compiled them, with the interface strings folded in (empty when
+    /// none could be: see [`fold`]); their column shifts put errors back on the theme's text.
+    folded: Vec<fold::Folded>,
     strings: Json,
     cards: std::sync::Arc<cards::Cards>,
 }
@@ -409,8 +413,15 @@ impl Renderer {
         let cards = std::sync::Arc::new(cards::Cards::default());
         cards.register(&mut tera);
         let templates = theme.templates.clone();
-        if let Err(err) = tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), t.text.as_str()))) {
-            return Err(vec![template_diagnostic(&err, &templates)]);
+        let named = || templates.iter().map(|t| (t.name.as_str(), t.text.as_str()));
+        let folded = fold::fold_strings(named(), &theme.strings).unwrap_or_default();
+        let compiled = if folded.is_empty() {
+            tera.add_raw_templates(named())
+        } else {
+            tera.add_raw_templates(templates.iter().zip(&folded).map(|(t, f)| (t.name.as_str(), f.text.as_str())))
+        };
+        if let Err(err) = compiled {
+            return Err(vec![template_diagnostic(&err, &templates, &folded)]);
         }
         let global = tera.global_context();
         global.insert_value("site", views::tera(&views::site_view(&site.config)));
@@ -419,7 +430,7 @@ impl Renderer {
         global.insert_value("t", views::tera(&theme.strings));
         // Static files under their plain names until `set_assets` gives the published ones.
         global.insert("assets", &crate::assets::plain_names(theme));
-        Ok(Renderer { tera, templates, strings: theme.strings.clone(), cards })
+        Ok(Renderer { tera, templates, folded, strings: theme.strings.clone(), cards })
     }
 
     /// The `assets` map templates see (`assets["style.css"]` → `static/style.3f2a9c1b.css`).
@@ -546,7 +557,9 @@ impl Renderer {
         // template's size and then checks the whole page is UTF-8 (it is: Tera writes strings).
         self.cards.ensure_templates(&self.tera);
         let mut html = Vec::with_capacity(PAGE_CAPACITY);
-        self.tera.render_to(template, &context, &mut html).map_err(|err| template_diagnostic(&err, &self.templates))?;
+        self.tera
+            .render_to(template, &context, &mut html)
+            .map_err(|err| template_diagnostic(&err, &self.templates, &self.folded))?;
         Ok(html)
     }
 
@@ -679,8 +692,8 @@ fn base_path(base_url: &str) -> String {
 }
 
 /// A template error as a diagnostic naming the template file, the line and what went wrong.
-fn template_diagnostic(err: &tera::Error, templates: &[Template]) -> Diagnostic {
-    let origin_of = |name: &str| templates.iter().find(|t| t.name == name);
+fn template_diagnostic(err: &tera::Error, templates: &[Template], folded: &[fold::Folded]) -> Diagnostic {
+    let index_of = |name: &str| templates.iter().position(|t| t.name == name);
     let mut detail = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
@@ -690,9 +703,13 @@ fn template_diagnostic(err: &tera::Error, templates: &[Template]) -> Diagnostic 
     }
     match err.kind() {
         tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
-            let template = origin_of(report.filename());
+            let index = index_of(report.filename());
+            let template = index.map(|i| &templates[i]);
             let span = report.span();
-            let loc = Location::new(span.start_line, span.start_col + 1, span.range.len().max(1));
+            let col = index
+                .and_then(|i| folded.get(i))
+                .map_or(span.start_col, |f| f.original_col(span.start_line, span.start_col));
+            let loc = Location::new(span.start_line, col + 1, span.range.len().max(1));
             let mut diagnostic = Diagnostic::error("template_error")
                 .arg("template", report.filename().to_owned())
                 .arg("detail", report.message().to_owned());

@@ -1,0 +1,276 @@
+//! The theme's interface strings written into the templates before Tera compiles them.
+//!
+//! `{{ t.nav.home }}` is the same text on every page of a build (one language per build), yet Tera
+//! looks it up at each use: the page's context, then the global one, then a hashed key per
+//! segment. The default theme has about 240 of them, some inside loops (a ranking's hundred
+//! rows). Each plain lookup whose value is a string is replaced here by that string, escaped as
+//! Tera would have printed it, so the pages come out byte for byte the same.
+//!
+//! Only what is sure to print the same is folded. Nothing is folded when a template could give
+//! `t` another value (`set`, `for`, a macro's or a component's argument) or defines components;
+//! an expression with whitespace control (`{{-`, `-}}`) or a filter is left to Tera; so is a value
+//! that is empty, starts or ends with white space (a neighbouring tag's whitespace control would
+//! trim it once it is template text), holds a line break (error lines would move) or template
+//! delimiters. Lines keep their numbers; the columns a fold moves are kept in [`Folded::shifts`]
+//! so that an error still points at the theme's own text.
+
+use serde_json::Value as Json;
+
+/// A template's text with its string lookups folded in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Folded {
+    pub text: String,
+    /// Per fold, in order: its line (1-based), the column (0-based, in characters, in `text`)
+    /// just after the folded string, and how many characters longer the line became.
+    pub shifts: Vec<(usize, usize, isize)>,
+}
+
+impl Folded {
+    /// The column in the original template of column `col` of line `line` in [`Folded::text`].
+    pub fn original_col(&self, line: usize, col: usize) -> usize {
+        let moved: isize =
+            self.shifts.iter().filter(|&&(l, after, _)| l == line && after <= col).map(|&(_, _, delta)| delta).sum();
+        col.saturating_add_signed(-moved)
+    }
+}
+
+/// The templates (name, text) with `t`'s strings folded in, in the same order; `None` when the
+/// templates could give `t` another value or could not be read here (Tera then reads them as
+/// they are, and reports their errors).
+pub fn fold_strings<'a>(
+    templates: impl IntoIterator<Item = (&'a str, &'a str)>,
+    strings: &Json,
+) -> Option<Vec<Folded>> {
+    templates.into_iter().map(|(name, text)| fold_one(name, text, strings)).collect()
+}
+
+fn fold_one(name: &str, text: &str, strings: &Json) -> Option<Folded> {
+    // Tera escapes what `{{ }}` prints in templates with these suffixes (its default).
+    let escaped = [".html", ".htm", ".xml"].iter().any(|s| name.ends_with(s));
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut shifts = Vec::new();
+    let (mut copied, mut at) = (0, 0);
+    // Line and column (in characters) of `copied` in the output, kept up to date lazily.
+    let (mut line, mut col, mut counted) = (1usize, 0usize, 0usize);
+    while let Some(found) = memchr::memchr(b'{', &bytes[at..]) {
+        let start = at + found;
+        match bytes.get(start + 1) {
+            Some(b'#') => at = start + 2 + memchr::memmem::find(&bytes[start + 2..], b"#}")? + 2,
+            Some(b'%') => {
+                let end = tag_end(bytes, start + 2, b'%')?;
+                let inner = text[start + 2..end].trim_matches('-').trim();
+                let first = inner.split(|c: char| !is_ident(c)).next().unwrap_or("");
+                at = end + 2;
+                match first {
+                    "raw" => {
+                        // Everything to the matching `endraw` is text: skip it.
+                        let mut from = at;
+                        loop {
+                            let open = from + memchr::memmem::find(&bytes[from..], b"{%")?;
+                            let close = tag_end(bytes, open + 2, b'%')?;
+                            from = close + 2;
+                            if text[open + 2..close].trim_matches('-').trim() == "endraw" {
+                                break;
+                            }
+                        }
+                        at = from;
+                    }
+                    "component" | "endcomponent" => return None,
+                    "set" | "set_global" | "for" | "macro" | "filter" if binds_t(inner) => return None,
+                    _ => {}
+                }
+            }
+            Some(b'{') => {
+                let end = tag_end(bytes, start + 2, b'}')?;
+                at = end + 2;
+                let whitespace_control = bytes.get(start + 2) == Some(&b'-') || bytes[end - 1] == b'-';
+                // `{{<` starts a component call in Tera 2.
+                if bytes.get(start + 2) == Some(&b'<') {
+                    return None;
+                }
+                let Some(value) = (!whitespace_control).then(|| lookup(text[start + 2..end].trim(), strings)).flatten()
+                else {
+                    continue;
+                };
+                let mut printed = String::new();
+                if escaped {
+                    tera::escape_html(value, &mut WriteString(&mut printed)).ok()?;
+                } else {
+                    printed.push_str(value);
+                }
+                if !foldable(&printed) {
+                    continue;
+                }
+                out.push_str(&text[copied..start]);
+                for c in text[counted..start].chars() {
+                    if c == '\n' {
+                        line += 1;
+                        col = 0;
+                    } else {
+                        col += 1;
+                    }
+                }
+                let (old, new) = (text[start..at].chars().count(), printed.chars().count());
+                out.push_str(&printed);
+                col += new;
+                shifts.push((line, col, new as isize - old as isize));
+                copied = at;
+                counted = at;
+            }
+            _ => at = start + 1,
+        }
+    }
+    out.push_str(&text[copied..]);
+    Some(Folded { text: out, shifts })
+}
+
+/// Where the tag opened before `from` closes (`}}` or `%}`, `delimiter` being `}` or `%`),
+/// string literals skipped; `None` if it never does.
+fn tag_end(bytes: &[u8], from: usize, delimiter: u8) -> Option<usize> {
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            quote @ (b'"' | b'\'' | b'`') => {
+                i += 1;
+                while *bytes.get(i)? != quote {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b if b == delimiter && bytes.get(i + 1) == Some(&b'}') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Whether a tag's text names `t` on its own (not `t.x` or `t[…]`): a binding, or too close to one.
+fn binds_t(inner: &str) -> bool {
+    let bytes = inner.as_bytes();
+    inner.match_indices('t').any(|(i, _)| {
+        let before = inner[..i].chars().next_back();
+        let after = bytes.get(i + 1).copied();
+        !before.is_some_and(|c| is_ident(c) || c == '.')
+            && !after.is_some_and(|b| is_ident(b as char) || b == b'.' || b == b'[')
+    })
+}
+
+/// `t.a.b` → the string at `strings.a.b`, if the expression is exactly such a path to a string.
+fn lookup<'a>(expression: &str, strings: &'a Json) -> Option<&'a str> {
+    let path = expression.strip_prefix("t.")?;
+    let mut value = strings;
+    for key in path.split('.') {
+        if key.is_empty() || !key.chars().all(is_ident) {
+            return None;
+        }
+        value = value.get(key)?;
+    }
+    value.as_str()
+}
+
+/// Whether printed text reads the same as template text in any neighbourhood (see the module's
+/// comment).
+fn foldable(printed: &str) -> bool {
+    let edge_space = printed.starts_with(char::is_whitespace) || printed.ends_with(char::is_whitespace);
+    let delimiters = ["{{", "{%", "{#", "}}", "%}", "#}"].iter().any(|d| printed.contains(d));
+    !printed.is_empty() && !edge_space && !delimiters && !printed.contains(['\n', '\r'])
+}
+
+/// `tera::escape_html` writes to an `io::Write`; its output is always UTF-8.
+struct WriteString<'a>(&'a mut String);
+
+impl std::io::Write for WriteString<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = std::str::from_utf8(buf).map_err(std::io::Error::other)?;
+        self.0.push_str(text);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn strings() -> Json {
+        json!({"nav": {"home": "首页", "amp": "A & B"}, "sp": {"lead": " x", "empty": ""}, "n": {"k": 3},
+               "odd": {"tag": "a {{ b }}", "line": "a\nb"}})
+    }
+
+    fn fold(name: &str, text: &str) -> Option<Folded> {
+        fold_strings([(name, text)], &strings()).map(|mut v| v.remove(0))
+    }
+
+    #[test]
+    fn plain_lookups_are_folded_and_escaped_as_tera_prints_them() {
+        let folded = fold("a.html", "<a>{{ t.nav.home }}</a>{{t.nav.amp}}").unwrap();
+        assert_eq!(folded.text, "<a>首页</a>A &amp; B");
+        let folded = fold("a.txt", "{{ t.nav.amp }}").unwrap();
+        assert_eq!(folded.text, "A & B");
+    }
+
+    #[test]
+    fn what_might_print_otherwise_is_left_to_tera() {
+        for text in [
+            "{{ t.nav.home | upper }}",
+            "{{- t.nav.home }}",
+            "{{ t.nav.home -}}",
+            "{{ t.sp.lead }}",
+            "{{ t.sp.empty }}",
+            "{{ t.n.k }}",
+            "{{ t.nav }}",
+            "{{ t.nav.missing }}",
+            "{{ t.odd.tag }}",
+            "{{ t.odd.line }}",
+            "{{ t['nav'].home }}",
+            "{# {{ t.nav.home }} #}",
+            "{% raw %}{{ t.nav.home }}{% endraw %}",
+            "{{ \"{{ t.nav.home }}\" }}",
+            "{% set x = \"{{ t.nav.home }}\" %}",
+        ] {
+            let folded = fold("a.html", text).unwrap();
+            assert_eq!(folded.text, text, "{text}");
+        }
+        assert_eq!(
+            fold("a.html", "{% raw %}{{ t.nav.home }}{% endraw %}{{ t.nav.home }}").unwrap().text,
+            "{% raw %}{{ t.nav.home }}{% endraw %}首页"
+        );
+    }
+
+    #[test]
+    fn a_template_that_could_rebind_t_folds_nothing() {
+        for text in [
+            "{% set t = x %}{{ t.nav.home }}",
+            "{% set_global t = x %}",
+            "{% for t in xs %}{% endfor %}",
+            "{%- for k, t in xs -%}{% endfor %}",
+            "{% component c(t) %}{% endcomponent %}",
+            "{{ \"unclosed }}",
+        ] {
+            assert_eq!(fold_strings([("a.html", "{{ t.nav.home }}"), ("b.html", text)], &strings()), None, "{text}");
+        }
+        // Reading `t` in a tag is fine.
+        assert!(fold("a.html", "{% set x = t.nav.home %}{% for k in t.nav %}{% endfor %}{{ t.nav.home }}").is_some());
+    }
+
+    #[test]
+    fn columns_map_back_to_the_original_text() {
+        let folded = fold("a.html", "ab {{ t.nav.home }} cd {{ t.nav.home }} {{ oops }}\n{{ t.nav.home }} x").unwrap();
+        assert_eq!(folded.text, "ab 首页 cd 首页 {{ oops }}\n首页 x");
+        // `oops` is at column 15 of the folded line and 43 of the original one.
+        let oops = folded.text.lines().next().unwrap().chars().position(|c| c == 'o').unwrap();
+        assert_eq!(oops, 15);
+        assert_eq!(folded.original_col(1, oops), 43);
+        assert_eq!(folded.original_col(1, 1), 1);
+        assert_eq!(folded.original_col(2, 3), 17);
+    }
+}
