@@ -116,10 +116,20 @@ fn the_build_benchmark_script_runs_and_prints_every_figure() {
         generator::generate(&repo(), &site, &options).expect("the generator writes the site");
         std::fs::write(site.join(".generated"), "").unwrap();
     }
+    // `cargo test` builds the examples beside the binaries (the floor of issue 8 is one); a run of
+    // this test alone builds it here.
+    let floor = Path::new(env!("CARGO_BIN_EXE_exemplar")).with_file_name("examples").join("floor");
+    if !floor.is_file() {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let built = std::process::Command::new(cargo).args(["build", "--quiet", "--example", "floor"]).status();
+        assert!(built.is_ok_and(|s| s.success()), "cargo build --example floor failed");
+    }
+    assert!(floor.is_file(), "no {}", floor.display());
     let run = std::process::Command::new(repo().join("bench/build.sh"))
         .args(["12", "24"])
         .env("BENCH_DIR", tmp.path())
         .env("EXEMPLAR_BIN", env!("CARGO_BIN_EXE_exemplar"))
+        .env("FLOOR_BIN", &floor)
         .env("RUNS", "1")
         .env("NO_HUGO", "1")
         .env("NO_COLOR", "1")
@@ -136,6 +146,7 @@ fn the_build_benchmark_script_runs_and_prints_every_figure() {
             "no-op rebuild",
             "check ",
             "build, minimal templates",
+            "floor (issue 8's bare loop)",
             "serve: one edited case",
             "serve: saved by rename",
         ] {
