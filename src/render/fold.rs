@@ -262,6 +262,58 @@ mod tests {
         assert!(fold("a.html", "{% set x = t.nav.home %}{% for k in t.nav %}{% endfor %}{{ t.nav.home }}").is_some());
     }
 
+    /// What Tera prints for `text` as `name` with `strings` as the global `t`.
+    fn rendered(name: &str, text: &str, strings: &Json) -> Result<String, String> {
+        let mut tera = tera::Tera::new();
+        tera.add_raw_templates([(name, text)]).map_err(|e| e.to_string())?;
+        tera.global_context().insert_value("t", tera::Value::from_serializable(strings));
+        tera.render(name, &tera::Context::new()).map_err(|e| e.to_string())
+    }
+
+    /// Pieces of templates whose neighbours matter: whitespace control on either side, text with
+    /// white space at its ends, values that must not be folded, comments, raw blocks.
+    const PIECES: &[&str] = &[
+        "{{ t.nav.home }}",
+        "{{t.nav.amp}}",
+        "{{ t.sp.lead }}",
+        "{{ t.sp.empty }}",
+        "{{ t.odd.tag }}",
+        "{{- t.nav.home }}",
+        "{{ t.nav.home -}}",
+        "{{ t.nav.home | upper }}",
+        "{% if true -%}",
+        "{%- if true %}",
+        "{%- endif -%}",
+        "{% endif %}",
+        "{# note #}",
+        "{#- note -#}",
+        "{% raw %}{{ t.nav.home }}{% endraw %}",
+        "{%- raw -%} {{ t.nav.amp }} {%- endraw -%}",
+        " ",
+        "  \n  ",
+        "\n",
+        "x",
+        "<b>",
+        "&",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Folded or not, a template prints the same, or fails alike.
+        #[test]
+        fn folded_templates_print_what_tera_printed(picks in proptest::collection::vec(0..PIECES.len(), 0..12), html in proptest::bool::ANY) {
+            let text: String = picks.iter().map(|&i| PIECES[i]).collect();
+            let name = if html { "a.html" } else { "a.txt" };
+            let folded = fold(name, &text).expect("no binding of t here");
+            // The `if`s may not balance: then both fail to compile.
+            let (before, after) = (rendered(name, &text, &strings()), rendered(name, &folded.text, &strings()));
+            proptest::prop_assert_eq!(before.is_ok(), after.is_ok(), "{:?} -> {:?}", text, folded.text);
+            if let (Ok(before), Ok(after)) = (before, after) {
+                proptest::prop_assert_eq!(before, after, "{:?} -> {:?}", text, folded.text);
+            }
+        }
+    }
+
     #[test]
     fn columns_map_back_to_the_original_text() {
         let folded = fold("a.html", "ab {{ t.nav.home }} cd {{ t.nav.home }} {{ oops }}\n{{ t.nav.home }} x").unwrap();
