@@ -137,6 +137,21 @@ fn after_edits_every_file_equals_a_fresh_servers() {
     compare("after a new slug and a later edit");
 }
 
+/// The interface strings are written into the templates as they are compiled (`render::fold`):
+/// a string the site overrides while `serve` runs still reaches the pages, and so does the next
+/// change to it.
+#[test]
+fn a_string_overridden_during_serve_shows_on_the_pages() {
+    let preview = Preview::start();
+    assert!(preview.get("/cases/").2.contains(">首页</a>"));
+    fs::create_dir_all(preview.site.join("i18n")).unwrap();
+    fs::write(preview.site.join("i18n/zh-CN.yaml"), "nav:\n  home: 门户首页\n").unwrap();
+    assert!(preview.wait_for("/cases/", |_, body| body.contains(">门户首页</a>")));
+    assert!(preview.get("/cases/tunnel-branch-safety/").2.contains(">门户首页</a>"));
+    fs::write(preview.site.join("i18n/zh-CN.yaml"), "nav:\n  home: 主页面\n").unwrap();
+    assert!(preview.wait_for("/cases/", |_, body| body.contains(">主页面</a>") && !body.contains("门户首页")));
+}
+
 #[test]
 fn http_is_safe_and_complete() {
     let preview = Preview::start();
