@@ -51,8 +51,8 @@ fn fold_one(name: &str, text: &str, strings: &Json) -> Option<Folded> {
     let mut out = String::with_capacity(text.len());
     let mut shifts = Vec::new();
     let (mut copied, mut at) = (0, 0);
-    // Line and column (in characters) of `copied` in the output, kept up to date lazily.
-    let (mut line, mut col, mut counted) = (1usize, 0usize, 0usize);
+    // Line and column (in characters) in the output of what is copied so far.
+    let (mut line, mut col) = (1usize, 0usize);
     while let Some(found) = memchr::memchr(b'{', &bytes[at..]) {
         let start = at + found;
         match bytes.get(start + 1) {
@@ -93,17 +93,18 @@ fn fold_one(name: &str, text: &str, strings: &Json) -> Option<Folded> {
                 else {
                     continue;
                 };
-                let mut printed = String::new();
-                if escaped {
-                    tera::escape_html(value, &mut WriteString(&mut printed)).ok()?;
+                let printed = if escaped {
+                    let mut bytes = Vec::with_capacity(value.len());
+                    tera::escape_html(value, &mut bytes).ok()?;
+                    String::from_utf8(bytes).ok()?
                 } else {
-                    printed.push_str(value);
-                }
+                    value.to_owned()
+                };
                 if !foldable(&printed) {
                     continue;
                 }
                 out.push_str(&text[copied..start]);
-                for c in text[counted..start].chars() {
+                for c in text[copied..start].chars() {
                     if c == '\n' {
                         line += 1;
                         col = 0;
@@ -116,7 +117,6 @@ fn fold_one(name: &str, text: &str, strings: &Json) -> Option<Folded> {
                 col += new;
                 shifts.push((line, col, new as isize - old as isize));
                 copied = at;
-                counted = at;
             }
             _ => at = start + 1,
         }
@@ -179,21 +179,6 @@ fn foldable(printed: &str) -> bool {
     let edge_space = printed.starts_with(char::is_whitespace) || printed.ends_with(char::is_whitespace);
     let delimiters = ["{{", "{%", "{#", "}}", "%}", "#}"].iter().any(|d| printed.contains(d));
     !printed.is_empty() && !edge_space && !delimiters && !printed.contains(['\n', '\r'])
-}
-
-/// `tera::escape_html` writes to an `io::Write`; its output is always UTF-8.
-struct WriteString<'a>(&'a mut String);
-
-impl std::io::Write for WriteString<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let text = std::str::from_utf8(buf).map_err(std::io::Error::other)?;
-        self.0.push_str(text);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

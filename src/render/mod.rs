@@ -413,14 +413,11 @@ impl Renderer {
         let cards = std::sync::Arc::new(cards::Cards::default());
         cards.register(&mut tera);
         let templates = theme.templates.clone();
-        let named = || templates.iter().map(|t| (t.name.as_str(), t.text.as_str()));
-        let folded = fold::fold_strings(named(), &theme.strings).unwrap_or_default();
-        let compiled = if folded.is_empty() {
-            tera.add_raw_templates(named())
-        } else {
-            tera.add_raw_templates(templates.iter().zip(&folded).map(|(t, f)| (t.name.as_str(), f.text.as_str())))
-        };
-        if let Err(err) = compiled {
+        let folded = fold::fold_strings(templates.iter().map(|t| (t.name.as_str(), t.text.as_str())), &theme.strings)
+            .unwrap_or_default();
+        let text = |i: usize| folded.get(i).map_or(templates[i].text.as_str(), |f| f.text.as_str());
+        if let Err(err) = tera.add_raw_templates(templates.iter().enumerate().map(|(i, t)| (t.name.as_str(), text(i))))
+        {
             return Err(vec![template_diagnostic(&err, &templates, &folded)]);
         }
         let global = tera.global_context();
