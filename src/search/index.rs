@@ -293,17 +293,19 @@ const SHARD_SHIFT: u32 = files::BUCKETS.trailing_zeros() - BUILD_SHARDS.trailing
 /// Cases tokenized at once while building (bounds the memory of their terms).
 const BUILD_CHUNK: usize = 1024;
 
-/// What the tokenizer sees in a text (see [`tokenize::runs`]).
-enum Token<'a> {
-    Cjk(char),
-    /// The end of a run of CJK characters.
-    RunEnd,
-    Word(&'a str),
+/// Where [`scan`] sends the tokens (what [`tokenize::runs`] splits a text into): a trait rather
+/// than one closure taking a token, so that the hot path (a CJK character, most of a write-up)
+/// compiles into the loop instead of a call a character (about a third of tokenizing's instructions went to calls and dispatch).
+trait TokenSink {
+    fn cjk(&mut self, c: char);
+    fn run_end(&mut self);
+    fn word(&mut self, word: &str);
 }
 
 /// The tokens of a text, as [`tokenize::runs`] splits it, without allocating runs (`word` is a
 /// buffer).
-fn scan(text: &str, word: &mut String, on: &mut impl FnMut(Token<'_>)) {
+#[inline(always)]
+fn scan(text: &str, word: &mut String, on: &mut impl TokenSink) {
     let mut in_cjk = false;
     word.clear();
     let mut word_len = 0;
@@ -318,16 +320,16 @@ fn scan(text: &str, word: &mut String, on: &mut impl FnMut(Token<'_>)) {
         match class {
             Class::Cjk => {
                 if word_len > 0 {
-                    on(Token::Word(word));
+                    on.word(word);
                     word.clear();
                     word_len = 0;
                 }
                 in_cjk = true;
-                on(Token::Cjk(c));
+                on.cjk(c);
             }
             Class::Word => {
                 if in_cjk {
-                    on(Token::RunEnd);
+                    on.run_end();
                     in_cjk = false;
                 }
                 if word_len < tokenize::MAX_WORD {
@@ -337,11 +339,11 @@ fn scan(text: &str, word: &mut String, on: &mut impl FnMut(Token<'_>)) {
             }
             Class::Other => {
                 if in_cjk {
-                    on(Token::RunEnd);
+                    on.run_end();
                     in_cjk = false;
                 }
                 if word_len > 0 {
-                    on(Token::Word(word));
+                    on.word(word);
                     word.clear();
                     word_len = 0;
                 }
@@ -349,10 +351,10 @@ fn scan(text: &str, word: &mut String, on: &mut impl FnMut(Token<'_>)) {
         }
     }
     if in_cjk {
-        on(Token::RunEnd);
+        on.run_end();
     }
     if word_len > 0 {
-        on(Token::Word(word));
+        on.word(word);
     }
 }
 
@@ -435,6 +437,7 @@ impl Scratch {
     }
 
     /// Adds an occurrence of a CJK bigram (packed keys are never 0: 0 is the empty slot).
+    #[inline(always)]
     fn add(&mut self, key: u64, tier: u8, bit: Mask) {
         if self.used.len() * 2 >= self.keys.len() {
             self.grow();
@@ -472,8 +475,6 @@ impl Scratch {
     fn doc_terms(&mut self, case: &Case) -> DocTerms {
         // Positions are taken modulo 128 and folded once the case's modulus (which depends on
         // its number of CJK positions: each run's characters and one after it) is known.
-        let mut pos: u32 = 0;
-        let mut prev: Option<char> = None;
         let mut word = std::mem::take(&mut self.word);
         if self.case >= u32::MAX >> 2 {
             self.seen.iter_mut().for_each(|s| *s = 0);
@@ -481,28 +482,12 @@ impl Scratch {
         }
         self.case += 1;
         let stamp = self.case << 2;
+        let mut sink = CaseSink { scratch: self, stamp, tier: 0, pos: 0, prev: None };
         field_parts(case, |tier, text| {
-            let tier = tier as u8;
-            scan(text, &mut word, &mut |token| match token {
-                Token::Cjk(c) => {
-                    let seen = &mut self.seen[(c as usize) & 0x3_FFFF];
-                    if *seen & !3 != stamp {
-                        *seen = stamp | u32::from(tier);
-                        self.unigrams.push(pack_cjk(c, None));
-                    }
-                    if let Some(a) = prev {
-                        self.add(pack_cjk(a, Some(c)), tier, 1 << ((pos - 1) % MAX_MODULUS));
-                    }
-                    prev = Some(c);
-                    pos += 1;
-                }
-                Token::RunEnd => {
-                    prev = None;
-                    pos += 1;
-                }
-                Token::Word(w) => self.words.push((w.to_owned(), tier)),
-            })
+            sink.tier = tier as u8;
+            scan(text, &mut word, &mut sink);
         });
+        let pos = sink.pos;
         self.word = word;
         let m = modulus(pos as usize);
         let fold = |mask: Mask| fold_mask(mask, m);
@@ -567,6 +552,42 @@ impl Scratch {
             at[2] += 1;
         }
         DocTerms { modulus: m, cjk, masks, ends, words }
+    }
+}
+
+/// The tokens of one case into its [`Scratch`]: positions count each CJK character and each run's
+/// end; a field's tier is set before its text is scanned.
+struct CaseSink<'a> {
+    scratch: &'a mut Scratch,
+    stamp: u32,
+    tier: u8,
+    pos: u32,
+    prev: Option<char>,
+}
+
+impl TokenSink for CaseSink<'_> {
+    #[inline(always)]
+    fn cjk(&mut self, c: char) {
+        let scratch = &mut *self.scratch;
+        let seen = &mut scratch.seen[(c as usize) & 0x3_FFFF];
+        if *seen & !3 != self.stamp {
+            *seen = self.stamp | u32::from(self.tier);
+            scratch.unigrams.push(pack_cjk(c, None));
+        }
+        if let Some(a) = self.prev {
+            scratch.add(pack_cjk(a, Some(c)), self.tier, 1 << ((self.pos - 1) % MAX_MODULUS));
+        }
+        self.prev = Some(c);
+        self.pos += 1;
+    }
+
+    fn run_end(&mut self) {
+        self.prev = None;
+        self.pos += 1;
+    }
+
+    fn word(&mut self, word: &str) {
+        self.scratch.words.push((word.to_owned(), self.tier));
     }
 }
 
@@ -1040,17 +1061,27 @@ mod tests {
         }
     }
 
+    /// The tokens [`scan`] gives, written out: `|` for a run's end, `<word>` for a word.
+    struct Written(Vec<String>);
+
+    impl TokenSink for Written {
+        fn cjk(&mut self, c: char) {
+            self.0.push(c.to_string());
+        }
+        fn run_end(&mut self) {
+            self.0.push("|".to_owned());
+        }
+        fn word(&mut self, word: &str) {
+            self.0.push(format!("<{word}>"));
+        }
+    }
+
     #[test]
     fn scanning_splits_as_runs_do() {
         let text = "ＴｉＤＢ数字孪生，5G基站 Ünïcode　カナ".to_owned() + &"a".repeat(40);
-        let mut tokens = Vec::new();
-        scan(&text, &mut String::new(), &mut |t| {
-            tokens.push(match t {
-                Token::Cjk(c) => c.to_string(),
-                Token::RunEnd => "|".to_owned(),
-                Token::Word(w) => format!("<{w}>"),
-            })
-        });
+        let mut written = Written(Vec::new());
+        scan(&text, &mut String::new(), &mut written);
+        let tokens = written.0;
         let mut expected = Vec::new();
         for run in tokenize::runs(&text) {
             match run {
