@@ -584,8 +584,9 @@ impl Project {
         diagnostics::sort(&mut outcome.diagnostics);
         timings.lap("markdown");
         if !outcome.has_errors() {
-            outcome.site =
-                Some(Site::after(previous, self.config.clone(), cases, assets, self.purpose == Purpose::Pages));
+            // Related cases are worked out for pages that show them (see `Theme::names`).
+            let related = self.purpose == Purpose::Pages && self.theme.names("related");
+            outcome.site = Some(Site::after(previous, self.config.clone(), cases, assets, related));
         }
         if !self.keep_files {
             self.forget_files();

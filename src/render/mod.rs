@@ -30,6 +30,8 @@ pub struct Renderer {
     folded: Vec<fold::Folded>,
     strings: Json,
     cards: std::sync::Arc<cards::Cards>,
+    /// Whether a template names a case's charts (`radar`, `trend`): worked out only then.
+    case_charts: bool,
 }
 
 /// Each case's summary view, built once and shared by every list that shows the case. Kept from
@@ -427,7 +429,8 @@ impl Renderer {
         global.insert_value("t", views::tera(&theme.strings));
         // Static files under their plain names until `set_assets` gives the published ones.
         global.insert("assets", &crate::assets::plain_names(theme));
-        Ok(Renderer { tera, templates, folded, strings: theme.strings.clone(), cards })
+        let case_charts = theme.names("radar") || theme.names("trend");
+        Ok(Renderer { tera, templates, folded, strings: theme.strings.clone(), cards, case_charts })
     }
 
     /// The `assets` map templates see (`assets["style.css"]` → `static/style.3f2a9c1b.css`).
@@ -472,7 +475,9 @@ impl Renderer {
                 // this page alone shows is built here.
                 let mut view = summaries.value(*i).into_map().unwrap_or_default();
                 views::case_view(site, &site.cases[*i], &mut view);
-                portal::case_extras(site, *i, &self.strings, &mut view);
+                if self.case_charts {
+                    portal::case_extras(site, *i, &self.strings, &mut view);
+                }
                 let related: Vec<tera::Value> = site.related(*i).iter().map(|&r| summaries.value(r)).collect();
                 view.insert("related".into(), tera::Value::from(related));
                 let neighbour = |n: Option<usize>| n.filter(|&n| n < site.cases.len()).map(|n| summaries.value(n));

@@ -37,6 +37,23 @@ pub struct Theme {
     pub strings: serde_json::Value,
 }
 
+impl Theme {
+    /// Whether a template names `word` as a whole identifier (`case.related`, `case["radar"]`), or
+    /// could print the whole context (`__tera_context`). What only some themes show (related
+    /// cases, a case's charts) is worked out only for a theme that names it; a word in a comment
+    /// or in text only costs the work.
+    pub fn names(&self, word: &str) -> bool {
+        self.templates.iter().any(|t| names_word(&t.text, word) || t.text.contains("__tera_context"))
+    }
+}
+
+fn names_word(text: &str, word: &str) -> bool {
+    let ident = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    text.match_indices(word).any(|(at, _)| {
+        !text.as_bytes()[..at].last().is_some_and(ident) && !text.as_bytes().get(at + word.len()).is_some_and(ident)
+    })
+}
+
 pub fn load(site_dir: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> {
     let language = normalize_language(&config.language);
     let theme_dir = site_dir.join("themes").join(&config.theme);
@@ -157,5 +174,35 @@ fn read_dir_files(
             Ok(text) => add(name, origin, text),
             Err(err) => problems.push(Diagnostic::error("unreadable").file(origin).arg("detail", err.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn theme(texts: &[&str]) -> Theme {
+        Theme {
+            templates: texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Template { name: format!("t{i}.html"), origin: String::new(), text: (*t).to_owned() })
+                .collect(),
+            static_files: Vec::new(),
+            catalog: Catalog::default(),
+            strings: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn a_theme_names_a_word_only_as_a_whole_identifier() {
+        for named in ["{{ case.related }}", "{% for r in case.related %}", "{{ case[\"related\"] }}", "related"] {
+            assert!(theme(&["<p>", named]).names("related"), "{named}");
+        }
+        for not_named in ["{{ t.case.related_title }}", "{{ unrelated }}", "{{ related2 }}", "Related"] {
+            assert!(!theme(&[not_named]).names("related"), "{not_named}");
+        }
+        assert!(theme(&["{{ __tera_context }}"]).names("radar"));
+        assert!(!theme(&[]).names("radar"));
     }
 }
