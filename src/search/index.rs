@@ -295,7 +295,8 @@ const BUILD_CHUNK: usize = 1024;
 
 /// Where [`scan`] sends the tokens (what [`tokenize::runs`] splits a text into): a trait rather
 /// than one closure taking a token, so that the hot path (a CJK character, most of a write-up)
-/// compiles into the loop instead of a call a character (about a third of tokenizing's instructions went to calls and dispatch).
+/// compiles into the loop instead of a call a character (a quarter of the tokenizer's
+/// instructions went to those calls and the dispatch on the token).
 trait TokenSink {
     fn cjk(&mut self, c: char);
     fn run_end(&mut self);
