@@ -474,8 +474,6 @@ impl Scratch {
     }
 
     fn doc_terms(&mut self, case: &Case) -> DocTerms {
-        // Positions are taken modulo 128 and folded once the case's modulus (which depends on
-        // its number of CJK positions: each run's characters and one after it) is known.
         let mut word = std::mem::take(&mut self.word);
         if self.case >= u32::MAX >> 2 {
             self.seen.iter_mut().for_each(|s| *s = 0);
@@ -483,6 +481,8 @@ impl Scratch {
         }
         self.case += 1;
         let stamp = self.case << 2;
+        // Positions are taken modulo 128 and folded once the case's modulus (which depends on
+        // its number of CJK positions: each run's characters and one after it) is known.
         let mut sink = CaseSink { scratch: self, stamp, tier: 0, pos: 0, prev: None };
         field_parts(case, |tier, text| {
             sink.tier = tier as u8;
