@@ -89,25 +89,45 @@ pub fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
+/// What is made of a body besides what [`check`] finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Nothing: see [`check`].
+    Check,
+    /// The HTML and the character count, for pages.
+    Html,
+    /// The plain text as well, for the search index.
+    HtmlAndText,
+}
+
 pub fn render(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) -> Rendered {
-    render_as(source, policy, resolver, true)
+    render_as(source, policy, resolver, Output::HtmlAndText)
+}
+
+/// [`render`], or [`check`], or the HTML without the plain text (for a portal without search).
+pub fn render_for(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, output: Output) -> Rendered {
+    render_as(source, policy, resolver, output)
 }
 
 /// What [`render`] finds wrong in a body (broken links, nesting too deep), its summary and its
 /// table of contents, without writing its HTML or plain text or counting its characters: for
 /// `exemplar check`, which shows none of them.
 pub fn check(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver) -> Rendered {
-    render_as(source, policy, resolver, false)
+    render_as(source, policy, resolver, Output::Check)
 }
 
-fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, write: bool) -> Rendered {
+fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, output: Output) -> Rendered {
+    let write = output != Output::Check;
+    let text = output == Output::HtmlAndText;
     let mut out = Rendered::default();
     if write {
         // Sized from the source (the HTML of a write-up is 1.0 to 1.4 times its Markdown, the
         // plain text a little less) rather than grown by doubling, whose freed buffers stay as
         // holes among the bodies kept for the build: 10 MB less at the peak at 10,000 cases.
         out.html.reserve(source.len() + source.len() / 4);
-        out.plain_text.reserve(source.len());
+        if text {
+            out.plain_text.reserve(source.len());
+        }
     }
     let mut events: Vec<Event> = Vec::new();
     let mut has_raw_html = false;
@@ -167,7 +187,9 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, w
                     if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
                         *slot = Some(CowStr::from(id.clone()));
                     }
-                    out.plain_text.push('\n');
+                    if text {
+                        out.plain_text.push('\n');
+                    }
                     if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
                         out.toc.push(TocEntry { level: level as u8, id, title });
                     }
@@ -176,17 +198,19 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, w
                     }
                 }
             }
-            Event::Text(text) | Event::Code(text) => {
+            Event::Text(t) | Event::Code(t) => {
                 if write {
-                    out.char_count += visible_chars(text);
-                    out.plain_text.push_str(text);
+                    out.char_count += visible_chars(t);
                 }
-                summary.text(text);
+                if text {
+                    out.plain_text.push_str(t);
+                }
+                summary.text(t);
             }
-            Event::SoftBreak | Event::HardBreak => out.plain_text.push(' '),
+            Event::SoftBreak | Event::HardBreak if text => out.plain_text.push(' '),
             Event::End(
                 TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
-            ) => out.plain_text.push('\n'),
+            ) if text => out.plain_text.push('\n'),
             Event::Start(Tag::Paragraph) => summary.paragraph_start(),
             _ => {}
         }
@@ -198,8 +222,6 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, w
 
     out.summary = summary.finish();
     if !write {
-        // Only what was found is wanted: the separators gathered between blocks go too.
-        out.plain_text = String::new();
         return out;
     }
     if out.too_deep.is_some() {
@@ -420,6 +442,19 @@ mod tests {
         assert!(out.html.contains("<del>删</del>"));
         assert!(out.html.contains("footnote-definition"));
         assert!(out.html.contains("type=\"checkbox\""));
+    }
+
+    #[test]
+    fn the_plain_text_is_made_only_when_asked_for() {
+        let source = "## 背景\n\n文字 *重点*\n\n- 一\n- 二\n";
+        let with_text = html(source);
+        let without = render_for(source, RawHtmlPolicy::Sanitize, &KeepAll, Output::Html);
+        assert_eq!(with_text.plain_text, "背景\n文字 重点\n一\n二\n");
+        assert!(without.plain_text.is_empty() && without.plain_text.capacity() == 0);
+        assert_eq!(
+            (&without.html, without.char_count, &without.summary),
+            (&with_text.html, with_text.char_count, &with_text.summary)
+        );
     }
 
     #[test]

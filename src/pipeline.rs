@@ -281,14 +281,17 @@ fn write_portal(
         write(rel, bytes)
     };
     // The search index first: only it reads the bodies' plain text, which it frees as it goes
-    // (about 45 MB at 10,000 cases), for the postings and then the pages to use.
-    progress.stage("cli.progress_search", 0);
-    crate::search::write_index_freeing_text(site, &write).map_err(|detail| {
-        vec![Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", detail)]
-    })?;
+    // (about 45 MB at 10,000 cases), for the postings and then the pages to use. A theme without
+    // a search page has no use for it.
+    if renderer.makes_search() {
+        progress.stage("cli.progress_search", 0);
+        crate::search::write_index_freeing_text(site, &write).map_err(|detail| {
+            vec![Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", detail)]
+        })?;
+    }
     let site: &Site = site;
     timings.lap("search");
-    let all_pages = render::pages(site);
+    let all_pages = renderer.pages(site);
     progress.stage("cli.progress_render", all_pages.len());
     timings.lap("prepare");
     let summaries = render::Summaries::build(site, None);
@@ -555,7 +558,13 @@ impl Project {
         let config = &self.config;
         timings.lap("targets");
         let history = self.history.as_ref();
-        let keep_text = self.purpose != Purpose::Check;
+        // The bodies' plain text is for the search index, which only a theme with a search page
+        // has (see `Renderer::makes_search`).
+        let output = match self.purpose {
+            Purpose::Check => markdown::Output::Check,
+            Purpose::Pages if !self.theme.has("search.html") => markdown::Output::Html,
+            Purpose::Pages | Purpose::Search => markdown::Output::HtmlAndText,
+        };
         let keep_files = self.keep_files;
         let plans = crate::images::Plans::default();
         self.files.par_iter_mut().for_each(|(_, state)| {
@@ -564,7 +573,7 @@ impl Project {
             else {
                 return;
             };
-            state.built = Some(build_case(loaded, config, &targets, drafts, history, keep_text, &plans));
+            state.built = Some(build_case(loaded, config, &targets, drafts, history, output, &plans));
             if !keep_files {
                 // A one-time build: the file's text and front matter are done with, and dropping
                 // them now keeps them from adding to the peak beside every built case.
@@ -671,18 +680,14 @@ fn build_case(
     targets: &Targets,
     drafts: &HashSet<String>,
     history: Option<&crate::history::History>,
-    keep_text: bool,
+    output: markdown::Output,
     plans: &crate::images::Plans,
 ) -> Built {
     let file = &loaded.file;
     let front = &loaded.front;
     let mut problems = Vec::new();
     let links = CaseLinks::new(targets, &file.rel_path, "../../");
-    let body = if keep_text {
-        markdown::render(file.body(), config.raw_html, &links)
-    } else {
-        markdown::check(file.body(), config.raw_html, &links)
-    };
+    let body = markdown::render_for(file.body(), config.raw_html, &links, output);
     if let Some(range) = &body.too_deep {
         let loc = Location::of_offset(&file.text, file.body_start + range.start, range.len().clamp(1, 80));
         let diagnostic = Diagnostic::error("markdown_too_deep").arg("limit", markdown::MAX_NESTING.to_string());

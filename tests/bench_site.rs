@@ -145,7 +145,7 @@ fn the_build_benchmark_script_runs_and_prints_every_figure() {
             "stages of one build: ",
             "no-op rebuild",
             "check ",
-            "build, minimal templates",
+            "build, minimal theme",
             "floor (issue 8's bare loop)",
             "serve: one edited case",
             "serve: saved by rename",
@@ -164,15 +164,15 @@ fn the_build_benchmark_script_runs_and_prints_every_figure() {
     assert!(out.contains("12 -> 24 cases (x2.0): time x"), "no growth line:\n{out}");
 }
 
-/// The benchmark's minimal variant (`bench/minimal`: Hugo-sized templates, two taxonomies) builds,
-/// and its pages show what Hugo's minimal layouts show.
+/// The benchmark's minimal variant (`bench/minimal`: a theme of Hugo-sized templates, two
+/// taxonomies) builds, and its pages show what Hugo's minimal layouts show, and no more.
 #[test]
-fn the_minimal_templates_build_the_generated_site() {
+fn the_minimal_theme_builds_the_generated_site() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
     generate(&site, 30);
     std::fs::remove_dir_all(site.join("themes")).unwrap();
-    let templates = site.join("templates");
+    let templates = site.join("themes/minimal/templates");
     std::fs::create_dir_all(&templates).unwrap();
     for entry in std::fs::read_dir(repo().join("bench/minimal/templates")).unwrap() {
         let entry = entry.unwrap();
@@ -181,7 +181,9 @@ fn the_minimal_templates_build_the_generated_site() {
     let config = std::fs::read_to_string(site.join("exemplar.yaml")).unwrap();
     let config: Vec<String> = config
         .lines()
+        .filter(|l| !l.starts_with("theme:"))
         .map(|l| if l.starts_with("taxonomies:") { "taxonomies: [tag, enterprise]".to_owned() } else { l.to_owned() })
+        .chain(["theme: minimal".to_owned()])
         .collect();
     std::fs::write(site.join("exemplar.yaml"), config.join("\n")).unwrap();
 
@@ -197,4 +199,7 @@ fn the_minimal_templates_build_the_generated_site() {
     let term = std::fs::read_to_string(out.join("tag").join(first_term).join("index.html")).unwrap();
     assert!(term.contains("href=\"../../cases/c"), "the term page lists its cases:\n{term}");
     assert!(!out.join("year").exists() && !out.join("indicator").exists(), "only tag and enterprise are browsed");
+    for page in ["search", "practices", "reports", "404.html"] {
+        assert!(!out.join(page).exists(), "{page} is made, but the theme has no template for it");
+    }
 }

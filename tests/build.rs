@@ -196,6 +196,70 @@ fn a_site_template_overrides_the_theme() {
 }
 
 #[test]
+fn a_theme_makes_only_the_pages_it_has_templates_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    // More featured cases than the home page shows: the default theme lists the rest on pages of
+    // their own (`featured/`), which this theme cannot draw.
+    feature_every(&site.join("content"), 1);
+    let config = read(site.join("exemplar.yaml")).replacen("theme: default", "theme: plain", 1);
+    fs::write(site.join("exemplar.yaml"), config).unwrap();
+    // Only the templates every theme needs, as small as a Hugo theme's.
+    let templates = site.join("themes/plain/templates");
+    fs::create_dir_all(&templates).unwrap();
+    let items =
+        "{% for card in paginator.items %}<a href=\"{{ root }}{{ card.path }}\">{{ card.title }}</a>{% endfor %}";
+    for (name, text) in [
+        (
+            "index.html",
+            "<h1>{{ site.title }}</h1>{% if featured_path %}<a href=\"{{ featured_path }}\">all</a>{% endif %}"
+                .to_owned(),
+        ),
+        ("case.html", "<h1>{{ case.title }}</h1>{{ case.content | safe }}".to_owned()),
+        ("list.html", format!("<h1>all</h1>{items}")),
+        (
+            "taxonomy.html",
+            "{% for term in taxonomy.terms %}<a href=\"{{ root }}{{ term.path }}\">{{ term.label }}</a>{% endfor %}"
+                .to_owned(),
+        ),
+        ("term.html", format!("<h1>{{{{ term.label }}}}</h1>{items}")),
+    ] {
+        fs::write(templates.join(name), text).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let result = build(&site, &out, &[]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let case = read(out.join("cases/tunnel-branch-safety/index.html"));
+    assert!(case.starts_with("<h1>") && case.contains("<p>"), "{case}");
+    assert!(read(out.join("cases/index.html")).contains("cases/tunnel-branch-safety/"));
+    assert!(read(out.join("tag/index.html")).contains("<a href="));
+    // No search page, library, reports, long lists or 404 page, and no search index.
+    for missing in ["search", "practices", "reports", "featured", "404.html"] {
+        assert!(!out.join(missing).exists(), "{missing} is made without its template");
+    }
+    let sitemap = read(out.join("sitemap.xml"));
+    assert!(sitemap.contains("/cases/tunnel-branch-safety/") && !sitemap.contains("/search/"), "{sitemap}");
+    assert_eq!(read(out.join("index.html")), "<h1>基层党组织示范点经验交流平台</h1>", "no link to a list not made");
+    // What no template draws is still there: the feed and the data files.
+    for file in ["feed.xml", "data/cases.json", "data/cases.csv", "robots.txt"] {
+        assert!(out.join(file).is_file(), "{file}");
+    }
+    // The command line searches the site itself, not the portal.
+    let found = exemplar(&["search", site.to_str().unwrap(), "盾构", "--json"]);
+    assert!(found.status.success() && stdout(&found).contains("tunnel-branch-safety"), "{}", stdout(&found));
+
+    // Without a template every theme needs, the build stops, names it and leaves the portal.
+    let before = read_tree(&out);
+    fs::remove_file(templates.join("term.html")).unwrap();
+    let result = build(&site, &out, &[]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert!(err.contains("主题缺少模板 term.html") && err.contains("index.html, case.html"), "{err}");
+    assert_eq!(read_tree(&out), before);
+}
+
+#[test]
 fn english_by_configuration() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");

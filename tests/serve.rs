@@ -153,6 +153,26 @@ fn a_string_overridden_during_serve_shows_on_the_pages() {
 }
 
 #[test]
+fn a_theme_without_a_search_page_serves_no_search_files() {
+    let preview = Preview::start();
+    let search_page = preview.site.join("themes/default/templates/search.html");
+    assert_eq!(preview.get("/search/manifest.js").0, 200);
+    let template = fs::read_to_string(&search_page).unwrap();
+    fs::remove_file(&search_page).unwrap();
+    assert!(preview.wait_for("/search/", |status, _| status == 404));
+    assert_eq!(preview.get("/search/manifest.js").0, 404);
+    assert_eq!(preview.get("/cases/tunnel-branch-safety/").0, 200);
+    // A case edited: the portfolio-wide files are made on demand, the search files still not.
+    let case = preview.site.join("content/tunnel-branch-safety.md");
+    edit(&case, "title: ", "title: 改过的");
+    assert!(preview.wait_for("/cases/tunnel-branch-safety/", |_, body| body.contains("改过的")));
+    assert_eq!(preview.get("/search/manifest.js").0, 404);
+    assert!(!preview.get("/sitemap.xml").2.contains("/search/"));
+    fs::write(&search_page, template).unwrap();
+    assert!(preview.wait_for("/search/manifest.js", |status, _| status == 200));
+}
+
+#[test]
 fn http_is_safe_and_complete() {
     let preview = Preview::start();
     for path in [

@@ -278,6 +278,26 @@ impl PageKind {
         )
     }
 
+    /// The theme template a page of this kind is drawn with; `None` for the files written
+    /// without one (feed, sitemap, robots.txt, data files).
+    pub fn template(&self) -> Option<&'static str> {
+        Some(match self {
+            PageKind::Home => "index.html",
+            PageKind::Case(_) => "case.html",
+            PageKind::List(_) => "list.html",
+            PageKind::TaxonomyIndex(_) => "taxonomy.html",
+            PageKind::Term(..) => "term.html",
+            PageKind::NotFound => "404.html",
+            PageKind::Practices(_) => "practices.html",
+            PageKind::Reports => "reports.html",
+            PageKind::Listing(..) => "listing.html",
+            PageKind::Search => "search.html",
+            PageKind::Feed | PageKind::Sitemap | PageKind::Robots | PageKind::DataJson | PageKind::DataCsv => {
+                return None;
+            }
+        })
+    }
+
     /// The kind's name in the stage timings.
     fn name(&self) -> &'static str {
         match self {
@@ -357,8 +377,13 @@ fn page_count(items: usize, per_page: usize) -> usize {
     items.div_ceil(per_page.max(1)).max(1)
 }
 
-/// Every page of the portal, in a stable order.
-pub fn pages(site: &Site) -> Vec<Page> {
+/// The templates every theme must have. The others are the theme's choice: without `search.html`,
+/// `practices.html`, `reports.html`, `listing.html` or `404.html` the portal has no such pages (and
+/// without a search page, no search index); see [`Renderer::makes`].
+pub const REQUIRED_TEMPLATES: [&str; 5] = ["index.html", "case.html", "list.html", "taxonomy.html", "term.html"];
+
+/// Every page of the portal whose kind `makes` keeps, in a stable order.
+fn pages(site: &Site, makes: &dyn Fn(&PageKind) -> bool) -> Vec<Page> {
     let per_page = site.config.paginate_by;
     let mut pages = vec![Page { path: String::new(), kind: PageKind::Home }];
     pages.extend(site.cases.iter().enumerate().map(|(i, c)| Page { path: c.path.clone(), kind: PageKind::Case(i) }));
@@ -379,14 +404,17 @@ pub fn pages(site: &Site) -> Vec<Page> {
     // The long lists that an overview shows only the start of.
     let mut listings: Vec<Listing> = Vec::new();
     for grouping in [portal::Grouping::Dimension, portal::Grouping::Action] {
-        listings.extend((0..site.library(grouping).len()).map(|g| Listing::Practices(grouping, g)));
+        if makes(&PageKind::Listing(Listing::Practices(grouping, 0), 1)) {
+            listings.extend((0..site.library(grouping).len()).map(|g| Listing::Practices(grouping, g)));
+        }
     }
     for (t, taxonomy) in site.taxonomies.iter().enumerate().filter(|(_, t)| t.id == "indicator") {
         listings.extend((0..taxonomy.terms.len()).map(|k| Listing::Ranking(t, k)));
     }
     listings.extend([portal::Report::Below, portal::Report::Due, portal::Report::Revoked].map(Listing::Report));
     listings.push(Listing::Featured);
-    for listing in listings {
+    // A theme without the overview has no use for its long lists, nor for working them out.
+    for listing in listings.into_iter().filter(|listing| makes(&PageKind::Listing(*listing, 1))) {
         let len = listing.len(site);
         if len > listing.preview() {
             let base = listing.path(site);
@@ -411,6 +439,7 @@ pub fn pages(site: &Site) -> Vec<Page> {
 
 impl Renderer {
     pub fn new(site: &Site, theme: &Theme) -> Result<Renderer, Vec<Diagnostic>> {
+        Self::check_required(theme)?;
         let mut tera = Tera::new();
         let cards = std::sync::Arc::new(cards::Cards::default());
         cards.register(&mut tera);
@@ -433,6 +462,48 @@ impl Renderer {
         Ok(Renderer { tera, templates, folded, strings: theme.strings.clone(), cards, case_charts })
     }
 
+    /// Every template of [`REQUIRED_TEMPLATES`] is there, or an error names each missing one.
+    fn check_required(theme: &Theme) -> Result<(), Vec<Diagnostic>> {
+        let missing: Vec<Diagnostic> = REQUIRED_TEMPLATES
+            .iter()
+            .filter(|name| !theme.has(name))
+            .map(|name| {
+                Diagnostic::error("template_missing")
+                    .arg("template", *name)
+                    .arg("required", REQUIRED_TEMPLATES.join(", "))
+            })
+            .collect();
+        if missing.is_empty() { Ok(()) } else { Err(missing) }
+    }
+
+    fn has_template(&self, name: &str) -> bool {
+        self.templates.iter().any(|t| t.name == name)
+    }
+
+    /// Whether the portal has pages of this kind: those the theme has a template for. A long
+    /// list's own pages are made only beside the overview that links to them.
+    pub fn makes(&self, kind: &PageKind) -> bool {
+        let overview = match kind {
+            PageKind::Listing(Listing::Practices(..), _) => Some("practices.html"),
+            PageKind::Listing(Listing::Report(_), _) => Some("reports.html"),
+            _ => None,
+        };
+        kind.template().is_none_or(|t| self.has_template(t)) && overview.is_none_or(|t| self.has_template(t))
+    }
+
+    /// Whether the search index is written: only for a theme with a search page.
+    pub fn makes_search(&self) -> bool {
+        self.makes(&PageKind::Search)
+    }
+
+    /// Every page of the portal, in a stable order.
+    pub fn pages(&self, site: &Site) -> Vec<Page> {
+        let mut pages = pages(site, &|kind| self.makes(kind));
+        // The listings were left out as they were found; the rest go here.
+        pages.retain(|page| self.makes(&page.kind));
+        pages
+    }
+
     /// The `assets` map templates see (`assets["style.css"]` → `static/style.3f2a9c1b.css`).
     pub fn set_assets(&mut self, names: &std::collections::BTreeMap<String, String>) {
         self.tera.global_context().insert("assets", names);
@@ -448,14 +519,15 @@ impl Renderer {
 
     /// [`Renderer::render`] as bytes (UTF-8), without checking the page again: what the build writes.
     pub fn render_bytes(&self, site: &Site, summaries: &Summaries, page: &Page) -> Result<Vec<u8>, Diagnostic> {
-        match page.kind {
+        let template = match page.kind {
             PageKind::Feed => return Ok(data::atom(site).into_bytes()),
-            PageKind::Sitemap => return Ok(data::sitemap(site, &pages(site)).into_bytes()),
+            PageKind::Sitemap => return Ok(data::sitemap(site, &self.pages(site)).into_bytes()),
             PageKind::Robots => return Ok(data::robots(site).into_bytes()),
             PageKind::DataJson => return Ok(data::cases_json(site)),
             PageKind::DataCsv => return Ok(data::cases_csv(site, &self.strings).into_bytes()),
-            _ => {}
-        }
+            // Every other kind has a template.
+            _ => page.kind.template().unwrap_or_default(),
+        };
         let mut context = Context::new();
         let root = if matches!(page.kind, PageKind::NotFound) {
             base_path(&site.config.base_url)
@@ -465,10 +537,9 @@ impl Renderer {
         context.insert("root", &root);
         context.insert("page_path", &page.path);
         let per_page = site.config.paginate_by.max(1);
-        let template = match &page.kind {
+        match &page.kind {
             PageKind::Home => {
                 self.home(site, summaries, &mut context);
-                "index.html"
             }
             PageKind::Case(i) => {
                 // The case's own facts and its neighbours' are the shared summary values; only what
@@ -484,12 +555,10 @@ impl Renderer {
                 view.insert("prev".into(), neighbour(Some(i + 1)).into());
                 view.insert("next".into(), neighbour(i.checked_sub(1)).into());
                 context.insert_value("case", tera::Value::from(view));
-                "case.html"
             }
             PageKind::List(n) => {
                 let all: Vec<usize> = (0..site.cases.len()).collect();
                 context.insert_value("paginator", self.paginator(summaries, &all, *n, per_page, "cases/"));
-                "list.html"
             }
             PageKind::TaxonomyIndex(t) => {
                 let taxonomy = &site.taxonomies[*t];
@@ -505,7 +574,6 @@ impl Renderer {
                     "path": taxonomy.path(), "terms": terms,
                 });
                 context.insert_value("taxonomy", views::tera(&view));
-                "taxonomy.html"
             }
             PageKind::Term(t, k, n) => {
                 let taxonomy = &site.taxonomies[*t];
@@ -530,31 +598,29 @@ impl Renderer {
                     let ranking = portal::ranking(site, &term.key, &term.cases, 0..portal::PREVIEW, summaries);
                     let mut ranking = ranking.into_map().unwrap_or_default();
                     let all = Listing::Ranking(*t, *k);
-                    if all.len(site) > portal::PREVIEW {
+                    if all.len(site) > portal::PREVIEW && self.makes(&PageKind::Listing(all, 1)) {
                         ranking.insert("all_path".into(), all.path(site).into());
                     }
                     context.insert_value("ranking", tera::Value::from(ranking));
                 }
-                "term.html"
             }
-            PageKind::NotFound => "404.html",
+            PageKind::NotFound
+            | PageKind::Search
+            | PageKind::Feed
+            | PageKind::Sitemap
+            | PageKind::Robots
+            | PageKind::DataJson
+            | PageKind::DataCsv => {}
             PageKind::Practices(grouping) => {
                 context.insert_value("library", portal::practices(site, *grouping));
-                "practices.html"
             }
             PageKind::Reports => {
                 context.insert_value("reports", portal::reports(site, summaries));
-                "reports.html"
             }
             PageKind::Listing(listing, n) => {
                 self.listing(site, summaries, listing, *n, &mut context);
-                "listing.html"
             }
-            PageKind::Feed | PageKind::Sitemap | PageKind::Robots | PageKind::DataJson | PageKind::DataCsv => {
-                unreachable!("written above")
-            }
-            PageKind::Search => "search.html",
-        };
+        }
         // Straight into a buffer the size of a case page: `Tera::render` grows its buffer from the
         // template's size and then checks the whole page is UTF-8 (it is: Tera writes strings).
         self.cards.ensure_templates(&self.tera);
@@ -572,7 +638,7 @@ impl Renderer {
         let featured: Vec<tera::Value> =
             site.featured().iter().take(HOME_FEATURED).map(|&i| summaries.value(i)).collect();
         let all_featured = Listing::Featured;
-        if all_featured.len(site) > HOME_FEATURED {
+        if all_featured.len(site) > HOME_FEATURED && self.makes(&PageKind::Listing(all_featured, 1)) {
             context.insert("featured_count", &all_featured.len(site));
             context.insert("featured_path", &all_featured.path(site));
         }
@@ -734,7 +800,7 @@ const PAGE_CAPACITY: usize = 64 << 10;
 /// Renders every page of the site; see [`render_pages`].
 pub fn render_all(site: &Site, renderer: &Renderer, write: &WriteFn<'_>) -> Result<usize, Vec<Diagnostic>> {
     let summaries = Summaries::build(site, None);
-    render_pages(site, renderer, &summaries, &pages(site), write)
+    render_pages(site, renderer, &summaries, &renderer.pages(site), write)
 }
 
 /// Renders `pages` in parallel and hands each to `write` as soon as it is ready, so memory holds

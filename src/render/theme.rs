@@ -38,6 +38,11 @@ pub struct Theme {
 }
 
 impl Theme {
+    /// Whether the theme (or the site) has a template of this name.
+    pub fn has(&self, name: &str) -> bool {
+        self.templates.iter().any(|t| t.name == name)
+    }
+
     /// Whether a template names `word` as a whole identifier (`case.related`, `case["radar"]`), or
     /// could print the whole context (`__tera_context`). What only some themes show (related
     /// cases, a case's charts) is worked out only for a theme that names it; a word in a comment

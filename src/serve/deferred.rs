@@ -49,9 +49,12 @@ impl Deferred {
         self.pages.keys()
     }
 
-    /// Whether `file` is this snapshot's to make (a search file may still turn out not to exist).
+    /// Whether `file` is this snapshot's to make. Asking about a search file makes the search
+    /// files (a page that loads one loads others), so that a name the index does not have is
+    /// not found rather than taken for a folder.
     pub fn owns(&self, file: &str) -> bool {
-        self.pages.contains_key(file) || is_search_file(file)
+        self.pages.contains_key(file)
+            || (is_search_file(file) && self.search.get_or_init(|| self.search_files()).contains_key(file))
     }
 
     /// `file`, made now if it was not yet; `None` when it is not a file of the portal.
@@ -105,6 +108,9 @@ impl Deferred {
     }
 
     fn search_files(&self) -> HashMap<String, Arc<Served>> {
-        super::search_files(&self.site).into_iter().map(|(file, bytes)| (file, Arc::new(Served::new(bytes)))).collect()
+        super::search_files(&self.site, &self.renderer)
+            .into_iter()
+            .map(|(file, bytes)| (file, Arc::new(Served::new(bytes))))
+            .collect()
     }
 }

@@ -225,7 +225,7 @@ impl Builder {
                             let later = Deferred::new(site.clone(), renderer, summaries, catalog, deferred);
                             next.deferred = Some(Arc::new(later));
                         } else {
-                            rendered.extend(search_files(&site));
+                            rendered.extend(search_files(&site, &renderer));
                             timings.lap("search");
                         }
                         self.site = Some(site);
@@ -287,7 +287,14 @@ impl Builder {
             // none can be (the search files, made again on demand, are dropped below).
             if !(same_media && self.same_pages && !new_theme) {
                 let mut wanted: HashSet<&str> = written.iter().map(String::as_str).collect();
-                let page_files: Vec<String> = render::pages(&site).iter().map(|p| p.file()).collect();
+                let page_files: Vec<String> = self
+                    .renderer
+                    .as_ref()
+                    .map(|r| r.pages(&site))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|p| p.file())
+                    .collect();
                 wanted.extend(page_files.iter().map(String::as_str));
                 if let Some((_, files)) = &self.media {
                     wanted.extend(files.iter().map(String::as_str));
@@ -370,7 +377,7 @@ impl Builder {
         let summaries = Arc::new(Summaries::build(site, self.summaries.as_deref()));
         timings.lap("summaries");
         let fingerprint = site.term_paths_fingerprint();
-        let pages = render::pages(site);
+        let pages = renderer.pages(site);
         let signed: Vec<u64> = pages.par_iter().map(|page| render::signature(site, page, fingerprint)).collect();
         // Usually the same pages in the same order as last time: then signatures compare by place,
         // and only a change of pages costs a lookup by path.
@@ -419,8 +426,12 @@ impl Builder {
     }
 }
 
-/// The search index for `site`, as files (it is small next to the pages, and made in one pass).
-fn search_files(site: &Site) -> Vec<(String, Vec<u8>)> {
+/// The search index for `site`, as files (it is small next to the pages, and made in one pass);
+/// none for a theme without a search page.
+fn search_files(site: &Site, renderer: &Renderer) -> Vec<(String, Vec<u8>)> {
+    if !renderer.makes_search() {
+        return Vec::new();
+    }
     let files = Mutex::new(Vec::new());
     let write = |path: &str, bytes: &[u8]| {
         files.lock().map_err(|e| e.to_string())?.push((path.to_owned(), bytes.to_vec()));
