@@ -16,7 +16,7 @@ use crate::diagnostics::{self, Diagnostic, Location};
 use crate::i18n::Catalog;
 use crate::markdown;
 use crate::output::Staging;
-use crate::render::{self, Renderer, theme::Theme};
+use crate::render::{self, PageKind, Renderer, theme::Theme};
 use crate::site::{self, Asset, Site};
 
 #[derive(Debug, Clone, Default)]
@@ -562,7 +562,7 @@ impl Project {
         // has (see `Renderer::makes_search`).
         let output = match self.purpose {
             Purpose::Check => markdown::Output::Check,
-            Purpose::Pages if !self.theme.has("search.html") => markdown::Output::Html,
+            Purpose::Pages if !PageKind::Search.template().is_some_and(|t| self.theme.has(t)) => markdown::Output::Html,
             Purpose::Pages | Purpose::Search => markdown::Output::HtmlAndText,
         };
         let keep_files = self.keep_files;

@@ -378,6 +378,7 @@ impl Builder {
         timings.lap("summaries");
         let fingerprint = site.term_paths_fingerprint();
         let pages = renderer.pages(site);
+        timings.lap("pages");
         let signed: Vec<u64> = pages.par_iter().map(|page| render::signature(site, page, fingerprint)).collect();
         // Usually the same pages in the same order as last time: then signatures compare by place,
         // and only a change of pages costs a lookup by path.
