@@ -7,6 +7,7 @@
 //! A build with warnings leaves no record (its warnings are reported again every time), and
 //! `build --force` ignores the record.
 
+use rayon::prelude::*;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::path::Path;
 use std::time::UNIX_EPOCH;
@@ -90,18 +91,21 @@ pub fn fingerprint(options: &BuildOptions, out_dir: &Path) -> Option<u64> {
             !(entry.file_type().is_dir()
                 && out_real.as_deref().is_some_and(|out| entry.path().canonicalize().is_ok_and(|p| p == out)))
         });
+        let mut paths = Vec::new();
         for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
+            match entry {
+                Ok(entry) => paths.push(entry.into_path()),
                 // A missing folder (a site without templates/) is a fact like any other.
                 Err(err) if err.io_error().is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) => {
                     (input, "missing").hash(&mut hasher);
-                    continue;
                 }
                 Err(_) => return None,
-            };
-            entry.path().strip_prefix(site_dir).unwrap_or(entry.path()).hash(&mut hasher);
-            stat(entry.path()).hash(&mut hasher);
+            }
+        }
+        // One system call a file, 10,000 of them for as many cases: on every core.
+        let stats: Vec<_> = paths.par_iter().map(|path| stat(path)).collect();
+        for (path, stat) in paths.iter().zip(stats) {
+            (path.strip_prefix(site_dir).unwrap_or(path), stat).hash(&mut hasher);
         }
     }
     crate::history::head_commit(site_dir).hash(&mut hasher);
