@@ -32,6 +32,9 @@ pub struct Renderer {
     cards: std::sync::Arc<cards::Cards>,
     /// Whether a template names a case's charts (`radar`, `trend`): worked out only then.
     case_charts: bool,
+    /// Which of the optional templates the theme has, as bits of [`OPTIONAL_TEMPLATES`]: asked
+    /// for every page of every build.
+    optional: u8,
 }
 
 /// Each case's summary view, built once and shared by every list that shows the case. Kept from
@@ -382,6 +385,8 @@ fn page_count(items: usize, per_page: usize) -> usize {
 /// without a search page, no search index); see [`Renderer::makes`].
 pub const REQUIRED_TEMPLATES: [&str; 5] = ["index.html", "case.html", "list.html", "taxonomy.html", "term.html"];
 
+const OPTIONAL_TEMPLATES: [&str; 5] = ["search.html", "practices.html", "reports.html", "listing.html", "404.html"];
+
 /// Every page of the portal whose kind `makes` keeps, in a stable order.
 fn pages(site: &Site, makes: &dyn Fn(&PageKind) -> bool) -> Vec<Page> {
     let per_page = site.config.paginate_by;
@@ -459,7 +464,10 @@ impl Renderer {
         // Static files under their plain names until `set_assets` gives the published ones.
         global.insert("assets", &crate::assets::plain_names(theme));
         let case_charts = theme.names("radar") || theme.names("trend");
-        Ok(Renderer { tera, templates, folded, strings: theme.strings.clone(), cards, case_charts })
+        let optional = (OPTIONAL_TEMPLATES.iter().enumerate())
+            .filter(|(_, name)| theme.has(name))
+            .fold(0u8, |bits, (i, _)| bits | 1 << i);
+        Ok(Renderer { tera, templates, folded, strings: theme.strings.clone(), cards, case_charts, optional })
     }
 
     /// Every template of [`REQUIRED_TEMPLATES`] is there, or an error names each missing one.
@@ -476,8 +484,10 @@ impl Renderer {
         if missing.is_empty() { Ok(()) } else { Err(missing) }
     }
 
+    /// Whether the theme has `name`, one of the required templates (checked in [`Renderer::new`])
+    /// or of [`OPTIONAL_TEMPLATES`].
     fn has_template(&self, name: &str) -> bool {
-        self.templates.iter().any(|t| t.name == name)
+        OPTIONAL_TEMPLATES.iter().position(|t| *t == name).is_none_or(|i| self.optional & (1 << i) != 0)
     }
 
     /// Whether the portal has pages of this kind: those the theme has a template for. A long
