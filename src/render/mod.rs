@@ -359,12 +359,13 @@ impl KindTimings {
 impl Page {
     /// The file this page is written to.
     pub fn file(&self) -> String {
-        if self.path.ends_with('/') || self.path.is_empty() {
-            format!("{}index.html", self.path)
-        } else {
-            self.path.clone()
-        }
+        page_file(&self.path)
     }
+}
+
+/// The file a page at `path` is written to (`cases/a/` → `cases/a/index.html`).
+pub fn page_file(path: &str) -> String {
+    if path.ends_with('/') || path.is_empty() { format!("{path}index.html") } else { path.to_owned() }
 }
 
 /// How a page at `path` reaches the portal root: `""`, `"../"`, `"../../"` …
@@ -387,7 +388,8 @@ pub const REQUIRED_TEMPLATES: [&str; 5] = ["index.html", "case.html", "list.html
 
 const OPTIONAL_TEMPLATES: [&str; 5] = ["search.html", "practices.html", "reports.html", "listing.html", "404.html"];
 
-/// Every page of the portal whose kind `makes` keeps, in a stable order.
+/// Every page of the portal whose kind `makes` keeps, in a stable order. The long lists a theme
+/// does not show are not even worked out.
 fn pages(site: &Site, makes: &dyn Fn(&PageKind) -> bool) -> Vec<Page> {
     let per_page = site.config.paginate_by;
     let mut pages = vec![Page { path: String::new(), kind: PageKind::Home }];
@@ -418,7 +420,6 @@ fn pages(site: &Site, makes: &dyn Fn(&PageKind) -> bool) -> Vec<Page> {
     }
     listings.extend([portal::Report::Below, portal::Report::Due, portal::Report::Revoked].map(Listing::Report));
     listings.push(Listing::Featured);
-    // A theme without the overview has no use for its long lists, nor for working them out.
     for listing in listings.into_iter().filter(|listing| makes(&PageKind::Listing(*listing, 1))) {
         let len = listing.len(site);
         if len > listing.preview() {
@@ -439,6 +440,7 @@ fn pages(site: &Site, makes: &dyn Fn(&PageKind) -> bool) -> Vec<Page> {
     ] {
         pages.push(Page { path: path.to_owned(), kind });
     }
+    pages.retain(|page| makes(&page.kind));
     pages
 }
 
@@ -508,10 +510,7 @@ impl Renderer {
 
     /// Every page of the portal, in a stable order.
     pub fn pages(&self, site: &Site) -> Vec<Page> {
-        let mut pages = pages(site, &|kind| self.makes(kind));
-        // The listings were left out as they were found; the rest go here.
-        pages.retain(|page| self.makes(&page.kind));
-        pages
+        pages(site, &|kind| self.makes(kind))
     }
 
     /// The `assets` map templates see (`assets["style.css"]` → `static/style.3f2a9c1b.css`).

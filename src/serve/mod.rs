@@ -287,14 +287,8 @@ impl Builder {
             // none can be (the search files, made again on demand, are dropped below).
             if !(same_media && self.same_pages && !new_theme) {
                 let mut wanted: HashSet<&str> = written.iter().map(String::as_str).collect();
-                let page_files: Vec<String> = self
-                    .renderer
-                    .as_ref()
-                    .map(|r| r.pages(&site))
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|p| p.file())
-                    .collect();
+                // The pages this rebuild signed are the portal's (a rebuild with errors never gets here).
+                let page_files: Vec<String> = self.signatures.iter().map(|(path, _)| render::page_file(path)).collect();
                 wanted.extend(page_files.iter().map(String::as_str));
                 if let Some((_, files)) = &self.media {
                     wanted.extend(files.iter().map(String::as_str));
