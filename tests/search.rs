@@ -275,3 +275,73 @@ fn the_build_that_frees_the_text_writes_the_same_files() {
     }
     assert!(site.cases.iter().all(|c| c.body.plain_text.is_empty()), "the bodies' text is freed");
 }
+
+/// `serve` makes the search index after an edit from the last one (`Index::update`): it must be
+/// the index that indexing every case again makes, byte for byte, whatever the edit did to the
+/// terms: a term moved to a better tier (into the title), new terms, terms dropped, a case grown
+/// past the size its position masks were made for; also after a second round of edits on the
+/// updated index. When the cases themselves change (one added), the numbers of the others move:
+/// no update, the index is built again.
+#[test]
+fn an_index_updated_after_edits_is_the_index_built_anew() {
+    use exemplar::pipeline::Project;
+    use std::fs;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("site");
+    common::copy_sample_site(&dir);
+    let mut project = Project::open(BuildOptions::new(&dir)).ok().unwrap();
+    project.scan();
+    let first = project.assemble().site.unwrap();
+    let files = |index: &search::Index| search::files::write(index).files;
+    let assert_same = |updated: &search::Index, site: &Site| {
+        let (updated, built) = (files(updated), files(&search::build(site)));
+        assert_eq!(updated.len(), built.len(), "the same files");
+        for ((path, bytes), (built_path, built_bytes)) in updated.iter().zip(&built) {
+            assert_eq!(path, built_path);
+            assert!(bytes == built_bytes, "{path} differs from the index built anew");
+        }
+    };
+    let edit = |name: &str, change: &dyn Fn(String) -> String| {
+        let path = dir.join("content").join(name);
+        fs::write(&path, change(fs::read_to_string(&path).unwrap())).unwrap();
+        path
+    };
+
+    let long: String = "长篇试点材料记录了班组每月的学习安排和现场问题整改情况。".repeat(80);
+    let changed = [
+        edit("tunnel-branch-safety.md", &|text| {
+            text.replacen("title: 地铁隧道", "title: 盾构先锋 地铁隧道", 1) + "\n量子纠缠试验田 Zyxwvut 方案。\n"
+        }),
+        edit("water-plant-quality.md", &|text| text + "\n" + &long + "\n"),
+        edit("pipe-network-repair.md", &|text| {
+            let body = text.rfind("\n---\n").map_or(text.len(), |at| at + 5);
+            text[..body].to_owned() + "只剩一句。\n"
+        }),
+    ];
+    project.refresh(&changed);
+    let second = project.assemble_after(Some(&first)).site.unwrap();
+    let updated = search::build(&first).update(&first.cases, &second).expect("the same cases, three edited");
+    assert_same(&updated, &second);
+    let found = urls(&updated, &Query::text("量子纠缠试验田"));
+    assert_eq!(found, ["cases/tunnel-branch-safety/"], "the new term is found");
+    assert!(urls(&updated, &Query::text("zyxwv")).contains(&"cases/tunnel-branch-safety/".to_owned()));
+
+    // A second round, on the updated index: one case put back, another edited.
+    let changed = [
+        edit("water-plant-quality.md", &|text| text.replace(&long, "")),
+        edit("smart-highway-command.md", &|text| text + "\n盾构先锋再出发。\n"),
+    ];
+    project.refresh(&changed);
+    let third = project.assemble_after(Some(&second)).site.unwrap();
+    let again = updated.update(&second.cases, &third).expect("the same cases, two edited");
+    assert_same(&again, &third);
+    assert!(urls(&again, &Query::text("量子纠缠试验田")).len() == 1);
+
+    // A new case: the others' numbers move, so the index is built again.
+    let new_case = dir.join("content/tunnel-branch-safety-2.md");
+    fs::write(&new_case, fs::read_to_string(dir.join("content/tunnel-branch-safety.md")).unwrap()).unwrap();
+    project.refresh(std::slice::from_ref(&new_case));
+    let fourth = project.assemble_after(Some(&third)).site.unwrap();
+    assert_eq!(fourth.cases.len(), third.cases.len() + 1);
+    assert!(again.update(&third.cases, &fourth).is_none(), "a case added: built again");
+}

@@ -405,6 +405,21 @@ fn escaped_len(text: &str) -> usize {
     }
 }
 
+/// The bytes serde_json writes for `text` inside a JSON string: [`escaped_len`] but for `<`,
+/// which it leaves as it is.
+fn json_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut len, mut at) = (0, 0);
+    loop {
+        let plain = plain_len(&bytes[at..]);
+        len += plain;
+        at += plain;
+        let Some(&b) = bytes.get(at) else { return len };
+        len += if b == b'<' { 1 } else { short_escape(b).map_or(6, <[u8]>::len) };
+        at += 1;
+    }
+}
+
 /// How [`push_escaped`] writes a byte that needs an escape, unless it is `\u00XX` (the control
 /// characters without a short form).
 fn short_escape(b: u8) -> Option<&'static [u8]> {
@@ -474,7 +489,7 @@ pub fn write(index: &Index) -> Files {
 /// `group_bytes`.
 pub fn write_sized(index: &Index, shard_bytes: usize, group_bytes: usize) -> Files {
     let layout = Layout::new(index, shard_bytes, group_bytes);
-    let files: Vec<(String, Vec<u8>)> = (0..layout.count()).into_par_iter().map(|i| layout.file(i)).collect();
+    let files: Vec<(String, Vec<u8>)> = (0..layout.count()).into_par_iter().map(|i| layout.file(index, i)).collect();
     let (shards, groups) = (layout.shards(), layout.groups);
     let bytes = |range: std::ops::Range<usize>| files[range].iter().map(|f| f.1.len()).sum::<usize>();
     let index_bytes = bytes(0..shards);
@@ -483,45 +498,30 @@ pub fn write_sized(index: &Index, shard_bytes: usize, group_bytes: usize) -> Fil
     Files { files, shards, groups, index_bytes, doc_bytes, facet_bytes }
 }
 
-/// What the files hold, ready to be written one at a time (in any order, in parallel): index
-/// files, excerpt groups, facets, manifest.
-pub struct Layout<'a> {
-    index: &'a Index,
+/// Which files an index is written as, ready to be written one at a time from the index (in any
+/// order, in parallel, or only those asked for): index files, excerpt groups, facets, manifest.
+pub struct Layout {
     /// Per index file, its first bucket.
     starts: Vec<u32>,
-    /// Each case's excerpt as JSON (`<` escaped) one after another, and where each ends.
-    docs: Vec<u8>,
-    doc_ends: Vec<usize>,
     per_group: usize,
     groups: usize,
     facets: Vec<u8>,
     manifest: Vec<u8>,
 }
 
-impl<'a> Layout<'a> {
-    pub fn new(index: &'a Index, shard_bytes: usize, group_bytes: usize) -> Self {
+/// The fields of a case's excerpt, in the order the excerpt groups hold them.
+fn excerpt_fields(d: &Doc) -> [&String; 7] {
+    [&d.url, &d.title, &d.site, &d.enterprise, &d.date, &d.status_label, &d.text]
+}
+
+impl Layout {
+    pub fn new(index: &Index, shard_bytes: usize, group_bytes: usize) -> Self {
         let starts = pack(&index.bucket_sizes(), shard_bytes);
 
-        let fields = |d: &'a Doc| [&d.url, &d.title, &d.site, &d.enterprise, &d.date, &d.status_label, &d.text];
-        // Sized exactly: grown by doubling, the buffers left behind raised the build's peak.
-        let json_len = |d: &'a Doc| fields(d).into_iter().map(|f| escaped_len(f) + 3).sum::<usize>() + 1;
-        let mut docs = Vec::with_capacity(index.docs.iter().map(json_len).sum());
-        let mut doc_ends = Vec::with_capacity(index.docs.len());
-        // Sizes as serde_json writes them (before `<` is escaped): they set the group size.
-        let mut doc_total = 0;
-        for d in &index.docs {
-            let start = docs.len();
-            let mut lt = 0;
-            for (i, field) in fields(d).into_iter().enumerate() {
-                docs.extend_from_slice(if i == 0 { b"[\"" } else { b",\"" });
-                lt += push_escaped(&mut docs, field);
-                docs.push(b'"');
-            }
-            docs.push(b']');
-            doc_ends.push(docs.len());
-            doc_total += docs.len() - start - 5 * lt + 1;
-        }
-        debug_assert_eq!(docs.len(), docs.capacity(), "escaped_len must match push_escaped");
+        // The excerpts' sizes as serde_json writes them (`<` not escaped; a comma after each):
+        // they set the group size. The excerpts themselves are written with their group.
+        let doc_len = |d: &Doc| excerpt_fields(d).into_iter().map(|f| json_len(f) + 3).sum::<usize>() + 2;
+        let doc_total: usize = index.docs.par_iter().map(doc_len).sum();
         let n = index.docs.len();
         let per_group = if n == 0 { 1 } else { (group_bytes * n / doc_total.max(1)).max(1) };
         let groups = n.div_ceil(per_group).max(1);
@@ -551,16 +551,7 @@ impl<'a> Layout<'a> {
             "files": encode_lists(std::slice::from_ref(&starts)),
             "wide_moduli": wide_moduli, "wide": encode_lists(&wide),
         });
-        Layout {
-            index,
-            starts,
-            docs,
-            doc_ends,
-            per_group,
-            groups,
-            facets: script("facets", &facets),
-            manifest: script("manifest", &manifest),
-        }
+        Layout { starts, per_group, groups, facets: script("facets", &facets), manifest: script("manifest", &manifest) }
     }
 
     /// Index files.
@@ -573,31 +564,74 @@ impl<'a> Layout<'a> {
         self.shards() + self.groups + 2
     }
 
-    /// File `i` of [`Layout::count`]: its path and bytes.
-    pub fn file(&self, i: usize) -> (String, Vec<u8>) {
+    /// The number of the file at `path` (`search/s/3.js`), if the index has one.
+    pub fn find(&self, path: &str) -> Option<usize> {
+        let number = |prefix: &str| -> Option<usize> {
+            let digits = path.strip_prefix(prefix)?.strip_suffix(".js")?;
+            // Only the names `file` gives: no sign, no leading zero.
+            (digits == "0" || !digits.starts_with('0')).then_some(())?;
+            digits.bytes().all(|b| b.is_ascii_digit()).then(|| digits.parse().ok())?
+        };
+        let (shards, groups) = (self.shards(), self.groups);
+        match path {
+            "search/facets.js" => Some(shards + groups),
+            "search/manifest.js" => Some(shards + groups + 1),
+            _ => match (number("search/s/"), number("search/d/")) {
+                (Some(i), _) if i < shards => Some(i),
+                (_, Some(n)) if n < groups => Some(shards + n),
+                _ => None,
+            },
+        }
+    }
+
+    /// The path of file `i` of [`Layout::count`].
+    pub fn file_name(&self, i: usize) -> String {
+        let (shards, groups) = (self.shards(), self.groups);
+        if i < shards {
+            format!("search/s/{i}.js")
+        } else if i < shards + groups {
+            format!("search/d/{}.js", i - shards)
+        } else if i == shards + groups {
+            "search/facets.js".to_owned()
+        } else {
+            "search/manifest.js".to_owned()
+        }
+    }
+
+    /// File `i` of [`Layout::count`] of `index` (the index the layout was made for): its path and
+    /// bytes.
+    pub fn file(&self, index: &Index, i: usize) -> (String, Vec<u8>) {
         let (shards, groups) = (self.shards(), self.groups);
         if i < shards {
             let buckets = self.starts[i]..self.starts.get(i + 1).copied().unwrap_or(BUCKETS);
             let mut bytes = format!("EXS.add(\"s/{i}\",").into_bytes();
-            bytes.reserve(self.index.bucket_text(buckets.clone()).map(escaped_len).sum::<usize>() + 4);
+            bytes.reserve(index.bucket_text(buckets.clone()).map(escaped_len).sum::<usize>() + 4);
             // The file is one JSON string of its lines.
             bytes.push(b'"');
-            for text in self.index.bucket_text(buckets) {
+            for text in index.bucket_text(buckets) {
                 push_escaped(&mut bytes, text);
             }
             bytes.extend_from_slice(b"\");\n");
             (format!("search/s/{i}.js"), bytes)
         } else if i < shards + groups {
             let n = i - shards;
-            let first = (n * self.per_group).min(self.doc_ends.len());
-            let last = ((n + 1) * self.per_group).min(self.doc_ends.len());
+            let first = (n * self.per_group).min(index.docs.len());
+            let last = ((n + 1) * self.per_group).min(index.docs.len());
+            let docs = &index.docs[first..last];
+            // Sized exactly: grown by doubling, the buffers left behind raised the build's peak.
+            let len = docs.iter().flat_map(excerpt_fields).map(|f| escaped_len(f) + 3).sum::<usize>() + 2 * docs.len();
             let mut bytes = format!("EXS.add(\"d/{n}\",[").into_bytes();
-            for d in first..last {
-                if d > first {
+            bytes.reserve_exact(len + 4);
+            for (k, d) in docs.iter().enumerate() {
+                if k > 0 {
                     bytes.push(b',');
                 }
-                let from = if d == 0 { 0 } else { self.doc_ends[d - 1] };
-                bytes.extend_from_slice(&self.docs[from..self.doc_ends[d]]);
+                for (f, field) in excerpt_fields(d).into_iter().enumerate() {
+                    bytes.extend_from_slice(if f == 0 { b"[\"" } else { b",\"" });
+                    push_escaped(&mut bytes, field);
+                    bytes.push(b'"');
+                }
+                bytes.push(b']');
             }
             bytes.extend_from_slice(b"]);\n");
             (format!("search/d/{n}.js"), bytes)

@@ -205,10 +205,8 @@ impl Index {
             })
     }
 
-    fn decode(&self, (term, encoded): (&str, &str)) -> Option<Postings> {
-        let moduli = files::is_bigram(term).then_some(self.moduli.as_slice());
-        let mut lists = files::decode_entries(encoded, TIERS, moduli)?.into_iter();
-        Some(std::array::from_fn(|_| lists.next().unwrap_or_default()))
+    fn decode(&self, line: (&str, &str)) -> Option<Postings> {
+        decode(line, &self.moduli)
     }
 
     /// The position modulus of a case.
@@ -888,6 +886,164 @@ impl TermsBuilder {
     }
 }
 
+/// Cases changed at most (in eighths of the site) for [`Index::update`] to be worth it: each
+/// changed case's terms are read back and written again, so past this a full build is as quick.
+const UPDATE_EIGHTHS: usize = 1;
+
+impl Index {
+    /// This index, built from the cases `before`, made into the index of `site` by indexing again
+    /// only the cases whose revision changed: the same index, byte for byte, as [`build`] makes,
+    /// at a small part of its cost (`serve` answers a search after an edit without indexing every
+    /// case again). `None` when `site` does not have the same cases in the same order (one added,
+    /// removed, renamed or moved by its date changes the numbers of the others), or when so many
+    /// changed that a full build is as quick.
+    pub fn update(mut self, before: &[Arc<Case>], site: &Site) -> Option<Index> {
+        let cases = &site.cases;
+        let same_cases = !cases.is_empty()
+            && before.len() == cases.len()
+            && self.docs.len() == cases.len()
+            && self.shards.len() == BUILD_SHARDS
+            && before.iter().zip(cases).all(|(a, b)| a.path == b.path);
+        if !same_cases {
+            return None;
+        }
+        let changed: Vec<u32> =
+            (0..cases.len()).filter(|&i| before[i].revision != cases[i].revision).map(|i| i as u32).collect();
+        if changed.len() > (cases.len() * UPDATE_EIGHTHS).div_ceil(8) {
+            return None;
+        }
+        // The terms whose entry for a changed case is not what it was (a new tier or mask, or
+        // none): only their postings are read and written again. Most of an edited case's terms
+        // keep their entries: every single character's (no mask) and, where the positions did
+        // not move, every pair's; and single characters have the longest lists.
+        let mut scratch = Scratch::new(RandomState::new().hash_one(0u64) | 1);
+        let mut moduli = self.moduli.clone();
+        let mut edits: HashMap<String, Vec<Entry>> = HashMap::new();
+        for &doc in &changed {
+            let (old_m, old) = terms_of(&mut scratch, &before[doc as usize]);
+            let (m, new) = terms_of(&mut scratch, &cases[doc as usize]);
+            moduli[doc as usize] = m;
+            // A new modulus changes every pair's mask as the files hold it.
+            let same_moduli = old_m == m;
+            let mut old: HashMap<String, (u8, Mask)> =
+                old.into_iter().map(|(t, tier, mask)| (t, (tier, mask))).collect();
+            for (term, tier, mask) in new {
+                if old.remove(&term).is_some_and(|entry| entry == (tier, mask) && (same_moduli || mask == 0)) {
+                    continue;
+                }
+                edits.entry(term).or_default().push((doc, Some((tier, mask))));
+            }
+            for (term, _) in old {
+                edits.entry(term).or_default().push((doc, None));
+            }
+        }
+        let mut by_shard: Vec<Vec<(u32, String, Vec<Entry>)>> = vec![Vec::new(); BUILD_SHARDS];
+        for (term, added) in edits {
+            let bucket = files::bucket(&term);
+            by_shard[(bucket >> SHARD_SHIFT) as usize].push((bucket, term, added));
+        }
+        let shards = std::mem::take(&mut self.shards);
+        self.shards = shards
+            .into_par_iter()
+            .zip(by_shard)
+            .map(|(shard, mut edits)| {
+                if edits.is_empty() {
+                    return shard;
+                }
+                edits.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+                edit_shard(&shard, &edits, &self.moduli, &moduli)
+            })
+            .collect();
+        self.moduli = moduli;
+        for &doc in &changed {
+            let case = &cases[doc as usize];
+            self.docs[doc as usize] = doc_entry(site, case);
+            for indicator in &mut self.indicators {
+                indicator.scores[doc as usize] = score(case, &indicator.id);
+            }
+        }
+        self.facets = facets(site);
+        Some(self)
+    }
+}
+
+/// `shard` with `edits` (by bucket and term: the cases whose entries changed and their new
+/// entries) made, the edited terms' postings read with the moduli they were written with
+/// (`old_moduli`: a changed case's may differ, and its entries are the ones replaced) and encoded
+/// with the new `moduli`; a term left with no postings is dropped. Other lines are copied.
+fn edit_shard(shard: &TermShard, edits: &[(u32, String, Vec<Entry>)], old_moduli: &[u32], moduli: &[u32]) -> TermShard {
+    let mut text: Vec<u8> = Vec::with_capacity(shard.text.len() + shard.text.len() / 8);
+    let mut lines = Vec::with_capacity(shard.lines.len() + edits.len());
+    let mut next = 0;
+    let copy_line = |i: usize, text: &mut Vec<u8>, lines: &mut Vec<Line>| {
+        let line = shard.lines[i];
+        lines.push(Line { start: text.len(), ..line });
+        text.extend_from_slice(shard.line(i).as_bytes());
+    };
+    for (bucket, term, added) in edits {
+        let key = (*bucket, term.as_str());
+        while next < shard.lines.len() && (shard.lines[next].bucket, shard.term(&shard.lines[next])) < key {
+            copy_line(next, &mut text, &mut lines);
+            next += 1;
+        }
+        let mut postings: Postings = Default::default();
+        if next < shard.lines.len() && (shard.lines[next].bucket, shard.term(&shard.lines[next])) == key {
+            postings = decode(shard.split(next), old_moduli).unwrap_or_default();
+            next += 1;
+        }
+        for list in &mut postings {
+            list.retain(|(doc, _)| !added.iter().any(|(d, _)| d == doc));
+        }
+        for (doc, tier, mask) in added.iter().filter_map(|&(doc, new)| new.map(|(tier, mask)| (doc, tier, mask))) {
+            let list = &mut postings[tier as usize];
+            let at = list.partition_point(|(d, _)| *d < doc);
+            list.insert(at, (doc, mask));
+        }
+        if postings.iter().all(Vec::is_empty) {
+            continue;
+        }
+        lines.push(Line { bucket: *bucket, start: text.len(), term_len: term.len() });
+        text.extend_from_slice(term.as_bytes());
+        text.push(b' ');
+        let mut w = BitWriter::on(text);
+        files::encode_postings(&mut w, &postings, files::is_bigram(term).then_some(moduli));
+        text = w.finish_bytes();
+        text.push(b'\n');
+    }
+    for i in next..shard.lines.len() {
+        copy_line(i, &mut text, &mut lines);
+    }
+    let text = String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    TermShard { text, lines }
+}
+
+/// A term's postings from its line (the term and its encoded postings), given the cases' moduli.
+fn decode((term, encoded): (&str, &str), moduli: &[u32]) -> Option<Postings> {
+    let moduli = files::is_bigram(term).then_some(moduli);
+    let mut lists = files::decode_entries(encoded, TIERS, moduli)?.into_iter();
+    Some(std::array::from_fn(|_| lists.next().unwrap_or_default()))
+}
+
+/// A changed case's entry in a term's postings: its tier and mask, or none.
+type Entry = (u32, Option<(u8, Mask)>);
+
+/// A case's terms as the index files spell them, each once with its best tier and, for a bigram,
+/// its position mask; and the case's modulus.
+fn terms_of(scratch: &mut Scratch, case: &Case) -> (u32, Vec<(String, u8, Mask)>) {
+    let terms = scratch.doc_terms(case);
+    let m = terms.modulus;
+    let mut out = Vec::with_capacity(terms.cjk.len() + terms.words.len());
+    // The masks follow the bigrams' order (unigrams have none).
+    let mut at = 0;
+    for &packed in &terms.cjk {
+        let key = packed >> 2;
+        let mask = if key & 0x3_FFFF != 0 { read_mask(&terms.masks, &mut at, m) } else { 0 };
+        out.push((unpack(key), (packed & 3) as u8, mask));
+    }
+    out.extend(terms.words.into_iter().map(|(word, tier)| (word, tier, 0)));
+    (m, out)
+}
+
 fn docs(site: &Site) -> Vec<Doc> {
     site.cases.par_iter().map(|c| doc_entry(site, c)).collect()
 }
@@ -1010,16 +1166,15 @@ fn indicators(site: &Site) -> Vec<Indicator> {
         .map(|(_, indicator)| Indicator {
             id: indicator.id.clone(),
             label: indicator.label.get(lang).to_owned(),
-            scores: site
-                .cases
-                .iter()
-                .map(|c| {
-                    let score = c.latest().and_then(|a| a.score(&indicator.id))?;
-                    Some((score * 10.0).round().clamp(0.0, 4094.0) as u16)
-                })
-                .collect(),
+            scores: site.cases.iter().map(|c| score(c, &indicator.id)).collect(),
         })
         .collect()
+}
+
+/// A case's latest score on an indicator, ×10 and rounded (see [`Indicator::scores`]).
+fn score(case: &Case, indicator: &str) -> Option<u16> {
+    let score = case.latest().and_then(|a| a.score(indicator))?;
+    Some((score * 10.0).round().clamp(0.0, 4094.0) as u16)
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ fn write_files(index: &Index, write: &crate::render::WriteFn<'_>) -> Result<(), 
     use rayon::prelude::*;
     let layout = files::Layout::new(index, files::SHARD_BYTES, files::GROUP_BYTES);
     (0..layout.count()).into_par_iter().try_for_each(|i| {
-        let (path, bytes) = layout.file(i);
+        let (path, bytes) = layout.file(index, i);
         write(&path, &bytes)
     })
 }

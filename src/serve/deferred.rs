@@ -28,8 +28,10 @@ pub struct Deferred {
     catalog: crate::i18n::Catalog,
     /// By output file (`practices/index.html`).
     pages: HashMap<String, (Page, OnceLock<Made>)>,
-    /// The search index's files.
-    search: OnceLock<HashMap<String, Arc<Served>>>,
+    /// The search index's files (none for a theme without a search page).
+    search: OnceLock<Option<super::SearchFiles>>,
+    /// The last index made (by any snapshot), which this one's is made from.
+    last_index: super::SearchBase,
 }
 
 impl Deferred {
@@ -39,9 +41,10 @@ impl Deferred {
         summaries: Arc<Summaries>,
         catalog: crate::i18n::Catalog,
         pages: Vec<Page>,
+        last_index: super::SearchBase,
     ) -> Deferred {
         let pages = pages.into_iter().map(|page| (page.file(), (page, OnceLock::new()))).collect();
-        Deferred { site, renderer, summaries, catalog, pages, search: OnceLock::new() }
+        Deferred { site, renderer, summaries, catalog, pages, search: OnceLock::new(), last_index }
     }
 
     /// The output files of the deferred pages.
@@ -54,7 +57,7 @@ impl Deferred {
     /// not found rather than taken for a folder.
     pub fn owns(&self, file: &str) -> bool {
         self.pages.contains_key(file)
-            || (is_search_file(file) && self.search.get_or_init(|| self.search_files()).contains_key(file))
+            || (is_search_file(file) && self.search_files().is_some_and(|s| s.get(file).is_some()))
     }
 
     /// `file`, made now if it was not yet; `None` when it is not a file of the portal.
@@ -65,7 +68,7 @@ impl Deferred {
         if !is_search_file(file) {
             return None;
         }
-        self.search.get_or_init(|| self.search_files()).get(file).cloned().map(Ok)
+        self.search_files()?.get(file).map(Ok)
     }
 
     /// Makes everything not made yet, one file at a time, until `superseded` says a newer
@@ -80,7 +83,8 @@ impl Deferred {
             let _ = self.get(file);
         }
         if !superseded() {
-            self.search.get_or_init(|| self.search_files());
+            // The index; its files are made as they are asked for.
+            self.search_files();
         }
     }
 
@@ -94,8 +98,8 @@ impl Deferred {
                 _ => None,
             })
             .collect();
-        if let Some(files) = self.search.get() {
-            made.extend(files.iter().map(|(file, served)| (file.clone(), served.clone())));
+        if let Some(Some(files)) = self.search.get() {
+            made.extend(files.made());
         }
         made
     }
@@ -107,10 +111,9 @@ impl Deferred {
         }
     }
 
-    fn search_files(&self) -> HashMap<String, Arc<Served>> {
-        super::search_files(&self.site, &self.renderer)
-            .into_iter()
-            .map(|(file, bytes)| (file, Arc::new(Served::new(bytes))))
-            .collect()
+    fn search_files(&self) -> Option<&super::SearchFiles> {
+        self.search
+            .get_or_init(|| self.renderer.makes_search().then(|| super::SearchFiles::new(&self.site, &self.last_index)))
+            .as_ref()
     }
 }
