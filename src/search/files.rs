@@ -391,33 +391,31 @@ fn push_escaped(out: &mut Vec<u8>, text: &str) -> usize {
     }
 }
 
-/// The bytes [`push_escaped`] writes for `text`.
-fn escaped_len(text: &str) -> usize {
+/// The bytes [`push_escaped`] writes for `text`, and how many `<` it escapes.
+fn escaped_sizes(text: &str) -> (usize, usize) {
     let bytes = text.as_bytes();
-    let (mut len, mut at) = (0, 0);
+    let (mut len, mut lt, mut at) = (0, 0, 0);
     loop {
         let plain = plain_len(&bytes[at..]);
         len += plain;
         at += plain;
-        let Some(&b) = bytes.get(at) else { return len };
+        let Some(&b) = bytes.get(at) else { return (len, lt) };
         len += short_escape(b).map_or(6, <[u8]>::len);
+        lt += usize::from(b == b'<');
         at += 1;
     }
 }
 
-/// The bytes serde_json writes for `text` inside a JSON string: [`escaped_len`] but for `<`,
-/// which it leaves as it is.
+/// The bytes [`push_escaped`] writes for `text`.
+fn escaped_len(text: &str) -> usize {
+    escaped_sizes(text).0
+}
+
+/// The bytes serde_json writes for `text` inside a JSON string: as [`push_escaped`] but for `<`,
+/// which it leaves as it is (one byte, not six).
 fn json_len(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let (mut len, mut at) = (0, 0);
-    loop {
-        let plain = plain_len(&bytes[at..]);
-        len += plain;
-        at += plain;
-        let Some(&b) = bytes.get(at) else { return len };
-        len += if b == b'<' { 1 } else { short_escape(b).map_or(6, <[u8]>::len) };
-        at += 1;
-    }
+    let (len, lt) = escaped_sizes(text);
+    len - 5 * lt
 }
 
 /// How [`push_escaped`] writes a byte that needs an escape, unless it is `\u00XX` (the control
