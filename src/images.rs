@@ -259,11 +259,15 @@ fn versions(original: &[u8], plan: &Plan, settings: &Settings, cache: &Path) -> 
     }
     let files = encode(original, plan, settings).map_err(|e| format!("{}: {e}", plan.source))?;
     // The cache is an optimisation: failing to fill it fails nothing. Written beside, then
-    // renamed, so that a concurrent build never reads half a file.
+    // renamed, so that a concurrent build never reads half a file; the temporary name is this
+    // writer's alone, also among the threads of one process (two builds of one site in one
+    // process wrote into the same temporary file, one renaming it while the other still wrote).
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     if std::fs::create_dir_all(&dir).is_ok() {
         for (variant, bytes) in plan.variants.iter().zip(&files) {
             let target = cached_path(variant);
-            let temporary = dir.join(format!(".{}.{}.tmp", variant.width, std::process::id()));
+            let write = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let temporary = dir.join(format!(".{}.{}.{write}.tmp", variant.width, std::process::id()));
             if std::fs::write(&temporary, bytes).is_ok() && std::fs::rename(&temporary, &target).is_err() {
                 let _ = std::fs::remove_file(&temporary);
             }
