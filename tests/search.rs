@@ -345,3 +345,40 @@ fn an_index_updated_after_edits_is_the_index_built_anew() {
     assert_eq!(fourth.cases.len(), third.cases.len() + 1);
     assert!(again.update(&third.cases, &fourth).is_none(), "a case added: built again");
 }
+
+/// [`an_index_updated_after_edits_is_the_index_built_anew`] on real text at random: corpus files
+/// (long documents with code and Latin words, whose position moduli run from 8 to 128), a few at
+/// a time given another file's title and body and new front matter (status, enterprise, tags,
+/// scores: the facets), round after round on the updated index.
+#[test]
+fn random_edits_of_corpus_cases_update_to_the_index_built_anew() {
+    let site = search_support::corpus_site(Some(120));
+    let files = search_support::corpus_files();
+    let raw = search_support::corpus_dir().join("raw");
+    let mut rng = search_support::Rng(7);
+    let mut index = search::build(&site);
+    let mut site = site;
+    for round in 0..5 {
+        let mut cases = site.cases.clone();
+        for _ in 0..1 + rng.below(4) {
+            let i = rng.below(cases.len());
+            let number: usize = cases[i].slug.trim_start_matches('c').parse().unwrap();
+            let donor = &files[rng.below(files.len())];
+            let text = std::fs::read_to_string(raw.join(donor)).unwrap_or_default();
+            let (title, body) = search_support::title_and_body(donor, &text);
+            let source = cases[i].source.clone();
+            // The same number keeps the case's date and path, so its place in the site.
+            cases[i] =
+                std::sync::Arc::new(search_support::make_case(number, &source, &title, &body, &mut rng, Vec::new()));
+        }
+        let edited = Site::new(site.config.clone(), cases, Vec::new());
+        let built = search::files::write(&search::build(&edited)).files;
+        index = index.update(&site.cases, &edited).unwrap_or_else(|| panic!("round {round}: the same cases"));
+        let updated = search::files::write(&index).files;
+        assert_eq!(updated.len(), built.len(), "round {round}: the same files");
+        for ((path, bytes), (_, built_bytes)) in updated.iter().zip(&built) {
+            assert!(bytes == built_bytes, "round {round}: {path} differs from the index built anew");
+        }
+        site = edited;
+    }
+}
