@@ -169,30 +169,46 @@ impl BitWriter {
 
 pub struct BitReader<'a> {
     bytes: &'a [u8],
-    pos: usize,
+    /// The next character to read.
+    at: usize,
+    /// Bits read ahead: the low `n` of the word, the next one highest (a character's six bits
+    /// looked up once, not once a bit).
+    acc: u64,
+    n: u32,
 }
 
 impl<'a> BitReader<'a> {
     pub fn new(text: &'a str) -> Self {
-        BitReader { bytes: text.as_bytes(), pos: 0 }
+        BitReader { bytes: text.as_bytes(), at: 0, acc: 0, n: 0 }
+    }
+
+    /// Reads characters until `want` (at most 58) bits are ahead; `None` when the text ends
+    /// first or holds a character outside the alphabet.
+    fn fill(&mut self, want: u32) -> Option<()> {
+        while self.n < want {
+            let v = DIGITS[usize::from(*self.bytes.get(self.at)?)];
+            if v == 64 {
+                return None;
+            }
+            // Bits above the pending ones are shifted out of the word, never read.
+            self.acc = (self.acc << 6) | u64::from(v);
+            self.n += 6;
+            self.at += 1;
+        }
+        Some(())
     }
 
     fn bit(&mut self) -> Option<bool> {
-        let v = DIGITS[usize::from(*self.bytes.get(self.pos / 6)?)];
-        if v == 64 {
-            return None;
-        }
-        let b = (v >> (5 - self.pos % 6)) & 1 == 1;
-        self.pos += 1;
-        Some(b)
+        self.fill(1)?;
+        self.n -= 1;
+        Some((self.acc >> self.n) & 1 == 1)
     }
 
+    /// The next `count` bits (at most 32).
     fn bits(&mut self, count: u32) -> Option<u32> {
-        let mut v = 0u32;
-        for _ in 0..count {
-            v = (v << 1) | u32::from(self.bit()?);
-        }
-        Some(v)
+        self.fill(count)?;
+        self.n -= count;
+        Some(((self.acc >> self.n) & ((1u64 << count) - 1)) as u32)
     }
 
     fn gamma(&mut self) -> Option<u32> {
@@ -226,8 +242,11 @@ impl<'a> BitReader<'a> {
                 mask |= 1 << self.bits(b)?;
             }
         } else {
-            for p in 0..m {
-                mask |= Mask::from(self.bit()?) << p;
+            // Position 0 first: each 32-bit part reversed, as `BitWriter::mask` writes it.
+            for from in (0..m).step_by(32) {
+                let width = (m - from).min(32);
+                let part = self.bits(width)?.reverse_bits() >> (32 - width);
+                mask |= Mask::from(part) << from;
             }
         }
         Some(mask)

@@ -104,7 +104,9 @@ pub struct Index {
     /// Each case's position modulus (see [`modulus`]).
     pub moduli: Vec<u32>,
     /// The terms by bucket range, [`BUILD_SHARDS`] of them (none in an empty index).
-    shards: Vec<TermShard>,
+    /// Shared, so that a copy of the index (`serve` updates one while an older snapshot may
+    /// still serve from it) copies none of the terms.
+    shards: Vec<Arc<TermShard>>,
 }
 
 /// The terms of a range of buckets in file order (by bucket, then term): their lines `term
@@ -881,7 +883,7 @@ impl TermsBuilder {
     /// The index: the terms encoded, with the cases' `docs` and the site's facets.
     fn finish(self, docs: Vec<Doc>, site: &Site) -> Index {
         let moduli = self.moduli;
-        let shards = self.shards.into_par_iter().map(|s| s.finish(&moduli)).collect();
+        let shards = self.shards.into_par_iter().map(|s| Arc::new(s.finish(&moduli))).collect();
         Index { docs, facets: facets(site), indicators: indicators(site), moduli, shards }
     }
 }
@@ -951,7 +953,7 @@ impl Index {
                     return shard;
                 }
                 edits.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-                edit_shard(&shard, &edits, &self.moduli, &moduli)
+                Arc::new(edit_shard(&shard, &edits, &self.moduli, &moduli))
             })
             .collect();
         self.moduli = moduli;
