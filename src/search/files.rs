@@ -618,6 +618,11 @@ impl Layout {
     /// File `i` of [`Layout::count`] of `index` (the index the layout was made for): its path and
     /// bytes.
     pub fn file(&self, index: &Index, i: usize) -> (String, Vec<u8>) {
+        (self.file_name(i), self.contents(index, i))
+    }
+
+    /// The bytes of file `i` of [`Layout::count`] of `index`.
+    pub fn contents(&self, index: &Index, i: usize) -> Vec<u8> {
         let (shards, groups) = (self.shards(), self.groups);
         if i < shards {
             let buckets = self.starts[i]..self.starts.get(i + 1).copied().unwrap_or(BUCKETS);
@@ -629,7 +634,7 @@ impl Layout {
                 push_escaped(&mut bytes, text);
             }
             bytes.extend_from_slice(b"\");\n");
-            (format!("search/s/{i}.js"), bytes)
+            bytes
         } else if i < shards + groups {
             let n = i - shards;
             let first = (n * self.per_group).min(index.docs.len());
@@ -651,11 +656,11 @@ impl Layout {
                 bytes.push(b']');
             }
             bytes.extend_from_slice(b"]);\n");
-            (format!("search/d/{n}.js"), bytes)
+            bytes
         } else if i == shards + groups {
-            ("search/facets.js".to_owned(), self.facets.clone())
+            self.facets.clone()
         } else {
-            ("search/manifest.js".to_owned(), self.manifest.clone())
+            self.manifest.clone()
         }
     }
 }

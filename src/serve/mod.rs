@@ -446,9 +446,7 @@ fn search_files(site: &Site, renderer: &Renderer, last: &SearchBase) -> Vec<(Str
     if !renderer.makes_search() {
         return Vec::new();
     }
-    let index = search_index(site, last);
-    let layout = Layout::new(&index, crate::search::files::SHARD_BYTES, crate::search::files::GROUP_BYTES);
-    (0..layout.count()).into_par_iter().map(|i| layout.file(&index, i)).collect()
+    crate::search::files::write(&search_index(site, last)).files
 }
 
 /// The search index of `site`: made from the last one when only a few cases changed since (see
@@ -491,7 +489,7 @@ impl SearchFiles {
     /// The file at `path` (`search/manifest.js`), if the index has one.
     pub fn get(&self, path: &str) -> Option<Arc<Served>> {
         let i = self.layout.find(path)?;
-        let made = self.made.get(i)?.get_or_init(|| Arc::new(Served::new(self.layout.file(&self.index, i).1)));
+        let made = self.made.get(i)?.get_or_init(|| Arc::new(Served::new(self.layout.contents(&self.index, i))));
         Some(made.clone())
     }
 
