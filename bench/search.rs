@@ -126,6 +126,18 @@ const DRIVER: &str = r#"
 })();
 "#;
 
+/// The font Chromium lays Chinese text out with (fontconfig's first for `:lang=zh`), or a warning:
+/// without one, layout looks for a fallback at every character and takes several times as long.
+fn chinese_font() -> String {
+    let found = std::process::Command::new("fc-list")
+        .args([":lang=zh", "family"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.lines().next().map(|l| l.split(',').next().unwrap_or(l).to_owned()));
+    found.unwrap_or_else(|| "none installed (the latencies are slower than a reader's: see bench/search.sh)".to_owned())
+}
+
 /// The search page's debounce (`DEBOUNCE` in search.js): typed results show no sooner.
 const DEBOUNCE_MS: f64 = 150.0;
 
@@ -228,6 +240,7 @@ fn browser(site: &Site, dir: &std::path::Path, queries: &[String], typed: &[Stri
         out.len(),
         site.cases.len()
     );
+    println!("  Chinese font: {}", chinese_font());
     println!(
         "  before the first result: search.js {} + manifest {} = {}",
         kb(script),
