@@ -35,15 +35,14 @@ const MAX_CARDS: usize = 1 << 17;
 /// a card whose values hold a NUL character is rendered per depth (see [`holds_nul`]).
 const ROOT_MARK: &str = "\u{0}root\u{0}";
 
-/// (card key, level) → the card: marked text, or the HTML at each depth it was drawn at (`root`,
-/// HTML as a safe string: a large Tera string is reference-counted, so handing it to a page
-/// copies nothing).
+/// (card key, level) → the card: marked text, or the HTML at each depth it was drawn at.
 type Shard = HashMap<(u64, i64), Drawn>;
 
 enum Drawn {
     /// Rendered with [`ROOT_MARK`] for `root`.
     Marked(Marked),
-    ByRoot(Vec<(Box<str>, Value)>),
+    /// `(root, HTML)`.
+    ByRoot(Vec<(Box<str>, Box<str>)>),
 }
 
 /// A card rendered with [`ROOT_MARK`] for `root`: its text without the markers, and where each was.
@@ -69,14 +68,19 @@ impl Marked {
     /// The card with `root` where the markers were.
     fn with_root(&self, root: &str) -> String {
         let mut html = String::with_capacity(self.text.len() + root.len() * self.marks.len());
+        self.push_with_root(root, &mut html);
+        html
+    }
+
+    /// [`Marked::with_root`], appended to `out`.
+    fn push_with_root(&self, root: &str, out: &mut String) {
         let mut from = 0;
         for &at in &self.marks {
-            html.push_str(&self.text[from..at as usize]);
-            html.push_str(root);
+            out.push_str(&self.text[from..at as usize]);
+            out.push_str(root);
             from = at as usize;
         }
-        html.push_str(&self.text[from..]);
-        html
+        out.push_str(&self.text[from..]);
     }
 }
 
@@ -102,10 +106,12 @@ impl Default for Cards {
 }
 
 impl Cards {
-    /// Registers `case_card` on `tera`, rendering with this cache.
+    /// Registers `case_card` and `case_cards` on `tera`, rendering with this cache.
     pub fn register(self: &Arc<Self>, tera: &mut Tera) {
         let cards = Arc::clone(self);
         tera.register_function("case_card", move |kwargs: Kwargs, state: &State| cards.call(&kwargs, state));
+        let cards = Arc::clone(self);
+        tera.register_function("case_cards", move |kwargs: Kwargs, state: &State| cards.call_all(&kwargs, state));
     }
 
     /// Cards are rendered with a copy of `tera` (its templates and global values), made when the
@@ -137,47 +143,88 @@ impl Cards {
         }
     }
 
+    /// `case_card(card=…, level=…)`: one card.
     fn call(&self, kwargs: &Kwargs, state: &State) -> TeraResult<Value> {
         let card: Value = kwargs.must_get("card")?;
         let level: i64 = kwargs.get("level")?.unwrap_or(3);
         let root: Value = state.get("root")?.unwrap_or_else(|| Value::from(""));
+        let mut html = String::new();
+        self.push_card(&card, level, root.as_str().unwrap_or_default(), &mut html)?;
+        Ok(Value::safe_string(&html))
+    }
+
+    /// `case_cards(cards=…, level=…, before=…, after=…)`: the cards of a list in one string, each
+    /// between `before` and `after` (text of the template, written as it is). The same as calling
+    /// `case_card` in a loop, without a call, a lookup of `root` and a string a card (the cards of
+    /// the term and list pages were a third of their time).
+    fn call_all(&self, kwargs: &Kwargs, state: &State) -> TeraResult<Value> {
+        let cards: Vec<Value> = kwargs.must_get("cards")?;
+        let level: i64 = kwargs.get("level")?.unwrap_or(3);
+        let before: String = kwargs.get("before")?.unwrap_or_default();
+        let after: String = kwargs.get("after")?.unwrap_or_default();
+        let root: Value = state.get("root")?.unwrap_or_else(|| Value::from(""));
         let root = root.as_str().unwrap_or_default();
+        let mut html = String::new();
+        for card in &cards {
+            html.push_str(&before);
+            self.push_card(card, level, root, &mut html)?;
+            html.push_str(&after);
+        }
+        Ok(Value::safe_string(&html))
+    }
+
+    /// Appends the HTML of `card` at heading `level` on a page at `root` to `out`: kept, or
+    /// rendered and kept.
+    fn push_card(&self, card: &Value, level: i64, root: &str, out: &mut String) -> TeraResult<()> {
         let key = card.as_map().and_then(|m| m.get(&Key::Str(CARD_KEY))).and_then(Value::as_i64);
         let Some(key) = key else {
             // Not a case summary: render it as it is, every time.
-            return Ok(Value::safe_string(&self.render(card, level, root)?));
+            out.push_str(&self.render(card.clone(), level, root)?);
+            return Ok(());
         };
         let key = (key as u64, level);
         let shard = &self.shards[(foldhash::fast::FixedState::with_seed(0).hash_one(key) as usize) % SHARDS];
-        let known = |shard: &Shard| match shard.get(&key)? {
-            Drawn::Marked(marked) => Some(Value::safe_string(&marked.with_root(root))),
-            Drawn::ByRoot(depths) => depths.iter().find(|(r, _)| &**r == root).map(|(_, html)| html.clone()),
+        // Whether the card is kept, and if so, it appended to `out`.
+        let push_known = |shard: &Shard, out: &mut String| match shard.get(&key) {
+            Some(Drawn::Marked(marked)) => {
+                marked.push_with_root(root, out);
+                true
+            }
+            Some(Drawn::ByRoot(depths)) => match depths.iter().find(|(r, _)| &**r == root) {
+                Some((_, html)) => {
+                    out.push_str(html);
+                    true
+                }
+                None => false,
+            },
+            None => false,
         };
-        if let Some(html) = shard.lock().ok().and_then(|s| known(&s)) {
-            return Ok(html);
+        if shard.lock().ok().is_some_and(|s| push_known(&s, out)) {
+            return Ok(());
         }
-        if !holds_nul(&card)
-            && let Some(marked) = self.render_marked(&card, level)?
+        if !holds_nul(card)
+            && let Some(marked) = self.render_marked(card, level)?
         {
-            let html = Value::safe_string(&marked.with_root(root));
+            marked.push_with_root(root, out);
             if let Ok(mut shard) = shard.lock() {
                 make_room(&mut shard);
                 shard.insert(key, Drawn::Marked(marked));
             }
-            return Ok(html);
+            return Ok(());
         }
-        let html = Value::safe_string(&self.render(card, level, root)?);
+        let html = self.render(card.clone(), level, root)?;
         if let Ok(mut shard) = shard.lock() {
             // Another thread may have drawn it meanwhile: keep one.
-            if let Some(first) = known(&shard) {
-                return Ok(first);
+            if push_known(&shard, out) {
+                return Ok(());
             }
             make_room(&mut shard);
             if let Drawn::ByRoot(depths) = shard.entry(key).or_insert_with(|| Drawn::ByRoot(Vec::new())) {
-                depths.push((root.into(), html.clone()));
+                depths.push((root.into(), html.as_str().into()));
             }
         }
-        Ok(html)
+        out.push_str(&html);
+        Ok(())
     }
 
     /// The card rendered with [`ROOT_MARK`] for `root`, unless cards cannot be: the first card
@@ -250,6 +297,7 @@ mod tests {
         tera.add_raw_templates([
             (CARD_TEMPLATE, card_template),
             ("list.html", "{% for card in cards %}[{{ case_card(card=card, level=2) }}]{% endfor %}"),
+            ("all.html", "{{ case_cards(cards=cards, level=2, before=\"[\", after=\"]\") }}"),
             ("include.html", "{% set card_level = 2 %}{% for card in cards %}[{% include \"partials/case_card.html\" %}]{% endfor %}"),
         ])
         .expect("templates");
@@ -298,6 +346,26 @@ mod tests {
         // …another key is rendered again.
         let new_key = render(&tera, "list.html", "../../", vec![card("改过的标题", Some(8))]);
         assert_eq!(new_key, "[<a href=\"../../cases/a/\">改过的标题</a> h2]");
+    }
+
+    #[test]
+    fn case_cards_draws_what_case_card_draws_in_a_loop() {
+        // Marked cards, and cards of a template that uses `root` otherwise (kept by depth).
+        for template in [
+            "<a href=\"{{ root }}{{ card.path }}\">{{ card.title }}</a> h{{ card_level }}",
+            "{% if root %}<a href=\"{{ root }}{{ card.path }}\">{% else %}<b>{% endif %}{{ card.title }}",
+        ] {
+            let cards = Arc::new(Cards::default());
+            let tera = tera_with(template, &cards);
+            for root in ["../../", "", "../../", "../"] {
+                // Drawn first by one function, then kept for the other, and the other way round.
+                let list = vec![card("安全 <b>", Some(7)), card("无键", None), card("乙", Some(9))];
+                let all = render(&tera, "all.html", root, list.clone());
+                assert_eq!(all, render(&tera, "list.html", root, list.clone()), "{template} at {root:?}");
+                assert_eq!(all, render(&tera, "include.html", root, list), "{template} at {root:?}");
+            }
+            assert_eq!(render(&tera, "all.html", "", Vec::new()), "");
+        }
     }
 
     #[test]
