@@ -292,15 +292,7 @@ fn an_index_updated_after_edits_is_the_index_built_anew() {
     let mut project = Project::open(BuildOptions::new(&dir)).ok().unwrap();
     project.scan();
     let first = project.assemble().site.unwrap();
-    let files = |index: &search::Index| search::files::write(index).files;
-    let assert_same = |updated: &search::Index, site: &Site| {
-        let (updated, built) = (files(updated), files(&search::build(site)));
-        assert_eq!(updated.len(), built.len(), "the same files");
-        for ((path, bytes), (built_path, built_bytes)) in updated.iter().zip(&built) {
-            assert_eq!(path, built_path);
-            assert!(bytes == built_bytes, "{path} differs from the index built anew");
-        }
-    };
+    let assert_same = |updated: &search::Index, site: &Site| assert_same_files(updated, &search::build(site), "");
     let edit = |name: &str, change: &dyn Fn(String) -> String| {
         let path = dir.join("content").join(name);
         fs::write(&path, change(fs::read_to_string(&path).unwrap())).unwrap();
@@ -372,13 +364,19 @@ fn random_edits_of_corpus_cases_update_to_the_index_built_anew() {
                 std::sync::Arc::new(search_support::make_case(number, &source, &title, &body, &mut rng, Vec::new()));
         }
         let edited = Site::new(site.config.clone(), cases, Vec::new());
-        let built = search::files::write(&search::build(&edited)).files;
         index = index.update(&site.cases, &edited).unwrap_or_else(|| panic!("round {round}: the same cases"));
-        let updated = search::files::write(&index).files;
-        assert_eq!(updated.len(), built.len(), "round {round}: the same files");
-        for ((path, bytes), (_, built_bytes)) in updated.iter().zip(&built) {
-            assert!(bytes == built_bytes, "round {round}: {path} differs from the index built anew");
-        }
+        assert_same_files(&index, &search::build(&edited), &format!("round {round}: "));
         site = edited;
+    }
+}
+
+/// The files of an `updated` index are those of the index `built` anew, byte for byte (`what`
+/// starts the message).
+fn assert_same_files(updated: &search::Index, built: &search::Index, what: &str) {
+    let (updated, built) = (search::files::write(updated).files, search::files::write(built).files);
+    assert_eq!(updated.len(), built.len(), "{what}the same files");
+    for ((path, bytes), (built_path, built_bytes)) in updated.iter().zip(&built) {
+        assert_eq!(path, built_path, "{what}the same files");
+        assert!(bytes == built_bytes, "{what}{path} differs from the index built anew");
     }
 }

@@ -982,14 +982,16 @@ fn edit_shard(shard: &TermShard, edits: &[(u32, String, Vec<Entry>)], old_moduli
         lines.push(Line { start: text.len(), ..line });
         text.extend_from_slice(shard.line(i).as_bytes());
     };
+    // The (bucket, term) of line `i`: the lines' order.
+    let key_at = |i: usize| (shard.lines[i].bucket, shard.term(&shard.lines[i]));
     for (bucket, term, added) in edits {
         let key = (*bucket, term.as_str());
-        while next < shard.lines.len() && (shard.lines[next].bucket, shard.term(&shard.lines[next])) < key {
+        while next < shard.lines.len() && key_at(next) < key {
             copy_line(next, &mut text, &mut lines);
             next += 1;
         }
         let mut postings: Postings = Default::default();
-        if next < shard.lines.len() && (shard.lines[next].bucket, shard.term(&shard.lines[next])) == key {
+        if next < shard.lines.len() && key_at(next) == key {
             postings = decode(shard.split(next), old_moduli).unwrap_or_default();
             next += 1;
         }

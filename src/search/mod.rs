@@ -16,22 +16,14 @@ pub use query::{Hit, Query, Results, Sort, search};
 use crate::site::Site;
 
 /// Builds the index of `site` and hands each file to `write` (a path inside the portal and bytes),
-/// in parallel, each as soon as it is made.
-pub fn write_index(site: &Site, write: &crate::render::WriteFn<'_>) -> Result<(), String> {
-    write_files(&build(site), write)
-}
-
-/// [`write_index`] for a one-time build: frees the cases' body text as it is indexed (see
-/// [`index::build_freeing_text`]).
+/// in parallel, each as soon as it is made. For a one-time build: frees the cases' body text as it
+/// is indexed (see [`index::build_freeing_text`]).
 pub fn write_index_freeing_text(site: &mut Site, write: &crate::render::WriteFn<'_>) -> Result<(), String> {
-    write_files(&index::build_freeing_text(site), write)
-}
-
-fn write_files(index: &Index, write: &crate::render::WriteFn<'_>) -> Result<(), String> {
     use rayon::prelude::*;
-    let layout = files::Layout::new(index, files::SHARD_BYTES, files::GROUP_BYTES);
+    let index = index::build_freeing_text(site);
+    let layout = files::Layout::new(&index, files::SHARD_BYTES, files::GROUP_BYTES);
     (0..layout.count()).into_par_iter().try_for_each(|i| {
-        let (path, bytes) = layout.file(index, i);
+        let (path, bytes) = layout.file(&index, i);
         write(&path, &bytes)
     })
 }
