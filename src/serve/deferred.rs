@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use super::Served;
+use super::{PageCache, Served, content_hash};
 use crate::render::{Page, Renderer, Summaries};
 use crate::site::Site;
 
@@ -26,6 +26,8 @@ pub struct Deferred {
     summaries: Arc<Summaries>,
     /// For the text of a template error.
     catalog: crate::i18n::Catalog,
+    /// Where the pages' bytes are kept while recent (the snapshot renders them again after).
+    cache: Arc<PageCache>,
     /// By output file (`practices/index.html`).
     pages: HashMap<String, (Page, OnceLock<Made>)>,
     /// The search index's files (none for a theme without a search page).
@@ -42,9 +44,10 @@ impl Deferred {
         catalog: crate::i18n::Catalog,
         pages: Vec<Page>,
         last_index: super::SearchBase,
+        cache: Arc<PageCache>,
     ) -> Deferred {
         let pages = pages.into_iter().map(|page| (page.file(), (page, OnceLock::new()))).collect();
-        Deferred { site, renderer, summaries, catalog, pages, search: OnceLock::new(), last_index }
+        Deferred { site, renderer, summaries, catalog, cache, pages, search: OnceLock::new(), last_index }
     }
 
     /// The output files of the deferred pages.
@@ -105,8 +108,12 @@ impl Deferred {
     }
 
     fn render(&self, page: &Page) -> Made {
-        match self.renderer.render(&self.site, &self.summaries, page) {
-            Ok(html) => Ok(Arc::new(Served::new(html.into_bytes()))),
+        match self.renderer.render_bytes(&self.site, &self.summaries, page) {
+            Ok(bytes) => {
+                let (hash, len) = (content_hash(&bytes), bytes.len());
+                self.cache.put(hash, Arc::new(bytes));
+                Ok(Arc::new(Served::page(hash, len)))
+            }
             Err(diagnostic) => Err(diagnostic.render(&self.catalog, false)),
         }
     }

@@ -49,19 +49,136 @@ pub enum ServeError {
     Watch { path: PathBuf, detail: String },
 }
 
-/// One file of the portal held in memory.
+/// One file of the portal: its tag for the browser's cache, and its bytes or how to make them.
 pub struct Served {
-    pub bytes: Vec<u8>,
     pub etag: String,
+    /// Of the bytes: the page cache's key, and what tells a changed page from the same one.
+    hash: u64,
+    len: usize,
+    body: Body,
+}
+
+enum Body {
+    /// Held for as long as the file is served: static files, photos, search files and the pages
+    /// drawn from the whole portfolio (a few, made on demand).
+    Held(Arc<Vec<u8>>),
+    /// A page: its bytes in the [`PageCache`] while they are recent, else rendered again from
+    /// the snapshot's site (see [`PageSource`]). Holding every page took 675 MB at 10,000 cases.
+    Page,
+}
+
+/// The hash of a file's bytes. A fast one: after an edit at 10,000 cases the search files alone
+/// are 19 MB, which SipHash took about 13 ms to read.
+fn content_hash(bytes: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0).hash_one(bytes)
 }
 
 impl Served {
-    fn new(bytes: Vec<u8>) -> Served {
-        use std::hash::BuildHasher;
-        // A fast hash: after an edit at 10,000 cases the search files alone are 19 MB, which
-        // SipHash took about 13 ms to read.
-        let hash = foldhash::quality::FixedState::with_seed(0).hash_one(&bytes);
-        Served { etag: format!("\"{hash:016x}\""), bytes }
+    fn held(bytes: Vec<u8>) -> Served {
+        let hash = content_hash(&bytes);
+        Served { etag: etag(hash), hash, len: bytes.len(), body: Body::Held(Arc::new(bytes)) }
+    }
+
+    fn page(hash: u64, len: usize) -> Served {
+        Served { etag: etag(hash), hash, len, body: Body::Page }
+    }
+
+    /// Whether these are the bytes held.
+    fn holds(&self, bytes: &[u8]) -> bool {
+        matches!(&self.body, Body::Held(held) if held.as_slice() == bytes)
+    }
+
+    /// Whether `other` has the same bytes: compared where both are held, else by hash and length
+    /// (a 64-bit hash: two different pages alike by chance is not a real risk).
+    fn same_as(&self, other: &Served) -> bool {
+        match (&self.body, &other.body) {
+            (Body::Held(a), Body::Held(b)) => a == b,
+            _ => self.hash == other.hash && self.len == other.len,
+        }
+    }
+}
+
+fn etag(hash: u64) -> String {
+    format!("\"{hash:016x}\"")
+}
+
+/// The bytes of the pages made last, by content hash, up to [`PAGE_CACHE_BYTES`]: those an edit
+/// changed (which the browser asks for next) and those asked for since. Older ones are dropped,
+/// first in first out, and rendered again when asked for (a fraction of a millisecond a page).
+/// Shared by the snapshots: a hash names the same bytes in any of them.
+pub struct PageCache {
+    inner: Mutex<CacheInner>,
+    budget: usize,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        PageCache::with_budget(PAGE_CACHE_BYTES)
+    }
+}
+
+#[derive(Default)]
+struct CacheInner {
+    by_hash: HashMap<u64, Arc<Vec<u8>>>,
+    order: std::collections::VecDeque<u64>,
+    bytes: usize,
+}
+
+/// The page cache's budget: a few thousand pages of a typical portal.
+pub const PAGE_CACHE_BYTES: usize = 64 << 20;
+
+impl PageCache {
+    fn with_budget(budget: usize) -> Self {
+        PageCache { inner: Mutex::default(), budget }
+    }
+
+    fn get(&self, hash: u64) -> Option<Arc<Vec<u8>>> {
+        self.inner.lock().ok()?.by_hash.get(&hash).cloned()
+    }
+
+    fn put(&self, hash: u64, bytes: Arc<Vec<u8>>) {
+        let Ok(mut inner) = self.inner.lock() else { return };
+        let len = bytes.len();
+        if inner.by_hash.insert(hash, bytes).is_some() {
+            return;
+        }
+        inner.order.push_back(hash);
+        inner.bytes += len;
+        while inner.bytes > self.budget {
+            let Some(oldest) = inner.order.pop_front() else { break };
+            if let Some(dropped) = inner.by_hash.remove(&oldest) {
+                inner.bytes -= dropped.len();
+            }
+        }
+    }
+}
+
+/// What a snapshot renders its pages from when their bytes are no longer in the cache: the site
+/// of its last good build. A page not rendered in that build (its signature was unchanged) gives
+/// the same bytes from this site as from the one it was rendered from.
+pub struct PageSource {
+    site: Arc<Site>,
+    renderer: Arc<Renderer>,
+    summaries: Arc<Summaries>,
+    pages: Arc<Vec<render::Page>>,
+    /// By output file, made when first needed (or kept from the last source, for the same pages
+    /// in the same order: at 50,000 cases it takes 30–40 ms to make).
+    by_file: OnceLock<Arc<HashMap<String, usize>>>,
+    /// For the text of a template error.
+    catalog: Catalog,
+}
+
+impl PageSource {
+    fn by_file(&self) -> &HashMap<String, usize> {
+        self.by_file.get_or_init(|| Arc::new(self.pages.iter().enumerate().map(|(i, page)| (page.file(), i)).collect()))
+    }
+
+    /// The page at `file` rendered, or the text of its template error; `None` when the site has
+    /// no such page.
+    fn render(&self, file: &str) -> Option<Result<Vec<u8>, String>> {
+        let page = self.pages.get(*self.by_file().get(file)?)?;
+        Some(self.renderer.render_bytes(&self.site, &self.summaries, page).map_err(|d| d.render(&self.catalog, false)))
     }
 }
 
@@ -74,6 +191,9 @@ pub struct Snapshot {
     /// Pages and search files made when first asked for (see [`deferred`]).
     pub deferred: Option<Arc<Deferred>>,
     pub version: u64,
+    /// What pages no longer in the cache are rendered from again.
+    pub source: Option<Arc<PageSource>>,
+    pub cache: Arc<PageCache>,
     /// JSON for the browser overlay (`/__exemplar/state`).
     pub state: Arc<String>,
     pub errors: usize,
@@ -86,6 +206,23 @@ impl Snapshot {
             Some(served) => Some(Ok(served.clone())),
             None => self.deferred.as_ref().and_then(|d| d.get(file)),
         }
+    }
+
+    /// The bytes of `served`, the file at `file`: held, in the page cache, or rendered again (or
+    /// the text of the template error that stopped it); `None` if the site no longer has the page.
+    pub fn body(&self, file: &str, served: &Served) -> Option<Result<Arc<Vec<u8>>, String>> {
+        if let Body::Held(bytes) = &served.body {
+            return Some(Ok(bytes.clone()));
+        }
+        if let Some(bytes) = self.cache.get(served.hash) {
+            return Some(Ok(bytes));
+        }
+        let made = self.source.as_ref()?.render(file)?;
+        Some(made.map(|bytes| {
+            let bytes = Arc::new(bytes);
+            self.cache.put(served.hash, bytes.clone());
+            bytes
+        }))
     }
 
     /// Whether `file` exists, without making it.
@@ -113,8 +250,10 @@ pub struct Builder {
     renderer: Option<Arc<Renderer>>,
     site: Option<Arc<Site>>,
     summaries: Option<Arc<Summaries>>,
-    /// Each page's path and signature, in page order.
-    signatures: Vec<(String, u64)>,
+    /// The pages of the last rendering and their signatures.
+    signed: Signed,
+    /// The bytes of the pages made last (shared with the snapshots).
+    cache: Arc<PageCache>,
     /// What the photos and other files were published from (plans and assets), and their paths.
     media: Option<(Vec<String>, Vec<String>)>,
     /// Whether the last rendering had the same pages (paths) as the one before.
@@ -134,10 +273,19 @@ pub struct LastIndex {
     index: Arc<Index>,
 }
 
-/// What one rendering produced: pages rendered now, and those left for later.
+/// What one rendering produced: pages rendered now (by output file), and those left for later.
 struct Rendered {
-    pages: Vec<(String, Vec<u8>)>,
+    pages: Vec<(String, Served)>,
     deferred: Vec<render::Page>,
+    /// Whether the site has the same pages in the same order as at the last rendering.
+    same_order: bool,
+}
+
+/// A rendering's pages, in page order, and each one's [`render::signature`].
+#[derive(Default)]
+struct Signed {
+    pages: Arc<Vec<render::Page>>,
+    signatures: Vec<u64>,
 }
 
 impl Builder {
@@ -153,7 +301,8 @@ impl Builder {
             renderer: None,
             site: None,
             summaries: None,
-            signatures: Vec::new(),
+            signed: Signed::default(),
+            cache: Arc::default(),
             media: None,
             same_pages: false,
             search: SearchBase::default(),
@@ -183,7 +332,7 @@ impl Builder {
                 project.assemble_after(self.site.as_deref())
             }
             _ => {
-                self.signatures.clear();
+                self.signed = Signed::default();
                 self.summaries = None;
                 // The configuration or theme changed: the next index is made from scratch.
                 if let Ok(mut last) = self.search.lock() {
@@ -209,12 +358,13 @@ impl Builder {
 
         let mut next = previous.clone();
         next.version = previous.version + 1;
+        next.cache = self.cache.clone();
         // What the last snapshot made on demand counts as rendered, where it is still current.
         let last_deferred = next.deferred.take();
         if let Some(deferred) = &last_deferred {
             next.files.extend(deferred.made().into_iter().map(|(path, served)| (Arc::from(path), served)));
         }
-        let mut rendered: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut rendered: Vec<(String, Served)> = Vec::new();
         let mut static_files: Option<Vec<(String, Vec<u8>)>> = None;
         if !outcome.has_errors()
             && let (Some(site), Some(project)) = (outcome.site.take(), self.project.as_ref())
@@ -235,24 +385,46 @@ impl Builder {
                 let result = self.render_changed(&site, &renderer, incremental, &made);
                 timings.lap("render");
                 match result {
-                    Ok(Rendered { pages, deferred }) => {
+                    Ok(Rendered { pages, deferred, same_order }) => {
                         rendered = pages;
+                        let by_file = OnceLock::new();
+                        if let Some(known) = next.source.as_ref().and_then(|last| last.by_file.get())
+                            && same_order
+                        {
+                            let _ = by_file.set(known.clone());
+                        }
+                        let source = Arc::new(PageSource {
+                            site: site.clone(),
+                            renderer: renderer.clone(),
+                            summaries: self.summaries.clone().unwrap_or_default(),
+                            pages: self.signed.pages.clone(),
+                            by_file,
+                            catalog: catalog.clone(),
+                        });
+                        if !incremental {
+                            // Made now, in a rebuild that takes seconds anyway, not on a request.
+                            source.by_file();
+                        }
+                        next.source = Some(source);
                         // A content rebuild leaves the portfolio-wide pages and the search index
                         // for later; a full one makes everything now.
                         if incremental {
                             let summaries = self.summaries.clone().unwrap_or_default();
                             let search = self.search.clone();
-                            let later = Deferred::new(site.clone(), renderer, summaries, catalog, deferred, search);
+                            let cache = self.cache.clone();
+                            let later =
+                                Deferred::new(site.clone(), renderer, summaries, catalog, deferred, search, cache);
                             next.deferred = Some(Arc::new(later));
                         } else {
-                            rendered.extend(search_files(&site, &renderer, &self.search));
+                            let search = search_files(&site, &renderer, &self.search);
+                            rendered.extend(search.into_iter().map(|(path, bytes)| (path, Served::held(bytes))));
                             timings.lap("search");
                         }
                         self.site = Some(site);
                     }
                     Err(problems) => {
                         outcome.diagnostics.extend(problems);
-                        self.signatures.clear();
+                        self.signed = Signed::default();
                     }
                 }
             }
@@ -270,14 +442,15 @@ impl Builder {
         {
             let new_theme = static_files.is_some();
             // A new theme: its static files replace the old ones (compared below like pages).
-            rendered.extend(static_files.unwrap_or_default());
+            rendered
+                .extend(static_files.unwrap_or_default().into_iter().map(|(path, bytes)| (path, Served::held(bytes))));
             let mut written: Vec<String> = Vec::with_capacity(rendered.len());
-            for (path, bytes) in rendered {
+            for (path, served) in rendered {
                 written.push(path.clone());
-                let same = next.files.get(path.as_str()).is_some_and(|old| old.bytes == bytes);
+                let same = next.files.get(path.as_str()).is_some_and(|old| old.same_as(&served));
                 if !same {
                     changed_paths.insert(page_path(&path));
-                    next.files.insert(path.into(), Arc::new(Served::new(bytes)));
+                    next.files.insert(path.into(), Arc::new(served));
                 }
             }
             // Deferred pages are served from the snapshot's `deferred`, never from old bytes.
@@ -308,7 +481,7 @@ impl Builder {
             if !(same_media && self.same_pages && !new_theme) {
                 let mut wanted: HashSet<&str> = written.iter().map(String::as_str).collect();
                 // The pages this rebuild signed are the portal's (a rebuild with errors never gets here).
-                let page_files: Vec<String> = self.signatures.iter().map(|(path, _)| render::page_file(path)).collect();
+                let page_files: Vec<String> = self.signed.pages.iter().map(render::Page::file).collect();
                 wanted.extend(page_files.iter().map(String::as_str));
                 if let Some((_, files)) = &self.media {
                     wanted.extend(files.iter().map(String::as_str));
@@ -360,18 +533,18 @@ impl Builder {
         let _ = crate::images::publish(&self.options.site_dir, plans, &site.config.images, &collect);
         for (path, bytes) in photos.into_inner().unwrap_or_default() {
             published.push(path.clone());
-            if next.files.get(path.as_str()).is_none_or(|old| old.bytes != bytes) {
+            if next.files.get(path.as_str()).is_none_or(|old| !old.holds(&bytes)) {
                 changed_paths.insert(path.clone());
-                next.files.insert(path.into(), Arc::new(Served::new(bytes)));
+                next.files.insert(path.into(), Arc::new(Served::held(bytes)));
             }
         }
         for asset in crate::images::copied_assets(site, plans) {
             published.push(asset.output.clone());
             if let Ok(bytes) = std::fs::read(self.options.site_dir.join(&asset.source))
-                && next.files.get(asset.output.as_str()).is_none_or(|old| old.bytes != bytes)
+                && next.files.get(asset.output.as_str()).is_none_or(|old| !old.holds(&bytes))
             {
                 changed_paths.insert(asset.output.clone());
-                next.files.insert(asset.output.as_str().into(), Arc::new(Served::new(bytes)));
+                next.files.insert(asset.output.as_str().into(), Arc::new(Served::held(bytes)));
             }
         }
         published
@@ -391,27 +564,25 @@ impl Builder {
         let summaries = Arc::new(Summaries::build(site, self.summaries.as_deref()));
         timings.lap("summaries");
         let fingerprint = site.term_paths_fingerprint();
-        let pages = renderer.pages(site);
+        let pages = Arc::new(renderer.pages(site));
         timings.lap("pages");
         let signed: Vec<u64> = pages.par_iter().map(|page| render::signature(site, page, fingerprint)).collect();
         // Usually the same pages in the same order as last time: then signatures compare by place,
         // and only a change of pages costs a lookup by path.
-        let same_order = self.signatures.len() == pages.len()
-            && self.signatures.iter().zip(&pages).all(|((path, _), page)| *path == page.path);
+        let last = &self.signed;
+        let same_order = last.signatures.len() == pages.len()
+            && last.pages.iter().zip(pages.iter()).all(|(old, page)| old.path == page.path);
         let by_path: HashMap<&str, u64> = if same_order {
             HashMap::new()
         } else {
-            self.signatures.iter().map(|(path, signature)| (path.as_str(), *signature)).collect()
+            last.pages.iter().map(|page| page.path.as_str()).zip(last.signatures.iter().copied()).collect()
         };
         let mut dirty = Vec::new();
         let mut later = Vec::new();
         let mut known = 0;
         for (index, (page, signature)) in pages.iter().zip(&signed).enumerate() {
-            let old = if same_order {
-                self.signatures.get(index).map(|(_, s)| *s)
-            } else {
-                by_path.get(page.path.as_str()).copied()
-            };
+            let old =
+                if same_order { last.signatures.get(index).copied() } else { by_path.get(page.path.as_str()).copied() };
             known += usize::from(old.is_some());
             let changed = old != Some(*signature);
             if defer && page.kind.gathers_portfolio() {
@@ -422,22 +593,28 @@ impl Builder {
                 dirty.push(page.clone());
             }
         }
-        let same_pages = same_order || (known == pages.len() && known == self.signatures.len());
+        let same_pages = same_order || (known == pages.len() && known == last.signatures.len());
         drop(by_path);
-        let signatures: Vec<(String, u64)> = pages.into_iter().map(|p| p.path).zip(signed).collect();
         timings.lap("signatures");
         timings.note(format_args!("{} pages to render, {} deferred", dirty.len(), later.len()));
         let out = Mutex::new(Vec::with_capacity(dirty.len()));
+        // After an edit the browser asks for the changed pages next: their bytes are kept. The
+        // first rendering keeps none (they would only push each other out of the cache).
+        let cache = defer.then_some(&self.cache);
         let write = |path: &str, bytes: &[u8]| {
-            out.lock().map_err(|e| e.to_string())?.push((path.to_owned(), bytes.to_vec()));
+            let hash = content_hash(bytes);
+            if let Some(cache) = cache {
+                cache.put(hash, Arc::new(bytes.to_vec()));
+            }
+            out.lock().map_err(|e| e.to_string())?.push((path.to_owned(), Served::page(hash, bytes.len())));
             Ok(())
         };
         let result = render::render_pages(site, renderer, &summaries, &dirty, &write);
         self.summaries = Some(summaries);
         result?;
         self.same_pages = same_pages;
-        self.signatures = signatures;
-        Ok(Rendered { pages: out.into_inner().unwrap_or_default(), deferred: later })
+        self.signed = Signed { pages, signatures: signed };
+        Ok(Rendered { pages: out.into_inner().unwrap_or_default(), deferred: later, same_order })
     }
 }
 
@@ -489,7 +666,7 @@ impl SearchFiles {
     /// The file at `path` (`search/manifest.js`), if the index has one.
     pub fn get(&self, path: &str) -> Option<Arc<Served>> {
         let i = self.layout.find(path)?;
-        let made = self.made.get(i)?.get_or_init(|| Arc::new(Served::new(self.layout.contents(&self.index, i))));
+        let made = self.made.get(i)?.get_or_init(|| Arc::new(Served::held(self.layout.contents(&self.index, i))));
         Some(made.clone())
     }
 
@@ -710,10 +887,7 @@ fn respond(writer: &mut TcpStream, request: &Request, server: &Server) -> std::i
     let file = if path.is_empty() || path.ends_with('/') { format!("{path}index.html") } else { path.clone() };
     let served = match snapshot.get(&file) {
         Some(Ok(served)) => Some(served),
-        Some(Err(problem)) => {
-            let response = Response { status: 500, headers: text_headers(), body: problem.as_bytes() };
-            return http::write_response(writer, &response, head_only, keep_alive);
-        }
+        Some(Err(problem)) => return server_error(writer, &problem, head_only, keep_alive),
         None => None,
     };
     let Some(served) = served else {
@@ -723,8 +897,9 @@ fn respond(writer: &mut TcpStream, request: &Request, server: &Server) -> std::i
             let response = Response { status: 301, headers, body: b"" };
             return http::write_response(writer, &response, head_only, keep_alive);
         }
-        let body = match snapshot.get("404.html") {
-            Some(Ok(page)) => inject(&page.bytes),
+        let page = snapshot.get("404.html").and_then(Result::ok);
+        let body = match page.and_then(|page| snapshot.body("404.html", &page)) {
+            Some(Ok(bytes)) => inject(&bytes),
             _ => b"Not Found".to_vec(),
         };
         let headers =
@@ -744,16 +919,24 @@ fn respond(writer: &mut TcpStream, request: &Request, server: &Server) -> std::i
         let response = Response { status: 304, headers, body: b"" };
         return http::write_response(writer, &response, true, keep_alive);
     }
+    let bytes = match snapshot.body(&file, &served) {
+        Some(Ok(bytes)) => bytes,
+        Some(Err(problem)) => return server_error(writer, &problem, head_only, keep_alive),
+        None => {
+            let response = Response { status: 404, headers: text_headers(), body: b"Not Found" };
+            return http::write_response(writer, &response, head_only, keep_alive);
+        }
+    };
     if content_type.starts_with("text/html") {
-        let body = inject(&served.bytes);
+        let body = inject(&bytes);
         let response = Response { status: 200, headers, body: &body };
         return http::write_response(writer, &response, head_only, keep_alive);
     }
-    let len = served.bytes.len();
+    let len = bytes.len();
     match request.header("Range").map(|r| http::parse_range(r, len)) {
         Some(Ok(Some((start, end)))) => {
             headers.push(("Content-Range", format!("bytes {start}-{end}/{len}")));
-            let response = Response { status: 206, headers, body: &served.bytes[start..=end] };
+            let response = Response { status: 206, headers, body: &bytes[start..=end] };
             http::write_response(writer, &response, head_only, keep_alive)
         }
         Some(Err(())) => {
@@ -762,10 +945,16 @@ fn respond(writer: &mut TcpStream, request: &Request, server: &Server) -> std::i
             http::write_response(writer, &response, head_only, keep_alive)
         }
         _ => {
-            let response = Response { status: 200, headers, body: &served.bytes };
+            let response = Response { status: 200, headers, body: &bytes };
             http::write_response(writer, &response, head_only, keep_alive)
         }
     }
+}
+
+/// A template error, as the answer's text.
+fn server_error(writer: &mut TcpStream, problem: &str, head_only: bool, keep_alive: bool) -> std::io::Result<()> {
+    let response = Response { status: 500, headers: text_headers(), body: problem.as_bytes() };
+    http::write_response(writer, &response, head_only, keep_alive)
 }
 
 /// Adds the live-reload script to a page (before `</body>`, or at the end).
@@ -869,5 +1058,29 @@ fn rebuild_line(catalog: &Catalog, event: &RebuildEvent, snapshot: &Snapshot) ->
     } else {
         let args = [("changed", event.changed.len().to_string()), ("ms", event.millis.to_string())];
         catalog.format("cli.serve_rebuilt", &args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_cache_drops_the_oldest_pages_past_its_budget() {
+        let cache = PageCache::with_budget(100);
+        let page = |fill: u8| Arc::new(vec![fill; 40]);
+        cache.put(1, page(1));
+        cache.put(2, page(2));
+        // The same bytes again: held once.
+        cache.put(2, page(2));
+        assert_eq!(cache.get(1).as_deref(), Some(&vec![1; 40]));
+        cache.put(3, page(3));
+        assert!(cache.get(1).is_none(), "the oldest goes first");
+        assert!(cache.get(2).is_some() && cache.get(3).is_some());
+        let held = cache.inner.lock().map(|inner| (inner.bytes, inner.by_hash.len(), inner.order.len())).unwrap();
+        assert_eq!(held, (80, 2, 2));
+        // A page larger than the budget is not kept, nor does it keep others.
+        cache.put(4, Arc::new(vec![4; 200]));
+        assert!(cache.get(4).is_none() && cache.get(3).is_none());
     }
 }
