@@ -315,8 +315,9 @@ impl Builder {
 
     /// Rebuilds after `changed` paths (all of them when `None`) and returns the next snapshot.
     /// A rebuild after content changes renders the pages whose inputs changed and leaves those
-    /// drawn from the whole portfolio, and the search index, to be made on demand; a full one
-    /// (the first, or after a change to the configuration, templates or theme) makes everything.
+    /// drawn from the whole portfolio to be made on demand; a full one (the first, or after a
+    /// change to the configuration, templates or theme) renders every page. Both leave the search
+    /// index to be made on demand.
     pub fn rebuild(&mut self, previous: &Snapshot, changed: Option<&[PathBuf]>) -> (Snapshot, RebuildEvent) {
         let started = Instant::now();
         let timings = crate::pipeline::Timings::new();
@@ -406,20 +407,13 @@ impl Builder {
                             source.by_file();
                         }
                         next.source = Some(source);
-                        // A content rebuild leaves the portfolio-wide pages and the search index
-                        // for later; a full one makes everything now.
-                        if incremental {
-                            let summaries = self.summaries.clone().unwrap_or_default();
-                            let search = self.search.clone();
-                            let cache = self.cache.clone();
-                            let later =
-                                Deferred::new(site.clone(), renderer, summaries, catalog, deferred, search, cache);
-                            next.deferred = Some(Arc::new(later));
-                        } else {
-                            let search = search_files(&site, &renderer, &self.search);
-                            rendered.extend(search.into_iter().map(|(path, bytes)| (path, Served::held(bytes))));
-                            timings.lap("search");
-                        }
+                        // A content rebuild leaves the portfolio-wide pages for later (a full one
+                        // renders them now); the search index is left for later by every rebuild,
+                        // the first included, which makes the server ready that much sooner.
+                        let summaries = self.summaries.clone().unwrap_or_default();
+                        let (search, cache) = (self.search.clone(), self.cache.clone());
+                        let later = Deferred::new(site.clone(), renderer, summaries, catalog, deferred, search, cache);
+                        next.deferred = Some(Arc::new(later));
                         self.site = Some(site);
                     }
                     Err(problems) => {
@@ -616,14 +610,6 @@ impl Builder {
         self.signed = Signed { pages, signatures: signed };
         Ok(Rendered { pages: out.into_inner().unwrap_or_default(), deferred: later, same_order })
     }
-}
-
-/// The search index for `site`, as files; none for a theme without a search page.
-fn search_files(site: &Site, renderer: &Renderer, last: &SearchBase) -> Vec<(String, Vec<u8>)> {
-    if !renderer.makes_search() {
-        return Vec::new();
-    }
-    crate::search::files::write(&search_index(site, last)).files
 }
 
 /// The search index of `site`: made from the last one when only a few cases changed since (see
@@ -999,6 +985,7 @@ pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snap
     let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: options.bind.clone(), source })?;
     let watcher = watch::Watcher::new(&options.site_dir)?;
     ready(addr, builder.catalog(), &snapshot);
+    let (first, version) = (snapshot.deferred.clone(), snapshot.version);
     let server = Server::new(snapshot);
     let accept_server = server.clone();
     std::thread::Builder::new()
@@ -1008,6 +995,14 @@ pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snap
     // Deferred pages are made in the background on one thread of their own, so that they never
     // hold up the rendering of the next edit.
     let warm_pool = rayon::ThreadPoolBuilder::new().num_threads(1).thread_name(|_| "exemplar-warm".into()).build().ok();
+    let warm_later = |later: Option<Arc<Deferred>>, version: u64| {
+        if let (Some(later), Some(pool)) = (later, &warm_pool) {
+            // Weak: a warm-up still waiting for its turn keeps no replaced snapshot in memory.
+            let (later, server) = (Arc::downgrade(&later), server.clone());
+            pool.spawn(move || warm_up(&later, &server, version));
+        }
+    };
+    warm_later(first, version);
     loop {
         let changed = watcher.next_batch();
         let timings = crate::pipeline::Timings::new();
@@ -1023,11 +1018,7 @@ pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snap
         let later = snapshot.deferred.clone();
         server.publish(snapshot, &event);
         timings.lap("published");
-        if let (Some(later), Some(pool)) = (later, &warm_pool) {
-            // Weak: a warm-up still waiting for its turn keeps no replaced snapshot in memory.
-            let (later, server) = (Arc::downgrade(&later), server.clone());
-            pool.spawn(move || warm_up(&later, &server, event.version));
-        }
+        warm_later(later, event.version);
     }
 }
 
