@@ -355,10 +355,22 @@ struct Loaded {
     slug: String,
 }
 
+/// What the assembly of the whole site reads of a case file besides building its case: kept
+/// when the file's text and front matter are let go.
+struct FileKey {
+    slug: String,
+    draft: bool,
+    /// Where the slug is written, for an error naming it.
+    slug_loc: Option<Location>,
+}
+
 /// One case file's state: what reading it gave, and (once assembled) the case it became.
 struct FileState {
     /// Boxed: the map of 10,000 states is moved while it is built, and most of a state is this.
+    /// Let go once the case is built (the file is read again if it must be built again).
     loaded: Option<Box<Loaded>>,
+    /// `None` when the file could not be read.
+    key: Option<FileKey>,
     problems: Vec<Diagnostic>,
     built: Option<Built>,
 }
@@ -368,6 +380,9 @@ struct Built {
     case: Option<Arc<site::Case>>,
     assets: Vec<Asset>,
     problems: Vec<Diagnostic>,
+    /// The paths its links were resolved against (see [`CaseLinks::looked_up`]): the case is built
+    /// again when one of them changes.
+    looked_up: Box<[String]>,
 }
 
 /// A site held in memory between builds: `build` and `check` use it once; `serve` keeps it and
@@ -378,8 +393,12 @@ pub struct Project {
     pub theme: Theme,
     files: BTreeMap<String, FileState>,
     discovery_problems: Vec<Diagnostic>,
-    /// The case files and slugs that links were last resolved against.
+    /// The case files and slugs that links were last resolved against; 0 to resolve every
+    /// case's links again.
     link_targets: u64,
+    /// Other files (images, attachments, folders) changed since the last assembly: the cases
+    /// that looked them up are built again.
+    changed_files: HashSet<String>,
     /// What links resolve against, kept while `link_targets` holds: an edit that leaves every
     /// case file's path, slug and draft flag alone need not rebuild the map of 10,000 slugs.
     targets: LinkTargets,
@@ -426,6 +445,7 @@ impl Project {
                 files: BTreeMap::new(),
                 discovery_problems: Vec::new(),
                 link_targets: 0,
+                changed_files: HashSet::new(),
                 targets: LinkTargets::default(),
                 purpose: Purpose::Pages,
                 keep_files: true,
@@ -460,16 +480,17 @@ impl Project {
 
     /// Takes note of changed paths (relative to the site folder, or absolute): case files are read
     /// again, new ones added, deleted ones dropped. Any other file that is there (an image) may
-    /// change what links resolve to, so every case's links are resolved again; one that is gone
-    /// matters only if a case linked to it. (Editors that save by writing a temporary file beside
-    /// the case and renaming it leave such a path: it must not cost a rebuild of every case.)
+    /// change what links resolve to: the cases whose links looked for it are built again at the
+    /// next assembly; one that is gone matters only if a case linked to it. (Editors that save by
+    /// writing a temporary file beside the case and renaming it leave such a path: it must not
+    /// cost a rebuild of every case.)
     pub fn refresh(&mut self, changed: &[PathBuf]) {
         let site_dir = self.options.site_dir.clone();
         // No path at all means "look at everything" (the watcher lost track).
         let told = !changed.is_empty();
         // Looked up only for a path that is gone, not for every save.
         let linked = |rel: &str| {
-            self.files.values().filter_map(|f| f.built.as_ref()).any(|b| b.assets.iter().any(|a| a.source == rel))
+            self.files.values().filter_map(|f| f.built.as_ref()).any(|b| b.looked_up.iter().any(|p| is_within(p, rel)))
         };
         let changed: HashSet<String> = changed
             .iter()
@@ -502,9 +523,10 @@ impl Project {
         }
         let (found, problems) = load::discover(&site_dir);
         self.discovery_problems = problems;
-        if changed.iter().any(|p| !p.to_ascii_lowercase().ends_with(".md")) {
+        if !told {
             self.link_targets = 0;
         }
+        self.changed_files.extend(changed.iter().filter(|p| !p.to_ascii_lowercase().ends_with(".md")).cloned());
         let present: HashSet<&str> = found.iter().map(|f| f.rel_path.as_str()).collect();
         self.files.retain(|path, _| present.contains(path.as_str()));
         let stale: Vec<&load::Found> =
@@ -534,25 +556,44 @@ impl Project {
             images: Default::default(),
             up_to_date: None,
         };
-        let loaded: Vec<&Loaded> = self.files.values().filter_map(|f| f.loaded.as_deref()).collect();
-        outcome.diagnostics.extend(self.files.values().flat_map(|f| f.problems.iter().cloned()));
-        outcome.diagnostics.extend(duplicate_slugs(&loaded));
+        let site_dir = self.options.site_dir.as_path();
+        let keys: Vec<(&str, &FileKey)> =
+            self.files.iter().filter_map(|(rel, f)| Some((rel.as_str(), f.key.as_ref()?))).collect();
+        let text_of = |rel: &str| match self.files.get(rel).and_then(|f| f.loaded.as_deref()) {
+            Some(loaded) => Some(loaded.file.text.clone()),
+            None => read_text(site_dir, rel),
+        };
+        let duplicates = duplicate_slugs(&keys, &text_of);
 
         let drafts_built = self.options.drafts;
-        let targets_fingerprint = fingerprint(&loaded, drafts_built);
+        let targets_fingerprint = fingerprint(&keys, drafts_built);
+        let mut changed = std::mem::take(&mut self.changed_files);
         if targets_fingerprint != self.link_targets {
-            self.files.values_mut().for_each(|f| f.built = None);
-            self.link_targets = targets_fingerprint;
-            // Owned, so that the files can be changed while their cases are built (see `keep_files`).
-            let (built, drafts): (Vec<&Loaded>, Vec<&Loaded>) =
-                self.files.values().filter_map(|f| f.loaded.as_deref()).partition(|l| drafts_built || !l.front.draft);
-            self.targets = LinkTargets {
-                slugs: built.iter().map(|l| (l.file.rel_path.clone(), l.slug.clone())).collect(),
-                drafts: drafts.iter().map(|l| l.file.rel_path.clone()).collect(),
+            // Owned, so that the files can be changed while their cases are built.
+            let (built, drafts): (Vec<_>, Vec<_>) = keys.iter().partition(|(_, key)| drafts_built || !key.draft);
+            let targets = LinkTargets {
+                slugs: built.iter().map(|(rel, key)| ((*rel).to_owned(), key.slug.clone())).collect(),
+                drafts: drafts.iter().map(|(rel, _)| (*rel).to_owned()).collect(),
             };
+            if self.link_targets == 0 {
+                self.files.values_mut().for_each(|f| f.built = None);
+            } else {
+                // A case added, removed, renamed or made a draft: only the cases that link to it
+                // resolve differently.
+                changed.extend(self.targets.differences(&targets));
+            }
+            self.link_targets = targets_fingerprint;
+            self.targets = targets;
+        }
+        if !changed.is_empty() {
+            let changed: HashSet<&str> = changed.iter().map(String::as_str).collect();
+            for state in self.files.values_mut() {
+                if state.built.as_ref().is_some_and(|b| b.looked_up.iter().any(|p| touches(p, &changed))) {
+                    state.built = None;
+                }
+            }
         }
 
-        let site_dir = self.options.site_dir.as_path();
         let targets = Targets::new(site_dir, &self.targets.slugs);
         let drafts = &self.targets.drafts;
         let config = &self.config;
@@ -565,22 +606,27 @@ impl Project {
             Purpose::Pages if !PageKind::Search.template().is_some_and(|t| self.theme.has(t)) => markdown::Output::Html,
             Purpose::Pages | Purpose::Search => markdown::Output::HtmlAndText,
         };
-        let keep_files = self.keep_files;
         let plans = crate::images::Plans::default();
-        self.files.par_iter_mut().for_each(|(_, state)| {
-            let Some(loaded) =
-                state.loaded.as_deref().filter(|l| state.built.is_none() && (drafts_built || !l.front.draft))
-            else {
+        self.files.par_iter_mut().for_each(|(rel, state)| {
+            if state.built.is_some() || !state.key.as_ref().is_some_and(|key| drafts_built || !key.draft) {
                 return;
-            };
-            state.built = Some(build_case(loaded, config, &targets, drafts, history, output, &plans));
-            if !keep_files {
-                // A one-time build: the file's text and front matter are done with, and dropping
-                // them now keeps them from adding to the peak beside every built case.
-                state.loaded = None;
             }
+            if state.loaded.is_none() {
+                // Let go after its case was last built: read again (unchanged, or its own event
+                // comes next), as every case is built again when what links resolve against changes.
+                *state =
+                    read_case(&load::Found { abs_path: site_dir.join(rel.as_str()), rel_path: rel.clone() }, config);
+            }
+            let Some(loaded) = state.loaded.as_deref() else { return };
+            state.built = Some(build_case(loaded, config, &targets, drafts, history, output, &plans));
+            // The file's text and front matter are done with: the case holds what pages need, and
+            // the key what the next assembly reads (`serve` keeps 140 MB less at 10,000 cases; in a
+            // one-time build they would add to the peak beside every built case).
+            state.loaded = None;
         });
 
+        outcome.diagnostics.extend(self.files.values().flat_map(|f| f.problems.iter().cloned()));
+        outcome.diagnostics.extend(duplicates);
         let mut cases = Vec::new();
         let mut assets = Vec::new();
         for state in self.files.values() {
@@ -613,15 +659,35 @@ struct LinkTargets {
     drafts: HashSet<String>,
 }
 
+impl LinkTargets {
+    /// The case files that a link resolves differently against `other`.
+    fn differences<'a>(&'a self, other: &'a LinkTargets) -> impl Iterator<Item = String> + 'a {
+        let entry = |targets: &'a LinkTargets, rel: &str| (targets.slugs.get(rel), targets.drafts.contains(rel));
+        let all = self.slugs.keys().chain(&self.drafts).chain(other.slugs.keys()).chain(&other.drafts);
+        let changed: HashSet<&String> = all.filter(|rel| entry(self, rel) != entry(other, rel)).collect();
+        changed.into_iter().cloned()
+    }
+}
+
+/// Whether `path` is `changed` or lies in the folder `changed`.
+fn is_within(path: &str, changed: &str) -> bool {
+    path.strip_prefix(changed).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Whether `path` or a folder holding it is among `changed`.
+fn touches(path: &str, changed: &HashSet<&str>) -> bool {
+    changed.contains(path) || path.match_indices('/').any(|(slash, _)| changed.contains(&path[..slash]))
+}
+
 /// What links resolve against, as a number: every case file (in path order), its slug, and
 /// whether it is a draft left out of the build.
-fn fingerprint(loaded: &[&Loaded], drafts_built: bool) -> u64 {
+fn fingerprint(keys: &[(&str, &FileKey)], drafts_built: bool) -> u64 {
     use std::hash::{BuildHasher, Hash, Hasher};
     // Compared only within one run of `serve`, on every edit: a fast hasher (SipHash took 2–3 ms
     // of each edit at 10,000 cases).
     let mut hasher = foldhash::fast::FixedState::with_seed(2).build_hasher();
-    for case in loaded {
-        (&case.file.rel_path, &case.slug, !drafts_built && case.front.draft).hash(&mut hasher);
+    for (rel, key) in keys {
+        (rel, &key.slug, !drafts_built && key.draft).hash(&mut hasher);
     }
     // Zero means "never resolved": keep it out of the range of real fingerprints.
     hasher.finish().max(1)
@@ -630,7 +696,7 @@ fn fingerprint(loaded: &[&Loaded], drafts_built: bool) -> u64 {
 fn read_case(found: &load::Found, config: &Config) -> FileState {
     let file = match load::read(found) {
         Ok(file) => file,
-        Err(diagnostic) => return FileState { loaded: None, problems: vec![diagnostic], built: None },
+        Err(diagnostic) => return FileState { loaded: None, key: None, problems: vec![diagnostic], built: None },
     };
     let (front, mut problems) = front_matter::parse(&file);
     problems.extend(validate::validate(&file, &front, &config.framework));
@@ -641,36 +707,41 @@ fn read_case(found: &load::Found, config: &Config) -> FileState {
             crate::slug::slugify(stem)
         }
     };
-    FileState { loaded: Some(Box::new(Loaded { file, front, slug })), problems, built: None }
+    let key = FileKey { slug: slug.clone(), draft: front.draft, slug_loc: front.slug.as_ref().map(|s| s.loc) };
+    FileState { loaded: Some(Box::new(Loaded { file, front, slug })), key: Some(key), problems, built: None }
 }
 
 /// Two cases may not share a URL; each file is told which other one it collides with.
-fn duplicate_slugs(loaded: &[&Loaded]) -> Vec<Diagnostic> {
+/// `text_of` gives a file's text, for the line the error shows.
+fn duplicate_slugs(keys: &[(&str, &FileKey)], text_of: &dyn Fn(&str) -> Option<String>) -> Vec<Diagnostic> {
     // Counted first: in the usual site no slug repeats, and nothing more is needed.
     // Worked out on every edit in `serve`: with a fast hasher (the default one took 3–4 ms at
     // 10,000 cases).
     let mut counts: HashMap<&str, usize, foldhash::fast::RandomState> =
-        HashMap::with_capacity_and_hasher(loaded.len(), Default::default());
-    for case in loaded {
-        *counts.entry(case.slug.as_str()).or_default() += 1;
+        HashMap::with_capacity_and_hasher(keys.len(), Default::default());
+    for (_, key) in keys {
+        *counts.entry(key.slug.as_str()).or_default() += 1;
     }
     let mut problems = Vec::new();
-    for case in loaded.iter().filter(|c| counts.get(c.slug.as_str()).is_some_and(|&n| n > 1)) {
-        let others: Vec<&str> = loaded
-            .iter()
-            .filter(|o| o.slug == case.slug && o.file.rel_path != case.file.rel_path)
-            .map(|o| o.file.rel_path.as_str())
-            .collect();
-        let loc = case.front.slug.as_ref().map_or(Location::new(1, 1, 3), |s| s.loc);
-        problems.push(
-            Diagnostic::error("duplicate_slug")
-                .file(&case.file.rel_path)
-                .arg("slug", case.slug.clone())
-                .arg("other", others.join(", "))
-                .at(&case.file.text, loc),
-        );
+    for (rel, key) in keys.iter().filter(|(_, key)| counts.get(key.slug.as_str()).is_some_and(|&n| n > 1)) {
+        let others: Vec<&str> =
+            keys.iter().filter(|(other, k)| k.slug == key.slug && other != rel).map(|(other, _)| *other).collect();
+        let loc = key.slug_loc.unwrap_or(Location::new(1, 1, 3));
+        let problem = Diagnostic::error("duplicate_slug")
+            .file(*rel)
+            .arg("slug", key.slug.clone())
+            .arg("other", others.join(", "));
+        problems.push(match text_of(rel) {
+            Some(text) => problem.at(&text, loc),
+            None => problem,
+        });
     }
     problems
+}
+
+/// A case file's text as [`load::read`] gives it, read again.
+fn read_text(site_dir: &Path, rel: &str) -> Option<String> {
+    load::read(&load::Found { abs_path: site_dir.join(rel), rel_path: rel.to_owned() }).ok().map(|file| file.text)
 }
 
 /// Renders one case's Markdown, resolves its links, images and cover, and assembles its model.
@@ -719,6 +790,7 @@ fn build_case(
         }
     });
     let assets = links.assets.into_inner();
+    let looked_up = links.looked_up.into_inner().into_boxed_slice();
     // Photos: their versions are planned from their headers now, so the body's <img> tags and the
     // cover can offer every width; the pixels are processed when the portal is written.
     let mut body = body;
@@ -733,7 +805,7 @@ fn build_case(
     let (Some(title), Some(site_name), Some(enterprise), Some(status), Some(date)) =
         (&front.title, &front.site, &front.enterprise, &front.status, &front.date)
     else {
-        return Built { case: None, assets, problems };
+        return Built { case: None, assets, problems, looked_up };
     };
     let order = |id: &str| fw.indicators().position(|(_, i)| i.id == id).unwrap_or(usize::MAX);
     let assessments = front
@@ -799,5 +871,5 @@ fn build_case(
         extra: front.extra.clone(),
         body,
     };
-    Built { case: Some(Arc::new(case)), assets, problems }
+    Built { case: Some(Arc::new(case)), assets, problems, looked_up }
 }

@@ -336,9 +336,10 @@ fn an_open_page_reloads_itself_and_css_applies_without_reload() {
 /// Editors that save by writing a temporary file beside the case and renaming it over the case
 /// leave a path that is gone by the time the server looks: only the saved case is built again
 /// (before, every case's links were resolved again, and at 10,000 cases every page re-rendered).
-/// A new file beside the cases is still taken as a possible link target.
+/// A file that appears (a new case, an image) builds again only the cases whose links looked for
+/// it, and those links then resolve to it.
 #[test]
-fn a_save_by_rename_builds_only_the_saved_case_again() {
+fn a_change_builds_again_only_the_cases_it_touches() {
     use exemplar::pipeline::{BuildOptions, Project};
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
@@ -349,6 +350,10 @@ fn a_save_by_rename_builds_only_the_saved_case_again() {
     let revisions = |site: &exemplar::site::Site| -> Vec<(String, u64)> {
         site.cases.iter().map(|c| (c.slug.clone(), c.revision)).collect()
     };
+    let built_again = |before: &exemplar::site::Site, after: &exemplar::site::Site| -> Vec<String> {
+        let before = revisions(before);
+        revisions(after).into_iter().filter(|case| !before.contains(case)).map(|(slug, _)| slug).collect()
+    };
 
     let case = site.join("content/tunnel-branch-safety.md");
     let temporary = site.join("content/sedR4nd0m");
@@ -356,21 +361,44 @@ fn a_save_by_rename_builds_only_the_saved_case_again() {
     fs::rename(&temporary, &case).unwrap();
     project.refresh(&[temporary.clone(), case.clone()]);
     let second = project.assemble_after(Some(&first)).site.unwrap();
-    let changed: Vec<String> = revisions(&first)
-        .into_iter()
-        .zip(revisions(&second))
-        .filter(|(a, b)| a != b)
-        .map(|(_, (slug, _))| slug)
-        .collect();
-    assert_eq!(changed, ["tunnel-branch-safety"], "only the saved case is new");
+    assert_eq!(built_again(&first, &second), ["tunnel-branch-safety"], "only the saved case is new");
     assert!(second.cases.iter().any(|c| c.title.starts_with("【改】")));
 
-    // A file that appears (an image a case may link to) resolves every case's links again.
-    fs::write(site.join("content/new-photo.png"), b"png").unwrap();
-    project.refresh(&[site.join("content/new-photo.png")]);
+    // The case links to a case and a file that are not there yet: two errors, no site.
+    let text = fs::read_to_string(&case).unwrap();
+    let links = "\n\n另见[新的案例](new-case.md)与[记录表](new-sheet.pdf)。\n";
+    fs::write(&case, format!("{text}{links}")).unwrap();
+    project.refresh(std::slice::from_ref(&case));
+    let outcome = project.assemble_after(Some(&second));
+    let mut codes: Vec<&str> = outcome.diagnostics.iter().map(|d| d.code).collect();
+    codes.sort();
+    assert_eq!(codes, ["broken_link", "broken_link"]);
+
+    // Both appear: the linking case (and the new one) are built, no other.
+    let other = fs::read_to_string(site.join("content/rural-road-volunteer.md")).unwrap();
+    fs::write(site.join("content/new-case.md"), other.replacen("title: ", "title: 【新】", 1)).unwrap();
+    fs::write(site.join("content/new-sheet.pdf"), b"%PDF-1.4").unwrap();
+    project.refresh(&[site.join("content/new-case.md"), site.join("content/new-sheet.pdf")]);
     let third = project.assemble_after(Some(&second)).site.unwrap();
-    let same = revisions(&second).into_iter().zip(revisions(&third)).filter(|(a, b)| a == b).count();
-    assert_eq!(same, 0, "every case was built again");
+    let mut again = built_again(&second, &third);
+    again.sort();
+    assert_eq!(again, ["new-case", "tunnel-branch-safety"]);
+    let linking = third.cases.iter().find(|c| c.slug == "tunnel-branch-safety").unwrap();
+    assert!(linking.body.html.contains("cases/new-case/") && linking.body.html.contains("media/new-sheet.pdf"));
+
+    // A file no case looks for builds nothing again; the new case made a draft is a link to a
+    // draft again.
+    fs::write(site.join("content/unrelated.png"), b"png").unwrap();
+    project.refresh(&[site.join("content/unrelated.png")]);
+    let fourth = project.assemble_after(Some(&third)).site.unwrap();
+    assert_eq!(built_again(&third, &fourth), Vec::<String>::new());
+    let draft =
+        fs::read_to_string(site.join("content/new-case.md")).unwrap().replacen("title: ", "draft: true\ntitle: ", 1);
+    fs::write(site.join("content/new-case.md"), draft).unwrap();
+    project.refresh(&[site.join("content/new-case.md")]);
+    let outcome = project.assemble_after(Some(&fourth));
+    let codes: Vec<(&str, Option<&str>)> = outcome.diagnostics.iter().map(|d| (d.code, d.file.as_deref())).collect();
+    assert_eq!(codes, [("link_to_draft", Some("content/tunnel-branch-safety.md"))]);
 }
 
 /// A mistyped site folder: `serve` says, as `build` does, that there is no site there and how to

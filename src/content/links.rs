@@ -58,7 +58,7 @@ impl<'a> Targets<'a> {
     }
 }
 
-/// The resolver for one case file; collects the assets it meets.
+/// The resolver for one case file; collects the assets it meets and every path it looked up.
 pub struct CaseLinks<'a> {
     targets: &'a Targets<'a>,
     /// The case file's folder relative to the site folder (`content/energy`).
@@ -66,12 +66,16 @@ pub struct CaseLinks<'a> {
     /// How the case page reaches the portal root (`../../`).
     root: &'a str,
     pub assets: RefCell<Vec<Asset>>,
+    /// Paths inside the site folder (relative to it) whose presence, slug or content the links
+    /// resolved against, found or not, and where a symbolic link led: when none of them changes,
+    /// the case's links resolve as they did.
+    pub looked_up: RefCell<Vec<String>>,
 }
 
 impl<'a> CaseLinks<'a> {
     pub fn new(targets: &'a Targets<'a>, source: &str, root: &'a str) -> Self {
         let dir = source.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();
-        CaseLinks { targets, dir, root, assets: RefCell::new(Vec::new()) }
+        CaseLinks { targets, dir, root, assets: RefCell::default(), looked_up: RefCell::default() }
     }
 
     /// Resolves a file path written in the case to a portal-relative asset path (`media/…`).
@@ -82,7 +86,16 @@ impl<'a> CaseLinks<'a> {
             return Err("path_outside");
         }
         let rel = normalize(&self.dir, &decoded).ok_or("path_outside")?;
-        match self.targets.real_path(&rel) {
+        let real = self.targets.real_path(&rel);
+        self.looked_up.borrow_mut().push(rel.clone());
+        if let Some(inside) = real.as_ref().and_then(|(real, _)| real.strip_prefix(&self.targets.site_root).ok()) {
+            let inside: Vec<_> = inside.components().map(|c| c.as_os_str().to_string_lossy()).collect();
+            let inside = inside.join("/");
+            if inside != rel {
+                self.looked_up.borrow_mut().push(inside);
+            }
+        }
+        match real {
             Some((real, _)) if !real.starts_with(&self.targets.site_root) => return Err("path_outside"),
             Some((_, true)) => {}
             _ => return Err(missing),
@@ -107,6 +120,7 @@ impl LinkResolver for CaseLinks<'_> {
             let Some(rel) = normalize(&self.dir, &percent_decode(path)) else {
                 return Resolved::Broken("path_outside");
             };
+            self.looked_up.borrow_mut().push(rel.clone());
             return match self.targets.slugs.get(rel.as_str()) {
                 Some(slug) => Resolved::Rewrite(format!("{}cases/{slug}/{fragment}", self.root)),
                 None => Resolved::Broken("broken_link"),
