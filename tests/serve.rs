@@ -415,3 +415,63 @@ fn serving_a_folder_that_is_not_there_says_how_to_make_a_site() {
     let text = stderr(&out);
     assert!(text.contains("no site configuration") && text.contains("exemplar init DIR"), "{text}");
 }
+
+/// An edit that moves many pages (a new case, a case's date changed) renders only some at once
+/// and leaves the rest to be made on demand; those still not made at the next edit are left for
+/// later again. Whatever way each was made, every file then equals a fresh server's. (The sample
+/// site is small: the builder here renders two pages at once instead of `EAGER_PAGES`.)
+#[test]
+fn pages_left_for_later_after_an_edit_equal_a_fresh_servers() {
+    use exemplar::pipeline::BuildOptions;
+    use exemplar::serve::{Builder, Snapshot};
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let mut builder = Builder::new(BuildOptions::new(&site)).with_eager_pages(2);
+    let (first, _) = builder.rebuild(&Snapshot::default(), None);
+
+    let moved = site.join("content/tunnel-branch-safety.md");
+    edit(&moved, "date: 2024-02-20", "date: 2024-12-30");
+    let other = fs::read_to_string(site.join("content/rural-road-volunteer.md")).unwrap();
+    fs::write(site.join("content/new-case.md"), other.replacen("title: ", "title: 【新】", 1)).unwrap();
+    let (second, event) = builder.rebuild(&first, Some(&[moved.clone(), site.join("content/new-case.md")]));
+    assert_eq!(event.errors, 0);
+    let later = |snapshot: &Snapshot| -> Vec<String> {
+        let mut files: Vec<String> =
+            snapshot.deferred.as_ref().map(|d| d.page_files().cloned().collect()).unwrap_or_default();
+        files.retain(|f| f.starts_with("cases/") || f.starts_with("year/") || f.starts_with("status/"));
+        files.sort();
+        files
+    };
+    let (made, not_made) = ("status/planned/index.html".to_owned(), "year/2023/index.html".to_owned());
+    assert!(
+        later(&second).contains(&made) && later(&second).contains(&not_made),
+        "left for later: {:?}",
+        later(&second)
+    );
+    // Made on demand: one of them now, the others not before the next edit.
+    assert!(second.get(&made).is_some_and(|made| made.is_ok()));
+
+    // An edit of a body's last paragraph changes that case's page only.
+    let third_edit = site.join("content/pipe-network-repair.md");
+    let text = fs::read_to_string(&third_edit).unwrap();
+    fs::write(&third_edit, format!("{text}\n\n末段新加的一句话。\n")).unwrap();
+    let (third, event) = builder.rebuild(&second, Some(std::slice::from_ref(&third_edit)));
+    assert_eq!(event.errors, 0);
+    let left = later(&third);
+    assert!(left.contains(&not_made) && !left.contains(&made), "left for later again: {left:?}");
+    assert!(third.get("cases/pipe-network-repair/index.html").is_some_and(|made| made.is_ok()));
+
+    let (fresh, _) = Builder::new(BuildOptions::new(&site)).rebuild(&Snapshot::default(), None);
+    let mut files: Vec<String> = fresh.files.keys().map(|f| f.to_string()).collect();
+    files.extend(fresh.deferred.iter().flat_map(|d| d.page_files().cloned()));
+    files.retain(|f| f.ends_with(".html") || f.ends_with(".json") || f.ends_with(".xml"));
+    assert!(files.len() > 50, "{files:?}");
+    let bytes = |snapshot: &Snapshot, file: &str| -> Vec<u8> {
+        let served = snapshot.get(file).unwrap_or_else(|| panic!("{file} is missing")).unwrap();
+        snapshot.body(file, &served).unwrap().unwrap().to_vec()
+    };
+    for file in &files {
+        assert!(bytes(&third, file) == bytes(&fresh, file), "{file} differs from a fresh server's");
+    }
+}

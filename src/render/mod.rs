@@ -268,6 +268,20 @@ impl PageKind {
     }
 
     /// A page drawn from every case of the portfolio (figures, libraries, reports, feeds, data).
+    /// A page a reader opens first: a case, the first page of a list, a taxonomy's index.
+    pub fn first_look(&self) -> bool {
+        matches!(
+            self,
+            PageKind::Case(_)
+                | PageKind::List(1)
+                | PageKind::TaxonomyIndex(_)
+                | PageKind::Term(_, _, 1)
+                | PageKind::Listing(_, 1)
+                | PageKind::NotFound
+                | PageKind::Search
+        )
+    }
+
     pub fn gathers_portfolio(&self) -> bool {
         matches!(
             self,

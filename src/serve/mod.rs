@@ -261,7 +261,18 @@ pub struct Builder {
     /// The last search index made, from which the next one is made.
     search: SearchBase,
     catalog: Catalog,
+    /// How many changed pages a rebuild after an edit renders at once (see [`EAGER_PAGES`]).
+    eager_pages: usize,
+    /// Pages (by path) the last rendering left for later besides those drawn from the whole
+    /// portfolio: left for later again while no snapshot has made them.
+    pending: HashSet<String>,
 }
+
+/// When more pages than this changed, a rebuild after an edit renders before the browser is told
+/// only the case pages and the first pages of lists (at most this many), and leaves the others to
+/// be made on demand or by the warm-up. A new case, or one whose date moved, shifts every later
+/// page of the lists it is on: at 10,000 cases 6,800 pages, 0.5 s to render.
+pub const EAGER_PAGES: usize = 256;
 
 /// The last search index made and the cases it was made from, shared with the snapshots that
 /// make theirs on demand: after an edit, the next index is this one with the changed cases
@@ -306,7 +317,16 @@ impl Builder {
             media: None,
             same_pages: false,
             search: SearchBase::default(),
+            eager_pages: EAGER_PAGES,
+            pending: HashSet::new(),
         }
+    }
+
+    /// A builder that renders at most `pages` changed pages at once after an edit (tests use a
+    /// small number to make the sample site's edits leave pages for later).
+    pub fn with_eager_pages(mut self, pages: usize) -> Builder {
+        self.eager_pages = pages;
+        self
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -574,6 +594,7 @@ impl Builder {
         let mut dirty = Vec::new();
         let mut later = Vec::new();
         let mut known = 0;
+        let pending = std::mem::take(&mut self.pending);
         for (index, (page, signature)) in pages.iter().zip(&signed).enumerate() {
             let old =
                 if same_order { last.signatures.get(index).copied() } else { by_path.get(page.path.as_str()).copied() };
@@ -583,9 +604,17 @@ impl Builder {
                 if changed || !made(&page.file()) {
                     later.push(page.clone());
                 }
-            } else if changed {
+            } else if changed || (defer && pending.contains(&page.path) && !made(&page.file())) {
                 dirty.push(page.clone());
             }
+        }
+        if defer && dirty.len() > self.eager_pages {
+            // The pages a reader most likely has open first; the rest on demand.
+            let (mut first, rest): (Vec<_>, Vec<_>) = dirty.into_iter().partition(|page| page.kind.first_look());
+            let rest: Vec<_> = first.split_off(first.len().min(self.eager_pages)).into_iter().chain(rest).collect();
+            dirty = first;
+            self.pending = rest.iter().map(|page| page.path.clone()).collect();
+            later.extend(rest);
         }
         let same_pages = same_order || (known == pages.len() && known == last.signatures.len());
         drop(by_path);
