@@ -239,9 +239,20 @@ impl Site {
         assets.dedup();
         if let Some(previous) = previous
             && previous.related.len() == cases.len()
-            && same_groups(&previous.cases, &cases, &config.framework)
+            && same_groups(&previous.cases, &cases, &config.framework, false)
         {
-            let (taxonomies, related) = (previous.taxonomies.clone(), previous.related.clone());
+            // The same terms: the taxonomies stand, and the related cases, unless scores changed;
+            // then the indicators' terms are ranked again (by the latest score).
+            let (taxonomies, related) = if same_groups(&previous.cases, &cases, &config.framework, true) {
+                (previous.taxonomies.clone(), previous.related.clone())
+            } else {
+                let again = |t: &Taxonomy| match t.id.as_str() {
+                    "indicator" => build_taxonomy(&t.id, &cases, &config),
+                    _ => t.clone(),
+                };
+                let taxonomies = previous.taxonomies.iter().map(again).collect();
+                (taxonomies, related_cases_after(Some((&previous.cases, &previous.related)), &cases, &config.framework))
+            };
             let site = Site::of(config, cases, taxonomies, assets, related);
             site.carry_lists(previous);
             return site;
@@ -612,10 +623,11 @@ impl Site {
     }
 }
 
-/// Whether two lists of cases (in site order) give the same taxonomies and related cases: the same
-/// case at every place, and every changed case alike in all that [`build_taxonomy`] and
-/// [`related_cases`] look at.
-fn same_groups(before: &[Arc<Case>], after: &[Arc<Case>], framework: &Framework) -> bool {
+/// Whether two lists of cases (in site order) give the same taxonomies: the same case at every
+/// place, and every changed case alike in all that [`build_taxonomy`] looks at; with `scores`,
+/// also the same related cases (alike in all that [`related_cases`] looks at: the latest scores
+/// too, where the taxonomies read only which indicators were scored).
+fn same_groups(before: &[Arc<Case>], after: &[Arc<Case>], framework: &Framework, scores: bool) -> bool {
     let alike = |a: &Case, b: &Case| {
         a.slug == b.slug
             && a.year() == b.year()
@@ -626,7 +638,11 @@ fn same_groups(before: &[Arc<Case>], after: &[Arc<Case>], framework: &Framework)
             && a.tags == b.tags
             && a.actions == b.actions
             && a.practices.iter().map(|p| &p.dimension).eq(b.practices.iter().map(|p| &p.dimension))
-            && a.latest().map(|l| &l.scores) == b.latest().map(|l| &l.scores)
+            && match (a.latest(), b.latest()) {
+                (Some(x), Some(y)) if scores => x.scores == y.scores,
+                (Some(x), Some(y)) => x.scores.iter().map(|(id, _)| id).eq(y.scores.iter().map(|(id, _)| id)),
+                (x, y) => x.is_none() && y.is_none(),
+            }
             && a.is_revoked(framework) == b.is_revoked(framework)
     };
     before.len() == after.len() && before.iter().zip(after).all(|(a, b)| a.revision == b.revision || alike(a, b))
@@ -769,17 +785,22 @@ fn related_cases_after(previous: Option<Previous>, cases: &[Arc<Case>], framewor
     }
     let indicators: Vec<&crate::config::Indicator> = framework.indicators().map(|(_, i)| i).collect();
     let spans: Vec<f64> = indicators.iter().map(|i| (i.max - i.min).max(f64::EPSILON)).collect();
-    let mut names: HashMap<(u8, String), u32> = HashMap::new();
+    // By kind (tag, action, dimension), each name's interned id; looked up by `&str`, so that a
+    // name is copied only the first time (in `serve`, after a changed score, this runs again).
+    let mut names: [HashMap<String, u32, foldhash::fast::RandomState>; 3] = Default::default();
     // By interned id, its number among its kind's terms.
     let mut bit: Vec<u32> = Vec::new();
     let mut kinds = [0u32; 3];
     let mut intern = |kind: u8, name: &str| -> u32 {
-        let next = names.len() as u32;
-        *names.entry((kind, name.to_owned())).or_insert_with(|| {
-            bit.push(kinds[kind as usize]);
-            kinds[kind as usize] += 1;
-            next
-        })
+        let map = &mut names[kind as usize];
+        if let Some(&id) = map.get(name) {
+            return id;
+        }
+        let id = bit.len() as u32;
+        bit.push(kinds[kind as usize]);
+        kinds[kind as usize] += 1;
+        map.insert(name.to_owned(), id);
+        id
     };
     let sorted = |mut v: Vec<u32>| {
         v.sort_unstable();
@@ -871,8 +892,10 @@ fn related_cases_after(previous: Option<Previous>, cases: &[Arc<Case>], framewor
                 }
             }
         }
-        let mut again: Vec<bool> =
-            features.iter().map(|f| terms_of(f).iter().any(|id| reaching.contains(id))).collect();
+        let mut again: Vec<bool> = features
+            .iter()
+            .map(|f| f.tag_set.iter().chain(&f.action_set).chain(&f.dims).any(|id| reaching.contains(id)))
+            .collect();
         edited.iter().for_each(|&e| again[e] = true);
         again
     });
