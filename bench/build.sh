@@ -77,7 +77,9 @@ full_builds() {
 
 # site mode → milliseconds from the save to the rebuild event (median of $runs). mode `write`
 # writes the case file in place; `rename` saves as sed -i and many editors do: a temporary file
-# beside the case, renamed over it.
+# beside the case, renamed over it; `score` changes the case's last `innovation` score (it moves
+# in that indicator's ranking); `new` writes a new case beside it (a copy under another name,
+# which joins every list it is on), removed at the end.
 serve_reload() {
   python3 - "$exemplar" "$1" "$runs" "$2" <<'PY'
 import os, re, socket, subprocess, sys, time
@@ -98,19 +100,36 @@ try:
     case = os.path.join(site, "content", "g03", "c00003.md")
     original = open(case, encoding="utf-8").read()
     times = []
+    added = []
     for i in range(runs):
         time.sleep(2.0)  # an editor saves every few seconds; the idle warm-up runs between
         buf = b""
+        text = original.replace("## 背景", "## 背景\n\n第%d次修改。" % i, 1)
+        if mode == "score":
+            at = original.rfind("innovation: ")
+            if at < 0:
+                print("-"); sys.exit(0)
+            end = at + len("innovation: ")
+            while end < len(original) and (original[end].isdigit() or original[end] == "."):
+                end += 1
+            text = original[:at] + "innovation: %d" % (61 + 7 * i) + original[end:]
         started = time.perf_counter()
-        target = case if mode == "write" else os.path.join(os.path.dirname(case), "sed%06d" % i)
+        if mode == "new":
+            target = os.path.join(os.path.dirname(case), "zz-bench-new-%d.md" % i)
+            added.append(target)
+            text = original
+        else:
+            target = case if mode in ("write", "score") else os.path.join(os.path.dirname(case), "sed%06d" % i)
         with open(target, "w", encoding="utf-8") as f:
-            f.write(original.replace("## 背景", "## 背景\n\n第%d次修改。" % i, 1))
-        if target != case:
+            f.write(text)
+        if mode == "rename":
             os.rename(target, case)
         while b"event: rebuild" not in buf or not buf.endswith(b"\n\n"):
             buf += sock.recv(65536)
         times.append((time.perf_counter() - started) * 1000)
         inner = re.search(rb'"millis":(\d+)', buf)
+        if not re.search(rb'"errors":0', buf):
+            sys.stderr.write("    the edit left errors: %r\n" % buf[-300:])
         # Then what the rebuild left to make on demand: the home page, the practice library and
         # the search index's manifest, asked for at once (the first request makes them).
         for path in ("/", "/practices/", "/search/manifest.js"):
@@ -123,6 +142,8 @@ try:
         sys.stderr.write("    edit %d: %.0f ms to the reload event (rebuild itself %s ms); home, practice library and search manifest served after %.0f ms\n" % (i + 1, times[-1], inner.group(1).decode() if inner else "?", ready))
     with open(case, "w", encoding="utf-8") as f:
         f.write(original)
+    for path in added:
+        os.remove(path)
     times.sort()
     print("%.0f" % times[len(times) // 2])
 finally:
@@ -224,6 +245,10 @@ for n in "${sizes[@]}"; do
     printf "  %-28s %8s ms from the file write to the rebuild event (median)\n" "serve: one edited case" "$ms"
     ms=$(serve_reload "$site" rename)
     printf "  %-28s %8s ms from the rename to the rebuild event (median)\n" "serve: saved by rename" "$ms"
+    ms=$(serve_reload "$site" score)
+    printf "  %-28s %8s ms from the file write to the rebuild event (median)\n" "serve: a changed score" "$ms"
+    ms=$(serve_reload "$site" new)
+    printf "  %-28s %8s ms from the new file to the rebuild event (median)\n" "serve: a new case" "$ms"
   fi
 
   if [ $have_hugo = 1 ] && [ -d "$site/hugo" ]; then

@@ -149,6 +149,8 @@ fn the_build_benchmark_script_runs_and_prints_every_figure() {
             "floor (issue 8's bare loop)",
             "serve: one edited case",
             "serve: saved by rename",
+            "serve: a changed score",
+            "serve: a new case",
         ] {
             assert!(section.contains(row), "{size}: no \"{row}\" row in\n{out}\n{err}");
         }
@@ -156,11 +158,14 @@ fn the_build_benchmark_script_runs_and_prints_every_figure() {
             section.lines().any(|l| l.contains("no-op rebuild") && l.contains(" 0 of ") && !l.contains(" 0 of 0 ")),
             "{size}: the no-op rebuild rewrote files:\n{out}"
         );
-        // A reload time in milliseconds, not a blank or an error.
-        let serve = section.lines().find(|l| l.contains("serve: one edited case")).unwrap_or_default();
-        let ms = serve.split_whitespace().find_map(|w| w.parse::<u64>().ok());
-        assert!(ms.is_some_and(|ms| ms > 0), "{size}: {serve}");
+        // Reload times in milliseconds, not a blank or an error, after edits that leave none.
+        for row in ["serve: one edited case", "serve: saved by rename", "serve: a changed score", "serve: a new case"] {
+            let serve = section.lines().find(|l| l.contains(row)).unwrap_or_default();
+            let ms = serve.split_whitespace().find_map(|w| w.parse::<u64>().ok());
+            assert!(ms.is_some_and(|ms| ms > 0), "{size}: {serve}");
+        }
     }
+    assert!(!err.contains("the edit left errors"), "{err}");
     assert!(out.contains("12 -> 24 cases (x2.0): time x"), "no growth line:\n{out}");
 }
 
