@@ -406,9 +406,10 @@ pub struct Project {
     history: Option<crate::history::History>,
     /// What the site model is for (pages unless told otherwise).
     pub purpose: Purpose,
-    /// Whether the files are kept once their cases are built, for the next assembly (`serve`).
-    /// A one-time build or check drops each as soon as its case is made, and the rest once the
-    /// site is assembled: the model holds all that pages need.
+    /// Whether the files' states (their keys, problems and built cases) are kept once the site is
+    /// assembled, for the next assembly (`serve`). A one-time build or check drops them then: the
+    /// model holds all that pages need. (Each file's text and front matter go in either case as
+    /// soon as its case is built.)
     pub keep_files: bool,
 }
 
@@ -461,10 +462,11 @@ impl Project {
         &self.theme.catalog
     }
 
-    /// Drops what was read from the case files (see `keep_files`).
+    /// Drops the case files' states (see `keep_files`).
     fn forget_files(&mut self) {
         let files = std::mem::take(&mut self.files);
-        // Freed on another thread: dropping 10,000 parsed files takes a while, and the pages wait.
+        // Freed on another thread: 10,000 states of small parts (paths, keys, the links looked
+        // up, the problems) take a while to drop, and the pages wait.
         std::thread::spawn(move || drop(files));
     }
 
