@@ -515,10 +515,7 @@ impl Project {
             let config = &self.config;
             let states: Vec<(String, FileState)> = changed
                 .par_iter()
-                .map(|rel| {
-                    let found = load::Found { abs_path: site_dir.join(rel), rel_path: rel.clone() };
-                    (rel.clone(), read_case(&found, config))
-                })
+                .map(|rel| (rel.clone(), read_case(&load::Found::at(&site_dir, rel), config)))
                 .collect();
             self.files.extend(states);
             return;
@@ -616,8 +613,7 @@ impl Project {
             if state.loaded.is_none() {
                 // Let go after its case was last built: read again (unchanged, or its own event
                 // comes next), as every case is built again when what links resolve against changes.
-                *state =
-                    read_case(&load::Found { abs_path: site_dir.join(rel.as_str()), rel_path: rel.clone() }, config);
+                *state = read_case(&load::Found::at(site_dir, rel), config);
             }
             let Some(loaded) = state.loaded.as_deref() else { return };
             state.built = Some(build_case(loaded, config, &targets, drafts, history, output, &plans));
@@ -743,7 +739,7 @@ fn duplicate_slugs(keys: &[(&str, &FileKey)], text_of: &dyn Fn(&str) -> Option<S
 
 /// A case file's text as [`load::read`] gives it, read again.
 fn read_text(site_dir: &Path, rel: &str) -> Option<String> {
-    load::read(&load::Found { abs_path: site_dir.join(rel), rel_path: rel.to_owned() }).ok().map(|file| file.text)
+    load::read(&load::Found::at(site_dir, rel)).ok().map(|file| file.text)
 }
 
 /// Renders one case's Markdown, resolves its links, images and cover, and assembles its model.

@@ -723,6 +723,11 @@ impl Alike {
 }
 
 impl Features {
+    /// Its tags, actions and dimensions, each once: the posting lists it is on.
+    fn terms(&self) -> impl Iterator<Item = &u32> {
+        self.tag_set.iter().chain(&self.action_set).chain(&self.dims)
+    }
+
     /// The similarity of the two latest profiles, 0 to 1 (see [`profile_similarity`]).
     fn profile(&self, other: &Features, spans: &[f64]) -> f64 {
         match (&self.latest, &other.latest) {
@@ -769,8 +774,9 @@ fn related_cases_after(previous: Option<Previous>, cases: &[Arc<Case>], framewor
             && old.iter().zip(cases).all(|(a, b)| a.slug == b.slug);
         let mut edited = Vec::new();
         for (i, (a, b)) in old.iter().zip(cases).enumerate().filter(|(_, (a, b))| a.revision != b.revision) {
-            let dims = |c: &Case| c.practices.iter().map(|p| p.dimension.clone()).collect::<Vec<_>>();
-            let same_terms = a.tags == b.tags && a.actions == b.actions && dims(a) == dims(b);
+            let same_terms = a.tags == b.tags
+                && a.actions == b.actions
+                && a.practices.iter().map(|p| &p.dimension).eq(b.practices.iter().map(|p| &p.dimension));
             if !same_terms || a.is_revoked(framework) != b.is_revoked(framework) {
                 return None;
             }
@@ -871,11 +877,10 @@ fn related_cases_after(previous: Option<Previous>, cases: &[Arc<Case>], framewor
     let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
     for &i in &active {
         let f = &features[i];
-        for id in f.tag_set.iter().chain(&f.action_set).chain(&f.dims) {
+        for id in f.terms() {
             postings.entry(*id).or_default().push(i);
         }
     }
-    let terms_of = |f: &Features| f.tag_set.iter().chain(&f.action_set).chain(&f.dims).copied().collect::<Vec<u32>>();
     // One of the newest cases that every case scores for its profile was edited: all again.
     if edited.as_ref().is_some_and(|e| e.iter().any(|i| active.iter().take(PROFILE_SCAN).any(|a| a == i))) {
         edited = None;
@@ -885,24 +890,20 @@ fn related_cases_after(previous: Option<Previous>, cases: &[Arc<Case>], framewor
     let again: Option<Vec<bool>> = edited.map(|edited| {
         let mut reaching: std::collections::HashSet<u32> = std::collections::HashSet::new();
         for &e in &edited {
-            for id in terms_of(&features[e]) {
-                let list = postings.get(&id).map_or(&[][..], Vec::as_slice);
+            for id in features[e].terms() {
+                let list = postings.get(id).map_or(&[][..], Vec::as_slice);
                 if list.partition_point(|&i| i < e) < POSTING_CAP {
-                    reaching.insert(id);
+                    reaching.insert(*id);
                 }
             }
         }
-        let mut again: Vec<bool> = features
-            .iter()
-            .map(|f| f.tag_set.iter().chain(&f.action_set).chain(&f.dims).any(|id| reaching.contains(id)))
-            .collect();
+        let mut again: Vec<bool> = features.iter().map(|f| f.terms().any(|id| reaching.contains(id))).collect();
         edited.iter().for_each(|&e| again[e] = true);
         again
     });
     let of_candidates = |stamp: &mut Vec<usize>, index: usize| -> Vec<usize> {
-        let f = &features[index];
         let mut candidates = Vec::with_capacity(1024);
-        let lists = f.tag_set.iter().chain(&f.action_set).chain(&f.dims);
+        let lists = features[index].terms();
         let postings_of = |id: &u32| postings.get(id).map_or(&[][..], Vec::as_slice);
         for i in lists.flat_map(|id| postings_of(id).iter().take(POSTING_CAP)).chain(active.iter().take(PROFILE_SCAN)) {
             if stamp[*i] != index {

@@ -21,6 +21,13 @@ pub struct Found {
     pub rel_path: String,
 }
 
+impl Found {
+    /// The case file at `rel` (relative to `site_dir`, `/`-separated).
+    pub fn at(site_dir: &Path, rel: &str) -> Found {
+        Found { abs_path: site_dir.join(rel), rel_path: rel.to_owned() }
+    }
+}
+
 /// Lists the Markdown files under `site_dir/content`, in a stable order. Hidden files and folders
 /// are skipped; a symbolic link that leads outside the site is refused.
 pub fn discover(site_dir: &Path) -> (Vec<Found>, Vec<Diagnostic>) {

@@ -267,7 +267,6 @@ impl PageKind {
         }
     }
 
-    /// A page drawn from every case of the portfolio (figures, libraries, reports, feeds, data).
     /// A page a reader opens first: a case, the first page of a list, a taxonomy's index.
     pub fn first_look(&self) -> bool {
         matches!(
@@ -282,6 +281,7 @@ impl PageKind {
         )
     }
 
+    /// A page drawn from every case of the portfolio (figures, libraries, reports, feeds, data).
     pub fn gathers_portfolio(&self) -> bool {
         matches!(
             self,

@@ -1,11 +1,11 @@
 //! What a rebuild in `serve` leaves for later: the search index (every rebuild, the first
 //! included), the pages drawn from the whole portfolio (home, practice library, reports, feed,
 //! sitemap, data files; a rebuild after an edit) and, when an edit changed more than
-//! [`super::EAGER_PAGES`] pages, those a reader is less likely to have open. Their cost grows with the site, not with the
-//! edit, so an edit is answered (and the browser told to reload), and the server is ready, without
-//! waiting for them. Each is made the first time a browser asks for it, or by
-//! the warm-up that runs once the server is idle, whichever comes first; and always from the site
-//! of its own snapshot, so an out-of-date version is never served.
+//! [`super::EAGER_PAGES`] pages, those a reader is less likely to have open. Their cost grows with
+//! the site, not with the edit, so an edit is answered (and the browser told to reload), and the
+//! server is ready, without waiting for them. Each is made the first time a browser asks for it,
+//! or by the warm-up that runs once the server is idle, whichever comes first; and always from the
+//! site of its own snapshot, so an out-of-date version is never served.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};

@@ -610,8 +610,8 @@ impl Builder {
         }
         if defer && dirty.len() > self.eager_pages {
             // The pages a reader most likely has open first; the rest on demand.
-            let (mut first, rest): (Vec<_>, Vec<_>) = dirty.into_iter().partition(|page| page.kind.first_look());
-            let rest: Vec<_> = first.split_off(first.len().min(self.eager_pages)).into_iter().chain(rest).collect();
+            let (mut first, mut rest): (Vec<_>, Vec<_>) = dirty.into_iter().partition(|page| page.kind.first_look());
+            rest.extend(first.split_off(first.len().min(self.eager_pages)));
             dirty = first;
             self.pending = rest.iter().map(|page| page.path.clone()).collect();
             later.extend(rest);
