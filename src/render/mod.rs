@@ -45,6 +45,8 @@ pub struct Summaries {
     by_revision: HashMap<u64, tera::Value>,
     /// Revisions in site order.
     order: Vec<u64>,
+    /// The framework's values the case pages share.
+    framework: views::FrameworkViews,
 }
 
 impl Summaries {
@@ -73,7 +75,7 @@ impl Summaries {
             }
         }
         by_revision.extend(made);
-        Summaries { fingerprint, by_revision, order }
+        Summaries { fingerprint, by_revision, order, framework: views::FrameworkViews::new(site) }
     }
 
     pub(crate) fn value(&self, index: usize) -> tera::Value {
@@ -568,7 +570,7 @@ impl Renderer {
                 // The case's own facts and its neighbours' are the shared summary values; only what
                 // this page alone shows is built here.
                 let mut view = summaries.value(*i).into_map().unwrap_or_default();
-                views::case_view(site, &site.cases[*i], &mut view);
+                views::case_view(site, &summaries.framework, &site.cases[*i], &mut view);
                 if self.case_charts {
                     portal::case_extras(site, *i, &self.strings, &mut view);
                 }

@@ -7,6 +7,7 @@ use serde_json::{Value as Json, json};
 use tera::Value;
 
 use crate::config::Config;
+use crate::config::Indicator;
 use crate::content::validate::format_number;
 use crate::site::{Assessment, Case, Site};
 
@@ -135,20 +136,23 @@ fn framework_term(site: &Site, kind: &str, id: &str) -> Value {
 /// One assessment of a case: its period, average, a row per score (`scores`) and a cell per
 /// framework indicator, its score's row or none (`cells`): a table of periods by indicators reads
 /// the cells rather than searching the scores for every cell.
-pub fn assessment_view(site: &Site, assessment: &Assessment) -> Value {
+pub fn assessment_view(site: &Site, framework: &FrameworkViews, assessment: &Assessment) -> Value {
     let fw = &site.config.framework;
     let rows: Vec<Option<Value>> = fw
         .indicators()
-        .map(|(_, indicator)| {
+        .enumerate()
+        .map(|(n, (_, indicator))| {
             let value = assessment.score(&indicator.id)?;
+            let [id, label, threshold, min, max] =
+                framework.score_parts.get(n).cloned().unwrap_or_else(|| score_parts(site, indicator));
             Some(map([
-                ("id", indicator.id.as_str().into()),
-                ("label", indicator.label.get(site.language()).into()),
+                ("id", id),
+                ("label", label),
                 ("value", num_value(value)),
                 ("display", format_number(value).into()),
-                ("threshold", indicator.threshold.map(num_value).into()),
-                ("min", num_value(indicator.min)),
-                ("max", num_value(indicator.max)),
+                ("threshold", threshold),
+                ("min", min),
+                ("max", max),
                 ("below", indicator.threshold.is_some_and(|t| value < t).into()),
             ]))
         })
@@ -166,6 +170,67 @@ pub fn assessment_view(site: &Site, assessment: &Assessment) -> Value {
         ("scores", scores.into()),
         ("cells", cells.into()),
     ])
+}
+
+/// The part of a score row that depends on the indicator alone: id, label, threshold, min, max.
+fn score_parts(site: &Site, indicator: &Indicator) -> [Value; 5] {
+    [
+        indicator.id.as_str().into(),
+        indicator.label.get(site.language()).into(),
+        indicator.threshold.map(num_value).into(),
+        num_value(indicator.min),
+        num_value(indicator.max),
+    ]
+}
+
+/// A status as a stage of a case's timeline.
+fn stage_view(site: &Site, id: &str) -> Value {
+    let label = site.config.framework.status(id).map_or(id, |s| s.label.get(site.language()));
+    map([("id", id.into()), ("label", label.into())])
+}
+
+/// What the case pages show alike about the framework, made once a build rather than once a case
+/// (they were a third of the values a case page builds for itself): each action's, dimension's
+/// and indicator's term, each status as a timeline stage, and each indicator's part of a score
+/// row. A template value is reference-counted: every page shares these.
+#[derive(Default)]
+pub struct FrameworkViews {
+    actions: HashMap<String, Value>,
+    dimensions: HashMap<String, Value>,
+    indicators: HashMap<String, Value>,
+    stages: HashMap<String, Value>,
+    /// By framework indicator, in order (see [`score_parts`]).
+    score_parts: Vec<[Value; 5]>,
+}
+
+impl FrameworkViews {
+    pub fn new(site: &Site) -> FrameworkViews {
+        let fw = &site.config.framework;
+        let terms = |kind: &str, ids: Vec<&str>| -> HashMap<String, Value> {
+            ids.into_iter().map(|id| (id.to_owned(), framework_term(site, kind, id))).collect()
+        };
+        FrameworkViews {
+            actions: terms("action", fw.actions.iter().map(|a| a.id.as_str()).collect()),
+            dimensions: terms("dimension", fw.dimensions.iter().map(|d| d.id.as_str()).collect()),
+            indicators: terms("indicator", fw.indicators().map(|(_, i)| i.id.as_str()).collect()),
+            stages: fw.statuses.iter().map(|s| (s.id.clone(), stage_view(site, &s.id))).collect(),
+            score_parts: fw.indicators().map(|(_, i)| score_parts(site, i)).collect(),
+        }
+    }
+
+    /// [`framework_term`], shared when the framework has the term.
+    fn term(&self, site: &Site, kind: &str, id: &str) -> Value {
+        let known = match kind {
+            "action" => &self.actions,
+            "dimension" => &self.dimensions,
+            _ => &self.indicators,
+        };
+        known.get(id).cloned().unwrap_or_else(|| framework_term(site, kind, id))
+    }
+
+    fn stage(&self, site: &Site, id: &str) -> Value {
+        self.stages.get(id).cloned().unwrap_or_else(|| stage_view(site, id))
+    }
 }
 
 /// The values many summaries hold alike, made once: each status's and each tag's (a template map
@@ -235,25 +300,23 @@ pub fn summary_view(site: &Site, case: &Case, shared: &SharedViews<'_>) -> tera:
 /// What the case page shows beyond the case's summary, added to `view` (the page merges in the
 /// summary, and `prev`, `next` and `related` as shared summary values). Built as template values
 /// directly, one case page at a time.
-pub fn case_view(site: &Site, case: &Case, view: &mut tera::Map) {
-    let lang = site.language();
+pub fn case_view(site: &Site, framework: &FrameworkViews, case: &Case, view: &mut tera::Map) {
     let fw = &site.config.framework;
-    let stage_label = |id: &str| -> Value { fw.status(id).map_or(id, |s| s.label.get(lang)).into() };
     let timeline: Vec<Value> = case
         .timeline
         .iter()
         .map(|e| {
             map([
                 ("date", e.date.to_string().into()),
-                ("stage", map([("id", e.stage.as_str().into()), ("label", stage_label(&e.stage))])),
+                ("stage", framework.stage(site, &e.stage)),
                 ("note", e.note.as_deref().into()),
             ])
         })
         .collect();
-    let assessments: Vec<Value> = case.assessments.iter().map(|a| assessment_view(site, a)).collect();
+    let assessments: Vec<Value> = case.assessments.iter().map(|a| assessment_view(site, framework, a)).collect();
     let latest_assessment = assessments.last().cloned();
     let terms = |kind: &str, ids: &[String]| -> Value {
-        ids.iter().map(|id| framework_term(site, kind, id)).collect::<Vec<_>>().into()
+        ids.iter().map(|id| framework.term(site, kind, id)).collect::<Vec<_>>().into()
     };
     let practices: Vec<Value> = case
         .practices
@@ -261,7 +324,7 @@ pub fn case_view(site: &Site, case: &Case, view: &mut tera::Map) {
         .map(|p| {
             map([
                 ("title", p.title.as_str().into()),
-                ("dimension", framework_term(site, "dimension", &p.dimension)),
+                ("dimension", framework.term(site, "dimension", &p.dimension)),
                 ("indicators", terms("indicator", &p.indicators)),
                 ("actions", terms("action", &p.actions)),
                 ("summary", p.summary.as_str().into()),
@@ -316,4 +379,27 @@ pub fn term_description(site: &Site, taxonomy: &str, key: &str) -> Option<String
         _ => None,
     };
     description.map(|d| d.get(lang).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The values a case page shares with the others equal those made for the case alone.
+    #[test]
+    fn shared_framework_values_equal_each_cases_own() {
+        let options = crate::pipeline::BuildOptions::new(env!("CARGO_MANIFEST_DIR"));
+        let site = crate::pipeline::searchable(&options).site.expect("the sample site loads");
+        let shared = FrameworkViews::new(&site);
+        let alone = FrameworkViews::default();
+        assert!(
+            site.cases.iter().any(|c| c.assessments.len() > 1 && !c.timeline.is_empty() && !c.practices.is_empty())
+        );
+        for case in &site.cases {
+            let (mut with_shared, mut made_alone) = (tera::Map::new(), tera::Map::new());
+            case_view(&site, &shared, case, &mut with_shared);
+            case_view(&site, &alone, case, &mut made_alone);
+            assert!(Value::from(with_shared) == Value::from(made_alone), "{}", case.slug);
+        }
+    }
 }
