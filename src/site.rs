@@ -765,7 +765,9 @@ type Previous<'a> = (&'a [Arc<Case>], &'a [Vec<usize>]);
 /// [`related_cases`], taking over from `previous` what the edit cannot have changed: when the edited
 /// cases kept their tags, actions, dimensions and standing (their scores changed, say) the posting
 /// lists are the same, and only the cases that had an edited one among their candidates, and the
-/// edited ones, are worked out again (at 10,000 cases, a few dozen instead of every one).
+/// edited ones, are worked out again (at 10,000 cases, a few dozen instead of every one). When one
+/// case was added or removed and no other changed, each case keeps its related cases, merged with
+/// the candidates that moved in, unless one of them stopped being a candidate (see [`OneCase`]).
 fn related_cases_after(previous: Option<Previous>, cases: &[Arc<Case>], framework: &Framework) -> Vec<Vec<usize>> {
     use rayon::prelude::*;
     let mut edited: Option<Vec<usize>> = previous.and_then(|(old, related)| {
@@ -913,6 +915,47 @@ fn related_cases_after(previous: Option<Previous>, cases: &[Arc<Case>], framewor
         }
         best(index, &mut candidates.into_iter())
     };
+    if let Some((old, related)) = previous
+        && related.len() == old.len()
+        && let Some(apart) = one_case_apart(old, cases)
+    {
+        let old_active = match apart {
+            OneCase::Added(c) => active.len() - usize::from(!cases[c].is_revoked(framework)),
+            OneCase::Removed(c) => active.len() + usize::from(!old[c].is_revoked(framework)),
+        };
+        // The previous model chose from the inverted index too: its choices still stand.
+        if old_active > RELATED_EXACT_LIMIT {
+            let score = |x: usize, i: usize| alike.shared(x, i) + 2.0 * features[x].profile(&features[i], &spans);
+            let merge = |x: usize, kept: Vec<usize>, gains: &[usize]| -> Vec<usize> {
+                let mut top: Vec<(f64, usize)> = kept.iter().chain(gains).map(|&i| (score(x, i), i)).collect();
+                top.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+                top.dedup_by_key(|e| e.1);
+                top.truncate(RELATED_MAX);
+                let positive = top.iter().filter(|(s, _)| *s > 0.0).count();
+                top.iter().take(positive.clamp(RELATED_MIN, RELATED_MAX)).map(|&(_, i)| i).collect()
+            };
+            return (0..cases.len())
+                .into_par_iter()
+                .map_init(
+                    || vec![usize::MAX; cases.len()],
+                    |stamp, x| {
+                        let windows = Windows { active: &active, postings: &postings, terms: &features[x] };
+                        let kept = apart.before(x).and_then(|before| {
+                            let kept: Option<Vec<usize>> = related[before].iter().map(|&r| apart.after(r)).collect();
+                            kept.filter(|kept| kept.iter().all(|&r| windows.holds(r)))
+                        });
+                        // The added case, or one whose related cases are no longer all candidates.
+                        let Some(kept) = kept else { return of_candidates(stamp, x) };
+                        let gains: Vec<usize> = match apart {
+                            OneCase::Added(c) => Vec::from_iter((c != x && windows.holds(c)).then_some(c)),
+                            OneCase::Removed(c) => windows.moved_in(c).filter(|&g| g != x).collect(),
+                        };
+                        if gains.is_empty() { kept } else { merge(x, kept, &gains) }
+                    },
+                )
+                .collect();
+        }
+    }
     (0..cases.len())
         .into_par_iter()
         .map_init(
@@ -925,6 +968,83 @@ fn related_cases_after(previous: Option<Previous>, cases: &[Arc<Case>], framewor
             },
         )
         .collect()
+}
+
+/// How the cases after an edit differ from those before when one case was added or removed and
+/// every other is the same (same revision, same order): the index of that case, after the edit
+/// when added, before it when removed.
+///
+/// Then each other case's candidates (see [`related_cases`]) changed only at the windows' edges:
+/// an added case enters the windows of its posting lists and of the newest cases where it is among
+/// the first, and pushes out their last; a removed case leaves them, and the case after their last
+/// moves in. A case's related cases are the best of its candidates, so they stand while they all
+/// remain candidates, with any case that moved in merged in by the same score and order: the lists
+/// keep the first 3 to 5 of the best, and no case past them can come before one that moved in.
+#[derive(Clone, Copy)]
+enum OneCase {
+    Added(usize),
+    Removed(usize),
+}
+
+impl OneCase {
+    /// A case's index before the edit, from its index after it (none for the added case).
+    fn before(self, index: usize) -> Option<usize> {
+        match self {
+            OneCase::Added(c) => (index != c).then(|| index - usize::from(index > c)),
+            OneCase::Removed(c) => Some(index + usize::from(index >= c)),
+        }
+    }
+
+    /// A case's index after the edit, from its index before it (none for the removed case).
+    fn after(self, index: usize) -> Option<usize> {
+        match self {
+            OneCase::Added(c) => Some(index + usize::from(index >= c)),
+            OneCase::Removed(c) => (index != c).then(|| index - usize::from(index > c)),
+        }
+    }
+}
+
+fn one_case_apart(old: &[Arc<Case>], new: &[Arc<Case>]) -> Option<OneCase> {
+    let (longer, shorter) = match new.len().checked_sub(old.len()) {
+        Some(1) => (new, old),
+        Some(_) => return None,
+        None if old.len() == new.len() + 1 => (old, new),
+        None => return None,
+    };
+    let at = shorter.iter().zip(longer).position(|(a, b)| a.revision != b.revision).unwrap_or(shorter.len());
+    let rest_same = shorter[at..].iter().zip(&longer[at + 1..]).all(|(a, b)| a.revision == b.revision);
+    rest_same.then_some(if new.len() > old.len() { OneCase::Added(at) } else { OneCase::Removed(at) })
+}
+
+/// The windows a case draws its candidates from in a large site: the first [`POSTING_CAP`] of each
+/// of its posting lists and the newest [`PROFILE_SCAN`] active cases (each list in site order).
+struct Windows<'a> {
+    active: &'a [usize],
+    postings: &'a HashMap<u32, Vec<usize>>,
+    terms: &'a Features,
+}
+
+impl Windows<'_> {
+    fn lists(&self) -> impl Iterator<Item = (&[usize], usize)> {
+        let postings = self.terms.terms().map(|id| (self.postings.get(id).map_or(&[][..], Vec::as_slice), POSTING_CAP));
+        postings.chain(std::iter::once((self.active, PROFILE_SCAN)))
+    }
+
+    /// Whether case `index` is a candidate.
+    fn holds(&self, index: usize) -> bool {
+        self.lists().any(|(list, cap)| {
+            let at = list.partition_point(|&i| i < index);
+            at < cap && list.get(at) == Some(&index)
+        })
+    }
+
+    /// The cases that moved into the windows when the case at `removed` (its index before) left:
+    /// the last of each window it may have been in (they may have been candidates already).
+    fn moved_in(&self, removed: usize) -> impl Iterator<Item = usize> {
+        self.lists().filter_map(move |(list, cap)| {
+            if list.partition_point(|&i| i < removed) < cap { list.get(cap - 1).copied() } else { None }
+        })
+    }
 }
 
 fn dimensions(case: &Case) -> std::collections::BTreeSet<&str> {
@@ -1103,6 +1223,61 @@ mod tests {
                 let fresh = Site::new(config.clone(), edited, Vec::new());
                 assert_eq!(after.related, fresh.related, "{count} cases, {picked:?}");
                 assert_eq!(groups(&after), groups(&fresh), "{count} cases, {picked:?}");
+            }
+        }
+    }
+
+    /// After a case is added or removed, every other the same, the related cases taken over and
+    /// merged equal those made from scratch: the case newest, oldest or in between, and added
+    /// revoked too; with the sample's spread of tags, and with few tags, whose posting lists run past
+    /// the windows (so that a case pushed out of them, or moving in, changes related cases). Over
+    /// the inverted index: more than 1,500 active cases.
+    #[test]
+    fn a_model_after_a_case_added_or_removed_equals_one_made_afresh() {
+        let config = config();
+        let count = 2 * RELATED_EXACT_LIMIT;
+        let crowded = |n: usize| {
+            let mut case = case(n, &config);
+            case.tags = vec![format!("标签{}", n % 6), format!("标签{}", 6 + (n / 7) % 4)];
+            // Profiles spread wide, so that the best in a window is rarely the best there is.
+            for (k, (_, score)) in case.assessments[0].scores.iter_mut().enumerate() {
+                *score = 70.0 + ((n * 37 + k * 11) % 23) as f64;
+            }
+            case
+        };
+        let spread = |n: usize| case(n, &config);
+        let makers: [(&str, &dyn Fn(usize) -> Case); 2] = [("spread", &spread), ("crowded", &crowded)];
+        let revoked =
+            config.framework.statuses.iter().find(|s| s.revoked).map(|s| s.id.clone()).expect("a revoked status");
+        // The first case whose related cases differ, if any.
+        let first_difference = |a: &Site, b: &Site| {
+            (0..a.related.len().max(b.related.len())).find(|&i| a.related.get(i) != b.related.get(i))
+        };
+        for (name, make) in makers {
+            let cases: Vec<Arc<Case>> = (0..count).map(|n| Arc::new(make(n))).collect();
+            let before = Site::new(config.clone(), cases, Vec::new());
+            let added: [(&str, Option<&str>); 4] =
+                [("2031-06-30", None), ("2019-01-01", None), ("2022-06-15", None), ("2031-06-30", Some(&revoked))];
+            for (n, (date, status)) in added.into_iter().enumerate() {
+                let mut new = make(count + n);
+                new.date = Date::parse(date).expect("a date");
+                if let Some(status) = status {
+                    new.status = status.to_owned();
+                }
+                let mut cases = before.cases.clone();
+                cases.push(Arc::new(new));
+                let after = Site::after(Some(&before), config.clone(), cases.clone(), Vec::new(), true);
+                let fresh = Site::new(config.clone(), cases, Vec::new());
+                assert_eq!(first_difference(&after, &fresh), None, "{name}: added on {date}");
+                assert!(groups(&after) == groups(&fresh), "{name}: added on {date}");
+            }
+            for at in [0, 1, 40, count / 2, count - 1] {
+                let mut cases = before.cases.clone();
+                cases.remove(at);
+                let after = Site::after(Some(&before), config.clone(), cases.clone(), Vec::new(), true);
+                let fresh = Site::new(config.clone(), cases, Vec::new());
+                assert_eq!(first_difference(&after, &fresh), None, "{name}: removed the case at {at}");
+                assert!(groups(&after) == groups(&fresh), "{name}: removed the case at {at}");
             }
         }
     }
