@@ -1338,7 +1338,7 @@ mod tests {
                 *score = 70.0 + ((n * 37 + k * 11) % 23) as f64;
             }
             // Some cases featured, some not assessed lately (due for review).
-            case.featured = n % 5 == 0;
+            case.featured = n.is_multiple_of(5);
             case.assessments[0].period = Period::parse(&format!("2024-Q{}", 1 + n % 4)).expect("a period");
             case
         };
