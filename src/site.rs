@@ -1070,8 +1070,10 @@ fn related_cases_after(previous: Option<Previous>, cases: &[Arc<Case>], framewor
 /// an added case enters the windows of its posting lists and of the newest cases where it is among
 /// the first, and pushes out their last; a removed case leaves them, and the case after their last
 /// moves in. A case's related cases are the best of its candidates, so they stand while they all
-/// remain candidates, with any case that moved in merged in by the same score and order: the lists
-/// keep the first 3 to 5 of the best, and no case past them can come before one that moved in.
+/// remain candidates, with any case that moved in merged in by the same score and order: every
+/// candidate past the 3 to 5 kept ranks below all of them, so the best of the kept and the moved-in
+/// is the best of all (a moved-in case with a positive score lengthens the list as a full pass
+/// would).
 #[derive(Clone, Copy)]
 enum OneCase {
     Added(usize),
