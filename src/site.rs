@@ -237,13 +237,13 @@ impl Site {
         cases.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         assets.sort();
         assets.dedup();
-        if let Some(previous) = previous
+        let (taxonomies, related) = if let Some(previous) = previous
             && previous.related.len() == cases.len()
             && same_groups(&previous.cases, &cases, &config.framework, false)
         {
             // The same terms: the taxonomies stand, and the related cases, unless scores changed;
             // then the indicators' terms are ranked again (by the latest score).
-            let (taxonomies, related) = if same_groups(&previous.cases, &cases, &config.framework, true) {
+            if same_groups(&previous.cases, &cases, &config.framework, true) {
                 (previous.taxonomies.clone(), previous.related.clone())
             } else {
                 let again = |t: &Taxonomy| match t.id.as_str() {
@@ -254,21 +254,19 @@ impl Site {
                     || previous.taxonomies.iter().map(again).collect(),
                     || related_cases_after(Some((&previous.cases, &previous.related)), &cases, &config.framework),
                 )
-            };
-            let site = Site::of(config, cases, taxonomies, assets, related);
-            site.carry_lists(previous);
-            return site;
-        }
-        // The taxonomies and the related cases read the cases alone: made side by side.
-        let (taxonomies, related) = rayon::join(
-            || config.taxonomies.par_iter().map(|kind| build_taxonomy(kind, &cases, &config)).collect(),
-            || match related {
-                true => {
-                    related_cases_after(previous.map(|p| (&p.cases[..], &p.related[..])), &cases, &config.framework)
-                }
-                false => Vec::new(),
-            },
-        );
+            }
+        } else {
+            // The taxonomies and the related cases read the cases alone: made side by side.
+            rayon::join(
+                || config.taxonomies.par_iter().map(|kind| build_taxonomy(kind, &cases, &config)).collect(),
+                || match related {
+                    true => {
+                        related_cases_after(previous.map(|p| (&p.cases[..], &p.related[..])), &cases, &config.framework)
+                    }
+                    false => Vec::new(),
+                },
+            )
+        };
         let site = Site::of(config, cases, taxonomies, assets, related);
         if let Some(previous) = previous {
             site.carry_lists(previous);
@@ -995,14 +993,15 @@ fn related_cases_after(previous: Option<Previous>, cases: &[Arc<Case>], framewor
         edited.iter().for_each(|&e| again[e] = true);
         again
     });
+    let windows = |index: usize| Windows { active: &active, postings: &postings, terms: &features[index] };
     let of_candidates = |stamp: &mut Vec<usize>, index: usize| -> Vec<usize> {
         let mut candidates = Vec::with_capacity(1024);
-        let lists = features[index].terms();
-        let postings_of = |id: &u32| postings.get(id).map_or(&[][..], Vec::as_slice);
-        for i in lists.flat_map(|id| postings_of(id).iter().take(POSTING_CAP)).chain(active.iter().take(PROFILE_SCAN)) {
-            if stamp[*i] != index {
-                stamp[*i] = index;
-                candidates.push(*i);
+        for (list, cap) in windows(index).lists() {
+            for &i in list.iter().take(cap) {
+                if stamp[i] != index {
+                    stamp[i] = index;
+                    candidates.push(i);
+                }
             }
         }
         best(index, &mut candidates.into_iter())
@@ -1017,32 +1016,27 @@ fn related_cases_after(previous: Option<Previous>, cases: &[Arc<Case>], framewor
         };
         // The previous model chose from the inverted index too: its choices still stand.
         if old_active > RELATED_EXACT_LIMIT {
-            let score = |x: usize, i: usize| alike.shared(x, i) + 2.0 * features[x].profile(&features[i], &spans);
-            let merge = |x: usize, kept: Vec<usize>, gains: &[usize]| -> Vec<usize> {
-                let mut top: Vec<(f64, usize)> = kept.iter().chain(gains).map(|&i| (score(x, i), i)).collect();
-                top.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-                top.dedup_by_key(|e| e.1);
-                top.truncate(RELATED_MAX);
-                let positive = top.iter().filter(|(s, _)| *s > 0.0).count();
-                top.iter().take(positive.clamp(RELATED_MIN, RELATED_MAX)).map(|&(_, i)| i).collect()
-            };
             return (0..cases.len())
                 .into_par_iter()
                 .map_init(
                     || vec![usize::MAX; cases.len()],
                     |stamp, x| {
-                        let windows = Windows { active: &active, postings: &postings, terms: &features[x] };
+                        let windows = windows(x);
                         let kept = apart.before(x).and_then(|before| {
                             let kept: Option<Vec<usize>> = related[before].iter().map(|&r| apart.after(r)).collect();
                             kept.filter(|kept| kept.iter().all(|&r| windows.holds(r)))
                         });
                         // The added case, or one whose related cases are no longer all candidates.
                         let Some(kept) = kept else { return of_candidates(stamp, x) };
-                        let gains: Vec<usize> = match apart {
+                        let mut gains: Vec<usize> = match apart {
                             OneCase::Added(c) => Vec::from_iter((c != x && windows.holds(c)).then_some(c)),
                             OneCase::Removed(c) => windows.moved_in(c).filter(|&g| g != x).collect(),
                         };
-                        if gains.is_empty() { kept } else { merge(x, kept, &gains) }
+                        // Each candidate once: a case may be at the edge of several windows, or kept.
+                        gains.retain(|g| !kept.contains(g));
+                        gains.sort_unstable();
+                        gains.dedup();
+                        if gains.is_empty() { kept } else { best(x, &mut kept.into_iter().chain(gains)) }
                     },
                 )
                 .collect();
