@@ -280,8 +280,8 @@ fn the_build_that_frees_the_text_writes_the_same_files() {
 /// the index that indexing every case again makes, byte for byte, whatever the edit did to the
 /// terms: a term moved to a better tier (into the title), new terms, terms dropped, a case grown
 /// past the size its position masks were made for; also after a second round of edits on the
-/// updated index. When the cases themselves change (one added), the numbers of the others move:
-/// no update, the index is built again.
+/// updated index; and when a case is added or removed, which moves the numbers of the cases after
+/// it (at the start, in the middle, at the end). Two cases added at once are not an update.
 #[test]
 fn an_index_updated_after_edits_is_the_index_built_anew() {
     use exemplar::pipeline::Project;
@@ -329,19 +329,57 @@ fn an_index_updated_after_edits_is_the_index_built_anew() {
     assert_same(&again, &third);
     assert!(urls(&again, &Query::text("量子纠缠试验田")).len() == 1);
 
-    // A new case: the others' numbers move, so the index is built again.
-    let new_case = dir.join("content/tunnel-branch-safety-2.md");
-    fs::write(&new_case, fs::read_to_string(dir.join("content/tunnel-branch-safety.md")).unwrap()).unwrap();
-    project.refresh(std::slice::from_ref(&new_case));
-    let fourth = project.assemble_after(Some(&third)).site.unwrap();
-    assert_eq!(fourth.cases.len(), third.cases.len() + 1);
-    assert!(again.update(&third.cases, &fourth).is_none(), "a case added: built again");
+    // Cases added and removed, one at a time: the numbers after each move by one.
+    let mut index = again;
+    let mut site = third;
+    let tunnel = fs::read_to_string(dir.join("content/tunnel-branch-safety.md")).unwrap();
+    let dated = |date: &str, title: &str| {
+        let text =
+            tunnel.replacen("title: ", &format!("title: {title} "), 1).replacen("\nupdated: ", "\n# updated: ", 1);
+        let at = text.find("\ndate: ").expect("the sample case has a date") + 7;
+        let end = at + text[at..].find('\n').unwrap();
+        format!("{}{date}{}", &text[..at], &text[end..]) + "\n独一无二的补充段落。\n"
+    };
+    let steps: [(&str, Option<String>); 5] = [
+        ("content/newest.md", Some(dated("2031-01-01", "最新"))),
+        ("content/oldest.md", Some(dated("1990-01-01", "最早"))),
+        ("content/between.md", Some(dated("2023-06-15", "居中"))),
+        ("content/newest.md", None),
+        ("content/pipe-network-repair.md", None),
+    ];
+    for (step, (name, text)) in steps.into_iter().enumerate() {
+        let path = dir.join(name);
+        match &text {
+            Some(text) => fs::write(&path, text).unwrap(),
+            None => fs::remove_file(&path).unwrap(),
+        }
+        project.refresh(std::slice::from_ref(&path));
+        let outcome = project.assemble_after(Some(&site));
+        let next = outcome.site.unwrap_or_else(|| panic!("step {step}: {:?}", outcome.diagnostics));
+        let added = text.is_some();
+        assert_eq!(next.cases.len() + usize::from(!added), site.cases.len() + usize::from(added), "step {step}");
+        index = index.update(&site.cases, &next).unwrap_or_else(|| panic!("step {step}: one case added or removed"));
+        assert_same_files(&index, &search::build(&next), &format!("step {step} ({name}): "));
+        site = next;
+    }
+    assert_eq!(urls(&index, &Query::text("独一无二")).len(), 2, "the two cases added and kept are found");
+    assert!(urls(&index, &Query::text("只剩一句")).is_empty(), "the case removed is not found");
+
+    // Two cases at once: the index is built again.
+    let two = [dir.join("content/first-of-two.md"), dir.join("content/second-of-two.md")];
+    fs::write(&two[0], dated("2022-02-02", "其一")).unwrap();
+    fs::write(&two[1], dated("2021-01-01", "其二")).unwrap();
+    project.refresh(&two);
+    let last = project.assemble_after(Some(&site)).site.unwrap();
+    assert_eq!(last.cases.len(), site.cases.len() + 2);
+    assert!(index.update(&site.cases, &last).is_none(), "two cases added: built again");
 }
 
 /// [`an_index_updated_after_edits_is_the_index_built_anew`] on real text at random: corpus files
 /// (long documents with code and Latin words, whose position moduli run from 8 to 128), a few at
 /// a time given another file's title and body and new front matter (status, enterprise, tags,
-/// scores: the facets), round after round on the updated index.
+/// scores: the facets), round after round on the updated index; in some rounds a case is also
+/// added or removed, anywhere in the site's order.
 #[test]
 fn random_edits_of_corpus_cases_update_to_the_index_built_anew() {
     let site = search_support::corpus_site(Some(120));
@@ -350,8 +388,24 @@ fn random_edits_of_corpus_cases_update_to_the_index_built_anew() {
     let mut rng = search_support::Rng(7);
     let mut index = search::build(&site);
     let mut site = site;
-    for round in 0..5 {
+    let mut next_number = 1000;
+    for round in 0..10 {
         let mut cases = site.cases.clone();
+        match round % 3 {
+            1 => {
+                cases.remove(rng.below(cases.len()));
+            }
+            2 => {
+                let donor = &files[rng.below(files.len())];
+                let text = std::fs::read_to_string(raw.join(donor)).unwrap_or_default();
+                let (title, body) = search_support::title_and_body(donor, &text);
+                // Its date, from its number, puts it anywhere in the site's order.
+                next_number += 1 + rng.below(50);
+                let case = search_support::make_case(next_number, donor, &title, &body, &mut rng, Vec::new());
+                cases.push(std::sync::Arc::new(case));
+            }
+            _ => {}
+        }
         for _ in 0..1 + rng.below(4) {
             let i = rng.below(cases.len());
             let number: usize = cases[i].slug.trim_start_matches('c').parse().unwrap();
@@ -364,7 +418,7 @@ fn random_edits_of_corpus_cases_update_to_the_index_built_anew() {
                 std::sync::Arc::new(search_support::make_case(number, &source, &title, &body, &mut rng, Vec::new()));
         }
         let edited = Site::new(site.config.clone(), cases, Vec::new());
-        index = index.update(&site.cases, &edited).unwrap_or_else(|| panic!("round {round}: the same cases"));
+        index = index.update(&site.cases, &edited).unwrap_or_else(|| panic!("round {round}: an update"));
         assert_same_files(&index, &search::build(&edited), &format!("round {round}: "));
         site = edited;
     }

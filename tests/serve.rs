@@ -130,6 +130,12 @@ fn after_edits_every_file_equals_a_fresh_servers() {
     assert!(preview.wait_for("/cases/pipe-network-repair/", |_, body| body.contains("夜间新标签")));
     compare("after a tag edit and a deletion");
 
+    // A new case: the cases after it in the site's order (and in the search index) move by one.
+    let added = preview.case_file("tunnel-branch-safety-copy.md");
+    fs::write(&added, fs::read_to_string(&first).unwrap().replacen("title: ", "title: 【新】", 1)).unwrap();
+    assert!(preview.wait_for("/cases/tunnel-branch-safety-copy/", |status, _| status == 200));
+    compare("after a new case");
+
     // A new slug for a case another one links to: the link follows it. Then an edit elsewhere,
     // whose links resolve against the same targets, kept from the rebuild before.
     edit(&first, "title: ", "slug: tunnel-safety-renamed\ntitle: ");

@@ -211,22 +211,55 @@ impl<'a> BitReader<'a> {
         Some(((self.acc >> self.n) & ((1u64 << count) - 1)) as u32)
     }
 
-    fn gamma(&mut self) -> Option<u32> {
-        let mut n = 0;
-        while !self.bit()? {
-            n += 1;
-            if n > 31 {
-                return None;
+    /// Reads characters while the word has room for them and they are in the alphabet: a run of
+    /// equal bits may end in any of them ([`BitReader::fill`] reads only as far as it must).
+    fn fill_ahead(&mut self) {
+        while self.n <= 52 {
+            let Some(&c) = self.bytes.get(self.at) else { return };
+            let v = DIGITS[usize::from(c)];
+            if v == 64 {
+                return;
             }
+            self.acc = (self.acc << 6) | u64::from(v);
+            self.n += 6;
+            self.at += 1;
+        }
+    }
+
+    /// The number of `bit`s before the next other bit, which is read too (the unary part of gamma
+    /// and Rice codes): counted a word at a time, not a bit at a time. `None` when the text ends
+    /// first.
+    fn run(&mut self, bit: bool) -> Option<u32> {
+        let mut count = 0u32;
+        loop {
+            if self.n == 0 {
+                self.fill_ahead();
+                if self.n == 0 {
+                    return None;
+                }
+            }
+            // The pending bits at the top of the word, zeros below them.
+            let top = self.acc << (64 - self.n);
+            let same = if bit { (!top).leading_zeros() } else { top.leading_zeros() }.min(self.n);
+            count = count.checked_add(same)?;
+            self.n -= same;
+            if self.n > 0 {
+                self.n -= 1;
+                return Some(count);
+            }
+        }
+    }
+
+    fn gamma(&mut self) -> Option<u32> {
+        let n = self.run(false)?;
+        if n > 31 {
+            return None;
         }
         Some((1 << n) | self.bits(n)?)
     }
 
     fn rice(&mut self, k: u32) -> Option<u32> {
-        let mut q = 0u32;
-        while self.bit()? {
-            q += 1;
-        }
+        let q = self.run(true)?;
         Some((q << k) | self.bits(k)?)
     }
 

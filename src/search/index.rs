@@ -894,36 +894,42 @@ const UPDATE_EIGHTHS: usize = 1;
 
 impl Index {
     /// This index, built from the cases `before`, made into the index of `site` by indexing again
-    /// only the cases whose revision changed: the same index, byte for byte, as [`build`] makes,
-    /// at a small part of its cost (`serve` answers a search after an edit without indexing every
-    /// case again). `None` when `site` does not have the same cases in the same order (one added,
-    /// removed, renamed or moved by its date changes the numbers of the others), or when so many
-    /// changed that a full build is as quick.
+    /// only the cases whose revision changed or that were added: the same index, byte for byte, as
+    /// [`build`] makes, at a small part of its cost (`serve` answers a search after an edit without
+    /// indexing every case again). A case added or removed moves the number of every case after
+    /// it: then every term's postings are read back, renumbered and written again, which still
+    /// costs far less than cutting every case's text into terms. `None` when `site`'s cases are not
+    /// those of `before`, in the same order, give or take one (a case renamed, or moved by its
+    /// date, moves others by more), or when so many changed that a full build is as quick.
     pub fn update(mut self, before: &[Arc<Case>], site: &Site) -> Option<Index> {
         let cases = &site.cases;
-        let same_cases = !cases.is_empty()
-            && before.len() == cases.len()
-            && self.docs.len() == cases.len()
-            && self.shards.len() == BUILD_SHARDS
-            && before.iter().zip(cases).all(|(a, b)| a.path == b.path);
-        if !same_cases {
+        if cases.is_empty() || self.docs.len() != before.len() || self.shards.len() != BUILD_SHARDS {
             return None;
         }
-        let changed: Vec<u32> =
-            (0..cases.len()).filter(|&i| before[i].revision != cases[i].revision).map(|i| i as u32).collect();
+        let renumber = Renumber::between(before, cases)?;
+        let changed: Vec<u32> = (0..cases.len() as u32)
+            .filter(|&i| {
+                renumber.before(i).is_none_or(|old| before[old as usize].revision != cases[i as usize].revision)
+            })
+            .collect();
         if changed.len() > (cases.len() * UPDATE_EIGHTHS).div_ceil(8) {
             return None;
         }
         // The terms whose entry for a changed case is not what it was (a new tier or mask, or
-        // none): only their postings are read and written again. Most of an edited case's terms
-        // keep their entries: every single character's (no mask) and, where the positions did
-        // not move, every pair's; and single characters have the longest lists.
+        // none): only their postings are read and written again (all of them when the numbers
+        // moved). Most of an edited case's terms keep their entries: every single character's
+        // (no mask) and, where the positions did not move, every pair's; and single characters
+        // have the longest lists.
         let mut scratch = Scratch::new(RandomState::new().hash_one(0u64) | 1);
-        let mut moduli = self.moduli.clone();
+        let mut moduli: Vec<u32> = (0..cases.len() as u32)
+            .map(|i| renumber.before(i).and_then(|old| self.moduli.get(old as usize).copied()).unwrap_or(8))
+            .collect();
         let mut edits: HashMap<String, Vec<Entry>> = HashMap::new();
         for &doc in &changed {
-            let (old_m, old) = terms_of(&mut scratch, &before[doc as usize]);
             let (m, new) = terms_of(&mut scratch, &cases[doc as usize]);
+            // An added case had no terms.
+            let (old_m, old) =
+                renumber.before(doc).map_or((m, Vec::new()), |old| terms_of(&mut scratch, &before[old as usize]));
             moduli[doc as usize] = m;
             // A new modulus changes every pair's mask as the files hold it.
             let same_moduli = old_m == m;
@@ -945,18 +951,33 @@ impl Index {
             by_shard[(bucket >> SHARD_SHIFT) as usize].push((bucket, term, added));
         }
         let shards = std::mem::take(&mut self.shards);
+        let old_moduli = &self.moduli;
         self.shards = shards
             .into_par_iter()
             .zip(by_shard)
             .map(|(shard, mut edits)| {
-                if edits.is_empty() {
+                if edits.is_empty() && renumber == Renumber::Same {
                     return shard;
                 }
                 edits.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-                Arc::new(edit_shard(&shard, &edits, &self.moduli, &moduli))
+                Arc::new(edit_shard(&shard, &edits, renumber, old_moduli, &moduli))
             })
             .collect();
         self.moduli = moduli;
+        match renumber {
+            Renumber::Same => {}
+            // Its entry is made below, with the changed cases'.
+            Renumber::Added(at) => {
+                self.docs.insert(at as usize, doc_entry(site, &cases[at as usize]));
+                self.indicators.iter_mut().for_each(|indicator| indicator.scores.insert(at as usize, None));
+            }
+            Renumber::Removed(at) => {
+                self.docs.remove(at as usize);
+                self.indicators.iter_mut().for_each(|indicator| {
+                    indicator.scores.remove(at as usize);
+                });
+            }
+        }
         for &doc in &changed {
             let case = &cases[doc as usize];
             self.docs[doc as usize] = doc_entry(site, case);
@@ -969,19 +990,100 @@ impl Index {
     }
 }
 
+/// How the case numbers moved from the cases an index was made from to a site's: not at all, or
+/// by one case added or removed at a number (the cases after it move by one).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Renumber {
+    Same,
+    Added(u32),
+    Removed(u32),
+}
+
+impl Renumber {
+    /// From the cases `before` to those `after`, matched by path: `None` when more than one case
+    /// came or went, or a case moved.
+    fn between(before: &[Arc<Case>], after: &[Arc<Case>]) -> Option<Renumber> {
+        let same =
+            |a: &[Arc<Case>], b: &[Arc<Case>]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.path == y.path);
+        let (shorter, longer) = match after.len().checked_sub(before.len()) {
+            Some(0) => return same(before, after).then_some(Renumber::Same),
+            Some(1) => (before, after),
+            None if before.len() == after.len() + 1 => (after, before),
+            _ => return None,
+        };
+        let at = shorter.iter().zip(longer).position(|(a, b)| a.path != b.path).unwrap_or(shorter.len());
+        if !same(&shorter[at..], &longer[at + 1..]) {
+            return None;
+        }
+        let at = u32::try_from(at).ok()?;
+        Some(if after.len() > before.len() { Renumber::Added(at) } else { Renumber::Removed(at) })
+    }
+
+    /// A case's number before, from its number after (none for the added case).
+    fn before(self, new: u32) -> Option<u32> {
+        match self {
+            Renumber::Same => Some(new),
+            Renumber::Added(at) => (new != at).then(|| new - u32::from(new > at)),
+            Renumber::Removed(at) => Some(new + u32::from(new >= at)),
+        }
+    }
+
+    /// A case's number after, from its number before (none for the removed case).
+    fn after(self, old: u32) -> Option<u32> {
+        match self {
+            Renumber::Same => Some(old),
+            Renumber::Added(at) => Some(old + u32::from(old >= at)),
+            Renumber::Removed(at) => (old != at).then(|| old - u32::from(old > at)),
+        }
+    }
+}
+
 /// `shard` with `edits` (by bucket and term: the cases whose entries changed and their new
 /// entries) made, the edited terms' postings read with the moduli they were written with
 /// (`old_moduli`: a changed case's may differ, and its entries are the ones replaced) and encoded
-/// with the new `moduli`; a term left with no postings is dropped. Other lines are copied.
-fn edit_shard(shard: &TermShard, edits: &[(u32, String, Vec<Entry>)], old_moduli: &[u32], moduli: &[u32]) -> TermShard {
+/// with the new `moduli`; a term left with no postings is dropped. Other lines are copied, or,
+/// when the cases were `renumber`ed, read, renumbered and written again.
+fn edit_shard(
+    shard: &TermShard,
+    edits: &[(u32, String, Vec<Entry>)],
+    renumber: Renumber,
+    old_moduli: &[u32],
+    moduli: &[u32],
+) -> TermShard {
     let mut text: Vec<u8> = Vec::with_capacity(shard.text.len() + shard.text.len() / 8);
     let mut lines = Vec::with_capacity(shard.lines.len() + edits.len());
-    let mut next = 0;
+    // The postings of line `i` in the new numbers.
+    let read = |i: usize| -> Postings {
+        let mut postings = decode(shard.split(i), old_moduli).unwrap_or_default();
+        if renumber != Renumber::Same {
+            for list in &mut postings {
+                list.retain_mut(|(doc, _)| renumber.after(*doc).map(|new| *doc = new).is_some());
+            }
+        }
+        postings
+    };
+    let write = |bucket: u32, term: &str, postings: &Postings, text: &mut Vec<u8>, lines: &mut Vec<Line>| {
+        if postings.iter().all(Vec::is_empty) {
+            return;
+        }
+        lines.push(Line { bucket, start: text.len(), term_len: term.len() });
+        text.extend_from_slice(term.as_bytes());
+        text.push(b' ');
+        let mut w = BitWriter::on(std::mem::take(text));
+        files::encode_postings(&mut w, postings, files::is_bigram(term).then_some(moduli));
+        *text = w.finish_bytes();
+        text.push(b'\n');
+    };
     let copy_line = |i: usize, text: &mut Vec<u8>, lines: &mut Vec<Line>| {
         let line = shard.lines[i];
-        lines.push(Line { start: text.len(), ..line });
-        text.extend_from_slice(shard.line(i).as_bytes());
+        if renumber == Renumber::Same {
+            lines.push(Line { start: text.len(), ..line });
+            text.extend_from_slice(shard.line(i).as_bytes());
+        } else {
+            write(line.bucket, shard.term(&line), &read(i), text, lines);
+        }
     };
+    let mut next = 0;
     // The (bucket, term) of line `i`: the lines' order.
     let key_at = |i: usize| (shard.lines[i].bucket, shard.term(&shard.lines[i]));
     for (bucket, term, added) in edits {
@@ -992,7 +1094,7 @@ fn edit_shard(shard: &TermShard, edits: &[(u32, String, Vec<Entry>)], old_moduli
         }
         let mut postings: Postings = Default::default();
         if next < shard.lines.len() && key_at(next) == key {
-            postings = decode(shard.split(next), old_moduli).unwrap_or_default();
+            postings = read(next);
             next += 1;
         }
         for list in &mut postings {
@@ -1003,16 +1105,7 @@ fn edit_shard(shard: &TermShard, edits: &[(u32, String, Vec<Entry>)], old_moduli
             let at = list.partition_point(|(d, _)| *d < doc);
             list.insert(at, (doc, mask));
         }
-        if postings.iter().all(Vec::is_empty) {
-            continue;
-        }
-        lines.push(Line { bucket: *bucket, start: text.len(), term_len: term.len() });
-        text.extend_from_slice(term.as_bytes());
-        text.push(b' ');
-        let mut w = BitWriter::on(text);
-        files::encode_postings(&mut w, &postings, files::is_bigram(term).then_some(moduli));
-        text = w.finish_bytes();
-        text.push(b'\n');
+        write(*bucket, term, &postings, &mut text, &mut lines);
     }
     for i in next..shard.lines.len() {
         copy_line(i, &mut text, &mut lines);
