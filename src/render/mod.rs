@@ -637,7 +637,7 @@ impl Renderer {
             | PageKind::DataJson
             | PageKind::DataCsv => {}
             PageKind::Practices(grouping) => {
-                context.insert_value("library", portal::practices(site, *grouping));
+                context.insert_value("library", portal::practices(site, *grouping, summaries));
             }
             PageKind::Reports => {
                 context.insert_value("reports", portal::reports(site, summaries));
@@ -705,7 +705,7 @@ impl Renderer {
         let (kind, view) = match *listing {
             Listing::Practices(grouping, g) => {
                 let refs = site.library(grouping).get(g).map_or(&[][..], |refs| &refs[rows.clone()]);
-                ("practices", portal::practice_group(site, grouping, g, refs))
+                ("practices", portal::practice_group(site, summaries, grouping, g, refs))
             }
             Listing::Ranking(t, k) => {
                 let taxonomy = &site.taxonomies[t];

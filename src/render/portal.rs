@@ -192,7 +192,7 @@ pub const PREVIEW: usize = 20;
 /// The practice library's overview, grouped by dimension or by action (framework order): each
 /// group's count and its first [`PREVIEW`] practices, with the path of the group's own pages
 /// when it has more.
-pub fn practices(site: &Site, grouping: Grouping) -> tera::Value {
+pub fn practices(site: &Site, grouping: Grouping, summaries: &super::Summaries) -> tera::Value {
     let lang = site.language();
     let fw = &site.config.framework;
     let library = site.library(grouping);
@@ -213,7 +213,7 @@ pub fn practices(site: &Site, grouping: Grouping) -> tera::Value {
                 ("anchor", format!("{kind}-{slug}").into()),
                 ("path", format!("{kind}/{slug}/").into()),
                 ("count", refs.len().into()),
-                ("practices", rows.of(site, shown).into()),
+                ("practices", rows.of(site, summaries, shown).into()),
                 ("all_path", (refs.len() > PREVIEW).then(|| practice_group_path(grouping, id)).into()),
             ])
         })
@@ -240,7 +240,13 @@ pub fn practice_group_path(grouping: Grouping, id: &str) -> String {
 }
 
 /// One page of a library group: the group's label and description, and `refs` as rows.
-pub fn practice_group(site: &Site, grouping: Grouping, group: usize, refs: &[PracticeRef]) -> Value {
+pub fn practice_group(
+    site: &Site,
+    summaries: &super::Summaries,
+    grouping: Grouping,
+    group: usize,
+    refs: &[PracticeRef],
+) -> Value {
     let lang = site.language();
     let term = grouping.terms(&site.config.framework).get(group);
     let id = term.map_or("", |t| t.id.as_str());
@@ -253,7 +259,7 @@ pub fn practice_group(site: &Site, grouping: Grouping, group: usize, refs: &[Pra
         ("label", label.into()),
         ("description", description.into()),
         ("count", count.into()),
-        ("practices", PracticeRows::new(site).of(site, refs).into()),
+        ("practices", PracticeRows::new(site).of(site, summaries, refs).into()),
     ])
 }
 
@@ -281,31 +287,12 @@ impl PracticeRows {
             .map_or_else(|| map([("id", id.into()), ("label", id.into())]), |(_, v)| v.clone())
     }
 
-    /// The practices `refs` as template rows, each with its case's part.
-    fn of(&self, site: &Site, refs: &[PracticeRef]) -> Vec<Value> {
-        let lang = site.language();
-        let fw = &site.config.framework;
+    /// The practices `refs` as template rows, each with its case's shared summary value (which
+    /// has `revoked` and the `status` the rows show: see [`super::views::summary_view`]).
+    fn of(&self, site: &Site, summaries: &super::Summaries, refs: &[PracticeRef]) -> Vec<Value> {
         refs.iter()
             .filter_map(|&(c, n)| {
-                let case = site.cases.get(c)?;
-                let p = case.practices.get(n)?;
-                let revoked = case.is_revoked(fw);
-                let status_label = fw.status(&case.status).map_or(case.status.as_str(), |s| s.label.get(lang));
-                let case_view = map([
-                    ("title", case.title.as_str().into()),
-                    ("path", case.path.as_str().into()),
-                    ("site", case.site.as_str().into()),
-                    ("enterprise", case.enterprise.as_str().into()),
-                    ("revoked", revoked.into()),
-                    (
-                        "status",
-                        map([
-                            ("id", case.status.as_str().into()),
-                            ("label", status_label.into()),
-                            ("revoked", revoked.into()),
-                        ]),
-                    ),
-                ]);
+                let p = site.cases.get(c)?.practices.get(n)?;
                 let actions: Vec<Value> = p.actions.iter().map(|a| Self::label(&self.actions, a)).collect();
                 Some(map([
                     ("title", p.title.as_str().into()),
@@ -314,7 +301,7 @@ impl PracticeRows {
                     ("anchor", format!("practice-{}", n + 1).into()),
                     ("dimension", Self::label(&self.dimensions, &p.dimension)),
                     ("actions", actions.into()),
-                    ("case", case_view),
+                    ("case", summaries.value(c)),
                 ]))
             })
             .collect()

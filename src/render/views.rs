@@ -291,6 +291,7 @@ pub fn summary_view(site: &Site, case: &Case, shared: &SharedViews<'_>) -> tera:
         ("cover_image", Value::from_serializable(&case.cover_image.as_deref())),
         ("tags", tags.into()),
         ("featured", case.featured.into()),
+        ("revoked", case.is_revoked(&site.config.framework).into()),
         ("practice_count", case.practices.len().into()),
         ("latest", latest.into()),
     ]);
