@@ -407,6 +407,51 @@ fn a_change_builds_again_only_the_cases_it_touches() {
     assert_eq!(codes, [("link_to_draft", Some("content/tunnel-branch-safety.md"))]);
 }
 
+/// `serve` reads a case file added beside known ones, or deleted, without walking the site folder
+/// again: what it then builds must be what a server started afresh finds (a hidden file is left
+/// out, a new folder and an upper-case `.MD` are found), edit after edit.
+#[test]
+fn case_files_added_and_deleted_are_found_as_a_fresh_scan_finds_them() {
+    use exemplar::pipeline::{BuildOptions, Project};
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let mut project = Project::open(BuildOptions::new(&site)).ok().unwrap();
+    project.scan();
+    let mut last = project.assemble().site.unwrap();
+    let seen = |site: &exemplar::site::Site| -> Vec<(String, String)> {
+        site.cases.iter().map(|c| (c.source.clone(), c.title.clone())).collect()
+    };
+    let text = fs::read_to_string(site.join("content/rural-road-volunteer.md")).unwrap();
+    let case = |title: &str| text.replacen("title: ", &format!("title: {title} "), 1);
+    fs::create_dir_all(site.join("content/new-folder")).unwrap();
+    let steps: [(&str, Option<String>); 6] = [
+        ("content/added-at-top.md", Some(case("其一"))),
+        ("content/energy/added-in-folder.md", Some(case("其二"))),
+        ("content/.hidden-case.md", Some(case("其三"))),
+        ("content/new-folder/added-in-new-folder.md", Some(case("其四"))),
+        ("content/upper-case.MD", Some(case("其五"))),
+        ("content/energy/added-in-folder.md", None),
+    ];
+    for (name, text) in steps {
+        let path = site.join(name);
+        match &text {
+            Some(text) => fs::write(&path, text).unwrap(),
+            None => fs::remove_file(&path).unwrap(),
+        }
+        project.refresh(std::slice::from_ref(&path));
+        let outcome = project.assemble_after(Some(&last));
+        let served = outcome.site.unwrap_or_else(|| panic!("{name}: {:?}", outcome.diagnostics));
+        let mut fresh = Project::open(BuildOptions::new(&site)).ok().unwrap();
+        fresh.scan();
+        let fresh = fresh.assemble().site.unwrap();
+        assert_eq!(seen(&served), seen(&fresh), "after {name}");
+        last = served;
+    }
+    let sources: Vec<String> = last.cases.iter().map(|c| c.source.clone()).collect();
+    assert!(sources.contains(&"content/upper-case.MD".to_owned()) && !sources.iter().any(|s| s.contains("hidden")));
+}
+
 /// A mistyped site folder: `serve` says, as `build` does, that there is no site there and how to
 /// make one, in the reader's language, and stops (it cannot watch a folder that is not there).
 #[test]
