@@ -966,10 +966,12 @@ impl Index {
         self.moduli = moduli;
         match renumber {
             Renumber::Same => {}
-            // Its entry is made below, with the changed cases'.
             Renumber::Added(at) => {
-                self.docs.insert(at as usize, doc_entry(site, &cases[at as usize]));
-                self.indicators.iter_mut().for_each(|indicator| indicator.scores.insert(at as usize, None));
+                let case = &cases[at as usize];
+                self.docs.insert(at as usize, doc_entry(site, case));
+                for indicator in &mut self.indicators {
+                    indicator.scores.insert(at as usize, score(case, &indicator.id));
+                }
             }
             Renumber::Removed(at) => {
                 self.docs.remove(at as usize);
@@ -978,7 +980,8 @@ impl Index {
                 });
             }
         }
-        for &doc in &changed {
+        // The other changed cases' entries (the added one's is made above).
+        for &doc in changed.iter().filter(|&&doc| renumber != Renumber::Added(doc)) {
             let case = &cases[doc as usize];
             self.docs[doc as usize] = doc_entry(site, case);
             for indicator in &mut self.indicators {
