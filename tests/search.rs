@@ -284,13 +284,8 @@ fn the_build_that_frees_the_text_writes_the_same_files() {
 /// it (at the start, in the middle, at the end). Two cases added at once are not an update.
 #[test]
 fn an_index_updated_after_edits_is_the_index_built_anew() {
-    use exemplar::pipeline::Project;
     use std::fs;
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("site");
-    common::copy_sample_site(&dir);
-    let mut project = Project::open(BuildOptions::new(&dir)).ok().unwrap();
-    project.scan();
+    let (_tmp, dir, mut project) = common::sample_project();
     let first = project.assemble().site.unwrap();
     let assert_same = |updated: &search::Index, site: &Site| assert_same_files(updated, &search::build(site), "");
     let edit = |name: &str, change: &dyn Fn(String) -> String| {
@@ -348,14 +343,7 @@ fn an_index_updated_after_edits_is_the_index_built_anew() {
         ("content/pipe-network-repair.md", None),
     ];
     for (step, (name, text)) in steps.into_iter().enumerate() {
-        let path = dir.join(name);
-        match &text {
-            Some(text) => fs::write(&path, text).unwrap(),
-            None => fs::remove_file(&path).unwrap(),
-        }
-        project.refresh(std::slice::from_ref(&path));
-        let outcome = project.assemble_after(Some(&site));
-        let next = outcome.site.unwrap_or_else(|| panic!("step {step}: {:?}", outcome.diagnostics));
+        let next = common::change_case_file(&mut project, &site, &dir.join(name), text.as_deref(), name);
         let added = text.is_some();
         assert_eq!(next.cases.len() + usize::from(!added), site.cases.len() + usize::from(added), "step {step}");
         index = index.update(&site.cases, &next).unwrap_or_else(|| panic!("step {step}: one case added or removed"));

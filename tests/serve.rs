@@ -346,12 +346,7 @@ fn an_open_page_reloads_itself_and_css_applies_without_reload() {
 /// it, and those links then resolve to it.
 #[test]
 fn a_change_builds_again_only_the_cases_it_touches() {
-    use exemplar::pipeline::{BuildOptions, Project};
-    let tmp = tempfile::tempdir().unwrap();
-    let site = tmp.path().join("site");
-    copy_sample_site(&site);
-    let mut project = Project::open(BuildOptions::new(&site)).ok().unwrap();
-    project.scan();
+    let (_tmp, site, mut project) = sample_project();
     let first = project.assemble().site.unwrap();
     let revisions = |site: &exemplar::site::Site| -> Vec<(String, u64)> {
         site.cases.iter().map(|c| (c.slug.clone(), c.revision)).collect()
@@ -413,11 +408,7 @@ fn a_change_builds_again_only_the_cases_it_touches() {
 #[test]
 fn case_files_added_and_deleted_are_found_as_a_fresh_scan_finds_them() {
     use exemplar::pipeline::{BuildOptions, Project};
-    let tmp = tempfile::tempdir().unwrap();
-    let site = tmp.path().join("site");
-    copy_sample_site(&site);
-    let mut project = Project::open(BuildOptions::new(&site)).ok().unwrap();
-    project.scan();
+    let (_tmp, site, mut project) = sample_project();
     let mut last = project.assemble().site.unwrap();
     let seen = |site: &exemplar::site::Site| -> Vec<(String, String)> {
         site.cases.iter().map(|c| (c.source.clone(), c.title.clone())).collect()
@@ -434,14 +425,7 @@ fn case_files_added_and_deleted_are_found_as_a_fresh_scan_finds_them() {
         ("content/energy/added-in-folder.md", None),
     ];
     for (name, text) in steps {
-        let path = site.join(name);
-        match &text {
-            Some(text) => fs::write(&path, text).unwrap(),
-            None => fs::remove_file(&path).unwrap(),
-        }
-        project.refresh(std::slice::from_ref(&path));
-        let outcome = project.assemble_after(Some(&last));
-        let served = outcome.site.unwrap_or_else(|| panic!("{name}: {:?}", outcome.diagnostics));
+        let served = common::change_case_file(&mut project, &last, &site.join(name), text.as_deref(), name);
         let mut fresh = Project::open(BuildOptions::new(&site)).ok().unwrap();
         fresh.scan();
         let fresh = fresh.assemble().site.unwrap();

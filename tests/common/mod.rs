@@ -121,3 +121,33 @@ pub fn feature_every(content: &Path, nth: usize) {
         }
     }
 }
+
+/// A copy of the sample site in a new temporary folder (removed when dropped), its folder, and a
+/// project on it, scanned as `serve` scans it at start.
+pub fn sample_project() -> (tempfile::TempDir, PathBuf, exemplar::pipeline::Project) {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let mut project = exemplar::pipeline::Project::open(exemplar::pipeline::BuildOptions::new(&site)).ok().unwrap();
+    project.scan();
+    (tmp, site, project)
+}
+
+/// Writes `text` at `path` (deletes the file when there is none), lets `project` take note of it
+/// as `serve` does, and assembles the site after `previous`: the new site, or a panic that names
+/// `what` and the errors.
+pub fn change_case_file(
+    project: &mut exemplar::pipeline::Project,
+    previous: &exemplar::site::Site,
+    path: &Path,
+    text: Option<&str>,
+    what: &str,
+) -> exemplar::site::Site {
+    match text {
+        Some(text) => fs::write(path, text).unwrap(),
+        None => fs::remove_file(path).unwrap(),
+    }
+    project.refresh(&[path.to_path_buf()]);
+    let outcome = project.assemble_after(Some(previous));
+    outcome.site.unwrap_or_else(|| panic!("{what}: {:?}", outcome.diagnostics))
+}
