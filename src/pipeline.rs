@@ -599,24 +599,23 @@ impl Project {
         let targets_fingerprint = fingerprint(&keys, drafts_built);
         let mut changed = std::mem::take(&mut self.changed_files);
         if targets_fingerprint != self.link_targets {
-            // Owned, so that the files can be changed while their cases are built.
-            let (built, drafts): (Vec<_>, Vec<_>) = keys.iter().partition(|(_, key)| drafts_built || !key.draft);
-            let targets = LinkTargets {
-                slugs: built.iter().map(|(rel, key)| ((*rel).to_owned(), key.slug.clone())).collect(),
-                drafts: drafts.iter().map(|(rel, _)| (*rel).to_owned()).collect(),
-            };
-            if self.link_targets == 0 {
+            let first = self.link_targets == 0;
+            if first {
+                self.targets = LinkTargets::default();
+            }
+            // A case added, removed, renamed or made a draft: only the cases that link to it
+            // resolve differently.
+            let moved = self.targets.update(&keys, drafts_built);
+            if first {
                 self.files.values_mut().for_each(|f| f.built = None);
             } else {
-                // A case added, removed, renamed or made a draft: only the cases that link to it
-                // resolve differently.
-                changed.extend(self.targets.differences(&targets));
+                changed.extend(moved);
             }
             self.link_targets = targets_fingerprint;
-            self.targets = targets;
         }
         if !changed.is_empty() {
-            let changed: HashSet<&str> = changed.iter().map(String::as_str).collect();
+            // Looked up for every link of every case: a fast hasher.
+            let changed: FastSet<&str> = changed.iter().map(String::as_str).collect();
             for state in self.files.values_mut() {
                 if state.built.as_ref().is_some_and(|b| b.looked_up.iter().any(|p| touches(p, &changed))) {
                     state.built = None;
@@ -689,12 +688,37 @@ struct LinkTargets {
 }
 
 impl LinkTargets {
-    /// The case files that a link resolves differently against `other`.
-    fn differences<'a>(&'a self, other: &'a LinkTargets) -> impl Iterator<Item = String> + 'a {
-        let entry = |targets: &'a LinkTargets, rel: &str| (targets.slugs.get(rel), targets.drafts.contains(rel));
-        let all = self.slugs.keys().chain(&self.drafts).chain(other.slugs.keys()).chain(&other.drafts);
-        let changed: HashSet<&String> = all.filter(|rel| entry(self, rel) != entry(other, rel)).collect();
-        changed.into_iter().cloned()
+    /// Brought up to date with the case files `keys` (in path order), changed in place: the case
+    /// files that a link now resolves differently against (added, removed, with a new slug, made
+    /// a draft or no longer one).
+    fn update(&mut self, keys: &[(&str, &FileKey)], drafts_built: bool) -> Vec<String> {
+        let mut changed = Vec::new();
+        for &(rel, key) in keys {
+            let built = drafts_built || !key.draft;
+            let before = (self.slugs.get(rel).map(String::as_str), self.drafts.contains(rel));
+            if before == (built.then_some(key.slug.as_str()), !built) {
+                continue;
+            }
+            changed.push(rel.to_owned());
+            if built {
+                self.slugs.insert(rel.to_owned(), key.slug.clone());
+                self.drafts.remove(rel);
+            } else {
+                self.slugs.remove(rel);
+                self.drafts.insert(rel.to_owned());
+            }
+        }
+        // Every case file is in one of the two now; any other entry is a file that is gone.
+        if self.slugs.len() + self.drafts.len() > keys.len() {
+            let gone = |rel: &String| keys.binary_search_by(|(other, _)| (*other).cmp(rel.as_str())).is_err();
+            let gone: Vec<String> = self.slugs.keys().chain(&self.drafts).filter(|rel| gone(rel)).cloned().collect();
+            for rel in &gone {
+                self.slugs.remove(rel);
+                self.drafts.remove(rel);
+            }
+            changed.extend(gone);
+        }
+        changed
     }
 }
 
@@ -704,7 +728,9 @@ fn is_within(path: &str, changed: &str) -> bool {
 }
 
 /// Whether `path` or a folder holding it is among `changed`.
-fn touches(path: &str, changed: &HashSet<&str>) -> bool {
+type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
+
+fn touches(path: &str, changed: &FastSet<&str>) -> bool {
     changed.contains(path) || path.match_indices('/').any(|(slash, _)| changed.contains(&path[..slash]))
 }
 

@@ -343,7 +343,7 @@ fn an_open_page_reloads_itself_and_css_applies_without_reload() {
 /// leave a path that is gone by the time the server looks: only the saved case is built again
 /// (before, every case's links were resolved again, and at 10,000 cases every page re-rendered).
 /// A file that appears (a new case, an image) builds again only the cases whose links looked for
-/// it, and those links then resolve to it.
+/// it, and those links then resolve to it; one that is deleted breaks them again.
 #[test]
 fn a_change_builds_again_only_the_cases_it_touches() {
     let (_tmp, site, mut project) = sample_project();
@@ -400,6 +400,13 @@ fn a_change_builds_again_only_the_cases_it_touches() {
     let outcome = project.assemble_after(Some(&fourth));
     let codes: Vec<(&str, Option<&str>)> = outcome.diagnostics.iter().map(|d| (d.code, d.file.as_deref())).collect();
     assert_eq!(codes, [("link_to_draft", Some("content/tunnel-branch-safety.md"))]);
+
+    // The new case deleted: the link to it is broken again.
+    fs::remove_file(site.join("content/new-case.md")).unwrap();
+    project.refresh(&[site.join("content/new-case.md")]);
+    let outcome = project.assemble_after(Some(&fourth));
+    let codes: Vec<(&str, Option<&str>)> = outcome.diagnostics.iter().map(|d| (d.code, d.file.as_deref())).collect();
+    assert_eq!(codes, [("broken_link", Some("content/tunnel-branch-safety.md"))]);
 }
 
 /// `serve` reads a case file added beside known ones, or deleted, without walking the site folder
