@@ -1068,15 +1068,18 @@ fn related_cases_after(previous: Option<Previous>, cases: &[Arc<Case>], framewor
 /// candidate past the 3 to 5 kept ranks below all of them, so the best of the kept and the moved-in
 /// is the best of all (a moved-in case with a positive score lengthens the list as a full pass
 /// would).
-#[derive(Clone, Copy)]
-enum OneCase {
+///
+/// The search index numbers its cases by their place too, and renumbers them by the same rule
+/// (`search::index::Renumber`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum OneCase {
     Added(usize),
     Removed(usize),
 }
 
 impl OneCase {
     /// A case's index before the edit, from its index after it (none for the added case).
-    fn before(self, index: usize) -> Option<usize> {
+    pub(crate) fn before(self, index: usize) -> Option<usize> {
         match self {
             OneCase::Added(c) => (index != c).then(|| index - usize::from(index > c)),
             OneCase::Removed(c) => Some(index + usize::from(index >= c)),
@@ -1084,7 +1087,7 @@ impl OneCase {
     }
 
     /// A case's index after the edit, from its index before it (none for the removed case).
-    fn after(self, index: usize) -> Option<usize> {
+    pub(crate) fn after(self, index: usize) -> Option<usize> {
         match self {
             OneCase::Added(c) => Some(index + usize::from(index >= c)),
             OneCase::Removed(c) => (index != c).then(|| index - usize::from(index > c)),
@@ -1093,14 +1096,23 @@ impl OneCase {
 }
 
 fn one_case_apart(old: &[Arc<Case>], new: &[Arc<Case>]) -> Option<OneCase> {
+    one_case_apart_by(old, new, |a, b| a.revision == b.revision)
+}
+
+/// [`one_case_apart`], with the cases that are the same told by `same`.
+pub(crate) fn one_case_apart_by(
+    old: &[Arc<Case>],
+    new: &[Arc<Case>],
+    same: impl Fn(&Case, &Case) -> bool,
+) -> Option<OneCase> {
     let (longer, shorter) = match new.len().checked_sub(old.len()) {
         Some(1) => (new, old),
         Some(_) => return None,
         None if old.len() == new.len() + 1 => (old, new),
         None => return None,
     };
-    let at = shorter.iter().zip(longer).position(|(a, b)| a.revision != b.revision).unwrap_or(shorter.len());
-    let rest_same = shorter[at..].iter().zip(&longer[at + 1..]).all(|(a, b)| a.revision == b.revision);
+    let at = shorter.iter().zip(longer).position(|(a, b)| !same(a, b)).unwrap_or(shorter.len());
+    let rest_same = shorter[at..].iter().zip(&longer[at + 1..]).all(|(a, b)| same(a, b));
     rest_same.then_some(if new.len() > old.len() { OneCase::Added(at) } else { OneCase::Removed(at) })
 }
 

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use super::files::{self, BitWriter};
 use super::tokenize::{self, Class};
-use crate::site::{Case, Site};
+use crate::site::{self, Case, OneCase, Site};
 
 /// Field tiers, best first.
 pub const TIERS: usize = 4;
@@ -956,7 +956,7 @@ impl Index {
             .into_par_iter()
             .zip(by_shard)
             .map(|(shard, mut edits)| {
-                if edits.is_empty() && renumber == Renumber::Same {
+                if edits.is_empty() && renumber == Renumber::SAME {
                     return shard;
                 }
                 edits.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
@@ -964,24 +964,24 @@ impl Index {
             })
             .collect();
         self.moduli = moduli;
-        match renumber {
-            Renumber::Same => {}
-            Renumber::Added(at) => {
-                let case = &cases[at as usize];
-                self.docs.insert(at as usize, doc_entry(site, case));
+        match renumber.0 {
+            None => {}
+            Some(OneCase::Added(at)) => {
+                let case = &cases[at];
+                self.docs.insert(at, doc_entry(site, case));
                 for indicator in &mut self.indicators {
-                    indicator.scores.insert(at as usize, score(case, &indicator.id));
+                    indicator.scores.insert(at, score(case, &indicator.id));
                 }
             }
-            Renumber::Removed(at) => {
-                self.docs.remove(at as usize);
+            Some(OneCase::Removed(at)) => {
+                self.docs.remove(at);
                 self.indicators.iter_mut().for_each(|indicator| {
-                    indicator.scores.remove(at as usize);
+                    indicator.scores.remove(at);
                 });
             }
         }
         // The other changed cases' entries (the added one's is made above).
-        for &doc in changed.iter().filter(|&&doc| renumber != Renumber::Added(doc)) {
+        for &doc in changed.iter().filter(|&&doc| renumber.0 != Some(OneCase::Added(doc as usize))) {
             let case = &cases[doc as usize];
             self.docs[doc as usize] = doc_entry(site, case);
             for indicator in &mut self.indicators {
@@ -993,50 +993,39 @@ impl Index {
     }
 }
 
-/// How the case numbers moved from the cases an index was made from to a site's: not at all, or
-/// by one case added or removed at a number (the cases after it move by one).
+/// How the case numbers moved from the cases an index was made from to a site's: not at all
+/// (`None`), or by one case added or removed, as the site model's lists move
+/// ([`site::OneCase`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Renumber {
-    Same,
-    Added(u32),
-    Removed(u32),
-}
+struct Renumber(Option<OneCase>);
 
 impl Renumber {
+    const SAME: Renumber = Renumber(None);
+
     /// From the cases `before` to those `after`, matched by path: `None` when more than one case
     /// came or went, or a case moved.
     fn between(before: &[Arc<Case>], after: &[Arc<Case>]) -> Option<Renumber> {
-        let same =
-            |a: &[Arc<Case>], b: &[Arc<Case>]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.path == y.path);
-        let (shorter, longer) = match after.len().checked_sub(before.len()) {
-            Some(0) => return same(before, after).then_some(Renumber::Same),
-            Some(1) => (before, after),
-            None if before.len() == after.len() + 1 => (after, before),
-            _ => return None,
-        };
-        let at = shorter.iter().zip(longer).position(|(a, b)| a.path != b.path).unwrap_or(shorter.len());
-        if !same(&shorter[at..], &longer[at + 1..]) {
-            return None;
+        let same = |a: &Case, b: &Case| a.path == b.path;
+        if before.len() == after.len() {
+            return before.iter().zip(after).all(|(a, b)| same(a, b)).then_some(Renumber::SAME);
         }
-        let at = u32::try_from(at).ok()?;
-        Some(if after.len() > before.len() { Renumber::Added(at) } else { Renumber::Removed(at) })
+        site::one_case_apart_by(before, after, same).map(|apart| Renumber(Some(apart)))
     }
 
     /// A case's number before, from its number after (none for the added case).
     fn before(self, new: u32) -> Option<u32> {
-        match self {
-            Renumber::Same => Some(new),
-            Renumber::Added(at) => (new != at).then(|| new - u32::from(new > at)),
-            Renumber::Removed(at) => Some(new + u32::from(new >= at)),
-        }
+        self.map(new, OneCase::before)
     }
 
     /// A case's number after, from its number before (none for the removed case).
     fn after(self, old: u32) -> Option<u32> {
-        match self {
-            Renumber::Same => Some(old),
-            Renumber::Added(at) => Some(old + u32::from(old >= at)),
-            Renumber::Removed(at) => (old != at).then(|| old - u32::from(old > at)),
+        self.map(old, OneCase::after)
+    }
+
+    fn map(self, doc: u32, by: fn(OneCase, usize) -> Option<usize>) -> Option<u32> {
+        match self.0 {
+            None => Some(doc),
+            Some(apart) => by(apart, doc as usize).and_then(|i| u32::try_from(i).ok()),
         }
     }
 }
@@ -1058,7 +1047,7 @@ fn edit_shard(
     // The postings of line `i` in the new numbers.
     let read = |i: usize| -> Postings {
         let mut postings = decode(shard.split(i), old_moduli).unwrap_or_default();
-        if renumber != Renumber::Same {
+        if renumber != Renumber::SAME {
             for list in &mut postings {
                 list.retain_mut(|(doc, _)| renumber.after(*doc).map(|new| *doc = new).is_some());
             }
@@ -1079,7 +1068,7 @@ fn edit_shard(
     };
     let copy_line = |i: usize, text: &mut Vec<u8>, lines: &mut Vec<Line>| {
         let line = shard.lines[i];
-        if renumber == Renumber::Same {
+        if renumber == Renumber::SAME {
             lines.push(Line { start: text.len(), ..line });
             text.extend_from_slice(shard.line(i).as_bytes());
         } else {
