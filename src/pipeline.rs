@@ -547,8 +547,8 @@ impl Project {
     fn case_file_edit<'a>(&self, site_dir: &Path, rel: &'a String) -> Option<(&'a String, bool)> {
         let path = Path::new(rel);
         let in_content = path.starts_with(load::CONTENT_DIR)
-            && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md"))
-            && path.components().all(|c| !c.as_os_str().to_string_lossy().starts_with('.'));
+            && load::is_markdown(path)
+            && !path.components().any(|c| load::is_hidden(c.as_os_str()));
         if !in_content {
             return None;
         }
@@ -727,9 +727,9 @@ fn is_within(path: &str, changed: &str) -> bool {
     path.strip_prefix(changed).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// Whether `path` or a folder holding it is among `changed`.
 type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
 
+/// Whether `path` or a folder holding it is among `changed`.
 fn touches(path: &str, changed: &FastSet<&str>) -> bool {
     changed.contains(path) || path.match_indices('/').any(|(slash, _)| changed.contains(&path[..slash]))
 }

@@ -28,6 +28,16 @@ impl Found {
     }
 }
 
+/// Whether a file is a case file by its name: Markdown (`.md`, in any case).
+pub fn is_markdown(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md"))
+}
+
+/// Whether a file or folder name is hidden (starts with a dot): [`discover`] skips it.
+pub fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_string_lossy().starts_with('.')
+}
+
 /// Lists the Markdown files under `site_dir/content`, in a stable order. Hidden files and folders
 /// are skipped; a symbolic link that leads outside the site is refused.
 pub fn discover(site_dir: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
@@ -43,7 +53,7 @@ pub fn discover(site_dir: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -54,7 +64,7 @@ pub fn discover(site_dir: &Path) -> (Vec<Found>, Vec<Diagnostic>) {
             }
         };
         let path = entry.path();
-        let is_markdown = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("md"));
+        let is_markdown = is_markdown(path);
         let rel_path = rel_to(site_dir, path);
         if entry.path_is_symlink() {
             match path.canonicalize() {
