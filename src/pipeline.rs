@@ -599,17 +599,15 @@ impl Project {
         let targets_fingerprint = fingerprint(&keys, drafts_built);
         let mut changed = std::mem::take(&mut self.changed_files);
         if targets_fingerprint != self.link_targets {
-            let first = self.link_targets == 0;
-            if first {
+            if self.link_targets == 0 {
+                // Resolved for the first time (or again from scratch): every case is built.
                 self.targets = LinkTargets::default();
-            }
-            // A case added, removed, renamed or made a draft: only the cases that link to it
-            // resolve differently.
-            let moved = self.targets.update(&keys, drafts_built);
-            if first {
+                self.targets.update(&keys, drafts_built, None);
                 self.files.values_mut().for_each(|f| f.built = None);
             } else {
-                changed.extend(moved);
+                // A case added, removed, renamed or made a draft: only the cases that link to it
+                // resolve differently.
+                self.targets.update(&keys, drafts_built, Some(&mut changed));
             }
             self.link_targets = targets_fingerprint;
         }
@@ -688,18 +686,19 @@ struct LinkTargets {
 }
 
 impl LinkTargets {
-    /// Brought up to date with the case files `keys` (in path order), changed in place: the case
+    /// Brought up to date with the case files `keys` (in path order), changed in place; the case
     /// files that a link now resolves differently against (added, removed, with a new slug, made
-    /// a draft or no longer one).
-    fn update(&mut self, keys: &[(&str, &FileKey)], drafts_built: bool) -> Vec<String> {
-        let mut changed = Vec::new();
+    /// a draft or no longer one) are added to `changed` when given.
+    fn update(&mut self, keys: &[(&str, &FileKey)], drafts_built: bool, mut changed: Option<&mut HashSet<String>>) {
         for &(rel, key) in keys {
             let built = drafts_built || !key.draft;
             let before = (self.slugs.get(rel).map(String::as_str), self.drafts.contains(rel));
             if before == (built.then_some(key.slug.as_str()), !built) {
                 continue;
             }
-            changed.push(rel.to_owned());
+            if let Some(changed) = changed.as_deref_mut() {
+                changed.insert(rel.to_owned());
+            }
             if built {
                 self.slugs.insert(rel.to_owned(), key.slug.clone());
                 self.drafts.remove(rel);
@@ -716,9 +715,10 @@ impl LinkTargets {
                 self.slugs.remove(rel);
                 self.drafts.remove(rel);
             }
-            changed.extend(gone);
+            if let Some(changed) = changed {
+                changed.extend(gone);
+            }
         }
-        changed
     }
 }
 
