@@ -215,7 +215,7 @@ impl fmt::Display for Decimals {
     }
 }
 
-/// [`decimals`] through `format!`, for what is not a plain number of moderate size.
+/// [`Decimals`] through `format!`, for what is not a plain number of moderate size.
 fn decimals_by_format(value: f64, places: u32) -> String {
     let scale = 10f64.powi(places as i32);
     let rounded = (value * scale).round() / scale;
