@@ -555,11 +555,13 @@ impl Project {
         match std::fs::symlink_metadata(site_dir.join(rel)) {
             Ok(meta) if meta.is_file() => {
                 let parent = rel.rsplit_once('/').map_or("", |(parent, _)| parent);
-                let folder_known =
-                    parent == load::CONTENT_DIR
-                        || self.files.range(format!("{parent}/")..).next().is_some_and(|(known, _)| {
-                            known.strip_prefix(parent).is_some_and(|rest| rest.starts_with('/'))
-                        });
+                // The first known path from `parent/` on is inside `parent` if any is.
+                let folder_known = parent == load::CONTENT_DIR
+                    || self
+                        .files
+                        .range(format!("{parent}/")..)
+                        .next()
+                        .is_some_and(|(known, _)| is_within(known, parent));
                 (self.files.contains_key(rel) || folder_known).then_some((rel, true))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.files.contains_key(rel) => Some((rel, false)),

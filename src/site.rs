@@ -241,6 +241,8 @@ impl Site {
         cases.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         assets.sort();
         assets.dedup();
+        // One case added or removed: lists are renumbered rather than made again.
+        let apart = previous.and_then(|p| one_case_apart(&p.cases, &cases));
         let (taxonomies, related) = if let Some(previous) = previous
             && previous.related.len() == cases.len()
             && same_groups(&previous.cases, &cases, &config.framework, false)
@@ -260,11 +262,10 @@ impl Site {
                 )
             }
         } else {
-            // One case added or removed: the terms' lists renumbered, when the terms stay.
-            let past = previous.and_then(|p| Some((p, one_case_apart(&p.cases, &cases)?)));
             // The taxonomies and the related cases read the cases alone: made side by side.
             rayon::join(
                 || {
+                    let past = previous.zip(apart);
                     past.and_then(|(previous, apart)| taxonomies_past(previous, &cases, apart, &config)).unwrap_or_else(
                         || config.taxonomies.par_iter().map(|kind| build_taxonomy(kind, &cases, &config)).collect(),
                     )
@@ -279,7 +280,7 @@ impl Site {
         };
         let site = Site::of(config, cases, taxonomies, assets, related);
         if let Some(previous) = previous {
-            site.carry_lists(previous);
+            site.carry_lists(previous, apart);
         }
         site
     }
@@ -287,10 +288,11 @@ impl Site {
     /// Takes over the lists of `previous` (the model before an edit, in the same case order) that
     /// the edit cannot have changed: worked out again, the practice library and the reports cost
     /// `serve` tens of milliseconds an edit at 10,000 cases, for pages that are then the same.
-    fn carry_lists(&self, previous: &Site) {
+    /// `apart`: the one case added or removed, if the edit was that.
+    fn carry_lists(&self, previous: &Site, apart: Option<OneCase>) {
         let fw = &self.config.framework;
         if previous.cases.len() != self.cases.len() {
-            if let Some(apart) = one_case_apart(&previous.cases, &self.cases) {
+            if let Some(apart) = apart {
                 self.carry_lists_past(previous, apart);
             }
             return;
@@ -464,19 +466,7 @@ fn build_taxonomy(kind: &str, cases: &[Arc<Case>], config: &Config) -> Taxonomy 
         term_keys(kind, case, framework, |key| add(key, index));
     }
 
-    // Framework taxonomies list every term in the framework's order, even an empty one.
-    let framework_terms: Option<Vec<(String, String)>> = match kind {
-        "status" => Some(framework.statuses.iter().map(|s| (s.id.clone(), s.label.get(language).to_owned())).collect()),
-        "action" => Some(framework.actions.iter().map(|a| (a.id.clone(), a.label.get(language).to_owned())).collect()),
-        "dimension" => {
-            Some(framework.dimensions.iter().map(|d| (d.id.clone(), d.label.get(language).to_owned())).collect())
-        }
-        "indicator" => {
-            Some(framework.indicators().map(|(_, i)| (i.id.clone(), i.label.get(language).to_owned())).collect())
-        }
-        _ => None,
-    };
-    let mut terms: Vec<Term> = match framework_terms {
+    let mut terms: Vec<Term> = match framework_terms(kind, framework, language) {
         Some(list) => list
             .into_iter()
             .map(|(key, label)| {
@@ -501,6 +491,23 @@ fn build_taxonomy(kind: &str, cases: &[Arc<Case>], config: &Config) -> Taxonomy 
     }
     dedupe_slugs(&mut terms);
     Taxonomy { id: kind.to_owned(), terms }
+}
+
+/// The terms (id, label) of a taxonomy the framework defines, in the framework's order: it lists
+/// every one, even an empty one. `None` for a taxonomy of names (enterprise, tag …), which lists a
+/// name while a case has it.
+fn framework_terms(kind: &str, framework: &Framework, language: &str) -> Option<Vec<(String, String)>> {
+    match kind {
+        "status" => Some(framework.statuses.iter().map(|s| (s.id.clone(), s.label.get(language).to_owned())).collect()),
+        "action" => Some(framework.actions.iter().map(|a| (a.id.clone(), a.label.get(language).to_owned())).collect()),
+        "dimension" => {
+            Some(framework.dimensions.iter().map(|d| (d.id.clone(), d.label.get(language).to_owned())).collect())
+        }
+        "indicator" => {
+            Some(framework.indicators().map(|(_, i)| (i.id.clone(), i.label.get(language).to_owned())).collect())
+        }
+        _ => None,
+    }
 }
 
 /// Terms in the order a taxonomy lists them: years newest first; names by how many cases they
@@ -539,9 +546,8 @@ fn taxonomies_past(previous: &Site, cases: &[Arc<Case>], apart: OneCase, config:
                 cases: term.cases.iter().filter_map(|&i| apart.after(i)).collect(),
             })
             .collect();
-        // Framework terms are listed even when empty; a name is listed while a case has it.
-        let framework_kind = matches!(kind, "status" | "action" | "dimension" | "indicator");
-        if !framework_kind && terms.iter().any(|term| term.cases.is_empty()) {
+        let names = framework_terms(kind, framework, &config.language).is_none();
+        if names && terms.iter().any(|term| term.cases.is_empty()) {
             return None;
         }
         if let OneCase::Added(c) = apart {

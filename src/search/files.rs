@@ -182,18 +182,25 @@ impl<'a> BitReader<'a> {
         BitReader { bytes: text.as_bytes(), at: 0, acc: 0, n: 0 }
     }
 
+    /// Reads the next character's six bits into the word; `None` when the text ends or the
+    /// character is outside the alphabet.
+    fn read_char(&mut self) -> Option<()> {
+        let v = DIGITS[usize::from(*self.bytes.get(self.at)?)];
+        if v == 64 {
+            return None;
+        }
+        // Bits above the pending ones are shifted out of the word, never read.
+        self.acc = (self.acc << 6) | u64::from(v);
+        self.n += 6;
+        self.at += 1;
+        Some(())
+    }
+
     /// Reads characters until `want` (at most 58) bits are ahead; `None` when the text ends
     /// first or holds a character outside the alphabet.
     fn fill(&mut self, want: u32) -> Option<()> {
         while self.n < want {
-            let v = DIGITS[usize::from(*self.bytes.get(self.at)?)];
-            if v == 64 {
-                return None;
-            }
-            // Bits above the pending ones are shifted out of the word, never read.
-            self.acc = (self.acc << 6) | u64::from(v);
-            self.n += 6;
-            self.at += 1;
+            self.read_char()?;
         }
         Some(())
     }
@@ -214,16 +221,7 @@ impl<'a> BitReader<'a> {
     /// Reads characters while the word has room for them and they are in the alphabet: a run of
     /// equal bits may end in any of them ([`BitReader::fill`] reads only as far as it must).
     fn fill_ahead(&mut self) {
-        while self.n <= 52 {
-            let Some(&c) = self.bytes.get(self.at) else { return };
-            let v = DIGITS[usize::from(c)];
-            if v == 64 {
-                return;
-            }
-            self.acc = (self.acc << 6) | u64::from(v);
-            self.n += 6;
-            self.at += 1;
-        }
+        while self.n <= 52 && self.read_char().is_some() {}
     }
 
     /// The number of `bit`s before the next other bit, which is read too (the unary part of gamma
