@@ -210,6 +210,15 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     refuse_bombs(text)?;
     let config: Config = serde_yaml::from_str(text).map_err(|err| {
+        // A full-width colon or space that an input method typed comes first, in place of the
+        // error it explains (serde places an error in a one-line mapping at the mapping's parent).
+        use crate::content::fullwidth;
+        let slips = fullwidth::syntax_slips(text, usize::MAX);
+        let mut problems: Vec<Diagnostic> =
+            slips.iter().map(|found| found.diagnostic().file(CONFIG_FILE).at(text, found.location(1))).collect();
+        if err.location().is_some_and(|loc| fullwidth::explain(text, &slips, loc.line())) {
+            return problems;
+        }
         let mut diagnostic = Diagnostic::error("config_invalid").file(CONFIG_FILE).arg("detail", err.to_string());
         if let Some(loc) = err.location() {
             let message = err.to_string();
@@ -220,7 +229,8 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
             };
             diagnostic = diagnostic.at(text, loc);
         }
-        vec![diagnostic]
+        problems.push(diagnostic);
+        problems
     })?;
     let problems = check(&config, text);
     if problems.is_empty() { Ok(config) } else { Err(problems) }
@@ -346,6 +356,20 @@ mod tests {
         assert_eq!(problems[0].code, "config_invalid");
         assert!(problems[0].arg_value("detail").unwrap().contains("titel"));
         assert!(problems[0].location.is_some());
+    }
+
+    #[test]
+    fn an_input_methods_colon_is_located_where_it_is_typed() {
+        let text = crate::embedded::SAMPLE_CONFIG.replacen("title: ", "title：", 1);
+        let problems = parse(&text).unwrap_err();
+        let line = text.lines().position(|l| l.starts_with("title：")).unwrap() + 1;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].code, "fullwidth_colon");
+        assert_eq!(problems[0].location, Some(Location::new(line, 6, 1)));
+        // In a one-line mapping serde places the error at the mapping's parent: both are told.
+        let text = crate::embedded::SAMPLE_CONFIG.replacen("{ zh-CN: ", "{ zh-CN：", 1);
+        let codes: Vec<_> = parse(&text).unwrap_err().iter().map(|p| p.code).collect();
+        assert_eq!(codes, ["fullwidth_colon", "config_invalid"]);
     }
 
     #[test]

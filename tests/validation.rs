@@ -301,6 +301,54 @@ fn yaml_syntax() {
     );
 }
 
+// Punctuation a Chinese input method types where YAML needs ASCII: reported where it is typed,
+// not where the YAML parser stops (the next line), with the line or list as it should read.
+
+#[test]
+fn fullwidth_colon() {
+    fixture(
+        "fullwidth_colon",
+        error(7, 7, "status：named", r#"a full-width colon "：" follows the field "status""#).suggest("status: named"),
+    );
+}
+
+#[test]
+fn fullwidth_space_after_colon() {
+    fixture(
+        "fullwidth_space_after_colon",
+        error(6, 8, "region:　广东省广州市", r#"a full-width space follows "region:""#).suggest("region: 广东省广州市"),
+    );
+}
+
+#[test]
+fn fullwidth_indent() {
+    fixture("fullwidth_indent", error(25, 1, "　　- title: 隐患排查积分制", "holds a full-width space"));
+}
+
+#[test]
+fn tab_indent() {
+    fixture("tab_indent", error(20, 1, "\t- period: 2024-Q2", "holds a tab"));
+}
+
+#[test]
+fn label_list_slip() {
+    fixture(
+        "label_list_slip",
+        error(23, 8, "tags: [安全生产、创新工作室]", r#"tags value "安全生产、创新工作室" is read as one item"#)
+            .suggest("[安全生产, 创新工作室]")
+            .warning(),
+    );
+}
+
+#[test]
+fn id_list_slip() {
+    fixture(
+        "id_list_slip",
+        error(22, 10, "actions: 【soul，empower】", r#"actions value "【soul，empower】" is read as one item"#)
+            .suggest("[soul, empower]"),
+    );
+}
+
 #[test]
 fn duplicate_key() {
     fixture("duplicate_key", error(7, 1, "unit: 第二项目部党支部", r#"the field "unit" appears twice"#));

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, LoaderOptions, Node};
 
+use super::fullwidth::{self, Found};
 use super::{Assessment, FrontMatter, KNOWN_FIELDS, Practice, SourceFile, Spanned, TimelineEvent};
 use crate::date::{Date, Period};
 use crate::diagnostics::{Diagnostic, Location, closest};
@@ -48,19 +49,22 @@ fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
     // The usual front matter is read by the fast reader; anything else, every error included, by
     // the YAML parser (see `plain_yaml`).
     let read_fast = if fast { super::plain_yaml::parse(yaml) } else { None };
-    let options = LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping();
     let parsed = match read_fast {
         Some(root) => Ok(Ok(root)),
-        None => std::panic::catch_unwind(|| marked_yaml::parse_yaml_with_options(0, yaml, options)),
+        None => std::panic::catch_unwind(|| marked_yaml::parse_yaml_with_options(0, yaml, loader_options())),
     };
     let root = match parsed {
         Ok(Ok(root)) => root,
         Ok(Err(err)) => {
-            reader.load_error(&err);
+            reader.syntax_error(&err);
             return (front, reader.diagnostics);
         }
         Err(_) => {
-            reader.push(Diagnostic::error("yaml_syntax").arg("detail", "unparseable YAML"), start);
+            let slips = fullwidth::syntax_slips(yaml, usize::MAX);
+            slips.iter().for_each(|found| reader.slip(found));
+            if slips.is_empty() {
+                reader.push(Diagnostic::error("yaml_syntax").arg("detail", "unparseable YAML"), start);
+            }
             return (front, reader.diagnostics);
         }
     };
@@ -93,6 +97,12 @@ fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
         }
     }
     (front, reader.diagnostics)
+}
+
+/// How case front matter is parsed: a mapping at the top, each key once, and quoted text marked
+/// as such (`"~"` is text, not an empty value; a quoted tag may hold a comma on purpose).
+pub(crate) fn loader_options() -> LoaderOptions {
+    LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping().prevent_coercion(true)
 }
 
 /// The deepest bracket or indentation nesting, cheaply, before the real parser sees the text:
@@ -147,6 +157,17 @@ fn leading_space(text: &str, start: usize) -> usize {
     line.len() - line.trim_start().len()
 }
 
+/// What a list's items are, for the lists an input method's punctuation makes one item of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Items {
+    /// Sentences (a practice's steps), where commas are text.
+    Text,
+    /// Labels (tags).
+    Labels,
+    /// The framework's ids (actions, indicators).
+    Ids,
+}
+
 struct Reader<'a> {
     file: &'a SourceFile,
     diagnostics: Vec<Diagnostic>,
@@ -173,6 +194,32 @@ impl Reader<'_> {
 
     fn reported_field(&self, field: &str) -> bool {
         self.diagnostics.iter().any(|d| d.arg_value("field") == Some(field))
+    }
+
+    /// A syntax error, or the input method's slips up to it that explain it (see
+    /// [`fullwidth::explain`]); slips that do not explain the error come with it.
+    fn syntax_error(&mut self, err: &LoadError) {
+        let LoadError::ScanError(marker, _) = err else { return self.load_error(err) };
+        let yaml = self.file.yaml();
+        let slips = fullwidth::syntax_slips(yaml, marker.line());
+        slips.iter().for_each(|found| self.slip(found));
+        if !fullwidth::explain(yaml, &slips, marker.line()) {
+            self.load_error(err);
+        }
+    }
+
+    fn slip(&mut self, found: &Found) {
+        self.push(found.diagnostic(), found.location(self.file.yaml_first_line));
+    }
+
+    /// Reports a key read with a full-width colon (see [`fullwidth::key_slip`]); false for any
+    /// other key.
+    fn key_slip(&mut self, key: &MarkedScalarNode) -> bool {
+        let Some((name, colon, fix)) = fullwidth::key_slip(key.as_str()) else { return false };
+        let start = self.location(key.span().start(), 1);
+        let loc = Location::new(start.line, start.column + colon, 1);
+        self.push(Diagnostic::error("fullwidth_colon").arg("field", name).suggest(Some(fix)), loc);
+        true
     }
 
     fn load_error(&mut self, err: &LoadError) {
@@ -227,7 +274,7 @@ impl Reader<'_> {
                 "timeline" => front.timeline = self.items(name, value, Self::timeline_event),
                 "assessments" => front.assessments = self.items(name, value, Self::assessment),
                 "actions" => front.actions = self.ids(name, value),
-                "tags" => front.tags = self.list(name, value),
+                "tags" => front.tags = self.list(name, value, Items::Labels),
                 "practices" => front.practices = self.items(name, value, Self::practice),
                 _ => {
                     self.unknown_field(key, &KNOWN_FIELDS);
@@ -238,6 +285,9 @@ impl Reader<'_> {
     }
 
     fn unknown_field(&mut self, key: &MarkedScalarNode, known: &[&str]) {
+        if self.key_slip(key) {
+            return;
+        }
         let name = key.as_str();
         let suggestion = closest(name, known.iter().map(|k| (*k, Vec::new())));
         let loc = self.location(key.span().start(), name.chars().count());
@@ -332,12 +382,12 @@ impl Reader<'_> {
     }
 
     /// A list of texts; a single text is taken as a list of one.
-    fn list(&mut self, field: &str, node: &Node) -> Vec<Spanned<String>> {
+    fn list(&mut self, field: &str, node: &Node, items: Items) -> Vec<Spanned<String>> {
         match node {
-            Node::Sequence(items) if self.too_many(field, node, items.len()) => Vec::new(),
-            Node::Sequence(items) => items.iter().filter_map(|item| self.text(field, item)).collect(),
+            Node::Sequence(list) if self.too_many(field, node, list.len()) => Vec::new(),
+            Node::Sequence(list) => list.iter().filter_map(|item| self.item(field, item, items, false)).collect(),
             Node::Scalar(s) if s.as_str().trim().is_empty() => Vec::new(),
-            Node::Scalar(_) => self.text(field, node).into_iter().collect(),
+            Node::Scalar(_) => self.item(field, node, items, true).into_iter().collect(),
             Node::Mapping(_) => {
                 self.wrong_type(field, node, "list");
                 Vec::new()
@@ -360,7 +410,28 @@ impl Reader<'_> {
     }
 
     fn ids(&mut self, field: &str, node: &Node) -> Vec<Spanned<String>> {
-        self.list(field, node)
+        self.list(field, node, Items::Ids)
+    }
+
+    /// An item of a list, or the field's one value (`whole`). Unquoted text that an input method's
+    /// commas or brackets made one item of several (`[安全，质量]`, `【安全, 质量】`) is reported
+    /// with the list it should be: an error for the framework's ids (the item is left out, not
+    /// also reported as unknown), a warning for labels (kept: a tag may hold a comma, quoted).
+    fn item(&mut self, field: &str, node: &Node, items: Items, whole: bool) -> Option<Spanned<String>> {
+        let text = self.text(field, node)?;
+        let plain = node.as_scalar().is_some_and(MarkedScalarNode::may_coerce);
+        if items == Items::Text || !plain {
+            return Some(text);
+        }
+        let Some((mark, fix)) = fullwidth::list_slip(&text.value, whole) else { return Some(text) };
+        let diagnostic = match items {
+            Items::Ids => Diagnostic::error("id_list_slip"),
+            _ => Diagnostic::warning("label_list_slip"),
+        };
+        let diagnostic =
+            diagnostic.arg("field", field).arg("value", text.value.clone()).arg("mark", mark).arg("fix", fix.clone());
+        self.push(diagnostic.suggest(Some(fix)), text.loc);
+        (items == Items::Labels).then_some(text)
     }
 
     /// A list of mappings, each read by `read`.
@@ -408,10 +479,10 @@ impl Reader<'_> {
         match (date, stage) {
             (Some(date), Some(stage)) => Some(TimelineEvent { date, stage, note }),
             (date, stage) => {
-                if date.is_none() && !map.contains_key("date") {
+                if date.is_none() && !has_key(map, "date") {
                     missing(self, "timeline.date");
                 }
-                if stage.is_none() && !map.contains_key("stage") {
+                if stage.is_none() && !has_key(map, "stage") {
                     missing(self, "timeline.stage");
                 }
                 None
@@ -433,6 +504,9 @@ impl Reader<'_> {
                 "scores" => match value.as_mapping() {
                     Some(entries) => {
                         for (id, score) in entries.iter() {
+                            if self.key_slip(id) {
+                                continue;
+                            }
                             let id_loc = self.location(id.span().start(), id.as_str().chars().count());
                             if let Some(score) = self.number("assessments.scores", score) {
                                 scores.push((Spanned::new(id.as_str().trim().to_owned(), id_loc), score));
@@ -444,7 +518,7 @@ impl Reader<'_> {
                 _ => self.unknown_field(key, &["period", "scores"]),
             }
         }
-        if period.is_none() && !map.contains_key("period") {
+        if period.is_none() && !has_key(map, "period") {
             self.push(Diagnostic::error("missing_field").arg("field", "assessments.period"), loc);
         }
         Some(Assessment { period: period?, scores })
@@ -475,21 +549,34 @@ impl Reader<'_> {
                 "summary" => {
                     practice.summary = self.text("practices.summary", value).map(|s| s.value).unwrap_or_default()
                 }
-                "steps" => practice.steps = self.list("practices.steps", value).into_iter().map(|s| s.value).collect(),
+                "steps" => {
+                    practice.steps =
+                        self.list("practices.steps", value, Items::Text).into_iter().map(|s| s.value).collect()
+                }
                 _ => self.unknown_field(key, &["title", "dimension", "indicators", "actions", "summary", "steps"]),
             }
         }
-        for (field, present, written) in [
-            ("practices.title", has_title, map.contains_key("title")),
-            ("practices.dimension", practice.dimension.is_some(), map.contains_key("dimension")),
+        for (field, key, present) in [
+            ("practices.title", "title", has_title),
+            ("practices.dimension", "dimension", practice.dimension.is_some()),
         ] {
-            if !present {
-                let code = if written { "empty_field" } else { "missing_field" };
-                self.push(Diagnostic::error(code).arg("field", field), loc);
+            let written = map.contains_key(key);
+            // A key written with a full-width colon was reported as that.
+            if present || (!written && has_key(map, key)) {
+                continue;
             }
+            let code = if written { "empty_field" } else { "missing_field" };
+            self.push(Diagnostic::error(code).arg("field", field), loc);
         }
         has_title.then_some(practice)
     }
+}
+
+/// Whether `map` has the key `name`, or has it written with a full-width colon (reported as that
+/// rather than as missing).
+fn has_key(map: &MarkedMappingNode, name: &str) -> bool {
+    map.contains_key(name)
+        || map.iter().any(|(k, _)| fullwidth::key_slip(k.as_str()).is_some_and(|(key, ..)| key == name))
 }
 
 /// A node as JSON for templates: plain values stay text unless they read as a number or boolean.
@@ -558,7 +645,7 @@ mod tests {
     #[test]
     fn the_fast_reader_gives_the_parsers_values_and_messages() {
         let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
-        let mistakes: [(&str, &str); 9] = [
+        let mistakes: [(&str, &str); 13] = [
             ("site: ", "site:\nsite_name: "),
             ("status: ", "status: nmaed #"),
             ("date: ", "date: 2024-13-45 #"),
@@ -568,6 +655,11 @@ mod tests {
             ("period: ", "period: 2024-Q5 #"),
             ("dimension: ", "dimension: team, "),
             ("  - ", "  - 3.5\n  - "),
+            // What a Chinese input method types (see `fullwidth`).
+            ("status: ", "status："),
+            ("site: ", "site:\u{3000}"),
+            ("tags: [", "tags: [甲、乙，"),
+            ("scores: { ", "scores: { innovation：90, "),
         ];
         let mut compared = 0;
         for entry in walkdir::WalkDir::new(content).into_iter().filter_map(Result::ok) {
@@ -613,6 +705,58 @@ mod tests {
         assert_eq!(diagnostics.len(), 1);
         assert_eq!(diagnostics[0].code, "yaml_syntax");
         assert_eq!(diagnostics[0].location.map(|l| l.line), Some(4));
+    }
+
+    #[test]
+    fn input_method_slips_are_reported_where_they_are_typed() {
+        // The parser stops on the line after the full-width colon; the slip explains it.
+        let (_, diagnostics) = parse_text(&GOOD.replace("status: named", "status：named"));
+        let found: Vec<_> = diagnostics.iter().map(|d| (d.code, d.location, d.suggestion.as_deref())).collect();
+        assert_eq!(found, [("fullwidth_colon", Some(Location::new(5, 7, 1)), Some("status: named"))]);
+        // A slip that does not explain the error comes with it.
+        let (_, diagnostics) =
+            parse_text(&GOOD.replace("status: named", "status: named\nx: { a：1 }\ntags: [a\n\ny: 1"));
+        let codes: Vec<_> = diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["fullwidth_colon", "yaml_syntax"]);
+        // In a one-line mapping the key swallows its value: reported as the slip, not as unknown.
+        let text = GOOD.replace(
+            "date: 2024-03-01",
+            "date: 2024-03-01\ntimeline:\n  - { date：2023-01-02, stage: planned }\nassessments:\n  - { period: 2024, scores: { innovation：90 } }",
+        );
+        let (front, diagnostics) = parse_text(&text);
+        let found: Vec<_> = diagnostics.iter().map(|d| (d.code, d.location, d.suggestion.as_deref())).collect();
+        assert_eq!(
+            found,
+            [
+                ("fullwidth_colon", Some(Location::new(8, 11, 1)), Some("date: 2023-01-02")),
+                ("fullwidth_colon", Some(Location::new(10, 41, 1)), Some("innovation: 90")),
+            ]
+        );
+        assert!(front.timeline.is_empty() && front.assessments[0].scores.is_empty());
+    }
+
+    #[test]
+    fn lists_an_input_method_made_one_item() {
+        let text = GOOD.replace(
+            "date: 2024-03-01",
+            "date: 2024-03-01\ntags: [安全、质量, \"产学研、校企合作\"]\nactions: soul，empower",
+        );
+        let (front, diagnostics) = parse_text(&text);
+        let found: Vec<_> = diagnostics.iter().map(|d| (d.code, d.is_error(), d.suggestion.as_deref())).collect();
+        assert_eq!(
+            found,
+            [("label_list_slip", false, Some("[安全, 质量]")), ("id_list_slip", true, Some("[soul, empower]"))]
+        );
+        // The tag is kept as written (and the quoted one, on purpose); the unknown action is not.
+        let tags: Vec<_> = front.tags.iter().map(|t| t.value.as_str()).collect();
+        assert_eq!(tags, ["安全、质量", "产学研、校企合作"]);
+        assert!(front.actions.is_empty());
+        // Steps are sentences: their commas are text.
+        let (_, diagnostics) = parse_text(&GOOD.replace(
+            "date: 2024-03-01",
+            "date: 2024-03-01\npractices:\n  - title: 甲\n    dimension: team\n    steps: [先摸底，再整改]",
+        ));
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
     }
 
     #[test]

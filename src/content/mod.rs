@@ -6,6 +6,7 @@
 //! run reports every mistake of every file.
 
 pub mod front_matter;
+pub(crate) mod fullwidth;
 pub mod links;
 pub mod load;
 mod plain_yaml;

@@ -260,7 +260,9 @@ impl<'a> Reader<'a> {
         match text.as_bytes().first()? {
             b'"' | b'\'' => {
                 let (value, len) = quoted(text)?;
-                Some((Node::from(MarkedScalarNode::new(span, value)), at + len))
+                let mut scalar = MarkedScalarNode::new(span, value);
+                scalar.set_coerce(false);
+                Some((Node::from(scalar), at + len))
             }
             b'[' => {
                 let mut items = Vec::new();
@@ -457,7 +459,10 @@ mod tests {
             let at = node.span().start().map(|m| format!("{}:{}:{}", m.line(), m.column(), m.character()));
             let at = at.unwrap_or_default();
             match node {
-                Node::Scalar(s) => out.push_str(&format!("{at}{:?}", s.as_str())),
+                // A quoted value is marked: it is text, whatever it reads as.
+                Node::Scalar(s) => {
+                    out.push_str(&format!("{at}{:?}{}", s.as_str(), if s.may_coerce() { "" } else { "'" }))
+                }
                 Node::Sequence(items) => {
                     out.push_str(&format!("{at}["));
                     for item in items.iter() {
@@ -484,7 +489,7 @@ mod tests {
     }
 
     fn parser(yaml: &str) -> Option<String> {
-        let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping();
+        let options = crate::content::front_matter::loader_options();
         marked_yaml::parse_yaml_with_options(0, yaml, options).ok().map(|n| describe(&n))
     }
 
