@@ -33,6 +33,19 @@ impl Date {
         .then_some(date)
     }
 
+    /// The date an editor meant by a date written another way (`2024年3月1日`, `2024/3/1`,
+    /// `2024.03.01`, full-width digits): a suggestion for an invalid date, never accepted as one.
+    pub fn guess(text: &str) -> Option<Date> {
+        let text = fold_digits(text);
+        let text = text.trim().trim_end_matches('日');
+        let parts: Vec<&str> = text.split(['年', '月', '/', '.', '-', ' ']).filter(|p| !p.is_empty()).collect();
+        let [y, m, d] = parts[..] else { return None };
+        if y.len() != 4 || m.len() > 2 || d.len() > 2 {
+            return None;
+        }
+        Date::parse(&format!("{y}-{m:0>2}-{d:0>2}"))
+    }
+
     /// Today's date (UTC), from the system clock.
     pub fn today() -> Date {
         let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -66,6 +79,13 @@ fn days_in_month(year: u16, month: u8) -> u8 {
         2 => 28,
         _ => 31,
     }
+}
+
+/// Full-width digits (０–９), as a Chinese input method types them, as ASCII ones.
+pub fn fold_digits(text: &str) -> String {
+    text.chars()
+        .map(|c| if ('０'..='９').contains(&c) { char::from(b'0' + (c as u32 - '０' as u32) as u8) } else { c })
+        .collect()
 }
 
 impl fmt::Display for Date {
@@ -125,6 +145,34 @@ impl Period {
         Some(Period { text, key })
     }
 
+    /// The period an editor meant by one written in words or another way (`2024年第二季度`,
+    /// `2024年上半年`, `2024年3月`, `2024Q2`, full-width digits): a suggestion for an invalid
+    /// period, never accepted as one.
+    pub fn guess(text: &str) -> Option<Period> {
+        let text = fold_digits(text);
+        let text = text.trim();
+        let year = text.get(..4).filter(|y| y.bytes().all(|b| b.is_ascii_digit()))?;
+        let rest = text[4..].trim_start_matches(['年', '度', ' ', '-', '/', '.', '第']);
+        let rest = rest.trim_end_matches(['份', ' ']);
+        let quarter = ["一", "二", "三", "四"].iter().position(|q| rest.starts_with(q)).map(|q| q + 1);
+        let rest_upper = rest.to_ascii_uppercase();
+        let suffix = if rest.is_empty() {
+            String::new()
+        } else if rest == "上半年" || rest_upper == "H1" {
+            "-H1".to_owned()
+        } else if rest == "下半年" || rest_upper == "H2" {
+            "-H2".to_owned()
+        } else if let Some(q) = quarter.filter(|_| rest.ends_with("季度")) {
+            format!("-Q{q}")
+        } else if let Some(q) = rest_upper.strip_prefix('Q').or_else(|| rest.strip_suffix("季度")) {
+            format!("-Q{q}")
+        } else {
+            let month = rest.strip_suffix('月').unwrap_or(rest);
+            (month.len() <= 2 && month.bytes().all(|b| b.is_ascii_digit())).then(|| format!("-{month:0>2}"))?
+        };
+        Period::parse(&format!("{year}{suffix}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.text
     }
@@ -168,6 +216,32 @@ impl Serialize for Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_periods_written_another_way_are_guessed() {
+        let date = |s: &str| Date::guess(s).map(|d| d.to_string());
+        assert_eq!(date("2024年3月1日").as_deref(), Some("2024-03-01"));
+        assert_eq!(date("２０２４年１２月３１日").as_deref(), Some("2024-12-31"));
+        assert_eq!(date("2024/3/1").as_deref(), Some("2024-03-01"));
+        assert_eq!(date("2024.03.01").as_deref(), Some("2024-03-01"));
+        assert_eq!(date("2024-9-2").as_deref(), Some("2024-09-02"));
+        assert_eq!(date("2024-9-31"), None);
+        assert_eq!(date("2024年3月"), None);
+        assert_eq!(date("24/3/1"), None);
+        let period = |s: &str| Period::guess(s).map(|p| p.to_string());
+        assert_eq!(period("2024年第二季度").as_deref(), Some("2024-Q2"));
+        assert_eq!(period("2024年四季度").as_deref(), Some("2024-Q4"));
+        assert_eq!(period("2024年第3季度").as_deref(), Some("2024-Q3"));
+        assert_eq!(period("2024q1").as_deref(), Some("2024-Q1"));
+        assert_eq!(period("2024年上半年").as_deref(), Some("2024-H1"));
+        assert_eq!(period("2024 H2").as_deref(), Some("2024-H2"));
+        assert_eq!(period("2024年3月").as_deref(), Some("2024-03"));
+        assert_eq!(period("2024年12月份").as_deref(), Some("2024-12"));
+        assert_eq!(period("２０２４年度").as_deref(), Some("2024"));
+        assert_eq!(period("2024年第五季度"), None);
+        assert_eq!(period("2024年13月"), None);
+        assert_eq!(period("明年"), None);
+    }
 
     #[test]
     fn dates_are_checked() {

@@ -233,18 +233,27 @@ pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
 /// The closest candidate to `value` ("did you mean"), by edit distance, or a candidate whose
 /// label is exactly the value (an editor wrote `已命名` where the id `named` belongs).
 pub fn closest<'a>(value: &str, candidates: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>) -> Option<String> {
-    let lowered = value.trim().to_lowercase();
+    let value = value.trim();
+    let lowered = value.to_lowercase();
     let mut best: Option<(f64, &str)> = None;
+    // The ids whose label holds the value (`创新` in 改革创新示范力强): the suggestion when it is one.
+    let mut holding = Vec::new();
     for (id, labels) in candidates {
-        if labels.iter().any(|label| label.trim() == value.trim()) || id.to_lowercase() == lowered {
+        if labels.iter().any(|label| label.trim() == value) || id.to_lowercase() == lowered {
             return Some(id.to_owned());
         }
         let score = strsim::jaro_winkler(&lowered, &id.to_lowercase());
         if score >= 0.8 && best.is_none_or(|(b, _)| score > b) {
             best = Some((score, id));
         }
+        if value.chars().nth(1).is_some() && labels.iter().any(|label| label.contains(value)) {
+            holding.push(id);
+        }
     }
-    best.map(|(_, id)| id.to_owned())
+    match (best, holding.as_slice()) {
+        (Some((_, id)), _) | (None, &[id]) => Some(id.to_owned()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -267,5 +276,10 @@ mod tests {
         assert_eq!(closest("已撤销", ids()).as_deref(), Some("revoked"));
         assert_eq!(closest("Named", ids()).as_deref(), Some("named"));
         assert_eq!(closest("zzzzzz", ids()), None);
+        // A part of one label, not of two.
+        assert_eq!(closest("撤销", ids()).as_deref(), Some("revoked"));
+        assert_eq!(closest("已", ids()), None);
+        let both = vec![("a", vec!["创建计划"]), ("b", vec!["创建中"])];
+        assert_eq!(closest("创建", both), None);
     }
 }

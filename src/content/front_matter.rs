@@ -296,6 +296,10 @@ impl Reader<'_> {
     }
 
     fn wrong_type(&mut self, field: &str, node: &Node, expected: &'static str) {
+        self.wrong_type_suggesting(field, node, expected, None);
+    }
+
+    fn wrong_type_suggesting(&mut self, field: &str, node: &Node, expected: &'static str, meant: Option<String>) {
         let loc = self.node_location(node);
         let found = match node {
             Node::Scalar(_) => "scalar",
@@ -304,7 +308,7 @@ impl Reader<'_> {
         };
         let diagnostic =
             Diagnostic::error("wrong_type").arg("field", field).arg("expected_type", expected).arg("found", found);
-        self.push(diagnostic, loc);
+        self.push(diagnostic.suggest(meant), loc);
     }
 
     fn scalar<'n>(&mut self, field: &str, node: &'n Node, expected: &'static str) -> Option<&'n MarkedScalarNode> {
@@ -349,7 +353,9 @@ impl Reader<'_> {
         match Date::parse(&text.value) {
             Some(date) => Some(Spanned::new(date, text.loc)),
             None => {
-                self.push(Diagnostic::error("invalid_date").arg("field", field).arg("value", text.value), text.loc);
+                let guess = Date::guess(&text.value).map(|d| d.to_string());
+                let diagnostic = Diagnostic::error("invalid_date").arg("field", field).arg("value", text.value);
+                self.push(diagnostic.suggest(guess), text.loc);
                 None
             }
         }
@@ -375,7 +381,11 @@ impl Reader<'_> {
         match scalar.as_str().trim().parse::<f64>() {
             Ok(value) if value.is_finite() => Some(Spanned::new(value, loc)),
             _ => {
-                self.wrong_type(field, node, "number");
+                // Full-width digits or a unit (`９０`, `90分`): the number meant.
+                let folded = crate::date::fold_digits(scalar.as_str()).replace('．', ".");
+                let number = folded.trim().trim_end_matches('分').trim_end();
+                let meant = number.parse::<f64>().is_ok_and(f64::is_finite).then(|| number.to_owned());
+                self.wrong_type_suggesting(field, node, "number", meant);
                 None
             }
         }
@@ -498,7 +508,11 @@ impl Reader<'_> {
                     let text = self.text("assessments.period", value)?;
                     match Period::parse(&text.value) {
                         Some(p) => period = Some(Spanned::new(p, text.loc)),
-                        None => self.push(Diagnostic::error("invalid_period").arg("value", text.value), text.loc),
+                        None => {
+                            let guess = Period::guess(&text.value).map(|p| p.to_string());
+                            let diagnostic = Diagnostic::error("invalid_period").arg("value", text.value);
+                            self.push(diagnostic.suggest(guess), text.loc);
+                        }
                     }
                 }
                 "scores" => match value.as_mapping() {
@@ -765,6 +779,17 @@ mod tests {
         let (_, diagnostics) = parse_text(&text);
         let codes: Vec<_> = diagnostics.iter().map(|d| (d.code, d.location.unwrap().line)).collect();
         assert_eq!(codes, [("invalid_date", 6), ("wrong_type", 7), ("wrong_type", 8)]);
+        // Written another way: the value meant is suggested.
+        let text = GOOD.replace(
+            "date: 2024-03-01",
+            "date: 2024年3月1日\nassessments:\n  - { period: 2024年上半年, scores: { innovation: ９０分 } }",
+        );
+        let (_, diagnostics) = parse_text(&text);
+        let found: Vec<_> = diagnostics.iter().map(|d| (d.code, d.suggestion.as_deref())).collect();
+        assert_eq!(
+            found,
+            [("invalid_date", Some("2024-03-01")), ("invalid_period", Some("2024-H1")), ("wrong_type", Some("90"))]
+        );
     }
 
     #[test]
