@@ -290,14 +290,57 @@ fn unclosed_front_matter() {
 
 #[test]
 fn yaml_syntax() {
+    fixture("yaml_syntax", error(15, 2, " - { date: 2023-06-15, stage: building }", "YAML syntax error"));
+}
+
+#[test]
+fn unclosed_bracket() {
+    // The parser stops two lines later, at the next list item.
     fixture(
-        "yaml_syntax",
+        "unclosed_bracket",
+        error(23, 7, "tags: [安全生产, 创新工作室", r#"the value of "tags" opens a bracket that is never closed"#)
+            .suggest("tags: [安全生产, 创新工作室]"),
+    );
+}
+
+#[test]
+fn colon_in_value() {
+    fixture(
+        "colon_in_value",
+        error(10, 16, "summary: 项目部党支部: 以安全积分制带动全员排查隐患。", r#"the value of "summary" holds ": ""#)
+            .suggest("summary: \"项目部党支部: 以安全积分制带动全员排查隐患。\""),
+    );
+}
+
+#[test]
+fn no_space_after_colon() {
+    fixture(
+        "no_space_after_colon",
+        error(4, 11, "enterprise:华南建工集团", r#"no space follows the colon of the field "enterprise""#)
+            .suggest("enterprise: 华南建工集团"),
+    );
+}
+
+#[test]
+fn needs_quotes() {
+    fixture(
+        "needs_quotes",
+        error(5, 14, "unit: [第一项目部]党支部", r#"the value of "unit" starts with a YAML indicator"#)
+            .suggest("unit: \"[第一项目部]党支部\""),
+    );
+}
+
+#[test]
+fn unclosed_quote() {
+    fixture(
+        "unclosed_quote",
         error(
-            10,
-            16,
-            "summary: 项目部党支部: 以安全积分制带动全员排查隐患。",
-            "YAML syntax error: mapping values are not allowed",
-        ),
+            2,
+            8,
+            "title: \"班组安全积分制推动隐患排查常态化",
+            r#"the value of "title" starts with a quote that is never closed"#,
+        )
+        .suggest("title: \"班组安全积分制推动隐患排查常态化\""),
     );
 }
 

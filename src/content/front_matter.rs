@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, LoaderOptions, Node};
 
-use super::fullwidth::{self, Found};
+use super::slips::{self, Found};
 use super::{Assessment, FrontMatter, KNOWN_FIELDS, Practice, SourceFile, Spanned, TimelineEvent};
 use crate::date::{Date, Period};
 use crate::diagnostics::{Diagnostic, Location, closest};
@@ -60,7 +60,7 @@ fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
             return (front, reader.diagnostics);
         }
         Err(_) => {
-            let slips = fullwidth::syntax_slips(yaml, usize::MAX);
+            let slips = slips::syntax_slips(yaml, usize::MAX);
             slips.iter().for_each(|found| reader.slip(found));
             if slips.is_empty() {
                 reader.push(Diagnostic::error("yaml_syntax").arg("detail", "unparseable YAML"), start);
@@ -197,13 +197,13 @@ impl Reader<'_> {
     }
 
     /// A syntax error, or the input method's slips up to it that explain it (see
-    /// [`fullwidth::explain`]); slips that do not explain the error come with it.
+    /// [`slips::explain`]); slips that do not explain the error come with it.
     fn syntax_error(&mut self, err: &LoadError) {
         let LoadError::ScanError(marker, _) = err else { return self.load_error(err) };
         let yaml = self.file.yaml();
-        let slips = fullwidth::syntax_slips(yaml, marker.line());
+        let slips = slips::syntax_slips(yaml, marker.line());
         slips.iter().for_each(|found| self.slip(found));
-        if !fullwidth::explain(yaml, &slips, marker.line()) {
+        if !slips::explain(yaml, &slips, marker.line()) {
             self.load_error(err);
         }
     }
@@ -212,13 +212,13 @@ impl Reader<'_> {
         self.push(found.diagnostic(), found.location(self.file.yaml_first_line));
     }
 
-    /// Reports a key read with a full-width colon (see [`fullwidth::key_slip`]); false for any
-    /// other key.
+    /// Reports a key read with its colon's slip (see [`slips::key_slip`]); false for any other
+    /// key.
     fn key_slip(&mut self, key: &MarkedScalarNode) -> bool {
-        let Some((name, colon, fix)) = fullwidth::key_slip(key.as_str()) else { return false };
+        let Some((slip, name, colon, fix)) = slips::key_slip(key.as_str()) else { return false };
         let start = self.location(key.span().start(), 1);
         let loc = Location::new(start.line, start.column + colon, 1);
-        self.push(Diagnostic::error("fullwidth_colon").arg("field", name).suggest(Some(fix)), loc);
+        self.push(Diagnostic::error(slip.code()).arg("field", name).suggest(Some(fix)), loc);
         true
     }
 
@@ -433,7 +433,7 @@ impl Reader<'_> {
         if items == Items::Text || !plain {
             return Some(text);
         }
-        let Some((mark, fix)) = fullwidth::list_slip(&text.value, whole) else { return Some(text) };
+        let Some((mark, fix)) = slips::list_slip(&text.value, whole) else { return Some(text) };
         let diagnostic = match items {
             Items::Ids => Diagnostic::error("id_list_slip"),
             _ => Diagnostic::warning("label_list_slip"),
@@ -590,7 +590,7 @@ impl Reader<'_> {
 /// rather than as missing).
 fn has_key(map: &MarkedMappingNode, name: &str) -> bool {
     map.contains_key(name)
-        || map.iter().any(|(k, _)| fullwidth::key_slip(k.as_str()).is_some_and(|(key, ..)| key == name))
+        || map.iter().any(|(k, _)| slips::key_slip(k.as_str()).is_some_and(|(_, key, ..)| key == name))
 }
 
 /// A node as JSON for templates: plain values stay text unless they read as a number or boolean.
@@ -669,7 +669,7 @@ mod tests {
             ("period: ", "period: 2024-Q5 #"),
             ("dimension: ", "dimension: team, "),
             ("  - ", "  - 3.5\n  - "),
-            // What a Chinese input method types (see `fullwidth`).
+            // What a Chinese input method types (see `slips`).
             ("status: ", "status："),
             ("site: ", "site:\u{3000}"),
             ("tags: [", "tags: [甲、乙，"),
@@ -715,10 +715,14 @@ mod tests {
 
     #[test]
     fn yaml_syntax_errors_are_located_in_the_file() {
-        let (_, diagnostics) = parse_text("---\ntitle: 标题\ntags: [a, b\nsite: x\n---\n");
+        let (_, diagnostics) = parse_text("---\ntitle: 标题\ntags:\n  - a\n - b\nsite: x\n---\n");
         assert_eq!(diagnostics.len(), 1);
         assert_eq!(diagnostics[0].code, "yaml_syntax");
-        assert_eq!(diagnostics[0].location.map(|l| l.line), Some(4));
+        assert_eq!(diagnostics[0].location.map(|l| l.line), Some(5));
+        // A bracket never closed: pointed at, where the parser fails lines later.
+        let (_, diagnostics) = parse_text("---\ntitle: 标题\ntags: [a, b\nsite: x\n---\n");
+        let found: Vec<_> = diagnostics.iter().map(|d| (d.code, d.location.map(|l| l.line))).collect();
+        assert_eq!(found, [("unclosed_bracket", Some(3))]);
     }
 
     #[test]
@@ -729,7 +733,7 @@ mod tests {
         assert_eq!(found, [("fullwidth_colon", Some(Location::new(5, 7, 1)), Some("status: named"))]);
         // A slip that does not explain the error comes with it.
         let (_, diagnostics) =
-            parse_text(&GOOD.replace("status: named", "status: named\nx: { a：1 }\ntags: [a\n\ny: 1"));
+            parse_text(&GOOD.replace("status: named", "status: named\nx: { a：1 }\ny: 2\ntags:\n  - a\n - b"));
         let codes: Vec<_> = diagnostics.iter().map(|d| d.code).collect();
         assert_eq!(codes, ["fullwidth_colon", "yaml_syntax"]);
         // In a one-line mapping the key swallows its value: reported as the slip, not as unknown.

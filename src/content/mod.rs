@@ -6,10 +6,10 @@
 //! run reports every mistake of every file.
 
 pub mod front_matter;
-pub(crate) mod fullwidth;
 pub mod links;
 pub mod load;
 mod plain_yaml;
+pub(crate) mod slips;
 pub mod validate;
 
 use std::collections::BTreeMap;
