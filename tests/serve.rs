@@ -517,3 +517,44 @@ fn pages_left_for_later_after_an_edit_equal_a_fresh_servers() {
         assert!(bytes(&third, file) == bytes(&fresh, file), "{file} differs from a fresh server's");
     }
 }
+
+/// A site whose first build fails: every path answers with a page of the server's own that shows
+/// the errors (before, a plain "Not Found" without them), and once the file is fixed the open
+/// page becomes the portal without any action in the browser.
+#[test]
+fn a_site_that_never_built_shows_its_errors_and_opens_once_fixed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let case = site.join("content/bridge-project-mentoring.md");
+    edit(&case, "status: ", "status：");
+    let preview = Preview::serve(site);
+    let (status, _, page) = preview.get("/");
+    assert_eq!(status, 404);
+    assert!(page.contains("/__exemplar/live.js") && page.contains("exemplar-not-found"), "{page}");
+    let state = preview.state();
+    assert_eq!(state["diagnostics"][0]["code"], "fullwidth_colon", "{state}");
+    // The overlay speaks the site's language; there is no last good page under it yet.
+    assert!(state["strings"]["note"].as_str().unwrap().contains("还没有生成过门户"), "{state}");
+
+    let browser = browser::Browser::launch();
+    // A path the portal will not have either: once fixed, it shows the portal's own 404 page.
+    let mut page = browser.open(&preview.url("/no-such-page/"));
+    assert!(page.wait_for("!!document.getElementById('exemplar-errors')", Duration::from_secs(15)));
+    let overlay = page.eval("document.getElementById('exemplar-errors').innerText");
+    let overlay = overlay.as_str().unwrap();
+    assert!(
+        overlay.contains("content/bridge-project-mentoring.md:7:7") && overlay.contains("fullwidth_colon"),
+        "{overlay}"
+    );
+    assert!(page.wait_for("!!window.__exemplarConnected", Duration::from_secs(15)));
+
+    edit(&case, "status：", "status: ");
+    assert!(
+        page.wait_for(
+            "!!document.querySelector('.site-header') && !document.getElementById('exemplar-errors')",
+            Duration::from_secs(20)
+        ),
+        "the fixed portal's 404 page opened"
+    );
+}

@@ -4,8 +4,13 @@
   "use strict";
   var here = decodeURIComponent(location.pathname).replace(/^\//, "").replace(/index\.html$/, "");
   var overlay = null;
+  // The server's own page for a path with no page (before any build succeeded, or in a theme
+  // without 404.html): its text is the overlay data's. The first good build changes every page
+  // ("*"), which reloads it.
+  var fallback = document.getElementById("exemplar-not-found");
 
   function showErrors(state) {
+    if (fallback && state && state.strings) { fallback.textContent = state.strings.not_found; }
     if (!state || !state.diagnostics || state.errors === 0) {
       if (overlay) { overlay.remove(); overlay = null; }
       return;

@@ -30,6 +30,11 @@ use http::{ReadError, Request, Response};
 
 const LIVE_SCRIPT: &str = include_str!("live.js");
 const LIVE_TAG: &str = "<script src=\"/__exemplar/live.js\" defer></script>";
+/// What a path with no page shows when the portal has no 404 page (no build has succeeded yet, or
+/// the theme has none): a page with the live script, so that the errors show over it and the
+/// portal opens once they are fixed. Its text comes from the overlay's data (`not_found`).
+const NOT_FOUND_PAGE: &[u8] = b"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>404</title></head>\n\
+    <body><p id=\"exemplar-not-found\"></p></body></html>\n";
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -449,7 +454,8 @@ impl Builder {
             next.deferred = last_deferred;
         }
         next.errors = outcome.errors();
-        next.state = Arc::new(state_json(&outcome, &self.catalog));
+        let first = next.files.is_empty() && next.deferred.is_none();
+        next.state = Arc::new(state_json(&outcome, &self.catalog, first));
         let mut changed_paths = BTreeSet::new();
         if !outcome.has_errors()
             && let Some(site) = self.site.clone()
@@ -720,12 +726,15 @@ fn page_path(file: &str) -> String {
     }
 }
 
-fn state_json(outcome: &Outcome, catalog: &Catalog) -> String {
+/// The overlay's data. `first`: no build has succeeded yet, so there is no last good page under
+/// the overlay (the server answers with a page of its own, see [`NOT_FOUND_PAGE`]).
+fn state_json(outcome: &Outcome, catalog: &Catalog, first: bool) -> String {
     let report: serde_json::Value =
         serde_json::from_str(&crate::cli::json_report(outcome, catalog)).unwrap_or(serde_json::Value::Null);
     let strings = serde_json::json!({
         "title": catalog.format("cli.overlay_title", &[("errors", outcome.errors().to_string())]),
-        "note": catalog.get("cli.overlay_note"),
+        "note": catalog.get(if first { "cli.overlay_note_first" } else { "cli.overlay_note" }),
+        "not_found": catalog.get("cli.serve_not_found"),
     });
     serde_json::json!({
         "errors": outcome.errors(),
@@ -915,7 +924,7 @@ fn respond(writer: &mut TcpStream, request: &Request, server: &Server) -> std::i
         let page = snapshot.get("404.html").and_then(Result::ok);
         let body = match page.and_then(|page| snapshot.body("404.html", &page)) {
             Some(Ok(bytes)) => inject(&bytes),
-            _ => b"Not Found".to_vec(),
+            _ => inject(NOT_FOUND_PAGE),
         };
         let headers =
             vec![("Content-Type", http::content_type("404.html").into()), ("Cache-Control", "no-store".into())];
