@@ -58,6 +58,14 @@ pub struct BrokenLink {
     pub range: Range<usize>,
 }
 
+/// A link or image written with a space in its destination, which Markdown reads as text: its
+/// byte range in the source, and the same written so that it is read (`<…>` around the destination).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpacedLink {
+    pub range: Range<usize>,
+    pub fixed: String,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
     pub html: String,
@@ -67,6 +75,9 @@ pub struct Rendered {
     /// Characters of text, whitespace not counted (not counted by [`check`]).
     pub char_count: usize,
     pub broken: Vec<BrokenLink>,
+    /// Links and images Markdown left as text because their destination holds a space
+    /// (`![现场](images/现场 照片.jpg)`): the page would show the brackets, not the image.
+    pub spaced: Vec<SpacedLink>,
     /// The body's plain text (no markup), for search.
     pub plain_text: String,
     /// Where the body first nests deeper than [`MAX_NESTING`]: the HTML is then left empty and the
@@ -139,7 +150,17 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, o
     let mut heading: Option<(usize, HeadingLevel, Option<String>)> = None;
 
     let (mut depth, mut html_depth) = (0usize, 0usize);
+    // Where text is (not code, not a link's destination), when the source has a `](` at all: a
+    // link Markdown did not read is text there.
+    let mut text_ranges: Option<Vec<Range<usize>>> = memchr::memmem::find(source.as_bytes(), b"](").map(|_| Vec::new());
+    let mut in_code_block = false;
     for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
+        match &event {
+            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            Event::Text(_) if !in_code_block => text_ranges.iter_mut().for_each(|ranges| ranges.push(range.clone())),
+            _ => {}
+        }
         match &event {
             Event::Start(_) => depth += 1,
             Event::End(_) => depth = depth.saturating_sub(1),
@@ -221,6 +242,9 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, o
     }
 
     out.summary = summary.finish();
+    if let Some(ranges) = text_ranges {
+        out.spaced = spaced_links(source, &ranges);
+    }
     if !write {
         return out;
     }
@@ -280,6 +304,55 @@ fn resolve<'a>(
             broken.push(BrokenLink { code, destination: original.to_string(), range: range.clone() });
             original
         }
+    }
+}
+
+/// The links and images in text (`ranges`, in order) whose destination holds a space: `[…](…)`
+/// on one line, the destination not in `<…>` and not followed by a title (`"…"`, `'…'`, `(…)`).
+fn spaced_links(source: &str, ranges: &[Range<usize>]) -> Vec<SpacedLink> {
+    let in_text = |at: usize| {
+        let i = ranges.partition_point(|r| r.end <= at);
+        ranges.get(i).is_some_and(|r| r.start <= at)
+    };
+    let mut found = Vec::new();
+    for close in memchr::memmem::find_iter(source.as_bytes(), b"](") {
+        let line_start = source[..close].rfind('\n').map_or(0, |i| i + 1);
+        let Some(open) = source[line_start..close].rfind('[').map(|i| line_start + i) else { continue };
+        let rest = &source[close + 2..];
+        let Some(end) = rest.find([')', '\n']).filter(|&e| rest.as_bytes()[e] == b')') else { continue };
+        let destination = &rest[..end];
+        if !in_text(close) || !destination.trim().contains(char::is_whitespace) || destination.starts_with('<') {
+            continue;
+        }
+        // A title after the destination (`[a](url "title")`) stays outside the `<…>`.
+        let (url, title) = split_title(destination.trim());
+        if !url.contains(char::is_whitespace) {
+            continue;
+        }
+        let start = if open > 0 && source.as_bytes()[open - 1] == b'!' { open - 1 } else { open };
+        let fixed = format!("{}(<{url}>{title})", &source[start..close + 1]);
+        found.push(SpacedLink { range: start..close + 2 + end + 1, fixed });
+    }
+    found
+}
+
+/// A destination and the title after it (`url "title"`, with the space before it), if any.
+fn split_title(destination: &str) -> (&str, &str) {
+    let quote = |c: u8| match c {
+        b'"' => Some(b'"'),
+        b'\'' => Some(b'\''),
+        b')' => Some(b'('),
+        _ => None,
+    };
+    let bytes = destination.as_bytes();
+    let Some(open) = bytes.last().copied().and_then(quote) else { return (destination, "") };
+    let title_start = bytes[..bytes.len() - 1].iter().rposition(|&b| b == open);
+    match title_start {
+        Some(at) if at > 0 && bytes[at - 1].is_ascii_whitespace() => {
+            let url = destination[..at].trim_end();
+            (url, &destination[url.len()..])
+        }
+        _ => (destination, ""),
     }
 }
 
@@ -516,6 +589,25 @@ mod tests {
         fn image(&self, _: &str) -> Resolved {
             Resolved::Broken("missing_image")
         }
+    }
+
+    #[test]
+    fn links_with_a_space_markdown_leaves_as_text_are_found() {
+        let source = "见图：![现场](images/现场 照片.png)，另见[附件](files/a b.pdf \"说明\")、[表](<t 1.xlsx>)和[页](p.md \"标题\")。\n\n`[x](a b)`\n\n    [y](c d)\n";
+        let spaced = check(source, RawHtmlPolicy::Sanitize, &KeepAll).spaced;
+        let found: Vec<_> = spaced.iter().map(|s| (&source[s.range.clone()], s.fixed.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                ("![现场](images/现场 照片.png)", "![现场](<images/现场 照片.png>)"),
+                ("[附件](files/a b.pdf \"说明\")", "[附件](<files/a b.pdf> \"说明\")"),
+            ]
+        );
+        // Written so, it is an image.
+        let html = render(&format!("{} {}", spaced[0].fixed, spaced[1].fixed), RawHtmlPolicy::Sanitize, &KeepAll).html;
+        assert!(html.contains("<img src=\"images/%E7%8E%B0%E5%9C%BA%20%E7%85%A7%E7%89%87.png\""), "{html}");
+        assert!(html.contains("<a href=\"files/a%20b.pdf\" title=\"说明\">"), "{html}");
+        assert!(render("[a](b c)", RawHtmlPolicy::Sanitize, &KeepAll).spaced.len() == 1);
     }
 
     #[test]

@@ -829,20 +829,23 @@ fn build_case(
             broken.destination.split('#').next().unwrap_or(""),
         );
         let code = if target.as_deref().is_some_and(|t| drafts.contains(t)) { "link_to_draft" } else { broken.code };
-        problems.push(
-            Diagnostic::error(code).file(&file.rel_path).arg("target", broken.destination.clone()).at(&file.text, loc),
-        );
+        let nearest = if code == "path_outside" { None } else { links.nearest(&broken.destination) };
+        let diagnostic = Diagnostic::error(code).file(&file.rel_path).arg("target", broken.destination.clone());
+        problems.push(diagnostic.suggest(nearest).at(&file.text, loc));
+    }
+    for spaced in &body.spaced {
+        let loc = Location::of_offset(&file.text, file.body_start + spaced.range.start, spaced.range.len());
+        let diagnostic =
+            Diagnostic::warning("link_with_spaces").file(&file.rel_path).arg("fixed", spaced.fixed.clone());
+        problems.push(diagnostic.suggest(Some(spaced.fixed.clone())).at(&file.text, loc));
     }
     let cover = front.cover.as_ref().and_then(|cover| match links.asset(&cover.value, "missing_cover") {
         Ok(output) => Some(output),
         Err(code) => {
             let code = if code == "path_outside" { "path_outside" } else { "missing_cover" };
-            problems.push(
-                Diagnostic::error(code)
-                    .file(&file.rel_path)
-                    .arg("target", cover.value.clone())
-                    .at(&file.text, cover.loc),
-            );
+            let nearest = if code == "path_outside" { None } else { links.nearest(&cover.value) };
+            let diagnostic = Diagnostic::error(code).file(&file.rel_path).arg("target", cover.value.clone());
+            problems.push(diagnostic.suggest(nearest).at(&file.text, cover.loc));
             None
         }
     });

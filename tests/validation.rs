@@ -622,6 +622,31 @@ fn missing_image() {
 }
 
 #[test]
+fn link_with_spaces() {
+    fixture(
+        "link_with_spaces",
+        error(38, 1, "![现场巡查](images/现场 巡查.jpg)", "holds a space, so Markdown does not read it")
+            .suggest("![现场巡查](<images/现场 巡查.jpg>)")
+            .warning(),
+    );
+}
+
+/// Names that differ only in letter case are found on Windows, not on the intranet's server: the
+/// file that is there is suggested.
+#[test]
+fn a_name_in_another_letter_case_is_suggested() {
+    let case = format!("{VALID}\n![现场巡查](images/site-photo.jpg)\n");
+    let site = Site::with_case("case", case).add("images/Site-Photo.JPG", b"not read by check");
+    let (_, report) = site.json();
+    let d = &report["diagnostics"][0];
+    assert_eq!(
+        (&d["code"], &d["suggestion"]),
+        (&"missing_image".into(), &"images/Site-Photo.JPG".into()),
+        "{report:#}"
+    );
+}
+
+#[test]
 fn missing_cover() {
     fixture(
         "missing_cover",

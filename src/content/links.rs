@@ -106,6 +106,52 @@ impl<'a> CaseLinks<'a> {
     }
 }
 
+impl CaseLinks<'_> {
+    /// For a destination that was not found: the same written with the letter case of a file or
+    /// case that is there (`images/photo.JPG` for `images/photo.jpg`: found on Windows, not on the
+    /// intranet server), or `None`. Looked for only after a miss.
+    pub fn nearest(&self, destination: &str) -> Option<String> {
+        let (path, fragment) = destination.split_once('#').map_or((destination, ""), |(p, f)| (p, f));
+        let rel = normalize(&self.dir, &percent_decode(path))?;
+        let found = if rel.to_ascii_lowercase().ends_with(".md") {
+            self.targets.slugs.keys().find(|case| case.eq_ignore_ascii_case(&rel)).cloned()
+        } else {
+            case_insensitive(self.targets.site_dir, &rel)
+        }?;
+        // The written path's last parts take the found one's spelling (`../` and `./` kept).
+        let mut written: Vec<String> = percent_decode(path).split(['/', '\\']).map(str::to_owned).collect();
+        for (part, spelled) in written.iter_mut().rev().zip(found.rsplit('/')) {
+            if part == "." || part == ".." || !part.eq_ignore_ascii_case(spelled) {
+                break;
+            }
+            *part = spelled.to_owned();
+        }
+        let fixed = written.join("/");
+        let fixed = if fragment.is_empty() { fixed } else { format!("{fixed}#{fragment}") };
+        (fixed != destination).then_some(fixed)
+    }
+}
+
+/// `rel` (inside the site folder) as the file system spells it, each part matched without regard
+/// to ASCII letter case where it is not there as written.
+fn case_insensitive(site_dir: &Path, rel: &str) -> Option<String> {
+    let mut dir = site_dir.to_path_buf();
+    let mut spelled = Vec::new();
+    for part in rel.split('/') {
+        let name = if dir.join(part).exists() {
+            part.to_owned()
+        } else {
+            std::fs::read_dir(&dir)
+                .ok()?
+                .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+                .find(|name| name.eq_ignore_ascii_case(part))?
+        };
+        dir.push(&name);
+        spelled.push(name);
+    }
+    dir.is_file().then(|| spelled.join("/"))
+}
+
 impl LinkResolver for CaseLinks<'_> {
     fn link(&self, destination: &str) -> Resolved {
         if !is_relative(destination) {
@@ -239,6 +285,22 @@ mod tests {
         assert_eq!(normalize("content/energy", "../a.md").as_deref(), Some("content/a.md"));
         assert_eq!(normalize("content", "./images/x.png").as_deref(), Some("content/images/x.png"));
         assert_eq!(normalize("content", "../../../etc/passwd"), None);
+    }
+
+    #[test]
+    fn a_path_in_another_letter_case_is_suggested() {
+        let site = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(site.path().join("content/Images")).unwrap();
+        std::fs::write(site.path().join("content/Images/Site-Photo.JPG"), b"x").unwrap();
+        let slugs = HashMap::from([("content/energy/Wind-Team.md".to_owned(), "wind-team".to_owned())]);
+        let targets = Targets::new(site.path(), &slugs);
+        let links = CaseLinks::new(&targets, "content/a.md", "../../");
+        assert_eq!(links.nearest("images/site-photo.jpg").as_deref(), Some("Images/Site-Photo.JPG"));
+        assert_eq!(links.nearest("./images/site-photo.jpg").as_deref(), Some("./Images/Site-Photo.JPG"));
+        assert_eq!(links.nearest("energy/wind-team.md#做法").as_deref(), Some("energy/Wind-Team.md#做法"));
+        assert_eq!(links.nearest("images/other.jpg"), None);
+        assert_eq!(links.nearest("Images/Site-Photo.JPG"), None, "as written: nothing to suggest");
+        assert_eq!(links.nearest("../../x.png"), None);
     }
 
     #[test]
