@@ -150,9 +150,11 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, o
     let mut heading: Option<(usize, HeadingLevel, Option<String>)> = None;
 
     let (mut depth, mut html_depth) = (0usize, 0usize);
-    // Where text is (not code, not a link's destination), when the source has a `](` at all: a
-    // link Markdown did not read is text there.
-    let mut text_ranges: Option<Vec<Range<usize>>> = memchr::memmem::find(source.as_bytes(), b"](").map(|_| Vec::new());
+    // Where text is (not code, not a link's destination), when the source has a `](…)` with white
+    // space in it: a link Markdown did not read is text there.
+    let mut text_ranges: Option<Vec<Range<usize>>> = link_closes(source)
+        .any(|close| source[close + 2..].split([')', '\n']).next().is_some_and(|d| d.contains(char::is_whitespace)))
+        .then(Vec::new);
     let mut in_code_block = false;
     for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
         match &event {
@@ -315,7 +317,7 @@ fn spaced_links(source: &str, ranges: &[Range<usize>]) -> Vec<SpacedLink> {
         ranges.get(i).is_some_and(|r| r.start <= at)
     };
     let mut found = Vec::new();
-    for close in memchr::memmem::find_iter(source.as_bytes(), b"](") {
+    for close in link_closes(source) {
         let line_start = source[..close].rfind('\n').map_or(0, |i| i + 1);
         let Some(open) = source[line_start..close].rfind('[').map(|i| line_start + i) else { continue };
         let rest = &source[close + 2..];
@@ -334,6 +336,12 @@ fn spaced_links(source: &str, ranges: &[Range<usize>]) -> Vec<SpacedLink> {
         found.push(SpacedLink { range: start..close + 2 + end + 1, fixed });
     }
     found
+}
+
+/// Where each `](` of the source is (the `]`): found through the `]`s, which text rarely has.
+fn link_closes(source: &str) -> impl Iterator<Item = usize> + '_ {
+    let bytes = source.as_bytes();
+    memchr::memchr_iter(b']', bytes).filter(move |&i| bytes.get(i + 1) == Some(&b'('))
 }
 
 /// A destination and the title after it (`url "title"`, with the space before it), if any.

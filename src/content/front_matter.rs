@@ -518,7 +518,9 @@ impl Reader<'_> {
                 "scores" => match value.as_mapping() {
                     Some(entries) => {
                         for (id, score) in entries.iter() {
-                            if self.key_slip(id) {
+                            // A key that swallowed its value (`innovation：90`) has none.
+                            let empty = score.as_scalar().is_some_and(|s| s.as_str().is_empty());
+                            if empty && self.key_slip(id) {
                                 continue;
                             }
                             let id_loc = self.location(id.span().start(), id.as_str().chars().count());

@@ -407,6 +407,10 @@ fn quoted(value: &str) -> String {
 /// without a value: the slip, the key meant, where its colon is (in characters) and the entry as
 /// it should read.
 pub(crate) fn key_slip(key: &str) -> Option<(Slip, &str, usize, String)> {
+    // Every score's key is asked about: most have no colon at all (`：` starts with byte 0xEF).
+    if memchr::memchr2(b':', 0xEF, key.as_bytes()).is_none() {
+        return None;
+    }
     let chars: Vec<char> = key.chars().collect();
     let (end, colon) = key_at(&chars, 0)?;
     let (slip, _) = colon_slip(&chars, colon).filter(|(slip, _)| *slip != Slip::FullWidthSpaceAfterColon)?;
@@ -428,6 +432,11 @@ fn opens_block_scalar(line: &str) -> bool {
 /// input method typed, and the list written as YAML reads it. `None` for a value that is one item.
 /// `whole` is the field's value when it is text rather than a list (`tags: 安全, 质量` is one tag).
 pub(crate) fn list_slip(value: &str, whole: bool) -> Option<(char, String)> {
+    // Every tag and id is asked about: most have no separator or full-width bracket at all
+    // (`，` and `［` start with byte 0xEF, `、` and `【` with 0xE3, which no ideograph does).
+    if memchr::memchr3(b',', 0xEF, 0xE3, value.as_bytes()).is_none() {
+        return None;
+    }
     let trimmed = value.trim();
     let (inner, bracket) = match (trimmed.chars().next(), trimmed.chars().last()) {
         (Some(open @ ('【' | '［' | '[')), Some('】' | '］' | ']')) if whole && trimmed.chars().count() >= 2 => {
