@@ -408,9 +408,7 @@ fn quoted(value: &str) -> String {
 /// it should read.
 pub(crate) fn key_slip(key: &str) -> Option<(Slip, &str, usize, String)> {
     // Every score's key is asked about: most have no colon at all (`：` starts with byte 0xEF).
-    if memchr::memchr2(b':', 0xEF, key.as_bytes()).is_none() {
-        return None;
-    }
+    memchr::memchr2(b':', 0xEF, key.as_bytes())?;
     let chars: Vec<char> = key.chars().collect();
     let (end, colon) = key_at(&chars, 0)?;
     let (slip, _) = colon_slip(&chars, colon).filter(|(slip, _)| *slip != Slip::FullWidthSpaceAfterColon)?;
@@ -434,9 +432,7 @@ fn opens_block_scalar(line: &str) -> bool {
 pub(crate) fn list_slip(value: &str, whole: bool) -> Option<(char, String)> {
     // Every tag and id is asked about: most have no separator or full-width bracket at all
     // (`，` and `［` start with byte 0xEF, `、` and `【` with 0xE3, which no ideograph does).
-    if memchr::memchr3(b',', 0xEF, 0xE3, value.as_bytes()).is_none() {
-        return None;
-    }
+    memchr::memchr3(b',', 0xEF, 0xE3, value.as_bytes())?;
     let trimmed = value.trim();
     let (inner, bracket) = match (trimmed.chars().next(), trimmed.chars().last()) {
         (Some(open @ ('【' | '［' | '[')), Some('】' | '］' | ']')) if whole && trimmed.chars().count() >= 2 => {
