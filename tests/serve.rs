@@ -558,3 +558,47 @@ fn a_site_that_never_built_shows_its_errors_and_opens_once_fixed() {
         "the fixed portal's 404 page opened"
     );
 }
+
+/// Warnings do not stop the build, and an editor watching the browser, not the terminal, sees
+/// them in a panel that leaves the page usable; hidden, they stay hidden on the next page; fixed,
+/// the panel goes.
+#[test]
+fn warnings_show_in_a_panel_beside_the_page() {
+    let preview = Preview::start();
+    let case = preview.case_file("tunnel-branch-safety.md");
+    let browser = browser::Browser::launch();
+    let mut page = browser.open(&preview.url("/cases/tunnel-branch-safety/"));
+    assert!(page.wait_for("!!window.__exemplarConnected", Duration::from_secs(15)));
+    assert_eq!(page.eval("!document.getElementById('exemplar-warnings')"), true, "the sample site has no warning");
+
+    // Two tags typed with a Chinese enumeration comma: one tag, and a warning.
+    edit(&case, "tags: [安全生产, 党员先锋岗,", "tags: [安全生产、党员先锋岗,");
+    assert!(
+        page.wait_for("!!document.getElementById('exemplar-warnings')", Duration::from_secs(20)),
+        "the warnings panel shows"
+    );
+    let text = page.eval("document.getElementById('exemplar-warnings').innerText");
+    let text = text.as_str().unwrap();
+    assert!(text.contains("label_list_slip") && text.contains("content/tunnel-branch-safety.md:28:8"), "{text}");
+    assert_eq!(page.eval("!document.getElementById('exemplar-errors')"), true, "no error overlay");
+    assert_eq!(page.eval("document.body.innerText.includes('安全生产、党员先锋岗')"), true, "the page was built");
+
+    // Hidden, it stays hidden on another page of the portal.
+    page.eval("document.getElementById('exemplar-warnings-hide').click(); true");
+    assert_eq!(page.eval("!document.getElementById('exemplar-warnings')"), true);
+    page.call("Page.navigate", serde_json::json!({ "url": preview.url("/cases/") }));
+    assert!(
+        page.wait_for("!!window.__exemplarConnected && document.readyState === 'complete'", Duration::from_secs(15))
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(page.eval("!document.getElementById('exemplar-warnings')"), true, "still hidden");
+
+    // A different warning shows again; fixing both clears the panel.
+    edit(&case, "tags: [安全生产、党员先锋岗,", "tags: [安全生产、党员先锋岗，");
+    assert!(
+        page.wait_for("!!document.getElementById('exemplar-warnings')", Duration::from_secs(20)),
+        "a new warning shows"
+    );
+    edit(&case, "tags: [安全生产、党员先锋岗，", "tags: [安全生产, 党员先锋岗,");
+    assert!(page.wait_for("!document.getElementById('exemplar-warnings')", Duration::from_secs(20)), "fixed: no panel");
+}

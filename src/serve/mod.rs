@@ -735,6 +735,8 @@ fn state_json(outcome: &Outcome, catalog: &Catalog, first: bool) -> String {
         "title": catalog.format("cli.overlay_title", &[("errors", outcome.errors().to_string())]),
         "note": catalog.get(if first { "cli.overlay_note_first" } else { "cli.overlay_note" }),
         "not_found": catalog.get("cli.serve_not_found"),
+        "warnings": catalog.format("cli.overlay_warnings", &[("warnings", outcome.warnings().to_string())]),
+        "hide": catalog.get("cli.overlay_hide"),
     });
     serde_json::json!({
         "errors": outcome.errors(),
