@@ -362,8 +362,15 @@ fn new_case_writes_a_template_and_never_overwrites() {
     assert!(second.status.success());
     assert!(site.join("content/an-quan-sheng-chan-shi-fan-gang-2.md").is_file());
     assert!(read(&path).contains("已编辑"), "the first file was not overwritten");
-    // The new files are valid drafts: the site still checks.
+    // The new files are valid drafts: the site still checks, with its drafts too (the template's
+    // example link is in a comment, not a link to a case that is not there).
     let check = exemplar(&["check", dir]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let check = exemplar(&["check", dir, "--drafts"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let english = exemplar(&["new", "case", "Safety post", "--dir", dir, "--lang", "en"]);
+    assert!(english.status.success(), "{}", stderr(&english));
+    let check = exemplar(&["check", dir, "--drafts"]);
     assert!(check.status.success(), "{}", stderr(&check));
 }
 
