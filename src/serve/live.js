@@ -11,6 +11,16 @@
   // ("*"), which reloads it.
   var fallback = document.getElementById("exemplar-not-found");
 
+  // A box of the preview's own, fixed over the page.
+  function box(tag, id, role, css) {
+    var element = document.createElement(tag);
+    element.id = id;
+    element.setAttribute("role", role);
+    element.style.cssText = "position:fixed;z-index:2147483647;overflow:auto;color:#fff;" + css;
+    document.body.appendChild(element);
+    return element;
+  }
+
   function diagnosticBlock(d) {
     var pre = document.createElement("pre");
     pre.className = "exemplar-diagnostic";
@@ -34,13 +44,9 @@
       return;
     }
     if (!panel) {
-      panel = document.createElement("aside");
-      panel.id = "exemplar-warnings";
-      panel.setAttribute("role", "status");
-      panel.style.cssText = "position:fixed;right:12px;bottom:12px;z-index:2147483647;max-width:min(44rem,calc(100vw - 24px));" +
-        "max-height:40vh;overflow:auto;background:rgba(20,20,20,.94);color:#fff;padding:12px 16px;border-radius:6px;" +
-        "font:13px/1.5 ui-monospace,Menlo,Consolas,monospace;box-shadow:0 2px 12px rgba(0,0,0,.4)";
-      document.body.appendChild(panel);
+      panel = box("aside", "exemplar-warnings", "status", "right:12px;bottom:12px;max-width:min(44rem,calc(100vw - 24px));" +
+        "max-height:40vh;background:rgba(20,20,20,.94);padding:12px 16px;border-radius:6px;" +
+        "font:13px/1.5 ui-monospace,Menlo,Consolas,monospace;box-shadow:0 2px 12px rgba(0,0,0,.4)");
     }
     panel.textContent = "";
     var head = document.createElement("p");
@@ -70,12 +76,8 @@
       return;
     }
     if (!overlay) {
-      overlay = document.createElement("div");
-      overlay.id = "exemplar-errors";
-      overlay.setAttribute("role", "alert");
-      overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.92);" +
-        "color:#fff;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:24px";
-      document.body.appendChild(overlay);
+      overlay = box("div", "exemplar-errors", "alert", "inset:0;background:rgba(20,20,20,.92);" +
+        "font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:24px");
     }
     overlay.textContent = "";
     var title = document.createElement("h2");
