@@ -210,13 +210,12 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     refuse_bombs(text)?;
     let config: Config = serde_yaml::from_str(text).map_err(|err| {
-        // A slip such as a full-width colon comes first, in place of the
-        // error it explains (serde places an error in a one-line mapping at the mapping's parent).
-        use crate::content::slips;
-        let slips = slips::syntax_slips(text, usize::MAX);
+        // A slip such as a full-width colon comes first, in place of the error it explains (serde
+        // places an error in a one-line mapping at the mapping's parent: then both are told).
+        let slips = crate::content::slips::syntax_slips(text, usize::MAX);
         let mut problems: Vec<Diagnostic> =
             slips.iter().map(|found| found.diagnostic().file(CONFIG_FILE).at(text, found.location(1))).collect();
-        if err.location().is_some_and(|loc| slips::explain(text, &slips, loc.line())) {
+        if err.location().is_some_and(|loc| crate::content::slips::explain(text, &slips, loc.line())) {
             return problems;
         }
         let mut diagnostic = Diagnostic::error("config_invalid").file(CONFIG_FILE).arg("detail", err.to_string());

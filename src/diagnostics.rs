@@ -230,8 +230,9 @@ pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(Diagnostic::is_error)
 }
 
-/// The closest candidate to `value` ("did you mean"), by edit distance, or a candidate whose
-/// label is exactly the value (an editor wrote `已命名` where the id `named` belongs).
+/// The closest candidate to `value` ("did you mean"): a candidate whose label is exactly the
+/// value (an editor wrote `已命名` where the id `named` belongs), else the closest id by edit
+/// distance, else the one candidate whose label holds the value (`创新`).
 pub fn closest<'a>(value: &str, candidates: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>) -> Option<String> {
     let value = value.trim();
     let lowered = value.to_lowercase();
