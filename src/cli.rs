@@ -425,13 +425,8 @@ fn serve(
         if addr.port() != port && port != 0 {
             eprintln!("{}", catalog.format("cli.serve_port_taken", &[("port", port.to_string())]));
         }
-        if snapshot.errors > 0 {
-            let state: serde_json::Value = serde_json::from_str(&snapshot.state).unwrap_or_default();
-            if let Some(items) = state.get("diagnostics").and_then(|d| d.as_array()) {
-                for text in items.iter().filter_map(|d| d.get("text").and_then(|t| t.as_str())) {
-                    eprintln!("{text}");
-                }
-            }
+        for text in snapshot.diagnostic_texts() {
+            eprintln!("{text}");
         }
         if !quiet || snapshot.errors > 0 {
             println!(

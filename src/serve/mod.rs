@@ -202,9 +202,20 @@ pub struct Snapshot {
     /// JSON for the browser overlay (`/__exemplar/state`).
     pub state: Arc<String>,
     pub errors: usize,
+    pub warnings: usize,
 }
 
 impl Snapshot {
+    /// The reports of the build's errors and warnings, as `exemplar check` prints them.
+    pub fn diagnostic_texts(&self) -> Vec<String> {
+        if self.errors + self.warnings == 0 {
+            return Vec::new();
+        }
+        let state: serde_json::Value = serde_json::from_str(&self.state).unwrap_or_default();
+        let items = state.get("diagnostics").and_then(|d| d.as_array()).map_or(&[][..], Vec::as_slice);
+        items.iter().filter_map(|d| d.get("text").and_then(|t| t.as_str()).map(str::to_owned)).collect()
+    }
+
     /// A file of the portal: made already, or made now.
     pub fn get(&self, file: &str) -> Option<deferred::Made> {
         match self.files.get(file) {
@@ -454,6 +465,7 @@ impl Builder {
             next.deferred = last_deferred;
         }
         next.errors = outcome.errors();
+        next.warnings = outcome.warnings();
         let first = next.files.is_empty() && next.deferred.is_none();
         next.state = Arc::new(state_json(&outcome, &self.catalog, first));
         let mut changed_paths = BTreeSet::new();
@@ -1049,12 +1061,13 @@ pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snap
         timings.note(format_args!("{} changed paths", changed.len()));
         let current = server.snapshot();
         let (snapshot, event) = builder.rebuild(&current, Some(&changed));
+        let last_state = current.state.clone();
         // Let go of the replaced snapshot before the browsers hear of the new one: it is then
         // dropped as the new one is installed, with the search index it was the last to share
         // (the next snapshot's index is made from it, unshared, rather than from a copy).
         drop(current);
         let catalog = options.lang.as_deref().map_or_else(|| builder.catalog().clone(), Catalog::builtin);
-        eprintln!("{}", rebuild_line(&catalog, &event, &snapshot));
+        eprintln!("{}", rebuild_line(&catalog, &event, &snapshot, &last_state));
         let later = snapshot.deferred.clone();
         server.publish(snapshot, &event);
         timings.lap("published");
@@ -1078,23 +1091,42 @@ fn warm_up(later: &std::sync::Weak<Deferred>, server: &Server, version: u64) {
 /// (an editor's autosave, a `git checkout`) do not each pay for them.
 const WARM_UP_DELAY: Duration = Duration::from_millis(300);
 
-fn rebuild_line(catalog: &Catalog, event: &RebuildEvent, snapshot: &Snapshot) -> String {
-    if event.errors > 0 {
-        let text: serde_json::Value = serde_json::from_str(&snapshot.state).unwrap_or_default();
-        let mut lines = vec![catalog.format("cli.serve_errors", &[("errors", event.errors.to_string())])];
-        if let Some(items) = text.get("diagnostics").and_then(|d| d.as_array()) {
-            lines.extend(items.iter().filter_map(|d| d.get("text").and_then(|t| t.as_str()).map(str::to_owned)));
-        }
-        lines.join("\n")
+/// What the terminal says of a rebuild: errors, or what changed; then each error's report, and
+/// the warnings' when they are not those of the last rebuild (`last_state`, its overlay data):
+/// told once, not at every save.
+fn rebuild_line(catalog: &Catalog, event: &RebuildEvent, snapshot: &Snapshot, last_state: &str) -> String {
+    let head = if event.errors > 0 {
+        catalog.format("cli.serve_errors", &[("errors", event.errors.to_string())])
     } else {
         let args = [("changed", event.changed.len().to_string()), ("ms", event.millis.to_string())];
         catalog.format("cli.serve_rebuilt", &args)
-    }
+    };
+    let reports = if event.errors > 0 || snapshot.state.as_str() != last_state {
+        snapshot.diagnostic_texts()
+    } else {
+        Vec::new()
+    };
+    std::iter::once(head).chain(reports).collect::<Vec<_>>().join("\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_terminal_is_told_of_new_warnings_too() {
+        let catalog = Catalog::builtin("en");
+        let event = RebuildEvent { version: 2, changed: vec!["cases/a/".into()], errors: 0, millis: 7 };
+        let state =
+            r#"{"errors":0,"warnings":1,"diagnostics":[{"severity":"warning","text":"warning[label_list_slip]: …"}]}"#;
+        let snapshot = Snapshot { state: Arc::new(state.into()), warnings: 1, ..Snapshot::default() };
+        let line = rebuild_line(&catalog, &event, &snapshot, "{}");
+        assert!(line.starts_with("Rebuilt") && line.ends_with("\nwarning[label_list_slip]: …"), "{line}");
+        // The same warnings as the last rebuild: not told again.
+        assert!(!rebuild_line(&catalog, &event, &snapshot, state).contains('\n'));
+        let clean = Snapshot { state: Arc::new(state.into()), ..Snapshot::default() };
+        assert!(!rebuild_line(&catalog, &event, &clean, "{}").contains('\n'), "no report without warnings");
+    }
 
     #[test]
     fn the_page_cache_drops_the_oldest_pages_past_its_budget() {
