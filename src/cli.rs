@@ -526,8 +526,10 @@ pub fn gitlab_report(outcome: &Outcome, catalog: &Catalog, prefix: &str) -> Stri
             let line = d.location.map_or(1, |l| l.line);
             let path = format!("{prefix}{}", d.file.as_deref().unwrap_or(crate::config::CONFIG_FILE));
             let fingerprint = crate::assets::content_hash(format!("{}|{path}|{line}|{message}", d.code).as_bytes());
+            // The advice follows the message; the fingerprint stays the message's.
+            let description = std::iter::once(message.clone()).chain(d.advice(catalog)).collect::<Vec<_>>().join(" — ");
             serde_json::json!({
-                "description": message,
+                "description": description,
                 "check_name": d.code,
                 "fingerprint": fingerprint,
                 "severity": if d.is_error() { "major" } else { "minor" },
@@ -554,7 +556,8 @@ pub fn github_report(outcome: &Outcome, catalog: &Catalog, prefix: &str) -> Stri
             props.push(format!("line={}", location.line));
             props.push(format!("col={}", location.column));
         }
-        out.push_str(&format!("::{kind} {}::{}\n", props.join(","), escape(&d.message(catalog))));
+        let text = std::iter::once(d.message(catalog)).chain(d.advice(catalog)).collect::<Vec<_>>().join("\n");
+        out.push_str(&format!("::{kind} {}::{}\n", props.join(","), escape(&text)));
     }
     out
 }

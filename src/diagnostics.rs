@@ -152,6 +152,19 @@ impl Diagnostic {
             .collect()
     }
 
+    /// What to do, for reports of a line each (CI annotations): the value meant, what was expected
+    /// and how to fix it, each with its label (`是不是想写“…”？`, `期望: …`, `提示: …`).
+    pub fn advice(&self, catalog: &Catalog) -> Vec<String> {
+        let did_you_mean =
+            self.suggestion.as_ref().map(|s| catalog.format("diag.did_you_mean", &[("suggestion", s.clone())]));
+        let labelled = |label: &str, text: Option<String>| text.map(|text| format!("{}: {text}", catalog.get(label)));
+        did_you_mean
+            .into_iter()
+            .chain(labelled("cli.expected", self.expected(catalog)))
+            .chain(labelled("cli.hint", self.hint(catalog)))
+            .collect()
+    }
+
     /// One line: `path:line:column: error[code]: message`.
     pub fn one_line(&self, catalog: &Catalog) -> String {
         let severity = catalog.get(match self.severity {

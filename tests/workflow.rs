@@ -483,10 +483,16 @@ fn check_reports_for_merge_requests() {
     assert_eq!(issue["location"]["path"], "content/tunnel-branch-safety.md");
     assert_eq!(issue["location"]["lines"]["begin"], 7);
     assert_eq!(issue["fingerprint"].as_str().unwrap().len(), 32);
+    // The advice an editor needs comes with the message, as in the terminal.
+    assert_eq!(
+        issue["description"],
+        "unknown status \"nmed\" — did you mean \"named\"? — expected: one of planned, building, accepted, named, revoked"
+    );
     let github = exemplar(&["check", site.to_str().unwrap(), "--format", "github", "--lang", "en"]);
     assert_eq!(
         stdout(&github),
-        "::error file=content/tunnel-branch-safety.md,title=unknown_status,line=7,col=9::unknown status \"nmed\"\n"
+        "::error file=content/tunnel-branch-safety.md,title=unknown_status,line=7,col=9::unknown status \"nmed\"\
+         %0Adid you mean \"named\"?%0Aexpected: one of planned, building, accepted, named, revoked\n"
     );
 }
 
