@@ -294,6 +294,16 @@ fn yaml_syntax() {
 }
 
 #[test]
+fn comment_in_value() {
+    fixture(
+        "comment_in_value",
+        error(5, 13, "unit: 第一项目部 #2 党支部", r#"in the value of "unit", " #" starts a comment"#)
+            .suggest("unit: \"第一项目部 #2 党支部\"")
+            .warning(),
+    );
+}
+
+#[test]
 fn unclosed_bracket() {
     // The parser stops two lines later, at the next list item.
     fixture(

@@ -73,6 +73,8 @@ fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
         return (front, reader.diagnostics);
     };
     reader.read_case(map, &mut front);
+    // A `#` that cut a value short parses: only a warning says so.
+    slips::comment_slips(yaml).iter().for_each(|found| reader.slip(found));
     for (field, present) in [
         ("title", front.title.is_some()),
         ("site", front.site.is_some()),

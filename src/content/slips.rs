@@ -38,6 +38,8 @@ pub(crate) enum Slip {
     UnclosedQuote,
     /// `key: [a, b`: a bracket the value's lines never close.
     UnclosedBracket,
+    /// `key: a #1 b`: a `#` that makes the rest of the value a comment (a warning: the YAML parses).
+    CommentInValue,
 }
 
 impl Slip {
@@ -53,6 +55,7 @@ impl Slip {
             Slip::NeedsQuotes => "needs_quotes",
             Slip::UnclosedQuote => "unclosed_quote",
             Slip::UnclosedBracket => "unclosed_bracket",
+            Slip::CommentInValue => "comment_in_value",
         }
     }
 }
@@ -73,10 +76,14 @@ pub(crate) struct Found {
 }
 
 impl Found {
-    /// The error, with the line as it should read as the suggestion.
+    /// The error (the warning, for a comment in a value), with the line as it should read as the
+    /// suggestion.
     pub(crate) fn diagnostic(&self) -> Diagnostic {
         let fix = self.fix.as_deref().map(|line| line.trim().to_owned());
-        Diagnostic::error(self.slip.code()).arg("field", self.key.clone()).suggest(fix)
+        let code = self.slip.code();
+        let diagnostic =
+            if self.slip == Slip::CommentInValue { Diagnostic::warning(code) } else { Diagnostic::error(code) };
+        diagnostic.arg("field", self.key.clone()).suggest(fix)
     }
 
     /// Where it is in a file whose YAML starts on line `first_line`.
@@ -97,39 +104,74 @@ pub(crate) fn explain(yaml: &str, slips: &[Found], line: usize) -> bool {
 }
 
 /// The slips in the first `last_line` lines of `yaml` (the lines up to a syntax error), in order.
-/// Lines inside a block scalar (`summary: |`) are text, where a full-width space may begin a
-/// paragraph: they are skipped.
 pub(crate) fn syntax_slips(yaml: &str, last_line: usize) -> Vec<Found> {
     let mut found = Vec::new();
-    // The indentation of the line that opened a block scalar, while its text lasts.
-    let mut block: Option<usize> = None;
-    let mut offset = 0;
-    for (i, line) in yaml.split('\n').take(last_line).enumerate() {
-        let rest_of_yaml = yaml.get(offset + line.len()..).unwrap_or_default();
-        offset += line.len() + 1;
-        // A value's text goes on to the lines indented more than its key.
-        let next_indent = rest_of_yaml.split('\n').skip(1).find_map(|l| {
-            let content = l.trim_start_matches(' ');
-            (!content.trim().is_empty() && !content.starts_with('#')).then_some(l.len() - content.len())
-        });
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        let spaces = line.len() - line.trim_start_matches(' ').len();
-        if let Some(indent) = block {
-            if line.trim().is_empty() || spaces > indent {
-                continue;
-            }
-            block = None;
-        }
-        let number = i + 1;
+    for (number, line, rest_of_yaml) in yaml_lines(yaml).take_while(|(number, ..)| *number <= last_line) {
         let before = found.len();
         indentation_slips(line, number, &mut found);
         colon_slips(line, number, &mut found);
         if found.len() == before {
-            value_slips(line, number, next_indent, &mut found);
+            value_slips(line, number, rest_of_yaml, &mut found);
         }
-        if found.len() == before && opens_block_scalar(line) {
+    }
+    found
+}
+
+/// The lines of `yaml` that are YAML, numbered from 1, each with the text after it: not those of
+/// a block scalar's text (`summary: |`), where a full-width space may begin a paragraph and `#`
+/// is text.
+fn yaml_lines(yaml: &str) -> impl Iterator<Item = (usize, &str, &str)> {
+    // The indentation of the line that opened a block scalar, while its text lasts.
+    let mut block: Option<usize> = None;
+    let mut offset = 0;
+    yaml.split('\n').enumerate().filter_map(move |(i, line)| {
+        let rest_of_yaml = yaml.get(offset + line.len()..).unwrap_or_default();
+        offset += line.len() + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        if let Some(indent) = block {
+            if line.trim().is_empty() || spaces > indent {
+                return None;
+            }
+            block = None;
+        }
+        if opens_block_scalar(line) {
             block = Some(spaces);
         }
+        Some((i + 1, line, rest_of_yaml))
+    })
+}
+
+/// A `#` that starts a comment in the middle of a plain value, which YAML reads without it and
+/// without what follows (`unit: 总装车间 #1 装配班` is `总装车间`): a warning where the `#` is
+/// followed by text at once, as a number is (`# 注` is a comment, written so on purpose). The
+/// YAML parsed: a line of a key and its value, or a list item.
+pub(crate) fn comment_slips(yaml: &str) -> Vec<Found> {
+    let mut found = Vec::new();
+    if memchr::memmem::find(yaml.as_bytes(), b" #").is_none() {
+        return found;
+    }
+    for (number, line, _) in yaml_lines(yaml).filter(|(_, line, _)| line.contains(" #")) {
+        let chars: Vec<char> = line.chars().collect();
+        let content = content_start(&chars);
+        let (key, start) = match key_at(&chars, content) {
+            Some((end, colon)) if chars.get(colon) == Some(&':') && chars.get(colon + 1) == Some(&' ') => {
+                let start = colon + 1 + chars[colon + 1..].iter().take_while(|&&c| c == ' ').count();
+                (chars[content..end].iter().collect::<String>(), start)
+            }
+            // A list item's text (`- 第一步 #1`), not a key of an item's mapping.
+            Some(_) => continue,
+            None if content > 0 && chars[..content].contains(&'-') => (String::new(), content),
+            None => continue,
+        };
+        if chars.get(start).is_none_or(|c| matches!(c, '"' | '\'' | '[' | '{' | '|' | '>' | '#')) {
+            continue;
+        }
+        let hash = (start + 1..chars.len()).find(|&i| chars[i] == '#' && chars[i - 1] == ' ');
+        let Some(hash) = hash.filter(|&h| chars.get(h + 1).is_some_and(|c| !c.is_whitespace())) else { continue };
+        let value: String = chars[start..].iter().collect::<String>().trim_end().to_owned();
+        let fix = format!("{}{}", chars[..start].iter().collect::<String>(), quoted(&value));
+        found.push(Found { slip: Slip::CommentInValue, line: number, column: hash + 1, len: 1, key, fix: Some(fix) });
     }
     found
 }
@@ -302,13 +344,20 @@ fn closing_quote(chars: &[char], at: usize) -> Option<usize> {
 
 /// The slips in the value of a `key: value` line: a colon and a space in it, a start that YAML
 /// reads as something else (`@`, a backtick, a bracket with text after it), a quote or bracket
-/// never closed (the value goes on to the lines indented more than its key: `next_indent` is the
-/// next line's, `None` at the end).
-fn value_slips(line: &str, number: usize, next_indent: Option<usize>, found: &mut Vec<Found>) {
+/// never closed (the value goes on to the lines of `rest_of_yaml` indented more than its key).
+fn value_slips(line: &str, number: usize, rest_of_yaml: &str, found: &mut Vec<Found>) {
     let chars: Vec<char> = line.chars().collect();
     let key_start = content_start(&chars);
     let Some((end, colon)) = key_at(&chars, key_start) else { return };
-    let goes_on = next_indent.is_some_and(|indent| indent > key_start);
+    // Whether the next line that is not blank or a comment is indented more than the key.
+    let goes_on = rest_of_yaml
+        .split('\n')
+        .skip(1)
+        .find_map(|l| {
+            let content = l.trim_start_matches(' ');
+            (!content.trim().is_empty() && !content.starts_with('#')).then_some(l.len() - content.len())
+        })
+        .is_some_and(|indent| indent > key_start);
     if chars.get(colon) != Some(&':') || chars.get(colon + 1).is_some_and(|&c| c != ' ') {
         return;
     }
@@ -463,12 +512,14 @@ mod tests {
         fn any_key_lines_are_read(text in "([ 　\t-]{0,3}[a-z]{0,2}[ ]?[:：]?[ 　]{0,2}[a-z甲：:,，\\[\\]{}\"'#@` ]{0,8}\n){0,6}") {
             let slips = syntax_slips(&text, usize::MAX);
             explain(&text, &slips, 3);
+            comment_slips(&text);
         }
 
         /// Any text, made of what these functions look at, is read without a panic.
         #[test]
         fn any_text_is_read(text in "[ \t\r\n　a-z_:：,，、【】［］\\[\\]{}\"'\\\\#|>@`0-9甲-]{0,60}") {
             let slips = syntax_slips(&text, usize::MAX);
+            comment_slips(&text);
             for line in 0..4 {
                 explain(&text, &slips, line);
             }
@@ -599,6 +650,23 @@ mod tests {
         assert_eq!(slips("  - x: [a, {b: [c  # 注\n")[0].3.as_deref(), Some("  - x: [a, {b: [c]}] # 注"));
         // Closed on a line indented more than the key: a list of several lines.
         assert!(slips("tags: [安全,\n  质量]\nsite: x\n").is_empty());
+    }
+
+    #[test]
+    fn a_comment_that_cuts_a_value() {
+        let yaml = "unit: 总装车间 #1 装配班\nstatus: named  # 必填\nsteps:\n  - 第一步 #2\ntitle: \"a #1\"\ntags: [a, b] #x\nsummary: |\n  正文 #3\n";
+        let found: Vec<_> = comment_slips(yaml)
+            .into_iter()
+            .map(|f| (f.slip, f.line, f.column, f.key, f.fix.unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Slip::CommentInValue, 1, 12, "unit".to_owned(), "unit: \"总装车间 #1 装配班\"".to_owned()),
+                (Slip::CommentInValue, 4, 9, String::new(), "  - \"第一步 #2\"".to_owned()),
+            ]
+        );
+        assert!(comment_slips("a: b\n").is_empty());
     }
 
     #[test]
