@@ -111,15 +111,16 @@ impl CaseLinks<'_> {
     /// case that is there (`images/photo.JPG` for `images/photo.jpg`: found on Windows, not on the
     /// intranet server), or `None`. Looked for only after a miss.
     pub fn nearest(&self, destination: &str) -> Option<String> {
-        let (path, fragment) = destination.split_once('#').map_or((destination, ""), |(p, f)| (p, f));
-        let rel = normalize(&self.dir, &percent_decode(path))?;
+        let (path, fragment) = destination.split_once('#').unwrap_or((destination, ""));
+        let decoded = percent_decode(path);
+        let rel = normalize(&self.dir, &decoded)?;
         let found = if rel.to_ascii_lowercase().ends_with(".md") {
             self.targets.slugs.keys().find(|case| case.eq_ignore_ascii_case(&rel)).cloned()
         } else {
             case_insensitive(self.targets.site_dir, &rel)
         }?;
         // The written path's last parts take the found one's spelling (`../` and `./` kept).
-        let mut written: Vec<String> = percent_decode(path).split(['/', '\\']).map(str::to_owned).collect();
+        let mut written: Vec<String> = decoded.split(['/', '\\']).map(str::to_owned).collect();
         for (part, spelled) in written.iter_mut().rev().zip(found.rsplit('/')) {
             if part == "." || part == ".." || !part.eq_ignore_ascii_case(spelled) {
                 break;

@@ -58,6 +58,11 @@ impl Slip {
             Slip::CommentInValue => "comment_in_value",
         }
     }
+
+    /// A comment in a value is a warning: the YAML parses, and a `#` may belong to the text.
+    fn is_warning(self) -> bool {
+        self == Slip::CommentInValue
+    }
 }
 
 /// A slip found in the YAML text.
@@ -76,13 +81,11 @@ pub(crate) struct Found {
 }
 
 impl Found {
-    /// The error (the warning, for a comment in a value), with the line as it should read as the
-    /// suggestion.
+    /// The error (or warning), with the line as it should read as the suggestion.
     pub(crate) fn diagnostic(&self) -> Diagnostic {
         let fix = self.fix.as_deref().map(|line| line.trim().to_owned());
         let code = self.slip.code();
-        let diagnostic =
-            if self.slip == Slip::CommentInValue { Diagnostic::warning(code) } else { Diagnostic::error(code) };
+        let diagnostic = if self.slip.is_warning() { Diagnostic::warning(code) } else { Diagnostic::error(code) };
         diagnostic.arg("field", self.key.clone()).suggest(fix)
     }
 
@@ -154,20 +157,16 @@ pub(crate) fn comment_slips(yaml: &str) -> Vec<Found> {
     for (number, line, _) in yaml_lines(yaml).filter(|(_, line, _)| line.contains(" #")) {
         let chars: Vec<char> = line.chars().collect();
         let content = content_start(&chars);
-        let (key, start) = match key_at(&chars, content) {
-            Some((end, colon)) if chars.get(colon) == Some(&':') && chars.get(colon + 1) == Some(&' ') => {
-                let start = colon + 1 + chars[colon + 1..].iter().take_while(|&&c| c == ' ').count();
-                (chars[content..end].iter().collect::<String>(), start)
-            }
+        let (key, start) = match key_value(&chars) {
+            Some((key, start)) => (chars[key].iter().collect::<String>(), start),
             // A list item's text (`- 第一步 #1`), not a key of an item's mapping.
-            Some(_) => continue,
-            None if content > 0 && chars[..content].contains(&'-') => (String::new(), content),
+            None if key_at(&chars, content).is_none() && chars[..content].contains(&'-') => (String::new(), content),
             None => continue,
         };
         if chars.get(start).is_none_or(|c| matches!(c, '"' | '\'' | '[' | '{' | '|' | '>' | '#')) {
             continue;
         }
-        let hash = (start + 1..chars.len()).find(|&i| chars[i] == '#' && chars[i - 1] == ' ');
+        let hash = comment_from(&chars, start);
         let Some(hash) = hash.filter(|&h| chars.get(h + 1).is_some_and(|c| !c.is_whitespace())) else { continue };
         let value: String = chars[start..].iter().collect::<String>().trim_end().to_owned();
         let fix = format!("{}{}", chars[..start].iter().collect::<String>(), quoted(&value));
@@ -221,6 +220,23 @@ fn indentation_slips(line: &str, number: usize, found: &mut Vec<Found>) {
             return;
         }
     }
+}
+
+/// The key of a `key: value` line (its characters) and where its value starts (the line's end
+/// for an empty value): the key's colon followed by a space or by nothing.
+fn key_value(chars: &[char]) -> Option<(std::ops::Range<usize>, usize)> {
+    let key_start = content_start(chars);
+    let (end, colon) = key_at(chars, key_start)?;
+    if chars.get(colon) != Some(&':') || chars.get(colon + 1).is_some_and(|&c| c != ' ') {
+        return None;
+    }
+    let start = colon + 1 + chars[colon + 1..].iter().take_while(|&&c| c == ' ').count();
+    Some((key_start..end, start))
+}
+
+/// Where a comment starts in a line, looked for from `start` on: a `#` after a space.
+fn comment_from(chars: &[char], start: usize) -> Option<usize> {
+    (start.max(1)..chars.len()).find(|&i| chars[i] == '#' && chars[i - 1] == ' ')
 }
 
 /// Where a line's content starts: after its indentation and list dashes.
@@ -347,30 +363,29 @@ fn closing_quote(chars: &[char], at: usize) -> Option<usize> {
 /// never closed (the value goes on to the lines of `rest_of_yaml` indented more than its key).
 fn value_slips(line: &str, number: usize, rest_of_yaml: &str, found: &mut Vec<Found>) {
     let chars: Vec<char> = line.chars().collect();
-    let key_start = content_start(&chars);
-    let Some((end, colon)) = key_at(&chars, key_start) else { return };
-    // Whether the next line that is not blank or a comment is indented more than the key.
-    let goes_on = rest_of_yaml
-        .split('\n')
-        .skip(1)
-        .find_map(|l| {
-            let content = l.trim_start_matches(' ');
-            (!content.trim().is_empty() && !content.starts_with('#')).then_some(l.len() - content.len())
-        })
-        .is_some_and(|indent| indent > key_start);
-    if chars.get(colon) != Some(&':') || chars.get(colon + 1).is_some_and(|&c| c != ' ') {
-        return;
-    }
-    let start = colon + 1 + chars[colon + 1..].iter().take_while(|&&c| c == ' ').count();
+    let Some((key_range, start)) = key_value(&chars) else { return };
+    let key_start = key_range.start;
+    // Whether the next line that is not blank or a comment is indented more than the key: asked
+    // only of a quote or bracket the line leaves open.
+    let goes_on = || {
+        rest_of_yaml
+            .split('\n')
+            .skip(1)
+            .find_map(|l| {
+                let content = l.trim_start_matches(' ');
+                (!content.trim().is_empty() && !content.starts_with('#')).then_some(l.len() - content.len())
+            })
+            .is_some_and(|indent| indent > key_start)
+    };
     // The value without a comment after it (one that is all comment has no slips).
-    let comment = (start..chars.len()).find(|&i| chars[i] == '#' && chars[i - 1] == ' ');
+    let comment = comment_from(&chars, start);
     let value_end = comment.map_or(chars.len(), |c| c - 1);
     let Some(&first) = chars[..value_end.max(start)].get(start) else { return };
     let value: String = chars[start..value_end].iter().collect::<String>().trim_end().to_owned();
     // Quotes and brackets are matched within the value: a `#` inside quotes ends it early, which
     // at worst leaves a slip unfound.
     let in_value = &chars[..value_end];
-    let key: String = chars[key_start..end].iter().collect();
+    let key: String = chars[key_range].iter().collect();
     let prefix: String = chars[..start].iter().collect();
     let with_value = |value: String| match comment {
         Some(c) => format!("{prefix}{value} {}", chars[c..].iter().collect::<String>()),
@@ -384,13 +399,13 @@ fn value_slips(line: &str, number: usize, rest_of_yaml: &str, found: &mut Vec<Fo
                 let Some(after) = after else { return };
                 (Slip::NeedsQuotes, close + 1 + after, with_value(quoted(&value)))
             }
-            None if goes_on => return,
+            None if goes_on() => return,
             None => (Slip::UnclosedQuote, start, format!("{}{first}", line.trim_end())),
         },
         '[' | '{' => {
             let close = match matching_bracket(in_value, start) {
                 Ok(close) => close,
-                Err(_) if goes_on => return,
+                Err(_) if goes_on() => return,
                 Err(open) => {
                     let closers: String = open.iter().rev().map(|&b| if b == '[' { ']' } else { '}' }).collect();
                     let fix = with_value(format!("{value}{closers}"));
