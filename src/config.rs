@@ -194,12 +194,12 @@ pub fn load(site_dir: &Path) -> Result<Config, Vec<Diagnostic>> {
             Ok(text) => text,
             Err(_) => return Err(vec![Diagnostic::error("config_not_utf8").file(CONFIG_FILE)]),
         },
+        // The system's own words only where they tell more than "not there" (permissions, say).
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(vec![Diagnostic::error("config_missing").arg("dir", site_dir.display().to_string())]);
+        }
         Err(err) => {
-            return Err(vec![
-                Diagnostic::error("config_missing")
-                    .arg("dir", site_dir.display().to_string())
-                    .arg("detail", err.to_string()),
-            ]);
+            return Err(vec![Diagnostic::error("config_unreadable").file(CONFIG_FILE).arg("detail", err.to_string())]);
         }
     };
     parse(&text)
@@ -218,10 +218,13 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         if err.location().is_some_and(|loc| crate::content::slips::explain(text, &slips, loc.line())) {
             return problems;
         }
-        let mut diagnostic = Diagnostic::error("config_invalid").file(CONFIG_FILE).arg("detail", err.to_string());
+        let message = err.to_string();
+        let (mut diagnostic, duplicate) = match serde_problem(&message) {
+            Some(problem) => problem,
+            None => (Diagnostic::error("config_invalid").arg("detail", message.as_str()), None),
+        };
+        diagnostic = diagnostic.file(CONFIG_FILE);
         if let Some(loc) = err.location() {
-            let message = err.to_string();
-            let duplicate = message.strip_prefix("duplicate field `").and_then(|rest| rest.split('`').next());
             let loc = match duplicate.and_then(|key| second_key_line(text, key, loc.line(), loc.column())) {
                 Some((line, column, len)) => Location::new(line, column, len),
                 None => Location::new(loc.line(), loc.column(), 1),
@@ -233,6 +236,84 @@ pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
     })?;
     let problems = check(&config, text);
     if problems.is_empty() { Ok(config) } else { Err(problems) }
+}
+
+/// serde's message about a value of the wrong shape (`unknown field`, `missing field`, `unknown
+/// variant`, `invalid type`, `duplicate field`), told in the editor's language with the key's place
+/// in the file, what was expected and the value meant; and, for a duplicate, the repeated key.
+/// `None` for any other message, which is then shown as serde wrote it.
+fn serde_problem(message: &str) -> Option<(Diagnostic, Option<&str>)> {
+    // `framework.statuses[1]: unknown field `lable`, expected one of … at line 40 column 7`
+    let message = message.rsplit_once(" at line ").map_or(message, |(text, _)| text);
+    let (path, what) = match message.split_once(": ") {
+        Some((path, what)) if path.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.[]".contains(&b)) => (path, what),
+        _ => ("", message),
+    };
+    let key = |name: &str| if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+    let place = || if path.is_empty() { CONFIG_FILE.to_owned() } else { path.to_owned() };
+    let suggest =
+        |value: &str, allowed: &[&str]| crate::diagnostics::closest(value, allowed.iter().map(|id| (*id, Vec::new())));
+    if let Some((name, rest)) = what.strip_prefix("unknown field ").and_then(first) {
+        let allowed = listed(rest);
+        let diagnostic = Diagnostic::error("config_unknown_key")
+            .arg("key", key(name))
+            .arg("allowed", allowed.join(", "))
+            .suggest(suggest(name, &allowed));
+        return Some((diagnostic, None));
+    }
+    if let Some((name, _)) = what.strip_prefix("missing field ").and_then(first) {
+        return Some((Diagnostic::error("config_missing_key").arg("key", key(name)), None));
+    }
+    if let Some((name, _)) = what.strip_prefix("duplicate field ").and_then(first) {
+        return Some((Diagnostic::error("config_duplicate_key").arg("key", key(name)), Some(name)));
+    }
+    if let Some((value, rest)) = what.strip_prefix("unknown variant ").and_then(first) {
+        let allowed = listed(rest);
+        let diagnostic = Diagnostic::error("config_unknown_value")
+            .arg("key", place())
+            .arg("value", value)
+            .arg("allowed", allowed.join(", "))
+            .suggest(suggest(value, &allowed));
+        return Some((diagnostic, None));
+    }
+    if what.starts_with("data did not match any variant of untagged enum Label") {
+        return Some((Diagnostic::error("config_bad_label").arg("key", place()), None));
+    }
+    let (found, expected) = what
+        .strip_prefix("invalid type: ")
+        .or_else(|| what.strip_prefix("invalid value: "))?
+        .rsplit_once(", expected ")?;
+    let found = match found.split([' ', '`']).next()? {
+        "string" => "text",
+        "integer" | "floating" => "number",
+        "boolean" => "boolean",
+        "sequence" => "list",
+        "map" => "mapping",
+        "unit" => "empty",
+        _ => return None,
+    };
+    let expected = match expected {
+        "usize" | "u8" | "u16" | "u32" | "u64" => "count",
+        "f32" | "f64" | "i32" | "i64" => "number",
+        "a string" | "a borrowed string" => "text",
+        "a boolean" => "boolean",
+        "a sequence" => "list",
+        other if other.starts_with("struct ") || other.starts_with("a map") => "mapping",
+        _ => return None,
+    };
+    let diagnostic =
+        Diagnostic::error("config_wrong_type").arg("key", place()).arg("found", found).arg("expected_type", expected);
+    Some((diagnostic, None))
+}
+
+/// The names serde lists between backticks: `a`, `b` or `c`.
+fn listed(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+/// The name between the backticks `text` starts with, and the rest.
+fn first(text: &str) -> Option<(&str, &str)> {
+    text.strip_prefix('`')?.split_once('`')
 }
 
 /// serde_yaml places a duplicate key at the start of its mapping (line, column); the editor needs
@@ -352,9 +433,59 @@ mod tests {
     fn a_typo_in_the_configuration_is_located() {
         let text = crate::embedded::SAMPLE_CONFIG.replacen("title:", "titel:", 1);
         let problems = parse(&text).unwrap_err();
-        assert_eq!(problems[0].code, "config_invalid");
-        assert!(problems[0].arg_value("detail").unwrap().contains("titel"));
-        assert!(problems[0].location.is_some());
+        assert_eq!(problems[0].code, "config_unknown_key");
+        assert_eq!(problems[0].arg_value("key"), Some("titel"));
+        assert_eq!(problems[0].suggestion.as_deref(), Some("title"));
+        let line = text.lines().position(|l| l.starts_with("titel:")).unwrap() + 1;
+        assert_eq!(problems[0].location, Some(Location::new(line, 1, 1)));
+    }
+
+    /// serde's messages, told as the editor's: the key's place, what was found and expected, the
+    /// value meant; nothing of serde's English is left in them.
+    #[test]
+    fn a_value_of_the_wrong_shape_is_told_in_the_editors_words() {
+        let problem = |from: &str, to: &str| {
+            let text = crate::embedded::SAMPLE_CONFIG.replacen(from, to, 1);
+            assert_ne!(text, crate::embedded::SAMPLE_CONFIG, "{from}");
+            let problems = parse(&text).unwrap_err();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            let line = text.lines().position(|l| l.contains(to.lines().last().unwrap_or(to))).unwrap() + 1;
+            assert_eq!(problems[0].location.map(|l| l.line), Some(line), "{problems:?}");
+            problems.into_iter().next().unwrap()
+        };
+        let found = problem("paginate_by: 12", "paginate_by: 十二");
+        assert_eq!(found.code, "config_wrong_type");
+        assert_eq!(
+            found.args,
+            [("key", "paginate_by".into()), ("found", "text".into()), ("expected_type", "count".into())]
+        );
+        let found = problem("max: 100", "max: 一百");
+        assert_eq!(found.arg_value("key"), Some("framework.indicator_groups[0].indicators[0].max"));
+        assert_eq!(found.arg_value("expected_type"), Some("number"));
+        let found = problem("raw_html: sanitize", "raw_html: sanitise");
+        assert_eq!(found.code, "config_unknown_value");
+        assert_eq!(found.arg_value("allowed"), Some("sanitize, escape, trust"));
+        assert_eq!(found.suggestion.as_deref(), Some("sanitize"));
+        let found = problem("      indicators:", "      indicatorz:");
+        assert_eq!(found.code, "config_unknown_key");
+        assert_eq!(found.arg_value("key"), Some("framework.indicator_groups[0].indicatorz"));
+        assert_eq!(found.suggestion.as_deref(), Some("indicators"));
+        let found = problem("language: zh-CN", "language: [zh-CN]");
+        assert_eq!((found.arg_value("found"), found.arg_value("expected_type")), (Some("list"), Some("text")));
+        // An untagged label's error names the mapping it is in: the line of its first key.
+        let text =
+            crate::embedded::SAMPLE_CONFIG.replacen("label: { zh-CN: 四强, en: Four strong }", "label: [四强]", 1);
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(
+            (problems[0].code, problems[0].arg_value("key")),
+            ("config_bad_label", Some("framework.indicator_groups[0]"))
+        );
+        let text = crate::embedded::SAMPLE_CONFIG.replacen("title: ", "# title: ", 1);
+        let problems = parse(&text).unwrap_err();
+        assert_eq!((problems[0].code, problems[0].arg_value("key")), ("config_missing_key", Some("title")));
+        // A message of any other kind is shown as serde wrote it.
+        assert!(serde_problem("invalid length 0, expected fewer elements in array").is_none());
+        assert!(serde_problem("invalid type: map, expected a tagged enum Thing").is_none());
     }
 
     #[test]
@@ -368,14 +499,14 @@ mod tests {
         // In a one-line mapping serde places the error at the mapping's parent: both are told.
         let text = crate::embedded::SAMPLE_CONFIG.replacen("{ zh-CN: ", "{ zh-CN：", 1);
         let codes: Vec<_> = parse(&text).unwrap_err().iter().map(|p| p.code).collect();
-        assert_eq!(codes, ["fullwidth_colon", "config_invalid"]);
+        assert_eq!(codes, ["fullwidth_colon", "config_bad_label"]);
     }
 
     #[test]
     fn a_repeated_key_is_located_where_it_repeats() {
         let text = format!("{}\ntaxonomies: [tag]\n", crate::embedded::SAMPLE_CONFIG);
         let problems = parse(&text).unwrap_err();
-        assert_eq!(problems[0].code, "config_invalid");
+        assert_eq!((problems[0].code, problems[0].arg_value("key")), ("config_duplicate_key", Some("taxonomies")));
         let repeated = text.lines().count();
         assert_eq!(problems[0].location.map(|l| l.line), Some(repeated), "{:?}", problems[0]);
         // Lines of other characters at that indentation are passed over, not cut in two.

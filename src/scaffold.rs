@@ -35,7 +35,9 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
         Ok(())
     };
     write(crate::config::CONFIG_FILE, embedded::SAMPLE_CONFIG.as_bytes())?;
-    write(".gitignore", b"/public\n")?;
+    // What `build` and `serve` write beside the sources: the portal, its lock and half-made
+    // copies (`.public.lock`, `.public.staging-*`), and the photos' cache.
+    write(".gitignore", b"/public\n/.public.*\n/.exemplar-cache/\n")?;
     for (rel, bytes) in embedded::SCAFFOLD {
         write(rel, bytes)?;
     }

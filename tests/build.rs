@@ -323,6 +323,13 @@ fn init_creates_a_site_that_builds_at_once() {
     assert!(built.status.success(), "{}", stderr(&built));
     assert!(out.join("index.html").is_file());
     assert!(out.join("cases/workshop-safety-post/index.html").is_file());
+    // Committing the new site after a build takes its sources only: `.gitignore` keeps out what
+    // the build wrote (the portal, its lock, the photos' cache).
+    let git =
+        |args: &[&str]| std::process::Command::new("git").arg("-C").arg(&site).args(args).output().expect("run git");
+    assert!(git(&["init", "-q"]).status.success());
+    let status = String::from_utf8(git(&["status", "--porcelain"]).stdout).unwrap();
+    assert_eq!(status.lines().collect::<Vec<_>>(), ["?? .gitignore", "?? content/", "?? exemplar.yaml", "?? themes/"]);
     // The link between the two example cases resolves.
     assert!(
         read(out.join("cases/workshop-safety-post/index.html")).contains("href=\"../../cases/mentoring-program/\"")

@@ -721,3 +721,32 @@ fn text_report_shows_the_place_and_the_line() {
         assert!(stderr.contains(part), "{part:?} not in:\n{stderr}");
     }
 }
+
+/// A mistake in `exemplar.yaml` is told in the editor's language, with the setting meant; none of
+/// the YAML library's English (`unknown field`, `expected usize`) is left in the report.
+#[test]
+fn a_configuration_mistake_is_told_in_the_editors_language() {
+    let site = Site::with_case("valid", VALID);
+    let config = std::fs::read_to_string(manifest_path("exemplar.yaml")).unwrap();
+    let line = config.lines().position(|l| l.starts_with("paginate_by:")).unwrap() + 1;
+    std::fs::write(site.dir.path().join("exemplar.yaml"), config.replacen("paginate_by:", "paginte_by:", 1)).unwrap();
+    for (lang, parts) in [
+        ("zh-CN", ["错误[config_unknown_key]: 配置中没有“paginte_by”这一项", "是不是想写“paginate_by”？"]),
+        (
+            "en",
+            [
+                r#"error[config_unknown_key]: the configuration has no setting "paginte_by""#,
+                r#"did you mean "paginate_by"?"#,
+            ],
+        ),
+    ] {
+        let output = site.run(&["--lang", lang]);
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(&format!("exemplar.yaml:{line}:1")), "{stderr}");
+        for part in parts {
+            assert!(stderr.contains(part), "{part:?} not in:\n{stderr}");
+        }
+        assert!(!stderr.contains("unknown field"), "{stderr}");
+    }
+}
