@@ -591,21 +591,25 @@ fn pages_stay_light_for_a_slow_intranet() {
     let case = weight("cases/tunnel-branch-safety/index.html");
     assert!(home < 80_000, "the home page weighs {home} bytes");
     assert!(case < 80_000, "a case page weighs {case} bytes");
-    // No web fonts; no scripts outside the search page but search.js for the case lists' filter,
-    // after the list the page shows without JavaScript.
+    // No web fonts. Outside the search page no script but links.js (deferred: it only mends folder
+    // links opened from a folder) and search.js for the case lists' filter, after the list the page
+    // shows without JavaScript.
     for (rel, bytes) in read_tree(portal()) {
         assert!(!rel.ends_with(".woff2") && !rel.ends_with(".woff") && !rel.ends_with(".ttf"), "{rel}");
         if rel.ends_with(".html") && !rel.starts_with("search/") {
             let html = String::from_utf8_lossy(&bytes);
             let scripts = html.matches("<script").count();
+            assert!(html.contains("static/links.") && html.contains("\" defer></script>"), "{rel}");
             if html.contains("id=\"case-filter\"") {
-                assert_eq!(scripts, 1, "{rel}: search.js only");
+                assert_eq!(scripts, 2, "{rel}: links.js and search.js only");
                 assert!(html.contains("static/search.") && html.contains("id=\"case-list-static\""), "{rel}");
             } else {
-                assert_eq!(scripts, 0, "{rel} has a script");
+                assert_eq!(scripts, 1, "{rel}: links.js only");
             }
         }
     }
+    let links = std::fs::metadata(portal().join(&attributes(&page("index.html"), "src")[0])).unwrap().len();
+    assert!(links < 1_500, "links.js weighs {links} bytes");
 }
 
 /// The published stylesheet's path (`static/style.<hash>.css`), as the home page links it.
@@ -625,4 +629,42 @@ fn stylesheets_and_scripts_carry_their_content_hash() {
     let search = page("search/index.html");
     let script = attributes(&search, "src").into_iter().find(|s| s.contains("static/search.")).expect("search.js");
     assert!(portal().join("search").join(&script).is_file(), "{script}");
+}
+
+/// Opened from its folder (file://), where no server answers a folder with its index.html, the
+/// portal's folder links (`cases/`, `cases/a/`) still lead to pages, not to the folders' listings:
+/// followed with the mouse and from the keyboard.
+#[test]
+fn the_portal_opened_from_its_folder_follows_its_links_to_pages() {
+    use common::browser::Browser;
+    use serde_json::json;
+    use std::time::Duration;
+    let browser = Browser::launch();
+    let home = format!("file://{}", portal().join("index.html").display());
+    let mut tab = browser.open(&home);
+    let loaded = |tab: &mut common::browser::Page, ending: &str| {
+        let ready = format!(
+            "location.href.endsWith({ending:?}) && document.readyState === 'complete' && !!document.querySelector('main h1')"
+        );
+        assert!(tab.wait_for(&ready, Duration::from_secs(10)), "not at {ending}: {}", tab.eval("location.href"));
+    };
+    loaded(&mut tab, "/index.html");
+    // A real click on the navigation's link to the case list.
+    let at = tab.eval("(() => { const r = document.querySelector('.site-nav a[href$=\"cases/\"]').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()");
+    let (x, y) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
+    for kind in ["mousePressed", "mouseReleased"] {
+        tab.call("Input.dispatchMouseEvent", json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 }));
+    }
+    loaded(&mut tab, "/cases/index.html");
+    // Enter on a case card's link.
+    let slug = tab.eval("document.querySelector('.card__title a').getAttribute('href').split('/').filter(Boolean).pop()");
+    let slug = slug.as_str().unwrap().to_owned();
+    tab.eval("document.querySelector('.card__title a').focus()");
+    for kind in ["keyDown", "keyUp"] {
+        tab.call(
+            "Input.dispatchKeyEvent",
+            json!({ "type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "text": "\r" }),
+        );
+    }
+    loaded(&mut tab, &format!("/cases/{slug}/index.html"));
 }
