@@ -85,6 +85,31 @@ impl History {
     }
 }
 
+/// The commit the repository around `site_dir` is at (`git rev-parse HEAD`): what a commit, an
+/// amend, a reset or a checkout changes, and nothing else does. `None` without git, a repository
+/// or a commit.
+pub fn head(site_dir: &Path) -> Option<String> {
+    rev_parse(site_dir, "HEAD")
+}
+
+/// Where a new commit or checkout shows in the repository around `site_dir`: its git folder (for
+/// `HEAD`) and the folder shared by its worktrees (for `packed-refs` and `refs/`), made absolute.
+/// Empty without a repository.
+pub fn git_dirs(site_dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+    for arg in ["--absolute-git-dir", "--git-common-dir"] {
+        if let Some(dir) = rev_parse(site_dir, arg) {
+            // `--git-common-dir` may answer relative to the site folder.
+            let dir = site_dir.join(dir);
+            let dir = dir.canonicalize().unwrap_or(dir);
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+    }
+    dirs
+}
+
 /// What happened to a path in one commit.
 enum Entry<'a> {
     /// Added: older commits touching this path were another file.

@@ -402,8 +402,11 @@ pub struct Project {
     /// What links resolve against, kept while `link_targets` holds: an edit that leaves every
     /// case file's path, slug and draft flag alone need not rebuild the map of 10,000 slugs.
     targets: LinkTargets,
-    /// The site's git history, read once when the project opens (`None` without git).
+    /// The site's git history, read when the project opens and again after a commit or checkout
+    /// (see [`Project::refresh_history`]); `None` without git.
     history: Option<crate::history::History>,
+    /// The commit `history` was read at.
+    history_head: Option<String>,
     /// What the site model is for (pages unless told otherwise).
     pub purpose: Purpose,
     /// Whether the files' states (their keys, problems and built cases) are kept once the site is
@@ -439,6 +442,7 @@ impl Project {
         outcome.catalog = Catalog::builtin(&config.language);
         match render::theme::load(site_dir, &config) {
             Ok(theme) => Ok(Project {
+                history_head: crate::history::head(&options.site_dir),
                 history: crate::history::History::read(&options.site_dir),
                 options,
                 config,
@@ -539,6 +543,31 @@ impl Project {
         let states: Vec<(String, FileState)> =
             stale.par_iter().map(|f| (f.rel_path.clone(), read_case(f, config))).collect();
         self.files.extend(states);
+    }
+
+    /// After a change in the git folder: when the repository is at another commit (a commit, an
+    /// amend, a reset, a checkout), the history is read again and the case files whose history
+    /// changed are returned (absolute paths), to be refreshed like saved files. Empty when the
+    /// commit is the same.
+    pub fn refresh_history(&mut self) -> Vec<PathBuf> {
+        let site_dir = &self.options.site_dir;
+        let head = crate::history::head(site_dir);
+        if head == self.history_head {
+            return Vec::new();
+        }
+        let history = crate::history::History::read(site_dir);
+        let file =
+            |history: &Option<crate::history::History>, rel: &str| history.as_ref().and_then(|h| h.file(rel)).cloned();
+        let same_prefix = self.history.as_ref().map(|h| &h.prefix) == history.as_ref().map(|h| &h.prefix);
+        let changed = self
+            .files
+            .keys()
+            .filter(|rel| !same_prefix || file(&self.history, rel) != file(&history, rel))
+            .map(|rel| site_dir.join(rel))
+            .collect();
+        self.history = history;
+        self.history_head = head;
+        changed
     }
 
     /// Whether the changed path `rel` is a case file saved (`true`), added in a folder that holds

@@ -653,11 +653,15 @@ fn the_portal_opened_from_its_folder_follows_its_links_to_pages() {
     let at = tab.eval("(() => { const r = document.querySelector('.site-nav a[href$=\"cases/\"]').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()");
     let (x, y) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
     for kind in ["mousePressed", "mouseReleased"] {
-        tab.call("Input.dispatchMouseEvent", json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 }));
+        tab.call(
+            "Input.dispatchMouseEvent",
+            json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 }),
+        );
     }
     loaded(&mut tab, "/cases/index.html");
     // Enter on a case card's link.
-    let slug = tab.eval("document.querySelector('.card__title a').getAttribute('href').split('/').filter(Boolean).pop()");
+    let slug =
+        tab.eval("document.querySelector('.card__title a').getAttribute('href').split('/').filter(Boolean).pop()");
     let slug = slug.as_str().unwrap().to_owned();
     tab.eval("document.querySelector('.card__title a').focus()");
     for kind in ["keyDown", "keyUp"] {

@@ -602,3 +602,77 @@ fn warnings_show_in_a_panel_beside_the_page() {
     edit(&case, "tags: [安全生产、党员先锋岗，", "tags: [安全生产, 党员先锋岗,");
     assert!(page.wait_for("!document.getElementById('exemplar-warnings')", Duration::from_secs(20)), "fixed: no panel");
 }
+
+/// Runs git in `dir` as a fixed author on a fixed day, so that the history is the same every run.
+fn git_at(dir: &Path, day: &str, args: &[&str]) {
+    let stamp = format!("{day}T10:00:00+08:00");
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=编辑甲", "-c", "user.email=editor@example.org", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .env("GIT_AUTHOR_DATE", &stamp)
+        .env("GIT_COMMITTER_DATE", &stamp)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// A commit or a checkout changes no file of the site by itself but does change the cases'
+/// histories: the served case page shows the new commit and its date, and after a checkout of the
+/// commit before, neither.
+#[test]
+fn a_commit_or_checkout_shows_in_the_served_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    git_at(&site, "2025-03-01", &["init", "-q", "-b", "main"]);
+    git_at(&site, "2025-03-01", &["add", "-A"]);
+    git_at(&site, "2025-03-01", &["commit", "-q", "-m", "初始提交"]);
+    let preview = Preview::serve(site.clone());
+    let page = "/cases/prefab-workshop-innovation/";
+    assert!(preview.wait_for(page, |_, body| body.contains("初始提交")));
+    // The edit shows at once, its commit once it is made.
+    edit(&preview.case_file("prefab-workshop-innovation.md"), "title: ", "title: 修订：");
+    assert!(preview.wait_for(page, |_, body| body.contains("修订：")));
+    assert!(!preview.get(page).2.contains("补充成效数据"));
+    git_at(&site, "2025-10-10", &["commit", "-q", "-a", "-m", "补充成效数据"]);
+    assert!(
+        preview.wait_for(page, |_, body| body.contains("补充成效数据") && body.contains("datetime=\"2025-10-10\"")),
+        "the commit shows in the case's history"
+    );
+    git_at(&site, "2025-10-10", &["checkout", "-q", "HEAD~1"]);
+    assert!(
+        preview.wait_for(page, |_, body| !body.contains("补充成效数据") && !body.contains("修订：")),
+        "the checkout of the commit before shows its history"
+    );
+}
+
+/// `exemplar serve > serve.log` in the site folder: writing its own output is no change to the
+/// site, so the server does not rebuild again and again.
+#[test]
+fn its_own_output_in_the_site_folder_starts_no_rebuild() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let log = site.join("serve.log");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_exemplar"))
+        .args(["serve", site.to_str().unwrap(), "--port", "0", "--lang", "en"])
+        .stdout(fs::File::create(&log).unwrap())
+        .stderr(fs::File::options().append(true).open(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !fs::read_to_string(&log).unwrap_or_default().contains("http://127.0.0.1:") {
+        assert!(started.elapsed() < Duration::from_secs(30), "serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // One real edit: one rebuild line, and no more after it.
+    edit(&site.join("content/prefab-workshop-innovation.md"), "title: ", "title: 修订：");
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = fs::read_to_string(&log).unwrap();
+    assert_eq!(text.lines().filter(|l| l.starts_with("Rebuilt")).count(), 1, "{text}");
+}

@@ -345,6 +345,12 @@ impl Builder {
         self
     }
 
+    /// The case files whose git history changed since it was read (see
+    /// [`Project::refresh_history`]); none before a first build that worked.
+    pub fn history_changed(&mut self) -> Vec<PathBuf> {
+        self.project.as_mut().map(Project::refresh_history).unwrap_or_default()
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
@@ -1056,7 +1062,15 @@ pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snap
     };
     warm_later(first, version);
     loop {
-        let changed = watcher.next_batch();
+        let batch = watcher.next_batch();
+        let mut changed = batch.paths;
+        if batch.git {
+            // A commit or checkout: the cases whose history moved are made again, as if saved.
+            changed.extend(builder.history_changed());
+            if changed.is_empty() {
+                continue;
+            }
+        }
         let timings = crate::pipeline::Timings::new();
         timings.note(format_args!("{} changed paths", changed.len()));
         let current = server.snapshot();
