@@ -88,11 +88,25 @@ const evaluate = async (expression) => {
   if (result.exceptionDetails) throw new Error(result.exceptionDetails.text + " " + JSON.stringify(result.exceptionDetails.exception));
   return result.result.value;
 };
+// A page whose script draws more once it has loaded is checked as the reader sees it then: the
+// search page's results, facets and the sort menu's indicator options (the longest text of an
+// English page), which come with the facet data after the first results. False if it never settles.
+const settled = () =>
+  evaluate(`new Promise((resolve) => {
+    const start = Date.now();
+    (function wait() {
+      const app = document.getElementById("search-app");
+      if ((!app || app.dataset.ready) && !document.querySelector('[aria-busy="true"]')) resolve(true);
+      else if (Date.now() - start > 10000) resolve(false);
+      else setTimeout(wait, 20);
+    })();
+  })`);
 const open = async (url, width, height) => {
   await send("Emulation.setDeviceMetricsOverride", { width, height, deviceScaleFactor: 1, mobile: width < 600 });
   const done = loaded();
   await send("Page.navigate", { url });
   await done;
+  if (!(await settled())) findings.push(`${url}: the page's script did not finish drawing it within 10 s`);
 };
 
 const { targetId } = await send("Target.createTarget", { url: "about:blank" });

@@ -16,6 +16,29 @@ pub struct Catalog {
     strings: BTreeMap<String, String>,
 }
 
+/// `template` with its `{name}` placeholders filled, and each `{name|one|other}` replaced by the
+/// word that agrees with the number `name`: `one` when it is 1, else `other` (English needs it:
+/// "1 case", "2 cases"; Chinese does not). The CLI's messages and the theme's templates (the
+/// `fill` filter) both go through here; `search.js` reads the same forms.
+pub fn fill(template: &str, args: &[(&str, String)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), value);
+        let plural = format!("{{{name}|");
+        while let Some(start) = out.find(&plural) {
+            let Some(len) = out[start..].find('}') else { break };
+            let forms: Vec<&str> = out[start + plural.len()..start + len].splitn(2, '|').collect();
+            let word: String = match forms.as_slice() {
+                [one, _] if value == "1" => (*one).to_owned(),
+                [_, other] => (*other).to_owned(),
+                _ => String::new(),
+            };
+            out.replace_range(start..=start + len, &word);
+        }
+    }
+    out
+}
+
 impl Catalog {
     /// The compiled-in strings (portal and command line) of the default theme for `language`.
     pub fn builtin(language: &str) -> Self {
@@ -46,27 +69,10 @@ impl Catalog {
         self.strings.get(key).cloned().unwrap_or_else(|| key.to_owned())
     }
 
-    /// The string for `key` with `{name}` placeholders filled, or `None` when the key is absent.
-    /// `{name|one|other}` is the word for the number `name`: `one` when it is 1, else `other`
-    /// (English needs it: "1 error", "2 errors"; Chinese does not).
+    /// The string for `key` with its placeholders filled (see [`fill`]), or `None` when the key is
+    /// absent.
     pub fn try_format(&self, key: &str, args: &[(&str, String)]) -> Option<String> {
-        let template = self.strings.get(key)?;
-        let mut out = template.clone();
-        for (name, value) in args {
-            out = out.replace(&format!("{{{name}}}"), value);
-            let plural = format!("{{{name}|");
-            while let Some(start) = out.find(&plural) {
-                let Some(len) = out[start..].find('}') else { break };
-                let forms: Vec<&str> = out[start + plural.len()..start + len].splitn(2, '|').collect();
-                let word: String = match forms.as_slice() {
-                    [one, _] if value == "1" => (*one).to_owned(),
-                    [_, other] => (*other).to_owned(),
-                    _ => String::new(),
-                };
-                out.replace_range(start..=start + len, &word);
-            }
-        }
-        Some(out)
+        self.strings.get(key).map(|template| fill(template, args))
     }
 
     pub fn format(&self, key: &str, args: &[(&str, String)]) -> String {
@@ -160,20 +166,37 @@ mod tests {
         assert_eq!(text("11", "21"), "11 errors, 21 files");
     }
 
-    /// Every English string of the command line says "1 error", not "1 errors".
+    /// Every English string, of the command line and of the portal, says "1 case", not "1 cases".
     #[test]
     fn english_counts_agree_with_their_number() {
         let catalog = Catalog::builtin("en");
-        for key in catalog.keys().filter(|k| k.starts_with("cli.")) {
-            let names = ["errors", "warnings", "files", "pages", "cases", "changed", "images", "cached"];
+        let names = ["n", "m", "errors", "warnings", "files", "pages", "cases", "changed", "images", "cached"];
+        let plurals = [
+            "errors",
+            "warnings",
+            "files",
+            "pages",
+            "cases",
+            "sites",
+            "practices",
+            "steps",
+            "entries",
+            "characters",
+            "changes",
+        ];
+        let mut keys = 0;
+        for key in catalog.keys() {
             let one = catalog.format(key, &names.map(|n| (n, "1".to_owned())));
-            for word in ["errors", "warnings", "files", "pages", "cases"] {
-                assert!(
-                    !one.contains(&format!("1 {word}")) && !one.contains(&format!("1 case {word}")),
-                    "{key}: {one}"
-                );
+            let words: Vec<&str> =
+                one.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())).collect();
+            // The noun may come right after the number or after one word ("1 case file", "1 earlier change").
+            for (i, _) in words.iter().enumerate().filter(|(_, w)| **w == "1") {
+                let after = &words[i + 1..words.len().min(i + 3)];
+                assert!(!after.iter().any(|w| plurals.contains(w)), "{key}: {one}");
             }
+            keys += usize::from(one.contains("1 "));
         }
+        assert!(keys > 20, "the strings with a count are checked ({keys})");
     }
 
     #[test]

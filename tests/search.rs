@@ -422,3 +422,68 @@ fn assert_same_files(updated: &search::Index, built: &search::Index, what: &str)
         assert!(bytes == built_bytes, "{what}{path} differs from the index built anew");
     }
 }
+
+#[test]
+fn a_query_with_nothing_searchable_finds_nothing() {
+    let index = search::build(&sample());
+    // Punctuation alone is a query with nothing to search for: listing every case as its results
+    // would say that they all match it. (search.js does the same; the browser test holds them equal.)
+    for q in ["！！", "\"", "“”", "，。", "-", "\"　\""] {
+        let results = search::search(&index, &Query::text(q));
+        assert!(results.hits.is_empty() && results.clauses.is_empty(), "{q:?}");
+        assert!(results.counts.iter().flatten().all(|&c| c == 0), "{q:?}: no facet counts");
+    }
+    // No text at all (spaces, a full-width space) lists every case.
+    for q in ["", "   ", "\u{3000}"] {
+        assert_eq!(search::search(&index, &Query::text(q)).hits.len(), index.docs.len(), "{q:?}");
+    }
+}
+
+/// The search page's examples (placeholder and hint) in both languages: the same, and each finds
+/// cases in the sample site. They are its CJK runs and its capitalised Latin words (LNG).
+#[test]
+fn the_search_hints_examples_find_cases() {
+    let index = search::build(&sample());
+    let strings = |lang: &str| {
+        let yaml: serde_yaml::Value =
+            serde_yaml::from_str(&common::read(common::repo().join(format!("themes/default/i18n/{lang}.yaml"))))
+                .unwrap();
+        ["placeholder", "hint"].map(|k| yaml["search"][k].as_str().unwrap().to_owned()).join(" ")
+    };
+    let (en, zh) = (strings("en"), strings("zh-CN"));
+    let mut examples: Vec<String> = Vec::new();
+    for word in en.split(|c: char| c.is_whitespace() || ",.:;\"“”()".contains(c)) {
+        let cjk = word.chars().all(|c| tokenize::class(tokenize::fold(c)) == tokenize::Class::Cjk);
+        let acronym = word.chars().filter(char::is_ascii_uppercase).count() >= 2;
+        if !word.is_empty() && (cjk || acronym) {
+            examples.push(word.to_owned());
+        }
+    }
+    // Quoted examples too, as typed.
+    examples.extend(en.split('"').skip(1).step_by(2).map(|q| format!("\"{q}\"")));
+    assert!(examples.len() >= 4, "{examples:?}");
+    for example in &examples {
+        assert!(zh.contains(example.trim_matches('"')), "both languages give {example}");
+        assert!(!urls(&index, &Query::text(example)).is_empty(), "the example {example} finds cases");
+    }
+}
+
+/// What the hint and README say of quotes: they group words but do not make a phrase. The quoted
+/// words are found anywhere in a case, as without quotes; words typed together are found together.
+#[test]
+fn quotes_group_words_without_making_a_phrase() {
+    let site = sample();
+    let index = search::build(&site);
+    let sorted = |q: &str| {
+        let mut u = urls(&index, &Query::text(q));
+        u.sort();
+        u
+    };
+    let (quoted, apart, together) = (sorted("\"党员 先锋\""), sorted("党员 先锋"), sorted("党员先锋"));
+    assert_eq!(quoted, apart, "quoted words find the cases the words find without quotes");
+    assert!(quoted.len() > together.len(), "…including cases where they are far apart: {quoted:?} {together:?}");
+    let mut truth: Vec<String> =
+        containing(&site, "党员先锋").iter().map(|&d| index.docs[d as usize].url.clone()).collect();
+    truth.sort();
+    assert_eq!(together, truth, "characters typed together are found together");
+}

@@ -1,8 +1,10 @@
 //! The search page in headless Chromium, over HTTP and from `file://`: a reader types a query, sees
 //! the expected cases with highlights, applies a facet, and the URL restores the same view; the
 //! first results show while the excerpts of later ones are still loading; the JavaScript engine
-//! returns what the Rust engine returns. Skipped (with a message) when Chromium
-//! is missing; `./scripts/test` installs it.
+//! returns what the Rust engine returns; with real key and input-method events (DevTools), the focus
+//! stays on a filter used from the keyboard and pinyin is searched only once committed; the English
+//! page fits a 360 px screen, its counts agree with their number and it says why nothing shows.
+//! Skipped (with a message) when Chromium is missing; `./scripts/test` installs it.
 
 mod common;
 mod search_support;
@@ -10,6 +12,7 @@ mod search_support;
 use std::fs;
 use std::time::Duration;
 
+use common::browser::{Browser, Page};
 use exemplar::pipeline::{BuildOptions, searchable};
 use exemplar::search::{self, Query};
 use serde_json::Value;
@@ -121,7 +124,7 @@ const DRIVER: &str = r##"
 })();
 "##;
 
-const QUERIES: [&str; 14] = [
+const QUERIES: [&str; 15] = [
     "安全",
     "先锋岗",
     "党员 先锋",
@@ -136,6 +139,7 @@ const QUERIES: [&str; 14] = [
     "不存在的词语",
     "\"",
     "服务 2024",
+    "！！",
 ];
 
 fn rust_urls(index: &search::Index, query: &Query, limit: usize) -> Vec<String> {
@@ -296,7 +300,9 @@ fn the_javascript_engine_equals_the_rust_engine_over_the_query_list() {
     let mut queries = search_support::tsv_queries();
     assert!(queries.len() >= 20, "the query list is read");
     queries.extend(search_support::random_substrings(&site, 60, 11));
-    queries.extend(["TiDB 迁移", "\"负载 均衡\"", "ti", "Ｋｕｂｅｒｎｅｔｅｓ", "数据库"].map(str::to_owned));
+    queries.extend(
+        ["TiDB 迁移", "\"负载 均衡\"", "ti", "Ｋｕｂｅｒｎｅｔｅｓ", "数据库", "！！", "“”"].map(str::to_owned),
+    );
 
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("portal");
@@ -470,4 +476,265 @@ fn the_case_lists_filter_with_the_search_data() {
     let expected = filtered(&[("status", "named"), ("enterprise", enterprise)]);
     assert!(!expected.is_empty());
     assert_eq!(got, expected);
+}
+
+// ---- A reader's keyboard, input method and phone, driven through DevTools (real key events) ----
+
+/// The sample site built into `out`, in `language` (the sample is in zh-CN).
+fn build_sample(tmp: &std::path::Path, language: &str) -> std::path::PathBuf {
+    let site = tmp.join(format!("site-{language}"));
+    common::copy_sample_site(&site);
+    let config = common::read(site.join("exemplar.yaml"));
+    fs::write(site.join("exemplar.yaml"), config.replace("\nlanguage: zh-CN\n", &format!("\nlanguage: {language}\n")))
+        .unwrap();
+    let out = tmp.join(format!("public-{language}"));
+    let built = common::exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", common::stderr(&built));
+    out
+}
+
+/// Whether the search page (or the case list's filter, `box`) has drawn a search after `before`.
+fn settled_after(before: &Value, box_id: &str) -> String {
+    format!(
+        "(() => {{ const a = document.getElementById({box_id:?}); return !!a && !!a.dataset.ready && a.dataset.ready !== {before} && a.getAttribute('aria-busy') === 'false'; }})()"
+    )
+}
+
+/// Loads `url` in `page` and waits until the search page (or filter `box_id`) has drawn its first search.
+fn goto(page: &mut Page, url: &str, box_id: &str) {
+    page.eval("window.__left = true");
+    page.call("Page.navigate", serde_json::json!({ "url": url }));
+    assert!(
+        page.wait_for("!window.__left && document.readyState === 'complete'", Duration::from_secs(20)),
+        "{url} loads"
+    );
+    if box_id == "search-app" {
+        assert!(page.wait_for(&settled_after(&Value::Null, box_id), Duration::from_secs(20)), "{url} settles");
+    }
+}
+
+/// Presses a key as a reader does: keyDown then keyUp, with the text a key types.
+fn press(page: &mut Page, key: &str) {
+    let (code, vk, text) = match key {
+        "Tab" => ("Tab", 9, ""),
+        " " => ("Space", 32, " "),
+        "Enter" => ("Enter", 13, "\r"),
+        other => panic!("no key {other}"),
+    };
+    for kind in ["keyDown", "keyUp"] {
+        let text = if kind == "keyDown" { text } else { "" };
+        page.call(
+            "Input.dispatchKeyEvent",
+            serde_json::json!({ "type": kind, "key": key, "code": code, "windowsVirtualKeyCode": vk, "text": text }),
+        );
+    }
+}
+
+/// Presses Tab until the focused element matches `selector` (at most 40 times); its `data-focus`.
+fn tab_to(page: &mut Page, selector: &str) -> String {
+    for _ in 0..40 {
+        press(page, "Tab");
+        if page.eval(&format!("document.activeElement.matches({selector:?})")) == Value::Bool(true) {
+            return page.eval("document.activeElement.getAttribute('data-focus')").as_str().unwrap_or("").to_owned();
+        }
+    }
+    panic!("Tab never reaches {selector}");
+}
+
+fn ready(page: &mut Page, box_id: &str) -> Value {
+    page.eval(&format!("document.getElementById({box_id:?}).dataset.ready || null"))
+}
+
+const FOCUSED: &str = "document.activeElement.tagName + ' ' + (document.activeElement.getAttribute('data-focus') || '') + ' ' + document.activeElement.checked";
+
+#[test]
+fn the_keyboard_keeps_its_place_and_input_methods_search_once_committed() {
+    if skip_without_chromium() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = build_sample(tmp.path(), "zh-CN");
+    let index = search::build(&searchable(&BuildOptions::new(common::repo())).site.unwrap());
+    let (port, _rx) = search_support::serve(out);
+    let base = format!("http://127.0.0.1:{port}");
+    let browser = Browser::launch();
+    let mut page = browser.open("about:blank");
+
+    // Search page: Enter on "显示全部" (a facet's values past the eighth); the button gives way to
+    // the values it showed, and the first of them has the focus.
+    goto(&mut page, &format!("{base}/search/index.html"), "search-app");
+    page.eval("document.getElementById('search-q').focus()");
+    let more = page.eval("document.querySelector('#search-facets .search-facet__more').getAttribute('data-focus')");
+    let more = more.as_str().expect("a facet with more than eight values").to_owned();
+    tab_to(&mut page, "#search-facets .search-facet__more");
+    press(&mut page, "Enter");
+    assert!(page.wait_for("!document.querySelector('#search-facets .search-facet__more')", Duration::from_secs(5)));
+    assert_eq!(page.eval(FOCUSED), format!("INPUT {more} false"), "Enter on 显示全部 hands the focus on");
+    // Tab to a facet's checkbox and press Space: the facets are drawn again with the new counts,
+    // and the focus is on the same value's (new) checkbox, now checked.
+    page.eval("document.getElementById('search-q').focus()");
+    let key = tab_to(&mut page, "#search-facets input[type=checkbox]");
+    let before = ready(&mut page, "search-app");
+    press(&mut page, " ");
+    assert!(page.wait_for(&settled_after(&before, "search-app"), Duration::from_secs(20)));
+    assert!(page.eval("location.search").as_str().unwrap().contains('='), "the filter applied");
+    assert_eq!(page.eval(FOCUSED), format!("INPUT {key} true"), "Space on a facet keeps the focus there");
+
+    // The same on the cases list's filter panel.
+    goto(&mut page, &format!("{base}/cases/index.html"), "case-filter");
+    page.eval("document.querySelector('#case-filter-panel summary').focus()");
+    let before = ready(&mut page, "case-filter");
+    press(&mut page, "Enter");
+    assert!(page.wait_for(&settled_after(&before, "case-filter"), Duration::from_secs(20)), "the panel opens");
+    let more =
+        page.eval("document.querySelector('#case-filter-facets .search-facet__more').getAttribute('data-focus')");
+    let more = more.as_str().expect("a facet with more than eight values").to_owned();
+    tab_to(&mut page, "#case-filter-facets .search-facet__more");
+    press(&mut page, "Enter");
+    assert_eq!(page.eval(FOCUSED), format!("INPUT {more} false"), "Enter on 显示全部 hands the focus on");
+    page.eval("document.querySelector('#case-filter-panel summary').focus()");
+    let key = tab_to(&mut page, "#case-filter-facets input[type=checkbox]");
+    let before = ready(&mut page, "case-filter");
+    press(&mut page, " ");
+    assert!(page.wait_for(&settled_after(&before, "case-filter"), Duration::from_secs(20)));
+    assert_eq!(page.eval(FOCUSED), format!("INPUT {key} true"), "Space in the filter panel keeps the focus there");
+
+    // An input method: while "anquan" is being composed nothing is searched, loaded or written into
+    // the URL; once 安全 is committed, it is searched.
+    goto(&mut page, &format!("{base}/search/index.html"), "search-app");
+    page.eval("document.getElementById('search-q').focus(); EXS.asked.length = 0; true");
+    let before = ready(&mut page, "search-app");
+    for typed in ["a", "an", "anq", "anqu", "anqua", "anquan"] {
+        let n = typed.len();
+        page.call(
+            "Input.imeSetComposition",
+            serde_json::json!({ "text": typed, "selectionStart": n, "selectionEnd": n }),
+        );
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    std::thread::sleep(Duration::from_millis(600));
+    let composing = page.eval(
+        "JSON.stringify([document.getElementById('search-q').value, location.search, EXS.asked, document.getElementById('search-app').dataset.ready || null])",
+    );
+    let composing: Value = serde_json::from_str(composing.as_str().unwrap()).unwrap();
+    assert_eq!(composing[0], "anquan", "the input method composes in the box");
+    assert_eq!(composing[1], "", "no ?q=anquan while composing");
+    assert_eq!(composing[2], serde_json::json!([]), "nothing loaded for the pinyin");
+    assert_eq!(composing[3], before, "no search while composing");
+    page.call("Input.insertText", serde_json::json!({ "text": "安全" }));
+    assert!(
+        page.wait_for(&settled_after(&before, "search-app"), Duration::from_secs(20)),
+        "the committed text is searched"
+    );
+    assert!(
+        page.wait_for("location.search === '?q=%E5%AE%89%E5%85%A8'", Duration::from_secs(5)),
+        "{}",
+        page.eval("location.search")
+    );
+    let shown = page.eval(
+        "[...document.querySelectorAll('#search-results h2 a')].map(a => a.getAttribute('href').replace('../', ''))",
+    );
+    let shown: Vec<String> = shown.as_array().unwrap().iter().map(|u| u.as_str().unwrap().to_owned()).collect();
+    assert_eq!(shown, rust_urls(&index, &Query::text("安全"), 10));
+}
+
+/// The status line, the results' links, and the search page's menus and clear button.
+const PAGE_VIEW: &str = "JSON.stringify({
+  status: document.getElementById('search-status').textContent,
+  results: [...document.querySelectorAll('#search-results h2 a')].map(a => a.getAttribute('href').replace('../', '')),
+  clear: !document.getElementById('search-clear').hidden,
+  sort: document.getElementById('search-sort').value,
+  ind: document.getElementById('search-ind').value,
+  min: document.getElementById('search-min').value,
+  minText: (document.getElementById('search-min').selectedOptions[0] || {}).textContent || null,
+  url: location.search,
+  wide: document.documentElement.scrollWidth,
+  width: document.documentElement.clientWidth,
+})";
+
+fn page_view(page: &mut Page) -> Value {
+    serde_json::from_str(page.eval(PAGE_VIEW).as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn the_english_search_page_fits_a_phone_and_says_why_nothing_shows() {
+    if skip_without_chromium() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = build_sample(tmp.path(), "en");
+    let index = search::build(&searchable(&BuildOptions::new(common::repo())).site.unwrap());
+    // Counts printed by the templates agree with their number ("1 case", not "1 cases").
+    let home = common::read(out.join("index.html"));
+    assert!(home.contains(">1 case<") && home.contains(">2 cases<"), "the home page's status counts");
+    let revoked = common::read(out.join("status/revoked/index.html"));
+    assert!(revoked.contains("1 case in total"), "a term page's count");
+    for page in ["index.html", "status/index.html", "status/revoked/index.html", "cases/index.html"] {
+        let html = common::read(out.join(page));
+        assert!(!html.contains(">1 cases") && !html.contains(" 1 cases"), "{page}");
+    }
+
+    let (port, _rx) = search_support::serve(out);
+    let base = format!("http://127.0.0.1:{port}");
+    let browser = Browser::launch();
+    let mut page = browser.open("about:blank");
+    // A phone: 360 px. The sort menu's options (By latest score in “Rated well by members and the
+    // public”), added once the facet data has loaded, must not widen the page.
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({ "width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": true }),
+    );
+    goto(&mut page, &format!("{base}/search/index.html?q=%E7%9B%BE%E6%9E%84"), "search-app");
+    let found = page_view(&mut page);
+    assert!(page.eval("document.getElementById('search-sort').options.length").as_u64().unwrap() > 2, "{found}");
+    assert_eq!(found["wide"], found["width"], "no wider than the screen: {found}");
+    // One result: "1 case found".
+    assert_eq!(found["status"], "1 case found");
+    assert_eq!(found["results"], serde_json::json!(rust_urls(&index, &Query::text("盾构"), 10)));
+
+    // The text finds a case, the filters hide it: say so, and offer to clear the filters.
+    goto(&mut page, &format!("{base}/search/index.html?q=%E7%9B%BE%E6%9E%84&status=planned"), "search-app");
+    let hidden = page_view(&mut page);
+    assert_eq!(hidden["status"], "1 case contains “盾构”, but the filters hide it.", "{hidden}");
+    assert_eq!(hidden["clear"], true, "{hidden}");
+    let before = ready(&mut page, "search-app");
+    page.eval("document.getElementById('search-clear').click()");
+    assert!(page.wait_for(&settled_after(&before, "search-app"), Duration::from_secs(20)));
+    let cleared = page_view(&mut page);
+    assert_eq!(cleared["results"], found["results"], "{cleared}");
+    assert_eq!(cleared["url"], "?q=%E7%9B%BE%E6%9E%84");
+    assert_eq!(cleared["clear"], false);
+    assert_eq!(page.eval("document.activeElement.id"), "search-q", "the focus goes back to the query");
+    // A text that nothing has, with a filter: the text is the reason, and clearing would not help.
+    goto(&mut page, &format!("{base}/search/index.html?q=zzzz&status=planned"), "search-app");
+    let none = page_view(&mut page);
+    assert_eq!(none["status"], "No case contains “zzzz”. Check the spelling or try a shorter word.");
+    assert_eq!(none["clear"], false);
+
+    // Punctuation alone has nothing to search for: said, not every case listed.
+    goto(&mut page, &format!("{base}/search/index.html?q=%EF%BC%81%EF%BC%81"), "search-app");
+    let punctuation = page_view(&mut page);
+    assert!(punctuation["results"].as_array().unwrap().is_empty(), "{punctuation}");
+    assert!(punctuation["status"].as_str().unwrap().starts_with("“！！” has nothing to search for"), "{punctuation}");
+
+    // The URL's minimum score and order show in the menus; an order the site has not is relevance.
+    goto(&mut page, &format!("{base}/search/index.html?min=innovation%3A92"), "search-app");
+    let min = page_view(&mut page);
+    assert_eq!(
+        (&min["ind"], &min["min"], &min["minText"]),
+        (&Value::from("innovation"), &Value::from("92"), &Value::from("≥ 92"))
+    );
+    let top = Query { min_scores: vec![("innovation".into(), 92.0)], ..Query::default() };
+    assert_eq!(min["results"], serde_json::json!(rust_urls(&index, &top, 10)));
+    goto(&mut page, &format!("{base}/search/index.html?q=%E5%AE%89%E5%85%A8&sort=bogus"), "search-app");
+    let bogus = page_view(&mut page);
+    assert_eq!(bogus["sort"], "relevance", "{bogus}");
+    assert_eq!(bogus["results"], serde_json::json!(rust_urls(&index, &Query::text("安全"), 10)));
+    assert_eq!(bogus["url"], "?q=%E5%AE%89%E5%85%A8", "the URL drops the order it could not follow");
+
+    // The case list's filter: "1 case matches the filters".
+    goto(&mut page, &format!("{base}/cases/index.html?status=revoked"), "case-filter");
+    assert!(page.wait_for(&settled_after(&Value::Null, "case-filter"), Duration::from_secs(20)));
+    assert_eq!(page.eval("document.getElementById('case-filter-status').textContent"), "1 case matches the filters");
+    assert_eq!(page.eval("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), true);
 }

@@ -460,12 +460,22 @@ fn pages(site: &Site, makes: &dyn Fn(&PageKind) -> bool) -> Vec<Page> {
     pages
 }
 
+/// The `fill` filter: `{{ t.list.summary | fill(n=count) }}` fills a string's placeholders, and
+/// picks the English word that agrees with a number (`{n|case|cases}`), as [`crate::i18n::fill`] does for
+/// the command line's messages.
+fn fill(template: &str, kwargs: tera::Kwargs, _: &tera::State) -> String {
+    let args: Vec<(&str, String)> =
+        kwargs.iter().filter_map(|(name, value)| Some((name.as_str()?, value.to_string()))).collect();
+    crate::i18n::fill(template, &args)
+}
+
 impl Renderer {
     pub fn new(site: &Site, theme: &Theme) -> Result<Renderer, Vec<Diagnostic>> {
         Self::check_required(theme)?;
         let mut tera = Tera::new();
         let cards = std::sync::Arc::new(cards::Cards::default());
         cards.register(&mut tera);
+        tera.register_filter("fill", fill);
         let templates = theme.templates.clone();
         let folded = fold::fold_strings(templates.iter().map(|t| (t.name.as_str(), t.text.as_str())), &theme.strings)
             .unwrap_or_default();

@@ -85,6 +85,12 @@ fn is_close_quote(c: char) -> bool {
     matches!(c, '"' | '\u{201d}')
 }
 
+/// Whether a query has no text at all (whitespace only, after folding): it lists every case. Text
+/// with nothing searchable in it (`！！`) is not blank: it finds nothing.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().map(tokenize::fold).all(is_space)
+}
+
 /// Splits a query into clauses. Never fails: what is not searchable is dropped.
 pub fn parse(text: &str) -> Vec<Clause> {
     let folded: Vec<char> = text.chars().map(tokenize::fold).collect();
@@ -204,9 +210,10 @@ fn clause_docs(index: &Index, clause: &Clause) -> Vec<(u32, u32)> {
 }
 
 /// Cases matching the query's text, with their scores, in case order (`None`: no text, all cases).
-fn matches(index: &Index, clauses: &[Clause]) -> Option<Vec<Hit>> {
+fn matches(index: &Index, text: &str, clauses: &[Clause]) -> Option<Vec<Hit>> {
     if clauses.is_empty() {
-        return None;
+        // Punctuation alone is a query that finds nothing, not no query.
+        return if is_blank(text) { None } else { Some(Vec::new()) };
     }
     let mut hits: Option<Vec<(u32, u32)>> = None;
     for clause in clauses {
@@ -240,8 +247,8 @@ fn intersect<T: Copy>(a: &[(u32, T)], b: &[(u32, T)], combine: impl Fn(T, T) -> 
 pub fn search(index: &Index, query: &Query) -> Results {
     let clauses = parse(&query.text);
     let n = index.docs.len();
-    let text_hits =
-        matches(index, &clauses).unwrap_or_else(|| (0..n as u32).map(|doc| Hit { doc, score: 0 }).collect());
+    let text_hits = matches(index, &query.text, &clauses)
+        .unwrap_or_else(|| (0..n as u32).map(|doc| Hit { doc, score: 0 }).collect());
 
     // Which cases each facet's filter keeps (None: the facet is not filtered).
     let facet_masks: Vec<Option<Vec<bool>>> = index

@@ -97,6 +97,8 @@
 
   // ---- query parsing (query::parse) ----
   function isSpace(c) { return c === 0x20 || c === 9 || c === 10 || c === 13 || c === 0xa0; }
+  /** Whether a query has no text at all (query::is_blank): it lists every case. */
+  function isBlank(text) { return codes(text || "").map(fold).every(isSpace); }
   function parse(text) {
     var cps = codes(text).map(fold), raw = [], cur = [], quoted = false;
     for (var i = 0; i < cps.length; i++) {
@@ -255,7 +257,9 @@
 
   var facetCache = null;
   function facetData() {
-    return need("facets").then(function (f) {
+    // The indicators' scores are read per case: the manifest says how many there are.
+    return Promise.all([need("facets"), need("manifest")]).then(function (got) {
+      var f = got[0];
       if (facetCache) return facetCache;
       facetCache = {
         facets: f.facets.map(function (fc) {
@@ -357,7 +361,8 @@
   function run(query, clauses, manifest, fd) {
     var n = manifest.docs, base = [];
     if (!clauses.length) {
-      for (var d0 = 0; d0 < n; d0++) base.push({ doc: d0, score: 0 });
+      // No text lists every case; text with nothing searchable in it (！！) finds none.
+      if (isBlank(query.text)) for (var d0 = 0; d0 < n; d0++) base.push({ doc: d0, score: 0 });
     } else {
       var score = new Uint32Array(n), alive = new Uint8Array(n).fill(1);
       clauses.forEach(function (clause) {
@@ -489,14 +494,25 @@
   var sortSel = document.getElementById("search-sort");
   var indSel = document.getElementById("search-ind");
   var minSel = document.getElementById("search-min");
+  var clearBtn = document.getElementById("search-clear");
   var root = S.root || "../";
   var PAGE = 10;
   var state = { text: "", filters: [], min: [], sort: "relevance", shown: PAGE };
   var expanded = {};
   var seq = 0;
   var timer = null;
+  /** Whether an input method is composing (uncommitted pinyin is in the box). */
+  var composing = false;
 
-  function fmt(s, args) { return s.replace(/\{(\w+)\}/g, function (m, k) { return args[k] !== undefined ? args[k] : m; }); }
+  /** A string from the page with `{n}` filled, and `{n|one|other}` the word that agrees with the
+   * number n (English: "1 case", "2 cases"), as i18n::fill does for the templates. */
+  function fmt(s, args) {
+    return s.replace(/\{(\w+)(?:\|([^|}]*)\|([^}]*))?\}/g, function (m, k, one, other) {
+      if (args[k] === undefined) return m;
+      if (one === undefined) return args[k];
+      return String(args[k]) === "1" ? one : other;
+    });
+  }
   // One facet as a fieldset of checkboxes with counts (the search page and the case lists): the
   // first 8 values, then a button that shows the rest (`expanded[facet.id]`) and draws again.
   function facetFieldset(facet, values, strings, expanded, isChosen, toggle, redraw) {
@@ -506,6 +522,7 @@
     values.slice(0, limit).forEach(function (x) {
       var label = el("label", "search-facet__value"), box = el("input");
       box.type = "checkbox";
+      box.setAttribute("data-focus", facet.id + "=" + x.v.key);
       box.checked = isChosen(facet.id, x.v.key);
       box.addEventListener("change", function () { toggle(facet.id, x.v.key, box.checked); });
       label.appendChild(box);
@@ -516,10 +533,24 @@
     if (values.length > limit) {
       var b = el("button", "search-facet__more", strings.moreValues);
       b.type = "button";
+      // Once it has shown the rest, the button is gone: its focus goes to the first value it showed.
+      b.setAttribute("data-focus", facet.id + "=" + values[limit].v.key);
       b.addEventListener("click", function () { expanded[facet.id] = true; redraw(); });
       fs.appendChild(b);
     }
     return fs;
+  }
+
+  /** Draws the facets into `box` again. Their controls are new elements: the one that had the
+   * keyboard focus hands it to its successor (same `data-focus`), or the focus would fall to the
+   * page's body and a keyboard user would have to find their place again. */
+  function redrawFacets(box, draw) {
+    var had = box.contains(document.activeElement) ? document.activeElement.getAttribute("data-focus") : null;
+    box.textContent = "";
+    draw();
+    if (had === null) return;
+    var next = Array.prototype.filter.call(box.querySelectorAll("[data-focus]"), function (e) { return e.getAttribute("data-focus") === had; })[0];
+    if (next) next.focus();
   }
 
   function el(tag, cls, text) {
@@ -577,14 +608,17 @@
     var hits = res.hits;
     if (!hits.length) {
       list.textContent = "";
-      var none = query.text ? fmt(S.none, { q: query.text }) : S.noneFiltered;
-      status.textContent = none;
       app.classList.add("is-empty");
       more.hidden = true;
       renderFacets(res);
-      app.setAttribute("data-shown", String(my));
-      return Promise.resolve();
+      return whyNone(res, query).then(function (why) {
+        if (my !== seq) return;
+        status.textContent = why.text;
+        clearBtn.hidden = !why.clear;
+        app.setAttribute("data-shown", String(my));
+      });
     }
+    clearBtn.hidden = true;
     // The rows come in order as their excerpts load; the list before them stays until the first.
     var shown = hits.slice(0, state.shown);
     return docsInOrder(shown.map(function (h) { return h.doc; }), function (rec, i) {
@@ -601,6 +635,18 @@
       more.hidden = hits.length <= state.shown;
       renderFacets(res);
       app.setAttribute("data-shown", String(my));
+    });
+  }
+  /** Why a query found nothing, and whether clearing the filters would help: {text, clear}. */
+  function whyNone(res, query) {
+    var filtered = query.filters.length > 0 || query.min.length > 0;
+    if (!query.text) return Promise.resolve({ text: S.noneFiltered, clear: filtered });
+    if (!res.clauses.length && !isBlank(query.text)) return Promise.resolve({ text: fmt(S.unsearchable, { q: query.text }), clear: false });
+    var none = { text: fmt(S.none, { q: query.text }), clear: false };
+    if (!filtered) return Promise.resolve(none);
+    // The text may well find cases that the filters then hide: say so rather than that no case has it.
+    return search({ text: query.text }).then(function (all) {
+      return all.hits.length ? { text: fmt(S.noneHidden, { q: query.text, n: all.hits.length }), clear: true } : none;
     });
   }
   /** One result: its title and excerpt with the matches marked, and its site, enterprise, date and status. */
@@ -626,20 +672,32 @@
 
   function renderFacets(res) {
     if (!res.facets || !res.counts) return;
-    facetBox.textContent = "";
-    res.facets.facets.forEach(function (facet, f) {
-      var values = facet.values.map(function (v, i) { return { v: v, count: res.counts[f][i] }; })
-        .filter(function (x) { return x.count > 0 || isChosen(facet.id, x.v.key); });
-      if (!values.length) return;
-      facetBox.appendChild(facetFieldset(facet, values, S, expanded, isChosen, toggle, function () { renderFacets(res); }));
-    });
-    if (indSel.options.length <= 1) {
-      res.facets.indicators.forEach(function (ind) {
-        indSel.appendChild(new Option(ind.label, ind.id));
-        sortSel.appendChild(new Option(fmt(S.sortScore, { indicator: ind.label }), ind.id));
+    redrawFacets(facetBox, function () {
+      res.facets.facets.forEach(function (facet, f) {
+        var values = facet.values.map(function (v, i) { return { v: v, count: res.counts[f][i] }; })
+          .filter(function (x) { return x.count > 0 || isChosen(facet.id, x.v.key); });
+        if (!values.length) return;
+        facetBox.appendChild(facetFieldset(facet, values, S, expanded, isChosen, toggle, function () { renderFacets(res); }));
       });
-      syncControls();
-    }
+    });
+    addIndicators(res.facets);
+  }
+  /** The indicators come with the facet data: once it has loaded, the menus offer them. */
+  function addIndicators(fd) {
+    if (indSel.options.length > 1) return;
+    fd.indicators.forEach(function (ind) {
+      indSel.appendChild(new Option(ind.label, ind.id));
+      sortSel.appendChild(new Option(fmt(S.sortScore, { indicator: ind.label }), ind.id));
+    });
+    syncControls();
+  }
+  /** Drops what a URL names that this site has not (`?sort=bogus`, an unknown indicator's minimum):
+   * the order falls back to relevance, as the menu then shows. Whether anything was dropped. */
+  function checkUrl(fd) {
+    var ids = fd.indicators.map(function (i) { return i.id; }), before = JSON.stringify([state.sort, state.min]);
+    if (state.sort !== "relevance" && state.sort !== "date" && ids.indexOf(state.sort) < 0) state.sort = "relevance";
+    state.min = state.min.filter(function (m) { return ids.indexOf(m[0]) >= 0; });
+    return JSON.stringify([state.sort, state.min]) !== before;
   }
   function isChosen(id, key) { return state.filters.some(function (f) { return f[0] === id && f[1] === key; }); }
   function toggle(id, key, on) {
@@ -647,11 +705,17 @@
     if (on) state.filters.push([id, key]);
     update();
   }
+  /** The menus show the state (the text box is left alone: the reader may be typing in it). */
   function syncControls() {
-    input.value = state.text;
     sortSel.value = state.sort;
     var m = state.min[0];
     indSel.value = m ? m[0] : "";
+    // A minimum the menu does not offer (a shared URL's ?min=innovation:92) gets an entry of its
+    // own, in order, or the menu would show none while the results are filtered.
+    if (m && !Array.prototype.some.call(minSel.options, function (o) { return o.value === String(m[1]); })) {
+      var lower = Array.prototype.filter.call(minSel.options, function (o) { return o.value && parseFloat(o.value) < m[1]; })[0];
+      minSel.insertBefore(new Option(fmt(S.atLeast, { n: m[1] }), String(m[1])), lower || null);
+    }
     minSel.value = m ? String(m[1]) : "";
   }
 
@@ -696,12 +760,19 @@
       }, Math.max(0, typedAt + PREPARE - Date.now()));
     }, function () { /* the search itself reports it */ });
   }
-  input.addEventListener("input", function (e) {
+  function typed() {
     clearTimeout(timer);
     typedAt = Date.now();
-    if (!e.isComposing) prepare(input.value);
-    timer = setTimeout(function () { state.text = input.value; update(); }, DEBOUNCE);
-  });
+    var text = input.value;
+    prepare(text);
+    // The text as typed now: by the time the timer fires an input method may be composing again.
+    timer = setTimeout(function () { state.text = text; update(); }, DEBOUNCE);
+  }
+  // While an input method composes, the box holds uncommitted pinyin (anquan), not the reader's
+  // words: nothing is loaded, searched or written into the URL until the composition ends.
+  input.addEventListener("compositionstart", function () { composing = true; });
+  input.addEventListener("compositionend", function () { composing = false; typed(); });
+  input.addEventListener("input", function (e) { if (!e.isComposing && !composing) typed(); });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     clearTimeout(timer);
@@ -709,6 +780,8 @@
     update();
   });
   input.addEventListener("keydown", function (e) {
+    // Esc and the arrows belong to the input method while it composes (cancel, choose a word).
+    if (e.isComposing || composing) return;
     if (e.key === "Escape") { input.value = ""; state.text = ""; update(); }
     else if (e.key === "ArrowDown") {
       var first = list.querySelector("a");
@@ -731,11 +804,25 @@
   }
   indSel.addEventListener("change", rangeChanged);
   minSel.addEventListener("change", rangeChanged);
+  clearBtn.addEventListener("click", function () {
+    state.filters = [];
+    state.min = [];
+    syncControls();
+    // The button goes away with the filters: the focus goes back to the query.
+    input.focus();
+    update();
+  });
 
   readUrl();
+  input.value = state.text;
   syncControls();
   app.hidden = false;
-  go();
+  if (state.min.length || (state.sort !== "relevance" && state.sort !== "date")) {
+    // The URL names an indicator: its menus need the facet data, and one the site has not is dropped.
+    facetData().then(function (fd) { var dropped = checkUrl(fd); addIndicators(fd); syncControls(); go(dropped); }, function () { go(); });
+  } else {
+    go();
+  }
 
   // ---- filters on the case lists (list.html, term.html: partials/case_filter.html) ----
   /** The same facet data and engine as the search page, without text and newest first; a term
@@ -772,13 +859,14 @@
     }
     function done(my) { box.setAttribute("aria-busy", "false"); box.setAttribute("data-ready", String(my)); }
     function renderFacets(res) {
-      facetsEl.textContent = "";
-      res.facets.facets.forEach(function (facet, f) {
-        if (fixed && facet.id === fixed[0]) return;
-        var values = facet.values.map(function (v, i) { return { v: v, count: res.counts[f][i] }; })
-          .filter(function (x) { return x.count > 0 || isChosen(facet.id, x.v.key); });
-        if (!values.length) return;
-        facetsEl.appendChild(facetFieldset(facet, values, D, open, isChosen, toggle, function () { renderFacets(res); }));
+      redrawFacets(facetsEl, function () {
+        res.facets.facets.forEach(function (facet, f) {
+          if (fixed && facet.id === fixed[0]) return;
+          var values = facet.values.map(function (v, i) { return { v: v, count: res.counts[f][i] }; })
+            .filter(function (x) { return x.count > 0 || isChosen(facet.id, x.v.key); });
+          if (!values.length) return;
+          facetsEl.appendChild(facetFieldset(facet, values, D, open, isChosen, toggle, function () { renderFacets(res); }));
+        });
       });
     }
     function update() {
@@ -816,7 +904,12 @@
       }).catch(function () { statusEl.textContent = D.error; box.setAttribute("aria-busy", "false"); });
     }
     panel.addEventListener("toggle", function () { if (panel.open && !started) update(); });
-    clear.addEventListener("click", function () { chosen = []; update().then(write); });
+    clear.addEventListener("click", function () {
+      chosen = [];
+      // The button goes away with the filters: the focus goes back to the panel's heading.
+      panel.querySelector("summary").focus();
+      update().then(write);
+    });
     more.addEventListener("click", function () { shown += 10; update(); });
     read();
     box.hidden = false;
