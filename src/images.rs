@@ -54,7 +54,7 @@ impl Default for Settings {
 }
 
 impl Settings {
-    fn widths(&self) -> Vec<u32> {
+    pub(crate) fn widths(&self) -> Vec<u32> {
         let mut widths: Vec<u32> = self.widths.iter().copied().filter(|w| *w > 0).collect();
         widths.sort_unstable();
         widths.dedup();
@@ -107,25 +107,47 @@ pub fn is_image(path: &str) -> bool {
     lower.ends_with(".jpg") || lower.ends_with(".jpeg") || lower.ends_with(".png")
 }
 
-/// Reads the header of the image at `site_dir/source` and decides its versions; `None` for a file
-/// that is not a JPEG or PNG image Exemplar can read (it is then published as it is).
-pub fn plan(site_dir: &Path, source: &str, output: &str, settings: &Settings) -> Option<Plan> {
+/// Why a file named as a photo (`.jpg`, `.jpeg`, `.png`) cannot be resized, found from its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unusable {
+    /// Not a picture a browser shows: text, a document, a truncated or damaged header.
+    NotAnImage,
+    /// Too many pixels to decode within [`DECODE_LIMIT`]: published as it is.
+    TooLarge { width: u32, height: u32 },
+}
+
+/// The most memory one photo may take decoded (the image crate's own default limit): a photo
+/// needing more would fail the build, so it is found from its header first.
+pub const DECODE_LIMIT: u64 = 512 * 1024 * 1024;
+
+/// Reads the header of the image at `site_dir/source` and decides its versions. `Ok(None)` for a
+/// file that is published as it is: resizing is off, it is not named as a photo, or it is a picture
+/// in another format (a GIF or WebP named `.jpg` still shows); an error for a photo that is not a
+/// picture or is too large to decode.
+pub fn plan(site_dir: &Path, source: &str, output: &str, settings: &Settings) -> Result<Option<Plan>, Unusable> {
     if !settings.resize || !is_image(output) {
-        return None;
+        return Ok(None);
     }
-    let reader = ImageReader::open(site_dir.join(source)).ok()?.with_guessed_format().ok()?;
-    let format = match reader.format()? {
-        image::ImageFormat::Jpeg => Format::Jpeg,
-        image::ImageFormat::Png => Format::Png,
-        _ => return None,
+    // A file that cannot be opened is reported by the link to it (missing_image).
+    let Ok(reader) = ImageReader::open(site_dir.join(source)) else { return Ok(None) };
+    let reader = reader.with_guessed_format().map_err(|_| Unusable::NotAnImage)?;
+    let format = match reader.format() {
+        Some(image::ImageFormat::Jpeg) => Format::Jpeg,
+        Some(image::ImageFormat::Png) => Format::Png,
+        Some(_) => return Ok(None),
+        None => return Err(Unusable::NotAnImage),
     };
-    let mut decoder = reader.into_decoder().ok()?;
+    let mut decoder = reader.into_decoder().map_err(|_| Unusable::NotAnImage)?;
     let (w, h) = decoder.dimensions();
+    let decoded = u64::from(w) * u64::from(h) * u64::from(decoder.color_type().bytes_per_pixel());
+    if decoded > DECODE_LIMIT {
+        return Err(Unusable::TooLarge { width: w, height: h });
+    }
     let orientation = decoder.orientation().map_or(1, |o| o.to_exif());
     // Orientations 5–8 turn the picture a quarter: width and height swap.
     let (w, h) = if orientation >= 5 { (h, w) } else { (w, h) };
     if w == 0 || h == 0 {
-        return None;
+        return Err(Unusable::NotAnImage);
     }
     let mut widths = settings.widths();
     // A small file (an illustration, an icon) gains nothing from smaller versions: one is enough.
@@ -142,7 +164,7 @@ pub fn plan(site_dir: &Path, source: &str, output: &str, settings: &Settings) ->
         .map(|&width| Variant { path: format!("{stem}.{width}w.{ext}"), width, height: scale(width) })
         .collect();
     variants.push(Variant { path: output.to_owned(), width: largest, height: scale(largest) });
-    Some(Plan {
+    Ok(Some(Plan {
         source: source.to_owned(),
         path: output.to_owned(),
         width: largest,
@@ -150,21 +172,29 @@ pub fn plan(site_dir: &Path, source: &str, output: &str, settings: &Settings) ->
         variants,
         format,
         orientation,
-    })
+    }))
 }
 
 /// Plans made during one pass over the cases: a photo many cases show (a shared banner, a logo)
 /// has its header read once. Only for one pass: a changed image starts a new one.
 #[derive(Default)]
-pub struct Plans(std::sync::Mutex<std::collections::HashMap<String, Option<Arc<Plan>>>>);
+pub struct Plans(std::sync::Mutex<PlanMap>);
+
+type PlanMap = std::collections::HashMap<String, Result<Option<Arc<Plan>>, Unusable>>;
 
 impl Plans {
     /// [`plan`], made once per source file.
-    pub fn get(&self, site_dir: &Path, source: &str, output: &str, settings: &Settings) -> Option<Arc<Plan>> {
+    pub fn get(
+        &self,
+        site_dir: &Path,
+        source: &str,
+        output: &str,
+        settings: &Settings,
+    ) -> Result<Option<Arc<Plan>>, Unusable> {
         if let Some(known) = self.0.lock().ok().and_then(|m| m.get(source).cloned()) {
             return known;
         }
-        let made = plan(site_dir, source, output, settings).map(Arc::new);
+        let made = plan(site_dir, source, output, settings).map(|plan| plan.map(Arc::new));
         if let Ok(mut map) = self.0.lock() {
             map.insert(source.to_owned(), made.clone());
         }
@@ -201,6 +231,17 @@ pub struct Stats {
     pub published_bytes: u64,
 }
 
+/// A photo that could not be published.
+#[derive(Debug)]
+pub struct Failed {
+    /// The photo, relative to the site folder.
+    pub source: String,
+    /// Whether its pixels could not be decoded (damaged or cut short after a sound header), rather
+    /// than a file that could not be read or written.
+    pub damaged: bool,
+    pub detail: String,
+}
+
 /// Makes (or takes from the cache) every version of every planned image and hands each file to
 /// `write`. Images are processed in parallel.
 pub fn publish(
@@ -208,14 +249,18 @@ pub fn publish(
     plans: &[Arc<Plan>],
     settings: &Settings,
     write: &crate::render::WriteFn<'_>,
-) -> Result<Stats, String> {
+) -> Result<Stats, Failed> {
     use rayon::prelude::*;
     let cache = site_dir.join(CACHE_DIR).join("images");
-    let results: Vec<Result<Stats, String>> = plans
+    let results: Vec<Result<Stats, Failed>> = plans
         .par_iter()
         .map(|plan| {
-            let original = std::fs::read(site_dir.join(&plan.source)).map_err(|e| format!("{}: {e}", plan.source))?;
-            let (files, cached) = versions(&original, plan, settings, &cache)?;
+            let failed = |damaged: bool, detail: String| Failed { source: plan.source.clone(), damaged, detail };
+            let original = std::fs::read(site_dir.join(&plan.source)).map_err(|e| failed(false, e.to_string()))?;
+            let (files, cached) = versions(&original, plan, settings, &cache).map_err(|e| {
+                let damaged = matches!(e, image::ImageError::Decoding(_) | image::ImageError::Unsupported(_));
+                failed(damaged, e.to_string())
+            })?;
             let mut stats = Stats {
                 images: 1,
                 cached: usize::from(cached),
@@ -223,7 +268,7 @@ pub fn publish(
                 ..Stats::default()
             };
             for (variant, bytes) in plan.variants.iter().zip(&files) {
-                write(&variant.path, bytes)?;
+                write(&variant.path, bytes).map_err(|detail| failed(false, detail))?;
                 if variant.path == plan.path {
                     stats.published_bytes = bytes.len() as u64;
                 }
@@ -243,7 +288,12 @@ pub fn publish(
 }
 
 /// The bytes of each of the plan's variants (same order), and whether they came from the cache.
-fn versions(original: &[u8], plan: &Plan, settings: &Settings, cache: &Path) -> Result<(Vec<Vec<u8>>, bool), String> {
+fn versions(
+    original: &[u8],
+    plan: &Plan,
+    settings: &Settings,
+    cache: &Path,
+) -> Result<(Vec<Vec<u8>>, bool), image::ImageError> {
     let key = crate::assets::content_hash(
         &[original, format!("{CACHE_VERSION}|{:?}|{}", settings.widths(), settings.quality).as_bytes()].concat(),
     );
@@ -257,7 +307,7 @@ fn versions(original: &[u8], plan: &Plan, settings: &Settings, cache: &Path) -> 
     if let Some(files) = cached {
         return Ok((files, true));
     }
-    let files = encode(original, plan, settings).map_err(|e| format!("{}: {e}", plan.source))?;
+    let files = encode(original, plan, settings)?;
     // The cache is an optimisation: failing to fill it fails nothing. Written beside, then
     // renamed, so that a concurrent build never reads half a file; the temporary name is this
     // writer's alone, also among the threads of one process (two builds of one site in one

@@ -305,8 +305,17 @@ fn write_portal(
     }
     // Photos are resized (through the cache); other files are copied as they are.
     let plans = crate::images::site_plans(site);
-    let images = crate::images::publish(&options.site_dir, &plans, &site.config.images, &write)
-        .map_err(|detail| vec![Diagnostic::error("image_failed").arg("detail", detail)])?;
+    let images = crate::images::publish(&options.site_dir, &plans, &site.config.images, &write).map_err(|failed| {
+        // Named with the cases that show it, which is where an editor looks.
+        let shown_in: Vec<&str> = site
+            .cases
+            .iter()
+            .filter(|case| case.images.iter().any(|plan| plan.source == failed.source))
+            .map(|case| case.source.as_str())
+            .collect();
+        let code = if failed.damaged { "image_damaged" } else { "image_failed" };
+        vec![Diagnostic::error(code).file(failed.source).arg("cases", shown_in.join(", ")).arg("detail", failed.detail)]
+    })?;
     for asset in crate::images::copied_assets(site, &plans) {
         staging.copy(&options.site_dir.join(&asset.source), &asset.output).map_err(fail)?;
     }
@@ -830,6 +839,39 @@ fn read_text(site_dir: &Path, rel: &str) -> Option<String> {
     load::read(&load::Found::at(site_dir, rel)).ok().map(|file| file.text)
 }
 
+/// A photo the case shows that cannot be published as one (see [`crate::images::Unusable`]): not
+/// a picture (an error, as a missing image is) or too large to resize (a warning: it is published
+/// as it is). Placed at the first mention of its file name in the case file.
+fn unusable_image(
+    file: &SourceFile,
+    asset: &site::Asset,
+    unusable: crate::images::Unusable,
+    settings: &crate::images::Settings,
+) -> Diagnostic {
+    let diagnostic = match unusable {
+        crate::images::Unusable::NotAnImage => Diagnostic::error("image_unreadable"),
+        crate::images::Unusable::TooLarge { width, height } => Diagnostic::warning("image_too_large")
+            .arg("width", width.to_string())
+            .arg("height", height.to_string())
+            .arg("widest", settings.widths().last().copied().unwrap_or(1600).to_string()),
+    };
+    // Named as the case names it where it can be (`images/a.jpg` beside the case), else from the
+    // site folder; placed at that name, else at the file name.
+    let dir = file.rel_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let written = asset.source.strip_prefix(dir).and_then(|rest| rest.strip_prefix('/')).unwrap_or(&asset.source);
+    let diagnostic = diagnostic.file(&file.rel_path).arg("target", written);
+    let name = asset.source.rsplit('/').next().unwrap_or(&asset.source);
+    let found = file
+        .text
+        .find(written)
+        .map(|at| (at, written.len()))
+        .or_else(|| file.text.find(name).map(|at| (at, name.len())));
+    match found {
+        Some((offset, len)) => diagnostic.at(&file.text, Location::of_offset(&file.text, offset, len)),
+        None => diagnostic,
+    }
+}
+
 /// Renders one case's Markdown, resolves its links, images and cover, and assembles its model.
 fn build_case(
     loaded: &Loaded,
@@ -883,8 +925,13 @@ fn build_case(
     // Photos: their versions are planned from their headers now, so the body's <img> tags and the
     // cover can offer every width; the pixels are processed when the portal is written.
     let mut body = body;
-    let images: Vec<Arc<crate::images::Plan>> =
-        assets.iter().filter_map(|a| plans.get(targets.site_dir, &a.source, &a.output, &config.images)).collect();
+    let mut images: Vec<Arc<crate::images::Plan>> = Vec::new();
+    for asset in &assets {
+        match plans.get(targets.site_dir, &asset.source, &asset.output, &config.images) {
+            Ok(plan) => images.extend(plan),
+            Err(unusable) => problems.push(unusable_image(file, asset, unusable, &config.images)),
+        }
+    }
     if !images.is_empty() {
         let by_path = images.iter().map(|p| (p.path.as_str(), p.as_ref())).collect();
         body.html = crate::images::rewrite_img_tags(&body.html, "../../", &by_path, &config.images.sizes);

@@ -750,3 +750,83 @@ fn a_configuration_mistake_is_told_in_the_editors_language() {
         assert!(!stderr.contains("unknown field"), "{stderr}");
     }
 }
+
+/// A PNG's header for a picture of `width` × `height` pixels, with no pixel data: all that is read
+/// of a photo before it is decoded.
+fn png_header(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &byte in bytes {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [
+        (&b"IHDR"[..], [&width.to_be_bytes()[..], &height.to_be_bytes(), &[8, 2, 0, 0, 0]].concat()),
+        (b"IDAT", Vec::new()),
+        (b"IEND", Vec::new()),
+    ] {
+        png.extend((data.len() as u32).to_be_bytes());
+        let chunk = [kind, &data].concat();
+        png.extend(&chunk);
+        png.extend(crc32(&chunk).to_be_bytes());
+    }
+    png
+}
+
+#[test]
+fn image_unreadable() {
+    Site::fixture("image_unreadable").add("images/site-photo.jpg", "这不是照片，是一段说明文字。").expect(error(
+        36,
+        9,
+        "![现场巡查](images/site-photo.jpg)",
+        r#""images/site-photo.jpg" is not a JPEG or PNG image"#,
+    ));
+}
+
+/// A photo too large to decode (20,000 × 20,000 pixels: 1.2 GB decoded) is found from its header by
+/// `check`, as a warning, and `build` publishes it as it is instead of failing.
+#[test]
+fn image_too_large() {
+    let site = Site::fixture("image_too_large").add("images/site-photo.jpg", png_header(20_000, 20_000));
+    site.expect(
+        error(36, 9, "![现场巡查](images/site-photo.jpg)", "has 20000×20000 pixels, too many to resize").warning(),
+    );
+    let out = site.dir.path().join("public");
+    let built = Command::new(env!("CARGO_BIN_EXE_exemplar"))
+        .args(["build", site.dir.path().to_str().unwrap(), "-o", out.to_str().unwrap(), "--lang", "en"])
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let published = std::fs::read(out.join("media/images/site-photo.jpg")).unwrap();
+    assert_eq!(published, png_header(20_000, 20_000));
+}
+
+/// A photo whose header is sound but whose pixels are cut short passes `check` (which reads
+/// headers only) and fails `build` with a message that names the photo and the case that shows it,
+/// in the editor's language.
+#[test]
+fn a_damaged_photo_fails_the_build_naming_its_case() {
+    let site = Site::fixture("image_unreadable").add("images/site-photo.jpg", png_header(40, 30));
+    let out = site.dir.path().join("public");
+    let built = Command::new(env!("CARGO_BIN_EXE_exemplar"))
+        .args(["build", site.dir.path().to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(built.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&built.stderr);
+    for part in [
+        "错误[image_damaged]",
+        "content/images/site-photo.jpg",
+        "用于 content/image_unreadable.md",
+        "另存为 JPEG 或 PNG",
+    ] {
+        assert!(stderr.contains(part), "{part:?} not in:\n{stderr}");
+    }
+    assert!(!out.exists(), "nothing is published");
+}
