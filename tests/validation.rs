@@ -378,6 +378,15 @@ fn fullwidth_indent() {
     fixture("fullwidth_indent", error(25, 1, "　　- title: 隐患排查积分制", "holds a full-width space"));
 }
 
+/// On the front matter's last lines the parser fails at the closing `---`, not on a line after the
+/// slip: the slip explains that error too, so it is the only one reported.
+#[test]
+fn a_full_width_indent_on_the_last_lines_is_reported_alone() {
+    let case =
+        VALID.replace("tags: [安全生产, 创新工作室]\n", "").replace("---\n项目部", "tags:\n　- 安全生产\n---\n项目部");
+    Site::with_case("fullwidth_indent", case).expect(error(31, 1, "　- 安全生产", "holds a full-width space"));
+}
+
 #[test]
 fn tab_indent() {
     fixture("tab_indent", error(20, 1, "\t- period: 2024-Q2", "holds a tab"));

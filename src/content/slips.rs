@@ -176,16 +176,19 @@ pub(crate) fn comment_slips(yaml: &str) -> Vec<Found> {
 }
 
 /// The next line after `line` (1-based) that is not blank or a comment: where the parser reports
-/// a slip on `line`, having read on to find the key's colon.
+/// a slip on `line`, having read on to find the key's colon. Where no such line follows, the
+/// parser reads on to the end of the text and reports the slip there (the line of the closing
+/// `---` in a case file): the text's last line.
 fn next_content_line(yaml: &str, line: usize) -> usize {
-    yaml.split('\n')
-        .enumerate()
-        .skip(line)
-        .find(|(_, l)| {
-            let l = l.trim();
-            !l.is_empty() && !l.starts_with('#')
-        })
-        .map_or(line, |(i, _)| i + 1)
+    let mut last = line;
+    for (i, l) in yaml.split('\n').enumerate() {
+        last = i + 1;
+        let l = l.trim();
+        if last > line && !l.is_empty() && !l.starts_with('#') {
+            return last;
+        }
+    }
+    last.max(line)
 }
 
 /// A full-width space or a tab among a line's leading white space and list dashes.
@@ -605,7 +608,12 @@ mod tests {
         assert!(explain(yaml, &slips, 2) && explain(yaml, &slips, 4));
         assert!(!explain(yaml, &slips, 1) && !explain(yaml, &slips, 7));
         assert_eq!(next_content_line("a：1\n\n# note\nb: 2\n", 1), 4);
-        assert_eq!(next_content_line("a：1\n", 1), 1);
+        // Nothing after the slip: the parser stops at the end of the text, which the slip explains.
+        assert_eq!(next_content_line("a：1\n", 1), 2);
+        assert_eq!(next_content_line("a：1", 1), 1);
+        let yaml = "tags:\n\u{3000}- 安全生产\n";
+        let slips = syntax_slips(yaml, 3);
+        assert!(explain(yaml, &slips, 3));
     }
 
     #[test]
