@@ -411,6 +411,33 @@ fn id_list_slip() {
     );
 }
 
+/// Items separated by ASCII commas without brackets: no input method's mark is to blame, the
+/// brackets are missing, and the advice says so in both languages.
+#[test]
+fn a_list_without_brackets_is_told_to_take_brackets() {
+    let case = VALID
+        .replace("tags: [安全生产, 创新工作室]", "tags: 安全生产, 党员先锋岗")
+        .replace("actions: [soul, empower]", "actions: soul, safeguard");
+    let site = Site::with_case("case", case);
+    for (lang, brackets, not_said) in [("en", "ASCII brackets", "full-width"), ("zh-CN", "半角方括号", "全角")] {
+        let (_, report) = site.json_with(&["--lang", lang]);
+        let found: Vec<_> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["code"].as_str().unwrap(), d["suggestion"].as_str().unwrap(), d["hint"].as_str().unwrap()))
+            .collect();
+        assert_eq!(found.len(), 2, "{report:#}");
+        for ((code, suggestion, hint), (want_code, want)) in
+            found.iter().zip([("id_list_slip", "[soul, safeguard]"), ("label_list_slip", "[安全生产, 党员先锋岗]")])
+        {
+            assert_eq!((*code, *suggestion), (want_code, want));
+            assert!(hint.contains(brackets) && hint.contains(want), "{lang}: {hint}");
+            assert!(!hint.contains(not_said), "{lang}: the comma is not full-width: {hint}");
+        }
+    }
+}
+
 #[test]
 fn duplicate_key() {
     fixture("duplicate_key", error(7, 1, "unit: 第二项目部党支部", r#"the field "unit" appears twice"#));

@@ -440,8 +440,12 @@ impl Reader<'_> {
             Items::Ids => Diagnostic::error("id_list_slip"),
             _ => Diagnostic::warning("label_list_slip"),
         };
-        let diagnostic =
+        let mut diagnostic =
             diagnostic.arg("field", field).arg("value", text.value.clone()).arg("mark", mark).arg("fix", fix.clone());
+        // An ASCII comma is no input method's slip: only the brackets are missing.
+        if mark == ',' {
+            diagnostic = diagnostic.variant("no_brackets");
+        }
         self.push(diagnostic.suggest(Some(fix)), text.loc);
         (items == Items::Labels).then_some(text)
     }

@@ -509,8 +509,10 @@ pub(crate) fn list_slip(value: &str, whole: bool) -> Option<(char, String)> {
         }
         _ => (trimmed, None),
     };
-    let separators: &[char] = if whole { &['，', '、', ','] } else { &['，', '、'] };
-    let mark = inner.chars().find(|c| separators.contains(c));
+    // The input method's mark where there is one (it is what to type again); an ASCII comma only
+    // in a field's one value, which is a list that lacks its brackets.
+    let mark =
+        inner.chars().find(|c| matches!(c, '，' | '、')).or_else(|| (whole && inner.contains(',')).then_some(','));
     let mark = match (bracket, mark) {
         (Some('['), None) | (None, None) => return None,
         (Some('['), Some(mark)) | (None, Some(mark)) => mark,
@@ -710,6 +712,7 @@ mod tests {
         assert_eq!(list_slip("【安全, 质量】", true), Some(('【', "[安全, 质量]".to_owned())));
         assert_eq!(list_slip("［empower，quality］", true), Some(('［', "[empower, quality]".to_owned())));
         assert_eq!(list_slip("安全, 质量", true), Some((',', "[安全, 质量]".to_owned())));
+        assert_eq!(list_slip("安全, 质量，效益", true), Some(('，', "[安全, 质量, 效益]".to_owned())));
         // A list item with an ASCII comma was quoted on purpose; one item is one item.
         assert_eq!(list_slip("a, b", false), None);
         assert_eq!(list_slip("安全生产", true), None);
