@@ -12,7 +12,7 @@ use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, LoaderOptions, Node};
 
 use super::slips::{self, Found};
-use super::{Assessment, FrontMatter, KNOWN_FIELDS, Practice, SourceFile, Spanned, TimelineEvent};
+use super::{Assessment, FrontMatter, IdKind, IdListSlip, KNOWN_FIELDS, Practice, SourceFile, Spanned, TimelineEvent};
 use crate::date::{Date, Period};
 use crate::diagnostics::{Diagnostic, Location, closest};
 
@@ -38,7 +38,7 @@ pub fn parse_with_yaml_parser(file: &SourceFile) -> (FrontMatter, Vec<Diagnostic
 }
 
 fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
-    let mut reader = Reader { file, diagnostics: Vec::new() };
+    let mut reader = Reader { file, diagnostics: Vec::new(), id_list_slips: Vec::new() };
     let start = Location::new(1, 1, 3);
     let mut front = FrontMatter { start, ..FrontMatter::default() };
     let yaml = file.yaml();
@@ -73,6 +73,7 @@ fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
         return (front, reader.diagnostics);
     };
     reader.read_case(map, &mut front);
+    front.id_list_slips = std::mem::take(&mut reader.id_list_slips);
     // A `#` that cut a value short parses: only a warning says so.
     slips::comment_slips(yaml).iter().for_each(|found| reader.slip(found));
     for (field, present) in [
@@ -167,12 +168,14 @@ enum Items {
     /// Labels (tags).
     Labels,
     /// The framework's ids (actions, indicators).
-    Ids,
+    Ids(IdKind),
 }
 
 struct Reader<'a> {
     file: &'a SourceFile,
     diagnostics: Vec<Diagnostic>,
+    /// See [`FrontMatter::id_list_slips`].
+    id_list_slips: Vec<IdListSlip>,
 }
 
 impl Reader<'_> {
@@ -275,7 +278,7 @@ impl Reader<'_> {
                 "cover" => front.cover = self.text(name, value),
                 "timeline" => front.timeline = self.items(name, value, Self::timeline_event),
                 "assessments" => front.assessments = self.items(name, value, Self::assessment),
-                "actions" => front.actions = self.ids(name, value),
+                "actions" => front.actions = self.ids(name, value, IdKind::Action),
                 "tags" => front.tags = self.list(name, value, Items::Labels),
                 "practices" => front.practices = self.items(name, value, Self::practice),
                 _ => {
@@ -421,33 +424,30 @@ impl Reader<'_> {
         true
     }
 
-    fn ids(&mut self, field: &str, node: &Node) -> Vec<Spanned<String>> {
-        self.list(field, node, Items::Ids)
+    fn ids(&mut self, field: &str, node: &Node, kind: IdKind) -> Vec<Spanned<String>> {
+        self.list(field, node, Items::Ids(kind))
     }
 
     /// An item of a list, or the field's one value (`whole`). Unquoted text that an input method's
     /// commas or brackets made one item of several (`[安全，质量]`, `【安全, 质量】`) is reported
     /// with the list it should be: an error for the framework's ids (the item is left out, not
-    /// also reported as unknown), a warning for labels (kept: a tag may hold a comma, quoted).
+    /// also reported as unknown, and kept for `validate` to report with the ids meant), a warning
+    /// for labels (kept: a tag may hold a comma, quoted).
     fn item(&mut self, field: &str, node: &Node, items: Items, whole: bool) -> Option<Spanned<String>> {
         let text = self.text(field, node)?;
         let plain = node.as_scalar().is_some_and(MarkedScalarNode::may_coerce);
         if items == Items::Text || !plain {
             return Some(text);
         }
-        let Some((mark, fix)) = slips::list_slip(&text.value, whole) else { return Some(text) };
-        let diagnostic = match items {
-            Items::Ids => Diagnostic::error("id_list_slip"),
-            _ => Diagnostic::warning("label_list_slip"),
-        };
-        let mut diagnostic =
-            diagnostic.arg("field", field).arg("value", text.value.clone()).arg("mark", mark).arg("fix", fix.clone());
-        // An ASCII comma is no input method's slip: only the brackets are missing.
-        if mark == ',' {
-            diagnostic = diagnostic.variant("no_brackets");
+        let Some((mark, list)) = slips::list_slip(&text.value, whole) else { return Some(text) };
+        if let Items::Ids(kind) = items {
+            let slip = IdListSlip { field: field.to_owned(), kind, value: text, mark, items: list };
+            self.id_list_slips.push(slip);
+            return None;
         }
-        self.push(diagnostic.suggest(Some(fix)), text.loc);
-        (items == Items::Labels).then_some(text)
+        let diagnostic = Diagnostic::warning("label_list_slip");
+        self.push(slips::list_slip_diagnostic(diagnostic, field, &text.value, mark, &list), text.loc);
+        Some(text)
     }
 
     /// A list of mappings, each read by `read`.
@@ -566,8 +566,8 @@ impl Reader<'_> {
                     }
                 }
                 "dimension" => practice.dimension = self.id("practices.dimension", value),
-                "indicators" => practice.indicators = self.ids("practices.indicators", value),
-                "actions" => practice.actions = self.ids("practices.actions", value),
+                "indicators" => practice.indicators = self.ids("practices.indicators", value, IdKind::Indicator),
+                "actions" => practice.actions = self.ids("practices.actions", value, IdKind::Action),
                 "summary" => {
                     practice.summary = self.text("practices.summary", value).map(|s| s.value).unwrap_or_default()
                 }
@@ -769,14 +769,15 @@ mod tests {
         );
         let (front, diagnostics) = parse_text(&text);
         let found: Vec<_> = diagnostics.iter().map(|d| (d.code, d.is_error(), d.suggestion.as_deref())).collect();
-        assert_eq!(
-            found,
-            [("label_list_slip", false, Some("[安全, 质量]")), ("id_list_slip", true, Some("[soul, empower]"))]
-        );
-        // The tag is kept as written (and the quoted one, on purpose); the unknown action is not.
+        assert_eq!(found, [("label_list_slip", false, Some("[安全, 质量]"))]);
+        // The tag is kept as written (and the quoted one, on purpose); the unknown action is not,
+        // and is left for `validate`, which knows the ids, to report.
         let tags: Vec<_> = front.tags.iter().map(|t| t.value.as_str()).collect();
         assert_eq!(tags, ["安全、质量", "产学研、校企合作"]);
         assert!(front.actions.is_empty());
+        let slips: Vec<_> = front.id_list_slips.iter().map(|s| (s.field.as_str(), s.mark, s.items.clone())).collect();
+        assert_eq!(slips, [("actions", '，', vec!["soul".to_owned(), "empower".to_owned()])]);
+        assert_eq!(front.id_list_slips[0].value.loc, Location::new(8, 10, 12));
         // Steps are sentences: their commas are text.
         let (_, diagnostics) = parse_text(&GOOD.replace(
             "date: 2024-03-01",

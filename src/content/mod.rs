@@ -79,8 +79,32 @@ pub struct FrontMatter {
     pub practices: Vec<Practice>,
     /// Fields Exemplar does not know, passed to templates as `extra`.
     pub extra: BTreeMap<String, serde_json::Value>,
+    /// Lists of ids an input method's punctuation made one item of, left out of their lists and
+    /// reported by `validate`, which knows the ids that labels typed in them stand for.
+    pub id_list_slips: Vec<IdListSlip>,
     /// Where the front matter starts (the opening `---`), for "missing field" errors.
     pub start: Location,
+}
+
+/// Which of the framework's lists an id is one of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    Action,
+    Indicator,
+}
+
+/// An item of a list of ids that holds several (`actions: [铸魂，赋能]`, `【soul, empower】`).
+#[derive(Debug, Clone)]
+pub struct IdListSlip {
+    /// The field, as messages name it (`actions`, `practices.indicators`).
+    pub field: String,
+    pub kind: IdKind,
+    /// The item as written, where it was written.
+    pub value: Spanned<String>,
+    /// The mark that made it one item (`，`, `【`, or `,` for a list without brackets).
+    pub mark: char,
+    /// The items meant, as written.
+    pub items: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

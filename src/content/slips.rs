@@ -494,9 +494,9 @@ fn opens_block_scalar(line: &str) -> bool {
 }
 
 /// A list value read as one item although the editor meant several: the separator or bracket an
-/// input method typed, and the list written as YAML reads it. `None` for a value that is one item.
-/// `whole` is the field's value when it is text rather than a list (`tags: 安全, 质量` is one tag).
-pub(crate) fn list_slip(value: &str, whole: bool) -> Option<(char, String)> {
+/// input method typed, and the items meant. `None` for a value that is one item. `whole` is the
+/// field's value when it is text rather than a list (`tags: 安全, 质量` is one tag).
+pub(crate) fn list_slip(value: &str, whole: bool) -> Option<(char, Vec<String>)> {
     // Every tag and id is asked about: most have no separator or full-width bracket at all
     // (`，` and `［` start with byte 0xEF, `、` and `【` with 0xE3, which no ideograph does).
     memchr::memchr3(b',', 0xEF, 0xE3, value.as_bytes())?;
@@ -518,8 +518,24 @@ pub(crate) fn list_slip(value: &str, whole: bool) -> Option<(char, String)> {
         (Some('['), Some(mark)) | (None, Some(mark)) => mark,
         (Some(open), _) => open,
     };
-    let items: Vec<&str> = inner.split(['，', '、', ',']).map(str::trim).filter(|s| !s.is_empty()).collect();
-    Some((mark, format!("[{}]", items.join(", "))))
+    let items = inner.split(['，', '、', ',']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    Some((mark, items))
+}
+
+/// The list slip's diagnostic (`label_list_slip`, `id_list_slip`) of the item `value` of `field`:
+/// the list as YAML reads it, `[a, b]`, as the suggestion.
+pub(crate) fn list_slip_diagnostic(
+    diagnostic: Diagnostic,
+    field: &str,
+    value: &str,
+    mark: char,
+    items: &[String],
+) -> Diagnostic {
+    let fix = format!("[{}]", items.join(", "));
+    let diagnostic = diagnostic.arg("field", field).arg("value", value).arg("mark", mark).arg("fix", fix.clone());
+    // An ASCII comma is no input method's slip: only the brackets are missing.
+    let diagnostic = if mark == ',' { diagnostic.variant("no_brackets") } else { diagnostic };
+    diagnostic.suggest(Some(fix))
 }
 
 #[cfg(test)]
@@ -707,12 +723,13 @@ mod tests {
 
     #[test]
     fn lists_written_as_one_item() {
-        assert_eq!(list_slip("人才培养，党员先锋岗", false), Some(('，', "[人才培养, 党员先锋岗]".to_owned())));
-        assert_eq!(list_slip("安全、质量、效益", false), Some(('、', "[安全, 质量, 效益]".to_owned())));
-        assert_eq!(list_slip("【安全, 质量】", true), Some(('【', "[安全, 质量]".to_owned())));
-        assert_eq!(list_slip("［empower，quality］", true), Some(('［', "[empower, quality]".to_owned())));
-        assert_eq!(list_slip("安全, 质量", true), Some((',', "[安全, 质量]".to_owned())));
-        assert_eq!(list_slip("安全, 质量，效益", true), Some(('，', "[安全, 质量, 效益]".to_owned())));
+        let items = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(list_slip("人才培养，党员先锋岗", false), Some(('，', items(&["人才培养", "党员先锋岗"]))));
+        assert_eq!(list_slip("安全、质量、效益", false), Some(('、', items(&["安全", "质量", "效益"]))));
+        assert_eq!(list_slip("【安全, 质量】", true), Some(('【', items(&["安全", "质量"]))));
+        assert_eq!(list_slip("［empower，quality］", true), Some(('［', items(&["empower", "quality"]))));
+        assert_eq!(list_slip("安全, 质量", true), Some((',', items(&["安全", "质量"]))));
+        assert_eq!(list_slip("安全, 质量，效益", true), Some(('，', items(&["安全", "质量", "效益"]))));
         // A list item with an ASCII comma was quoted on purpose; one item is one item.
         assert_eq!(list_slip("a, b", false), None);
         assert_eq!(list_slip("安全生产", true), None);

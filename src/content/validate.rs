@@ -2,7 +2,7 @@
 //! scale, a lifecycle in order, a reason for a revoked title. Checks that need every case at once
 //! (duplicate slugs, links between cases) belong to the site model.
 
-use super::{FrontMatter, SourceFile, Spanned};
+use super::{FrontMatter, IdKind, SourceFile, Spanned};
 use crate::config::{Framework, Label};
 use crate::diagnostics::{Diagnostic, Location, closest};
 
@@ -18,6 +18,19 @@ pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -
     }
     for action in &front.actions {
         check.known("unknown_action", action, &actions);
+    }
+    for slip in &front.id_list_slips {
+        // The ids the items stand for: an editor who typed the labels (`[铸魂，赋能]`) is shown
+        // `[soul, empower]`, which passes, not the labels, which would be unknown ids.
+        let known = match slip.kind {
+            IdKind::Action => &actions,
+            IdKind::Indicator => &indicators,
+        };
+        let meant: Vec<String> = slip.items.iter().map(|item| id_meant(item, known)).collect();
+        let diagnostic = Diagnostic::error("id_list_slip");
+        let diagnostic =
+            super::slips::list_slip_diagnostic(diagnostic, &slip.field, &slip.value.value, slip.mark, &meant);
+        check.push(diagnostic, slip.value.loc);
     }
 
     let mut previous: Option<&Spanned<crate::date::Date>> = None;
@@ -114,6 +127,15 @@ pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -
     check.diagnostics
 }
 
+/// The id `item` stands for: itself if it is one of `known`, else the id whose label it is, or
+/// the closest (see [`closest`]), else the item as written.
+fn id_meant(item: &str, known: &[(&str, &Label)]) -> String {
+    if known.iter().any(|(id, _)| *id == item) {
+        return item.to_owned();
+    }
+    closest(item, known.iter().map(|(id, label)| (*id, label.all()))).unwrap_or_else(|| item.to_owned())
+}
+
 /// `92` rather than `92.0`, `92.5` as written.
 pub fn format_number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 { format!("{}", value as i64) } else { value.to_string() }
@@ -204,6 +226,29 @@ mod tests {
         );
         assert_eq!(codes(&diagnostics), ["revoked_without_reason", "timeline_order"]);
         assert_eq!(diagnostics[1].location.map(|l| l.line), Some(9));
+    }
+
+    /// A list of ids made one item is shown as the ids meant, labels and typos put right, so that
+    /// the suggestion passes.
+    #[test]
+    fn a_list_of_labels_made_one_item_suggests_the_ids() {
+        let diagnostics = check(
+            "status: named\nactions: [铸魂，赋能]\npractices:\n  - title: 做法\n    dimension: team\n    indicators: 创新、凝聚保障示范力强、xyz\n    actions: 【soul, empowr】\n",
+        );
+        let found: Vec<_> = diagnostics.iter().map(|d| (d.code, d.suggestion.as_deref(), d.arg_value("fix"))).collect();
+        assert_eq!(
+            found,
+            [
+                ("id_list_slip", Some("[soul, empower]"), Some("[soul, empower]")),
+                ("id_list_slip", Some("[innovation, cohesion, xyz]"), Some("[innovation, cohesion, xyz]")),
+                ("id_list_slip", Some("[soul, empower]"), Some("[soul, empower]")),
+            ]
+        );
+        assert_eq!(diagnostics[0].location, Some(Location::new(7, 11, 5)));
+        let fixed = check(
+            "status: named\nactions: [soul, empower]\npractices:\n  - title: 做法\n    dimension: team\n    indicators: [innovation, cohesion]\n",
+        );
+        assert!(fixed.is_empty(), "{fixed:?}");
     }
 
     #[test]
