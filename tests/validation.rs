@@ -462,7 +462,69 @@ fn missing_field() {
 #[test]
 
 fn empty_field() {
-    fixture("empty_field", error(3, 1, "site:", r#"the field "site" is empty"#));
+    fixture("empty_field", error(3, 1, "site:", r#"the required field "site" is empty"#));
+}
+
+/// A required field's line is filled in, never deleted: that would only make it missing.
+#[test]
+fn an_empty_required_field_is_not_advised_away() {
+    let site = Site::with_case("case", VALID.replace("title: 班组安全积分制推动隐患排查常态化", "title: \"\""));
+    for (lang, deleting) in [("en", "remove the line"), ("zh-CN", "或删除这一行")] {
+        let (_, report) = site.json_with(&["--lang", lang]);
+        let d = &report["diagnostics"][0];
+        assert_eq!((&d["code"], &d["line"], &d["column"]), (&"empty_field".into(), &2.into(), &1.into()), "{report:#}");
+        let hint = d["hint"].as_str().unwrap();
+        assert!(!hint.contains(deleting), "{lang}: {hint}");
+    }
+    let (_, report) = site.json();
+    assert!(report["diagnostics"][0]["hint"].as_str().unwrap().contains("cannot be left empty, nor its line deleted"));
+}
+
+/// A required field missing from a list item is added inside the item, not as a line
+/// `practices.dimension: …` at the top (no YAML for a field of an item): the advice says where
+/// it goes, under the item's first key or inside its braces.
+#[test]
+fn a_field_missing_in_an_item_is_told_where_it_goes() {
+    let case = VALID
+        .replace("    dimension: team\n", "")
+        .replace("{ date: 2023-06-15, stage: building }", "{ date: 2023-06-15 }");
+    let site = Site::with_case("missing_field", case);
+    let (code, report) = site.json();
+    assert_eq!(code, 1);
+    let found: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+                d["hint"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "missing_field",
+                15,
+                7,
+                r#"stage goes inside this item's braces: add ", stage: …" before the closing } (an ASCII comma; not timeline.stage: …)."#
+            ),
+            (
+                "missing_field",
+                25,
+                5,
+                "dimension goes inside this item: add a line dimension: … under the line of title, indented as far as title (not practices.dimension: …, and not at the start of the line, where it would not belong to this item)."
+            ),
+        ]
+    );
+    let (_, report) = site.json_with(&["--lang", "zh-CN"]);
+    let hint = report["diagnostics"][1]["hint"].as_str().unwrap();
+    assert!(hint.starts_with("dimension 要写在这一项里面：在 title 那一行的下面另起一行，写 dimension: …"), "{hint}");
+    assert!(!hint.contains("加上一行 practices.dimension"), "{hint}");
 }
 
 #[test]

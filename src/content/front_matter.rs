@@ -14,7 +14,7 @@ use marked_yaml::{LoadError, LoaderOptions, Node};
 use super::slips::{self, Found};
 use super::{Assessment, FrontMatter, IdKind, IdListSlip, KNOWN_FIELDS, Practice, SourceFile, Spanned, TimelineEvent};
 use crate::date::{Date, Period};
-use crate::diagnostics::{Diagnostic, Location, closest};
+use crate::diagnostics::{Diagnostic, Location, closest, line_of};
 
 /// Nesting deeper than this is refused: no case needs it, and deep input must not exhaust the stack.
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -489,21 +489,9 @@ impl Reader<'_> {
                 _ => self.unknown_field(key, &["date", "stage", "note"]),
             }
         }
-        let missing = |reader: &mut Self, field: &str| {
-            reader.push(Diagnostic::error("missing_field").arg("field", field), loc);
-        };
-        match (date, stage) {
-            (Some(date), Some(stage)) => Some(TimelineEvent { date, stage, note }),
-            (date, stage) => {
-                if date.is_none() && !has_key(map, "date") {
-                    missing(self, "timeline.date");
-                }
-                if stage.is_none() && !has_key(map, "stage") {
-                    missing(self, "timeline.stage");
-                }
-                None
-            }
-        }
+        self.required_in_item(map, "timeline.date", date.is_some(), loc);
+        self.required_in_item(map, "timeline.stage", stage.is_some(), loc);
+        Some(TimelineEvent { date: date?, stage: stage?, note })
     }
 
     fn assessment(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<Assessment> {
@@ -511,7 +499,7 @@ impl Reader<'_> {
         for (key, value) in map.iter() {
             match key.as_str() {
                 "period" => {
-                    let text = self.text("assessments.period", value)?;
+                    let Some(text) = self.text("assessments.period", value) else { continue };
                     match Period::parse(&text.value) {
                         Some(p) => period = Some(Spanned::new(p, text.loc)),
                         None => {
@@ -540,9 +528,7 @@ impl Reader<'_> {
                 _ => self.unknown_field(key, &["period", "scores"]),
             }
         }
-        if period.is_none() && !has_key(map, "period") {
-            self.push(Diagnostic::error("missing_field").arg("field", "assessments.period"), loc);
-        }
+        self.required_in_item(map, "assessments.period", period.is_some(), loc);
         Some(Assessment { period: period?, scores })
     }
 
@@ -578,20 +564,52 @@ impl Reader<'_> {
                 _ => self.unknown_field(key, &["title", "dimension", "indicators", "actions", "summary", "steps"]),
             }
         }
-        for (field, key, present) in [
-            ("practices.title", "title", has_title),
-            ("practices.dimension", "dimension", practice.dimension.is_some()),
-        ] {
-            let written = map.contains_key(key);
-            // A key written with a full-width colon was reported as that.
-            if present || (!written && has_key(map, key)) {
-                continue;
-            }
-            let code = if written { "empty_field" } else { "missing_field" };
-            self.push(Diagnostic::error(code).arg("field", field), loc);
-        }
+        self.required_in_item(map, "practices.title", has_title, loc);
+        self.required_in_item(map, "practices.dimension", practice.dimension.is_some(), loc);
         has_title.then_some(practice)
     }
+
+    /// Reports the required `field` (`practices.dimension`) of the list item `map` at `loc` when
+    /// it was not read (`present`): empty, or missing. A value that was there but wrong was
+    /// reported as that, and a key written with a full-width colon as that slip.
+    ///
+    /// A missing field's advice says where the line goes, as `practices.dimension: …` at the top
+    /// is no YAML for it: inside this item, under its first key and as far indented, or inside its
+    /// braces when the item is written `{ … }`. It is pointed at the item's first key.
+    fn required_in_item(&mut self, map: &MarkedMappingNode, field: &str, present: bool, loc: Location) {
+        let key = field.rsplit('.').next().unwrap_or(field);
+        if present {
+            return;
+        }
+        if let Some((written, value)) = map.iter().find(|(k, _)| k.as_str() == key) {
+            if is_empty(value) {
+                let at = self.location(written.span().start(), key.chars().count());
+                self.push(Diagnostic::error("empty_field").arg("field", field), at);
+            }
+            return;
+        }
+        if has_key(map, key) {
+            return;
+        }
+        let diagnostic = Diagnostic::error("missing_field").arg("field", field).arg("key", key);
+        let in_braces = line_of(&self.file.text, loc.line)
+            .and_then(|line| line.chars().nth(loc.column - 1))
+            .is_some_and(|c| c == '{');
+        let Some((first, _)) = map.iter().next() else {
+            return self.push(diagnostic.variant("in_braces"), loc);
+        };
+        let at = self.location(first.span().start(), first.as_str().chars().count());
+        let diagnostic = diagnostic.arg("after", first.as_str());
+        self.push(diagnostic.variant(if in_braces { "in_braces" } else { "in_item" }), at);
+    }
+}
+
+/// Whether a value is empty as [`Reader::text`] reads it: nothing, or `~` or `null` unquoted.
+fn is_empty(node: &Node) -> bool {
+    node.as_scalar().is_some_and(|s| {
+        let value = s.as_str().trim();
+        value.is_empty() || (s.may_coerce() && (value == "~" || value == "null"))
+    })
 }
 
 /// Whether `map` has the key `name`, or has it written with a full-width colon (reported as that
@@ -802,6 +820,34 @@ mod tests {
         assert_eq!(
             found,
             [("invalid_date", Some("2024-03-01")), ("invalid_period", Some("2024-H1")), ("wrong_type", Some("90"))]
+        );
+    }
+
+    /// A required field of a list item left empty is reported at its key, not dropped with its
+    /// item in silence (an empty period or timeline date was); one that is missing is reported
+    /// at the item's first key, with where it goes; one written wrong is reported as that alone.
+    #[test]
+    fn required_fields_of_items() {
+        let text = GOOD.replace(
+            "date: 2024-03-01",
+            "date: 2024-03-01\ntimeline:\n  - { date: , stage: named }\n  - { stage: named }\nassessments:\n  - period:\n    scores: { innovation: 90 }\npractices:\n  - title: 做法\n    dimension: ~\n  - title: [做法]\n    dimension: team",
+        );
+        let (_, diagnostics) = parse_text(&text);
+        let found: Vec<_> = diagnostics
+            .iter()
+            .map(|d| {
+                (d.code, d.arg_value("field"), d.location.map(|l| (l.line, l.column)), d.variant, d.arg_value("after"))
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("empty_field", Some("timeline.date"), Some((8, 7)), None, None),
+                ("missing_field", Some("timeline.date"), Some((9, 7)), Some("in_braces"), Some("stage")),
+                ("empty_field", Some("assessments.period"), Some((11, 5)), None, None),
+                ("empty_field", Some("practices.dimension"), Some((15, 5)), None, None),
+                ("wrong_type", Some("practices.title"), Some((16, 12)), None, None),
+            ]
         );
     }
 
