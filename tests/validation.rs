@@ -675,6 +675,40 @@ fn status_mismatch() {
     );
 }
 
+/// One mistake in an item does not hide another in it until it is fixed: a wrong period and an
+/// unknown indicator, a wrong date and an unknown stage, a missing title and an unknown
+/// dimension are reported in the same run.
+#[test]
+fn two_mistakes_in_one_item_are_reported_in_one_run() {
+    let case = VALID
+        .replace(
+            "  - period: 2024-Q1\n    scores: { political_leadership: 92,",
+            "  - period: 2024年第一季度\n    scores: { 创新: 90, political_leadership: 92,",
+        )
+        .replace("{ date: 2023-06-15, stage: building }", "{ date: 2023年6月15日, stage: 计划 }")
+        .replace("  - title: 隐患排查积分制\n    dimension: team", "  - dimension: teem");
+    let (code, report) = Site::with_case("case", case).json();
+    assert_eq!(code, 1);
+    let found: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap(), d["suggestion"].as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("invalid_date", 15, Some("2023-06-15")),
+            ("unknown_stage", 15, Some("planned")),
+            ("invalid_period", 18, Some("2024-Q1")),
+            ("unknown_indicator", 19, Some("innovation")),
+            ("missing_field", 25, None),
+            ("unknown_dimension", 25, Some("team")),
+        ],
+        "{report:#}"
+    );
+}
+
 // Links, images and URLs: rules that look at other files.
 
 #[test]

@@ -12,7 +12,9 @@ use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, LoaderOptions, Node};
 
 use super::slips::{self, Found};
-use super::{Assessment, FrontMatter, IdKind, IdListSlip, KNOWN_FIELDS, Practice, SourceFile, Spanned, TimelineEvent};
+use super::{
+    Assessment, FrontMatter, IdKind, IdListSlip, KNOWN_FIELDS, LeftOut, Practice, SourceFile, Spanned, TimelineEvent,
+};
 use crate::date::{Date, Period};
 use crate::diagnostics::{Diagnostic, Location, closest, line_of};
 
@@ -38,7 +40,7 @@ pub fn parse_with_yaml_parser(file: &SourceFile) -> (FrontMatter, Vec<Diagnostic
 }
 
 fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
-    let mut reader = Reader { file, diagnostics: Vec::new(), id_list_slips: Vec::new() };
+    let mut reader = Reader { file, diagnostics: Vec::new(), left_out: LeftOut::default() };
     let start = Location::new(1, 1, 3);
     let mut front = FrontMatter { start, ..FrontMatter::default() };
     let yaml = file.yaml();
@@ -73,7 +75,7 @@ fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
         return (front, reader.diagnostics);
     };
     reader.read_case(map, &mut front);
-    front.id_list_slips = std::mem::take(&mut reader.id_list_slips);
+    front.left_out = std::mem::take(&mut reader.left_out);
     // A `#` that cut a value short parses: only a warning says so.
     slips::comment_slips(yaml).iter().for_each(|found| reader.slip(found));
     for (field, present) in [
@@ -174,8 +176,8 @@ enum Items {
 struct Reader<'a> {
     file: &'a SourceFile,
     diagnostics: Vec<Diagnostic>,
-    /// See [`FrontMatter::id_list_slips`].
-    id_list_slips: Vec<IdListSlip>,
+    /// See [`FrontMatter::left_out`].
+    left_out: LeftOut,
 }
 
 impl Reader<'_> {
@@ -442,7 +444,7 @@ impl Reader<'_> {
         let Some((mark, list)) = slips::list_slip(&text.value, whole) else { return Some(text) };
         if let Items::Ids(kind) = items {
             let slip = IdListSlip { field: field.to_owned(), kind, value: text, mark, items: list };
-            self.id_list_slips.push(slip);
+            self.left_out.id_lists.push(slip);
             return None;
         }
         let diagnostic = Diagnostic::warning("label_list_slip");
@@ -491,7 +493,13 @@ impl Reader<'_> {
         }
         self.required_in_item(map, "timeline.date", date.is_some(), loc);
         self.required_in_item(map, "timeline.stage", stage.is_some(), loc);
-        Some(TimelineEvent { date: date?, stage: stage?, note })
+        match (date, stage) {
+            (Some(date), Some(stage)) => Some(TimelineEvent { date, stage, note }),
+            (_, stage) => {
+                self.left_out.ids.extend(stage.map(|stage| (IdKind::Stage, stage)));
+                None
+            }
+        }
     }
 
     fn assessment(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<Assessment> {
@@ -529,7 +537,13 @@ impl Reader<'_> {
             }
         }
         self.required_in_item(map, "assessments.period", period.is_some(), loc);
-        Some(Assessment { period: period?, scores })
+        match period {
+            Some(period) => Some(Assessment { period, scores }),
+            None => {
+                self.left_out.scores.extend(scores);
+                None
+            }
+        }
     }
 
     fn practice(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<Practice> {
@@ -566,7 +580,13 @@ impl Reader<'_> {
         }
         self.required_in_item(map, "practices.title", has_title, loc);
         self.required_in_item(map, "practices.dimension", practice.dimension.is_some(), loc);
-        has_title.then_some(practice)
+        if !has_title {
+            let ids = practice.dimension.into_iter().map(|d| (IdKind::Dimension, d));
+            let ids = ids.chain(practice.indicators.into_iter().map(|i| (IdKind::Indicator, i)));
+            self.left_out.ids.extend(ids.chain(practice.actions.into_iter().map(|a| (IdKind::Action, a))));
+            return None;
+        }
+        Some(practice)
     }
 
     /// Reports the required `field` (`practices.dimension`) of the list item `map` at `loc` when
@@ -793,9 +813,10 @@ mod tests {
         let tags: Vec<_> = front.tags.iter().map(|t| t.value.as_str()).collect();
         assert_eq!(tags, ["安全、质量", "产学研、校企合作"]);
         assert!(front.actions.is_empty());
-        let slips: Vec<_> = front.id_list_slips.iter().map(|s| (s.field.as_str(), s.mark, s.items.clone())).collect();
+        let slips: Vec<_> =
+            front.left_out.id_lists.iter().map(|s| (s.field.as_str(), s.mark, s.items.clone())).collect();
         assert_eq!(slips, [("actions", '，', vec!["soul".to_owned(), "empower".to_owned()])]);
-        assert_eq!(front.id_list_slips[0].value.loc, Location::new(8, 10, 12));
+        assert_eq!(front.left_out.id_lists[0].value.loc, Location::new(8, 10, 12));
         // Steps are sentences: their commas are text.
         let (_, diagnostics) = parse_text(&GOOD.replace(
             "date: 2024-03-01",

@@ -19,13 +19,17 @@ pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -
     for action in &front.actions {
         check.known("unknown_action", action, &actions);
     }
-    for slip in &front.id_list_slips {
+    // Each kind of id: the code of an unknown one, and the framework's ids with their labels.
+    let kind = |kind: IdKind| match kind {
+        IdKind::Action => ("unknown_action", &actions),
+        IdKind::Indicator => ("unknown_indicator", &indicators),
+        IdKind::Dimension => ("unknown_dimension", &dimensions),
+        IdKind::Stage => ("unknown_stage", &statuses),
+    };
+    for slip in &front.left_out.id_lists {
         // The ids the items stand for: an editor who typed the labels (`[铸魂，赋能]`) is shown
         // `[soul, empower]`, which passes, not the labels, which would be unknown ids.
-        let known = match slip.kind {
-            IdKind::Action => &actions,
-            IdKind::Indicator => &indicators,
-        };
+        let (_, known) = kind(slip.kind);
         let meant: Vec<String> = slip.items.iter().map(|item| id_meant(item, known)).collect();
         let diagnostic = Diagnostic::error("id_list_slip");
         let diagnostic =
@@ -97,20 +101,17 @@ pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -
         }
         previous_period = Some(&assessment.period);
         for (id, score) in &assessment.scores {
-            if !check.known("unknown_indicator", id, &indicators) {
-                continue;
-            }
-            if let Some(indicator) = framework.indicator(&id.value)
-                && (score.value < indicator.min || score.value > indicator.max)
-            {
-                let diagnostic = Diagnostic::error("score_out_of_range")
-                    .arg("indicator", id.value.clone())
-                    .arg("value", format_number(score.value))
-                    .arg("min", format_number(indicator.min))
-                    .arg("max", format_number(indicator.max));
-                check.push(diagnostic, score.loc);
-            }
+            check.score(id, score, framework, &indicators);
         }
+    }
+    // Left out for another mistake in their item (a wrong period, date or missing title), and
+    // checked all the same.
+    for (id, score) in &front.left_out.scores {
+        check.score(id, score, framework, &indicators);
+    }
+    for (id_kind, id) in &front.left_out.ids {
+        let (code, known) = kind(*id_kind);
+        check.known(code, id, known);
     }
 
     for practice in &front.practices {
@@ -149,6 +150,23 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn push(&mut self, diagnostic: Diagnostic, loc: Location) {
         self.diagnostics.push(diagnostic.file(&self.file.rel_path).at(&self.file.text, loc));
+    }
+
+    /// Reports a score of an unknown indicator, or outside its indicator's scale.
+    fn score(&mut self, id: &Spanned<String>, score: &Spanned<f64>, framework: &Framework, known: &[(&str, &Label)]) {
+        if !self.known("unknown_indicator", id, known) {
+            return;
+        }
+        if let Some(indicator) = framework.indicator(&id.value)
+            && (score.value < indicator.min || score.value > indicator.max)
+        {
+            let diagnostic = Diagnostic::error("score_out_of_range")
+                .arg("indicator", id.value.clone())
+                .arg("value", format_number(score.value))
+                .arg("min", format_number(indicator.min))
+                .arg("max", format_number(indicator.max));
+            self.push(diagnostic, score.loc);
+        }
     }
 
     /// Reports `value` unless it is one of `known`'s ids; returns whether it is known.
