@@ -632,6 +632,26 @@ fn score_out_of_range() {
     );
 }
 
+/// A score that is no number names the assessment and the indicator, says that a number is
+/// needed, shows what was written and suggests the number meant.
+#[test]
+fn not_a_number() {
+    let site = Site::fixture("not_a_number");
+    site.expect(
+        error(
+            21,
+            70,
+            "    scores: { political_leadership: 93, development: 89, innovation: 86分, cohesion: 91, central_work: 96, public_rating: 94 }",
+            r#""assessments[1].scores.innovation" must be a number; it is "86分" here"#,
+        )
+        .suggest("86"),
+    );
+    let (_, report) = site.json_with(&["--lang", "zh-CN"]);
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["message"], "“assessments[1].scores.innovation”必须是数字，这里写的是“86分”");
+    assert_eq!(d["expected"], "用半角数字写的数字，不带单位，例如 90 或 92.5");
+}
+
 #[test]
 fn invalid_period() {
     fixture("invalid_period", error(20, 13, "  - period: 2024-Q5", r#"the assessment period "2024-Q5" is not valid"#));

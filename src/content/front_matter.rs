@@ -173,6 +173,14 @@ enum Items {
     Ids(IdKind),
 }
 
+/// A list's item (a timeline event, an assessment, a practice): its place in the list, from 0,
+/// and where it starts.
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    index: usize,
+    loc: Location,
+}
+
 struct Reader<'a> {
     file: &'a SourceFile,
     diagnostics: Vec<Diagnostic>,
@@ -303,10 +311,6 @@ impl Reader<'_> {
     }
 
     fn wrong_type(&mut self, field: &str, node: &Node, expected: &'static str) {
-        self.wrong_type_suggesting(field, node, expected, None);
-    }
-
-    fn wrong_type_suggesting(&mut self, field: &str, node: &Node, expected: &'static str, meant: Option<String>) {
         let loc = self.node_location(node);
         let found = match node {
             Node::Scalar(_) => "scalar",
@@ -315,7 +319,7 @@ impl Reader<'_> {
         };
         let diagnostic =
             Diagnostic::error("wrong_type").arg("field", field).arg("expected_type", expected).arg("found", found);
-        self.push(diagnostic.suggest(meant), loc);
+        self.push(diagnostic, loc);
     }
 
     fn scalar<'n>(&mut self, field: &str, node: &'n Node, expected: &'static str) -> Option<&'n MarkedScalarNode> {
@@ -382,17 +386,23 @@ impl Reader<'_> {
         }
     }
 
+    /// A number. Text that is none is reported with the value written and, for full-width digits
+    /// or a unit (`９０`, `90分`), the number meant.
     fn number(&mut self, field: &str, node: &Node) -> Option<Spanned<f64>> {
         let scalar = self.scalar(field, node, "number")?;
         let loc = self.node_location(node);
-        match scalar.as_str().trim().parse::<f64>() {
+        let written = scalar.as_str().trim();
+        match written.parse::<f64>() {
             Ok(value) if value.is_finite() => Some(Spanned::new(value, loc)),
             _ => {
-                // Full-width digits or a unit (`９０`, `90分`): the number meant.
-                let folded = crate::date::fold_digits(scalar.as_str()).replace('．', ".");
+                let folded = crate::date::fold_digits(written).replace('．', ".");
                 let number = folded.trim().trim_end_matches('分').trim_end();
                 let meant = number.parse::<f64>().is_ok_and(f64::is_finite).then(|| number.to_owned());
-                self.wrong_type_suggesting(field, node, "number", meant);
+                let mut diagnostic = Diagnostic::error("not_a_number").arg("field", field).arg("value", written);
+                if written.is_empty() {
+                    diagnostic = diagnostic.variant("empty");
+                }
+                self.push(diagnostic.suggest(meant), loc);
                 None
             }
         }
@@ -457,7 +467,7 @@ impl Reader<'_> {
         &mut self,
         field: &str,
         node: &Node,
-        read: fn(&mut Self, &MarkedMappingNode, Location) -> Option<T>,
+        read: fn(&mut Self, Item, &MarkedMappingNode) -> Option<T>,
     ) -> Vec<T> {
         let Some(items) = node.as_sequence() else {
             if !node.as_scalar().is_some_and(|s| s.as_str().trim().is_empty()) {
@@ -469,11 +479,11 @@ impl Reader<'_> {
             return Vec::new();
         }
         let mut out = Vec::with_capacity(items.len());
-        for item in items.iter() {
+        for (index, item) in items.iter().enumerate() {
             match item.as_mapping() {
                 Some(map) => {
                     let loc = self.node_location(item);
-                    out.extend(read(self, map, loc));
+                    out.extend(read(self, Item { index, loc }, map));
                 }
                 None => self.wrong_type(field, item, "mapping"),
             }
@@ -481,7 +491,7 @@ impl Reader<'_> {
         out
     }
 
-    fn timeline_event(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<TimelineEvent> {
+    fn timeline_event(&mut self, Item { loc, .. }: Item, map: &MarkedMappingNode) -> Option<TimelineEvent> {
         let (mut date, mut stage, mut note) = (None, None, None);
         for (key, value) in map.iter() {
             match key.as_str() {
@@ -502,7 +512,7 @@ impl Reader<'_> {
         }
     }
 
-    fn assessment(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<Assessment> {
+    fn assessment(&mut self, Item { index, loc }: Item, map: &MarkedMappingNode) -> Option<Assessment> {
         let (mut period, mut scores) = (None, Vec::new());
         for (key, value) in map.iter() {
             match key.as_str() {
@@ -526,7 +536,10 @@ impl Reader<'_> {
                                 continue;
                             }
                             let id_loc = self.location(id.span().start(), id.as_str().chars().count());
-                            if let Some(score) = self.number("assessments.scores", score) {
+                            // Named as precisely as the configuration's keys are: which
+                            // assessment (from 0), which indicator.
+                            let field = format!("assessments[{index}].scores.{}", id.as_str().trim());
+                            if let Some(score) = self.number(&field, score) {
                                 scores.push((Spanned::new(id.as_str().trim().to_owned(), id_loc), score));
                             }
                         }
@@ -546,7 +559,7 @@ impl Reader<'_> {
         }
     }
 
-    fn practice(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<Practice> {
+    fn practice(&mut self, Item { loc, .. }: Item, map: &MarkedMappingNode) -> Option<Practice> {
         let mut practice = Practice {
             title: Spanned::new(String::new(), loc),
             dimension: None,
@@ -840,7 +853,7 @@ mod tests {
         let found: Vec<_> = diagnostics.iter().map(|d| (d.code, d.suggestion.as_deref())).collect();
         assert_eq!(
             found,
-            [("invalid_date", Some("2024-03-01")), ("invalid_period", Some("2024-H1")), ("wrong_type", Some("90"))]
+            [("invalid_date", Some("2024-03-01")), ("invalid_period", Some("2024-H1")), ("not_a_number", Some("90"))]
         );
     }
 
@@ -907,7 +920,7 @@ mod tests {
         assert_eq!(
             codes,
             [
-                ("wrong_type", Some("assessments.scores")),
+                ("not_a_number", Some("assessments[0].scores.development")),
                 ("missing_field", Some("practices.title")),
                 ("missing_field", Some("practices.dimension")),
             ]
