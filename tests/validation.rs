@@ -661,8 +661,28 @@ fn invalid_period() {
 fn period_order() {
     fixture(
         "period_order",
-        error(20, 13, "  - period: 2023-Q4", "assessment periods out of order: 2023-Q4 must come after 2024-Q1"),
+        error(
+            20,
+            13,
+            "  - period: 2023-Q4",
+            "assessment periods out of order: 2023-Q4 belongs before the previous entry's 2024-Q1",
+        ),
     );
+}
+
+/// A period written twice has its own message, which says where the other one is; not the
+/// ordering message ("2024-Q1 … after 2024-Q1").
+#[test]
+fn duplicate_period() {
+    let site = Site::fixture("duplicate_period");
+    site.expect(error(
+        20,
+        13,
+        "  - period: 2024-Q1",
+        "the assessment period 2024-Q1 is written twice (also on line 18)",
+    ));
+    let (_, report) = site.json_with(&["--lang", "zh-CN"]);
+    assert_eq!(report["diagnostics"][0]["message"], "考核期次 2024-Q1 写了两次（另一次在第 18 行）");
 }
 
 #[test]

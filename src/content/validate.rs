@@ -89,17 +89,24 @@ pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -
         check.push(diagnostic.suggest(Some(crate::slug::slugify(&slug.value))), slug.loc);
     }
 
-    let mut previous_period: Option<&Spanned<crate::date::Period>> = None;
-    for assessment in &front.assessments {
-        if let Some(prev) = previous_period
-            && assessment.period.value <= prev.value
+    for (n, assessment) in front.assessments.iter().enumerate() {
+        let period = &assessment.period;
+        let earlier = &front.assessments[..n];
+        // A period written twice is its own mistake (the scores of one period go in one entry),
+        // told apart from an entry out of order, and told once, at its second entry.
+        if let Some(first) = earlier.iter().find(|a| a.period.value == period.value) {
+            let diagnostic = Diagnostic::error("duplicate_period")
+                .arg("period", period.value.to_string())
+                .arg("first_line", first.period.loc.line.to_string());
+            check.push(diagnostic, period.loc);
+        } else if let Some(previous) = earlier.last()
+            && period.value < previous.period.value
         {
             let diagnostic = Diagnostic::error("period_order")
-                .arg("period", assessment.period.value.to_string())
-                .arg("previous", prev.value.to_string());
-            check.push(diagnostic, assessment.period.loc);
+                .arg("period", period.value.to_string())
+                .arg("previous", previous.period.value.to_string());
+            check.push(diagnostic, period.loc);
         }
-        previous_period = Some(&assessment.period);
         for (id, score) in &assessment.scores {
             check.score(id, score, framework, &indicators);
         }
@@ -267,6 +274,29 @@ mod tests {
             "status: named\nactions: [soul, empower]\npractices:\n  - title: 做法\n    dimension: team\n    indicators: [innovation, cohesion]\n",
         );
         assert!(fixed.is_empty(), "{fixed:?}");
+    }
+
+    /// A repeated period is told as that, at each repetition, not as out of order; an entry out of
+    /// order is told against the one before it.
+    #[test]
+    fn repeated_periods_and_periods_out_of_order() {
+        let periods = |list: &[&str]| {
+            let entries: String = list.iter().map(|p| format!("  - {{ period: {p}, scores: {{}} }}\n")).collect();
+            let diagnostics = check(&format!("status: named\nassessments:\n{entries}"));
+            diagnostics.iter().map(|d| (d.code, d.location.unwrap().line, d.args.clone())).collect::<Vec<_>>()
+        };
+        let arg = |name: &'static str, value: &str| (name, value.to_owned());
+        assert_eq!(
+            periods(&["2024-Q1", "2024-Q2", "2024-Q1", "2024-Q1"]),
+            [
+                ("duplicate_period", 10, vec![arg("period", "2024-Q1"), arg("first_line", "8")]),
+                ("duplicate_period", 11, vec![arg("period", "2024-Q1"), arg("first_line", "8")]),
+            ]
+        );
+        assert_eq!(
+            periods(&["2024-Q2", "2024-Q1", "2024-Q3"]),
+            [("period_order", 9, vec![arg("period", "2024-Q1"), arg("previous", "2024-Q2")])]
+        );
     }
 
     #[test]
