@@ -922,3 +922,24 @@ fn a_configuration_mistake_is_told_in_the_editors_language() {
         assert!(!stderr.contains("unknown field"), "{stderr}");
     }
 }
+
+/// `language:` in `exemplar.yaml` takes the languages `--lang` takes: another is a mistake at its
+/// value, with the languages there are, not Chinese in silence.
+#[test]
+fn an_unknown_language_in_the_configuration_is_refused() {
+    let site = Site::with_case("valid", VALID);
+    let config = std::fs::read_to_string(manifest_path("exemplar.yaml")).unwrap();
+    let line = config.lines().position(|l| l.starts_with("language: zh-CN")).unwrap() + 1;
+    std::fs::write(site.dir.path().join("exemplar.yaml"), config.replacen("language: zh-CN", "language: zh-TW", 1))
+        .unwrap();
+    let (code, report) = site.json();
+    assert_eq!(code, 1);
+    let d = &report["diagnostics"][0];
+    assert_eq!(
+        (&d["code"], &d["file"], &d["line"], &d["column"]),
+        (&"config_unknown_value".into(), &"exemplar.yaml".into(), &line.into(), &11.into()),
+        "{report:#}"
+    );
+    assert_eq!(d["message"], r#"the setting "language" cannot be "zh-TW""#);
+    assert_eq!(d["expected"], "one of zh-CN, en");
+}
