@@ -292,12 +292,15 @@ fn publish(
     };
     let done = |catalog: &Catalog, key: &str, swapped: &crate::publish::Swapped| {
         if !quiet {
-            let previous = swapped.previous.as_ref().map_or_else(|| "-".to_owned(), |p| p.display().to_string());
-            let args = [
-                ("to", to.display().to_string()),
-                ("current", swapped.current.display().to_string()),
-                ("previous", previous),
-            ];
+            let mut args = vec![("to", to.display().to_string()), ("current", swapped.current.display().to_string())];
+            // The first publish keeps nothing to roll back to: it says so, rather than name none.
+            let key = match &swapped.previous {
+                Some(previous) => {
+                    args.push(("previous", previous.display().to_string()));
+                    key
+                }
+                None => "cli.publish_first",
+            };
             println!("{}", catalog.format(key, &args));
         }
         0
