@@ -94,6 +94,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum NewCommand {
     Case {
+        #[arg(value_parser = title_value)]
         title: String,
         #[arg(long)]
         enterprise: Option<String>,
@@ -119,6 +120,12 @@ fn language_value(value: &str) -> Result<String, String> {
         Some(_) => Ok(value.to_owned()),
         None => Err(crate::i18n::LANGUAGES.join(", ")),
     }
+}
+
+/// A new case's title: any text but none at all. A blank title would make a case that fails
+/// `check` at once (`title` is required), under a file name made of nothing (`x.md`).
+fn title_value(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() { Err("a title is needed".to_owned()) } else { Ok(value.to_owned()) }
 }
 
 /// Parses the arguments, runs the command and returns the exit code.

@@ -145,6 +145,20 @@ fn a_bad_or_missing_value_says_what_was_expected() {
         assert!(stderr(&lang).contains(&format!("“{other}”不是 --lang <LANG> 可用的值")), "{}", stderr(&lang));
     }
 
+    // A blank title would make a case that fails `check` at once: refused, no file written.
+    std::fs::create_dir_all(tmp.path().join("content")).unwrap();
+    for (title, lang, said) in [
+        ("", "zh-CN", "错误: <TITLE> 不能是空的（也不能只有空格）"),
+        (" 　", "en", "error: <TITLE> cannot be empty (nor only spaces)"),
+    ] {
+        let new = exemplar_in(tmp.path(), &["new", "case", title, "--lang", lang]);
+        assert_eq!(new.status.code(), Some(2), "{title:?}");
+        let text = stderr(&new);
+        assert!(text.contains(said), "{text}");
+        assert!(text.contains("exemplar new case --help"), "{text}");
+    }
+    assert_eq!(std::fs::read_dir(tmp.path().join("content")).unwrap().count(), 0);
+
     let text = stderr(&exemplar_in(tmp.path(), &["publish", "--rollback"]));
     assert!(text.contains("缺少必需的参数：--to <DIR>"), "{text}");
 }
