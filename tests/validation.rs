@@ -943,3 +943,38 @@ fn an_unknown_language_in_the_configuration_is_refused() {
     assert_eq!(d["message"], r#"the setting "language" cannot be "zh-TW""#);
     assert_eq!(d["expected"], "one of zh-CN, en");
 }
+
+/// README's example of a report is what `check` prints for it, word for word: the sample site
+/// with `status: nmed`, in the site's language.
+#[test]
+fn the_readmes_example_report_is_what_check_prints() {
+    let readme = std::fs::read_to_string(manifest_path("README.md")).unwrap();
+    let example = readme
+        .split_once("A mistake is reported with its place")
+        .and_then(|(_, rest)| rest.split_once("```text\n"))
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .expect("README's example report");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(manifest_path("exemplar.yaml"), dir.path().join("exemplar.yaml")).unwrap();
+    for entry in walkdir::WalkDir::new(manifest_path("content")) {
+        let entry = entry.unwrap();
+        let target = dir.path().join("content").join(entry.path().strip_prefix(manifest_path("content")).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    let case = dir.path().join("content/tunnel-branch-safety.md");
+    let text = std::fs::read_to_string(&case).unwrap();
+    std::fs::write(&case, text.replacen("\nstatus: named\n", "\nstatus: nmed\n", 1)).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_exemplar"))
+        .arg("check")
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run exemplar");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), example);
+}
