@@ -610,10 +610,10 @@ impl Reader<'_> {
     /// is no YAML for it: inside this item, under its first key and as far indented, or inside its
     /// braces when the item is written `{ … }`. It is pointed at the item's first key.
     fn required_in_item(&mut self, map: &MarkedMappingNode, field: &str, present: bool, loc: Location) {
-        let key = field.rsplit('.').next().unwrap_or(field);
         if present {
             return;
         }
+        let key = field.rsplit('.').next().unwrap_or(field);
         if let Some((written, value)) = map.iter().find(|(k, _)| k.as_str() == key) {
             if is_empty(value) {
                 let at = self.location(written.span().start(), key.chars().count());
