@@ -94,6 +94,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum NewCommand {
     Case {
+        #[arg(value_parser = title_value)]
         title: String,
         #[arg(long)]
         enterprise: Option<String>,
@@ -119,6 +120,12 @@ fn language_value(value: &str) -> Result<String, String> {
         Some(_) => Ok(value.to_owned()),
         None => Err(crate::i18n::LANGUAGES.join(", ")),
     }
+}
+
+/// A new case's title: any text but none at all. A blank title would make a case that fails
+/// `check` at once (`title` is required), under a file name made of nothing (`x.md`).
+fn title_value(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() { Err("a title is needed".to_owned()) } else { Ok(value.to_owned()) }
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -292,12 +299,15 @@ fn publish(
     };
     let done = |catalog: &Catalog, key: &str, swapped: &crate::publish::Swapped| {
         if !quiet {
-            let previous = swapped.previous.as_ref().map_or_else(|| "-".to_owned(), |p| p.display().to_string());
-            let args = [
-                ("to", to.display().to_string()),
-                ("current", swapped.current.display().to_string()),
-                ("previous", previous),
-            ];
+            let mut args = vec![("to", to.display().to_string()), ("current", swapped.current.display().to_string())];
+            // The first publish keeps nothing to roll back to: it says so, rather than name none.
+            let key = match &swapped.previous {
+                Some(previous) => {
+                    args.push(("previous", previous.display().to_string()));
+                    key
+                }
+                None => "cli.publish_first",
+            };
             println!("{}", catalog.format(key, &args));
         }
         0

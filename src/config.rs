@@ -402,7 +402,37 @@ fn check(config: &Config, text: &str) -> Vec<Diagnostic> {
     if config.paginate_by == 0 {
         problem("config_bad_paginate", "paginate_by", Vec::new());
     }
+    // A language without messages is refused, as `--lang` refuses it, rather than read as Chinese.
+    if crate::i18n::known_language(&config.language).is_none() {
+        let allowed = crate::i18n::LANGUAGES;
+        let suggestion = crate::diagnostics::closest(&config.language, allowed.iter().map(|id| (*id, Vec::new())));
+        let mut diagnostic = Diagnostic::error("config_unknown_value")
+            .file(CONFIG_FILE)
+            .arg("key", "language")
+            .arg("value", config.language.clone())
+            .arg("allowed", allowed.join(", "))
+            .suggest(suggestion);
+        if let Some((offset, len)) = top_level_value(text, "language") {
+            diagnostic = diagnostic.at(text, Location::of_offset(text, offset, len));
+        }
+        problems.push(diagnostic);
+    }
     problems
+}
+
+/// Where the value of the top-level setting `key` is written (byte offset and length, without a
+/// comment after it), to point at it.
+fn top_level_value(text: &str, key: &str) -> Option<(usize, usize)> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix(key).and_then(|rest| rest.strip_prefix(':')) {
+            let value = rest.split(" #").next().unwrap_or(rest).trim_end();
+            let start = value.len() - value.trim_start().len();
+            return Some((offset + key.len() + 1 + start, value.len() - start));
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// Byte offset of `needle` as a whole YAML value or key in `text`, to point a diagnostic at it:
@@ -500,6 +530,29 @@ mod tests {
         let text = crate::embedded::SAMPLE_CONFIG.replacen("{ zh-CN: ", "{ zh-CN：", 1);
         let codes: Vec<_> = parse(&text).unwrap_err().iter().map(|p| p.code).collect();
         assert_eq!(codes, ["fullwidth_colon", "config_bad_label"]);
+    }
+
+    /// A language without messages is a mistake at its value, with the languages there are.
+    #[test]
+    fn an_unknown_language_is_refused_at_its_value() {
+        for (value, suggestion) in [("zh-TW", Some("zh-CN")), ("fr", None)] {
+            let text = crate::embedded::SAMPLE_CONFIG.replacen("language: zh-CN", &format!("language: {value}"), 1);
+            let problems = parse(&text).unwrap_err();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            let found = &problems[0];
+            assert_eq!(
+                (found.code, found.arg_value("key"), found.arg_value("value")),
+                ("config_unknown_value", Some("language"), Some(value))
+            );
+            assert_eq!(found.arg_value("allowed"), Some("zh-CN, en"));
+            assert_eq!(found.suggestion.as_deref(), suggestion);
+            let line = text.lines().position(|l| l.starts_with("language:")).unwrap() + 1;
+            assert_eq!(found.location, Some(Location::new(line, 11, value.len())));
+        }
+        for value in ["zh", "en-GB", "en"] {
+            let text = crate::embedded::SAMPLE_CONFIG.replacen("language: zh-CN", &format!("language: {value}"), 1);
+            assert!(parse(&text).is_ok(), "{value}");
+        }
     }
 
     #[test]

@@ -69,6 +69,11 @@ pub struct Diagnostic {
     pub source_line: Option<String>,
     /// A close valid value ("did you mean").
     pub suggestion: Option<String>,
+    /// Which of the code's texts fits, where the advice depends on how the mistake was written
+    /// (a field missing at the top or inside a list item, a list without brackets): the catalog's
+    /// `diag.<code>.hint_<variant>` (or `message_…`, `expected_…`) is read before `diag.<code>.hint`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<&'static str>,
 }
 
 impl Diagnostic {
@@ -81,7 +86,22 @@ impl Diagnostic {
     }
 
     fn new(severity: Severity, code: &'static str) -> Self {
-        Diagnostic { severity, code, args: Vec::new(), file: None, location: None, source_line: None, suggestion: None }
+        Diagnostic {
+            severity,
+            code,
+            args: Vec::new(),
+            file: None,
+            location: None,
+            source_line: None,
+            suggestion: None,
+            variant: None,
+        }
+    }
+
+    /// Picks the code's texts for `variant` (see [`Diagnostic::variant`]).
+    pub fn variant(mut self, variant: &'static str) -> Self {
+        self.variant = Some(variant);
+        self
     }
 
     pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -126,17 +146,28 @@ impl Diagnostic {
 
     /// The message in the catalog's language.
     pub fn message(&self, catalog: &Catalog) -> String {
-        catalog.format(&format!("diag.{}.message", self.code), &self.localized_args(catalog))
+        self.text(catalog, "message")
+            .unwrap_or_else(|| catalog.format(&format!("diag.{}.message", self.code), &self.localized_args(catalog)))
     }
 
     /// What was expected, where the catalog says.
     pub fn expected(&self, catalog: &Catalog) -> Option<String> {
-        catalog.try_format(&format!("diag.{}.expected", self.code), &self.localized_args(catalog))
+        self.text(catalog, "expected")
     }
 
     /// How to fix it, where the catalog says.
     pub fn hint(&self, catalog: &Catalog) -> Option<String> {
-        catalog.try_format(&format!("diag.{}.hint", self.code), &self.localized_args(catalog))
+        self.text(catalog, "hint")
+    }
+
+    /// The catalog's text `kind` (`message`, `expected`, `hint`) of this code, in its variant's
+    /// words where the catalog has them.
+    fn text(&self, catalog: &Catalog, kind: &str) -> Option<String> {
+        let args = self.localized_args(catalog);
+        let variant = self.variant.map(|variant| format!("diag.{}.{kind}_{variant}", self.code));
+        variant
+            .and_then(|key| catalog.try_format(&key, &args))
+            .or_else(|| catalog.try_format(&format!("diag.{}.{kind}", self.code), &args))
     }
 
     /// Arguments naming a kind of value (`expected_type`, `found`) are words to translate too.
@@ -281,6 +312,17 @@ mod tests {
         assert_eq!(Location::of_offset(text, offset, 4), Location::new(2, 9, 4));
         let offset = text.find('范').unwrap();
         assert_eq!(Location::of_offset(text, offset, 3), Location::new(1, 9, 1));
+    }
+
+    #[test]
+    fn a_variant_has_its_own_texts_where_the_catalog_gives_them() {
+        let mut catalog = Catalog::default();
+        catalog.merge_yaml("diag:\n  x:\n    message: m {v}\n    hint: h\n    hint_y: hy {v}\n").unwrap();
+        let plain = Diagnostic::error("x").arg("v", "1");
+        assert_eq!((plain.message(&catalog), plain.hint(&catalog).as_deref()), ("m 1".to_owned(), Some("h")));
+        let variant = plain.clone().variant("y");
+        assert_eq!((variant.message(&catalog), variant.hint(&catalog).as_deref()), ("m 1".to_owned(), Some("hy 1")));
+        assert_eq!(plain.variant("z").hint(&catalog).as_deref(), Some("h"));
     }
 
     #[test]

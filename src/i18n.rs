@@ -93,16 +93,15 @@ pub fn normalize_language(language: &str) -> &'static str {
     known_language(language).unwrap_or(LANGUAGES[0])
 }
 
-/// The language Exemplar ships that `language` names (`zh`, `zh-cn` → `zh-CN`; `en-GB` → `en`),
-/// or `None` for any other.
+/// The language Exemplar ships that `language` names, in any letter case: `zh-CN` or `zh`, `en`
+/// or `en-GB`; `None` for any other. Not every `zh-…` is Chinese as the messages write it
+/// (`zh-TW` reads traditional characters), so another language is refused, not read as the
+/// nearest in silence.
 pub fn known_language(language: &str) -> Option<&'static str> {
-    let lower = language.trim().to_ascii_lowercase();
-    if lower.starts_with("en") {
-        Some("en")
-    } else if lower.starts_with("zh") {
-        Some("zh-CN")
-    } else {
-        None
+    match language.trim().to_ascii_lowercase().as_str() {
+        "zh-cn" | "zh" => Some("zh-CN"),
+        "en" | "en-gb" => Some("en"),
+        _ => None,
     }
 }
 
@@ -206,5 +205,9 @@ mod tests {
         assert_eq!(normalize_language(""), "zh-CN");
         assert_eq!(known_language(" ZH-cn"), Some("zh-CN"));
         assert_eq!(known_language("fr"), None);
+        // Another variety is not the one the messages are written in.
+        assert_eq!(known_language("zh-TW"), None);
+        assert_eq!(known_language("en-US"), None);
+        assert_eq!(known_language("english"), None);
     }
 }

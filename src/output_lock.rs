@@ -47,11 +47,32 @@ const SELF_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// Takes the lock of `target` without waiting: `Ok(Err(Locked))` when another build has it.
 pub fn acquire(target: &Path) -> io::Result<Result<OutputLock, Locked>> {
     let path = lock_path(target);
-    let mut file = File::options().read(true).write(true).create(true).truncate(false).open(&path)?;
+    let mut file = loop {
+        let file = match lock_file(&path)? {
+            Ok(file) => file,
+            Err(locked) => return Ok(Err(locked)),
+        };
+        // The lock file may have been removed with its folder (see `remove_with_lock`) between
+        // opening and locking it: a lock on a file no longer there guards nothing, so the file
+        // now at the path is locked instead.
+        if still_at(&file, &path) {
+            break file;
+        }
+    };
+    file.set_len(0)?;
+    file.rewind()?;
+    writeln!(file, "{}", std::process::id())?;
+    Ok(Ok(OutputLock { _file: file }))
+}
+
+/// Opens the lock file at `path` (made if missing) and locks it without waiting, or says which
+/// process holds it.
+fn lock_file(path: &Path) -> io::Result<Result<File, Locked>> {
+    let mut file = File::options().read(true).write(true).create(true).truncate(false).open(path)?;
     let mut waited = std::time::Duration::ZERO;
     loop {
         match file.try_lock() {
-            Ok(()) => break,
+            Ok(()) => return Ok(Ok(file)),
             Err(TryLockError::WouldBlock) => {
                 let mut pid = String::new();
                 file.rewind()?;
@@ -71,10 +92,37 @@ pub fn acquire(target: &Path) -> io::Result<Result<OutputLock, Locked>> {
             Err(TryLockError::Error(err)) => return Err(err),
         }
     }
-    file.set_len(0)?;
-    file.rewind()?;
-    writeln!(file, "{}", std::process::id())?;
-    Ok(Ok(OutputLock { _file: file }))
+}
+
+/// Whether `file` is still the file at `path` (not removed, nor replaced by another).
+#[cfg(unix)]
+fn still_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
+/// Elsewhere a file that is open cannot be removed.
+#[cfg(not(unix))]
+fn still_at(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Removes the output folder `target` for good, with what builds leave beside it: its lock file
+/// and the leftovers of killed builds (`publish` removing a version it no longer keeps). Done
+/// with the lock held, so never under a build writing into `target`: then `Ok(false)`, and
+/// nothing is removed. The lock file goes last, while still held; a build that opened it just
+/// before locks the file at the path instead (see [`acquire`]).
+pub fn remove_with_lock(target: &Path) -> io::Result<bool> {
+    let Ok(_lock) = acquire(target)? else { return Ok(false) };
+    clean_stale(target)?;
+    if fs::symlink_metadata(target).is_ok() {
+        fs::remove_dir_all(target)?;
+    }
+    fs::remove_file(lock_path(target))?;
+    Ok(true)
 }
 
 /// Called with the lock held: puts back an output folder that a killed swap left aside, then removes
@@ -168,6 +216,29 @@ mod tests {
         let mut left: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         left.sort();
         assert_eq!(left, [".other.staging-1", "public"]);
+    }
+
+    #[test]
+    fn a_folder_is_removed_with_its_lock_unless_a_build_holds_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("1");
+        fs::create_dir_all(target.join("cases")).unwrap();
+        fs::create_dir_all(tmp.path().join(".1.staging-9")).unwrap();
+        let held = acquire(&target).unwrap().unwrap();
+        assert!(!remove_with_lock(&target).unwrap(), "a build writes into it");
+        assert!(target.is_dir() && lock_path(&target).is_file());
+        drop(held);
+        assert!(remove_with_lock(&target).unwrap());
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0, "the folder, its lock and a killed build's copy");
+        // A build that opened the lock file just before it was removed does not take that file's
+        // lock for the folder's: it is no longer at the path.
+        let path = lock_path(&tmp.path().join("2"));
+        let early = File::options().read(true).write(true).create(true).truncate(false).open(&path).unwrap();
+        assert!(still_at(&early, &path));
+        fs::remove_file(&path).unwrap();
+        assert!(!still_at(&early, &path));
+        File::create(&path).unwrap();
+        assert!(!still_at(&early, &path), "another file at the path");
     }
 
     #[cfg(target_os = "linux")]

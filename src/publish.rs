@@ -70,6 +70,28 @@ fn versions(to: &Path) -> Vec<u64> {
     numbers
 }
 
+/// The numbers of the versions beside `to`, and of the locks that builds into them leave
+/// (`DIR.versions/.N.lock`, see `output_lock`), which outlast a version removed before this
+/// release removed them with it.
+fn versions_and_locks(to: &Path) -> Vec<u64> {
+    let mut numbers = versions(to);
+    let locks: Vec<u64> = fs::read_dir(versions_dir(to))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| {
+                    let name = e.file_name().into_string().ok()?;
+                    name.strip_prefix('.')?.strip_suffix(".lock")?.parse().ok()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    numbers.extend(locks);
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers
+}
+
 /// The version `DIR` points at, in the symbolic-link layout.
 fn current_version(to: &Path) -> Option<u64> {
     let target = fs::read_link(to).ok()?;
@@ -207,10 +229,14 @@ pub fn activate(to: &Path, slot: &Slot) -> io::Result<Swapped> {
         Slot::Version { number, dir } => {
             let previous = current_version(to);
             point_at(to, *number)?;
-            for old in versions(to) {
+            for old in versions_and_locks(to) {
                 if old != *number && Some(old) != previous {
-                    let _ = fs::remove_dir_all(versions_dir(to).join(old.to_string()));
-                    let _ = fs::remove_file(versions_dir(to).join(format!("{old}.own")));
+                    // With its lock, which would pile up one per publish otherwise; a version a
+                    // build still writes into (its lock held) is left alone.
+                    let dir = versions_dir(to).join(old.to_string());
+                    if crate::output_lock::remove_with_lock(&dir).unwrap_or(false) {
+                        let _ = fs::remove_file(versions_dir(to).join(format!("{old}.own")));
+                    }
                 }
             }
             Ok(Swapped { current: dir.clone(), previous: previous.map(|p| versions_dir(to).join(p.to_string())) })
@@ -268,6 +294,8 @@ mod tests {
 
     fn publish(to: &Path, text: &str) -> Swapped {
         let slot = prepare(to).unwrap();
+        // A build into the slot takes its lock, as `output::Staging` does, and leaves its file.
+        drop(crate::output_lock::acquire(slot.dir()).unwrap().unwrap());
         fs::create_dir_all(slot.dir()).unwrap();
         fs::write(slot.dir().join("index.html"), text).unwrap();
         activate(to, &slot).unwrap()
@@ -298,5 +326,36 @@ mod tests {
         publish(&to, "three");
         assert_eq!(read(), "three");
         assert_eq!(fs::read_link(&to).unwrap(), Path::new("www.versions/4"));
+    }
+
+    /// A version is removed with the lock its build left beside it, so locks do not pile up one
+    /// per publish; a version whose lock a build holds is left alone.
+    #[test]
+    fn old_versions_go_with_their_locks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let to = tmp.path().join("www");
+        let names = || {
+            let mut names: Vec<String> = fs::read_dir(versions_dir(&to))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            names.sort();
+            names
+        };
+        let first = publish(&to, "one");
+        assert_eq!(first.previous, None, "nothing was published before");
+        publish(&to, "two");
+        publish(&to, "three");
+        assert_eq!(names(), [".2.lock", ".3.lock", "2", "2.own", "3", "3.own"]);
+        // A lock left by an earlier release, its version long gone, goes too.
+        fs::write(versions_dir(&to).join(".1.lock"), "").unwrap();
+        let held = crate::output_lock::acquire(&versions_dir(&to).join("3")).unwrap().unwrap();
+        publish(&to, "four");
+        assert_eq!(names(), [".3.lock", ".4.lock", "3", "3.own", "4", "4.own"], "version 3 is still the previous");
+        publish(&to, "five");
+        assert_eq!(names(), [".3.lock", ".4.lock", ".5.lock", "3", "3.own", "4", "4.own", "5", "5.own"]);
+        drop(held);
+        publish(&to, "six");
+        assert_eq!(names(), [".5.lock", ".6.lock", "5", "5.own", "6", "6.own"]);
     }
 }

@@ -1,5 +1,6 @@
-//! `exemplar init` (a new site that builds at once) and `exemplar new case` (a case file with a
-//! complete, commented front matter). Neither ever overwrites a file.
+//! `exemplar init` (a new site, which `exemplar build` builds as it is; `init` only writes it)
+//! and `exemplar new case` (a case file with a complete, commented front matter). Neither ever
+//! overwrites a file.
 
 use std::fs;
 use std::io;

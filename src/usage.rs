@@ -163,6 +163,8 @@ pub fn message(err: &clap::Error, command: &Command, catalog: &Catalog, args: &[
         ErrorKind::UnknownArgument => "unknown_argument",
         ErrorKind::InvalidSubcommand => "unknown_command",
         ErrorKind::InvalidValue if value.is_empty() => "missing_value",
+        // A value given blank (`exemplar new case ""`) where text is needed.
+        ErrorKind::ValueValidation if value.trim().is_empty() => "empty_value",
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => "invalid_value",
         ErrorKind::MissingRequiredArgument => "missing_argument",
         ErrorKind::MissingSubcommand => "missing_command",
@@ -188,7 +190,7 @@ pub fn message(err: &clap::Error, command: &Command, catalog: &Catalog, args: &[
     let valid = text(ContextKind::ValidValue);
     if !valid.is_empty() {
         notes.push((&expected, catalog.format("cli.usage.possible_values", &[("values", valid)])));
-    } else if key == "invalid_value"
+    } else if matches!(key, "invalid_value" | "empty_value")
         && let Some(help) = option_help(named, &arg)
     {
         notes.push((&expected, help));

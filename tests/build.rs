@@ -307,11 +307,14 @@ fn usage_errors_exit_with_2_and_help_with_0() {
 }
 
 #[test]
-fn init_creates_a_site_that_builds_at_once() {
+fn init_creates_a_site_that_builds_as_it_is() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("new-site");
     let result = exemplar(&["init", site.to_str().unwrap()]);
     assert!(result.status.success(), "{}", stderr(&result));
+    // `init` writes the site and says how to build it; it builds nothing itself (README).
+    assert!(stdout(&result).contains("exemplar build"), "{}", stdout(&result));
+    assert!(!site.join("public").exists());
     assert!(site.join("exemplar.yaml").is_file());
     assert!(site.join("themes/default/templates/case.html").is_file());
     let cases = fs::read_dir(site.join("content")).unwrap().count();

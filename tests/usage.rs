@@ -137,6 +137,27 @@ fn a_bad_or_missing_value_says_what_was_expected() {
     assert!(text.contains("“fr”不是 --lang <LANG> 可用的值"), "{text}");
     assert!(text.contains("= 期望: 提示信息的语言：zh-CN 或 en"), "{text}");
     assert_eq!(exemplar_in(tmp.path(), &["--lang", "en-GB", "check", "--help"]).status.code(), Some(0));
+    assert_eq!(exemplar_in(tmp.path(), &["--lang", "zh", "check", "--help"]).status.code(), Some(0));
+    // Nor is another variety of Chinese or English read as the one the messages are in.
+    for other in ["zh-TW", "en-US"] {
+        let lang = exemplar_in(tmp.path(), &["check", "--lang", other]);
+        assert_eq!(lang.status.code(), Some(2), "{other}");
+        assert!(stderr(&lang).contains(&format!("“{other}”不是 --lang <LANG> 可用的值")), "{}", stderr(&lang));
+    }
+
+    // A blank title would make a case that fails `check` at once: refused, no file written.
+    std::fs::create_dir_all(tmp.path().join("content")).unwrap();
+    for (title, lang, said) in [
+        ("", "zh-CN", "错误: <TITLE> 不能是空的（也不能只有空格）"),
+        (" 　", "en", "error: <TITLE> cannot be empty (nor only spaces)"),
+    ] {
+        let new = exemplar_in(tmp.path(), &["new", "case", title, "--lang", lang]);
+        assert_eq!(new.status.code(), Some(2), "{title:?}");
+        let text = stderr(&new);
+        assert!(text.contains(said), "{text}");
+        assert!(text.contains("exemplar new case --help"), "{text}");
+    }
+    assert_eq!(std::fs::read_dir(tmp.path().join("content")).unwrap().count(), 0);
 
     let text = stderr(&exemplar_in(tmp.path(), &["publish", "--rollback"]));
     assert!(text.contains("缺少必需的参数：--to <DIR>"), "{text}");

@@ -378,6 +378,15 @@ fn fullwidth_indent() {
     fixture("fullwidth_indent", error(25, 1, "　　- title: 隐患排查积分制", "holds a full-width space"));
 }
 
+/// On the front matter's last lines the parser fails at the closing `---`, not on a line after the
+/// slip: the slip explains that error too, so it is the only one reported.
+#[test]
+fn a_full_width_indent_on_the_last_lines_is_reported_alone() {
+    let case =
+        VALID.replace("tags: [安全生产, 创新工作室]\n", "").replace("---\n项目部", "tags:\n　- 安全生产\n---\n项目部");
+    Site::with_case("fullwidth_indent", case).expect(error(31, 1, "　- 安全生产", "holds a full-width space"));
+}
+
 #[test]
 fn tab_indent() {
     fixture("tab_indent", error(20, 1, "\t- period: 2024-Q2", "holds a tab"));
@@ -400,6 +409,33 @@ fn id_list_slip() {
         error(22, 10, "actions: 【soul，empower】", r#"actions value "【soul，empower】" is read as one item"#)
             .suggest("[soul, empower]"),
     );
+}
+
+/// Items separated by ASCII commas without brackets: no input method's mark is to blame, the
+/// brackets are missing, and the advice says so in both languages.
+#[test]
+fn a_list_without_brackets_is_told_to_take_brackets() {
+    let case = VALID
+        .replace("tags: [安全生产, 创新工作室]", "tags: 安全生产, 党员先锋岗")
+        .replace("actions: [soul, empower]", "actions: soul, safeguard");
+    let site = Site::with_case("case", case);
+    for (lang, brackets, not_said) in [("en", "ASCII brackets", "full-width"), ("zh-CN", "半角方括号", "全角")] {
+        let (_, report) = site.json_with(&["--lang", lang]);
+        let found: Vec<_> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["code"].as_str().unwrap(), d["suggestion"].as_str().unwrap(), d["hint"].as_str().unwrap()))
+            .collect();
+        assert_eq!(found.len(), 2, "{report:#}");
+        for ((code, suggestion, hint), (want_code, want)) in
+            found.iter().zip([("id_list_slip", "[soul, safeguard]"), ("label_list_slip", "[安全生产, 党员先锋岗]")])
+        {
+            assert_eq!((*code, *suggestion), (want_code, want));
+            assert!(hint.contains(brackets) && hint.contains(want), "{lang}: {hint}");
+            assert!(!hint.contains(not_said), "{lang}: the comma is not full-width: {hint}");
+        }
+    }
 }
 
 #[test]
@@ -426,7 +462,69 @@ fn missing_field() {
 #[test]
 
 fn empty_field() {
-    fixture("empty_field", error(3, 1, "site:", r#"the field "site" is empty"#));
+    fixture("empty_field", error(3, 1, "site:", r#"the required field "site" is empty"#));
+}
+
+/// A required field's line is filled in, never deleted: that would only make it missing.
+#[test]
+fn an_empty_required_field_is_not_advised_away() {
+    let site = Site::with_case("case", VALID.replace("title: 班组安全积分制推动隐患排查常态化", "title: \"\""));
+    for (lang, deleting) in [("en", "remove the line"), ("zh-CN", "或删除这一行")] {
+        let (_, report) = site.json_with(&["--lang", lang]);
+        let d = &report["diagnostics"][0];
+        assert_eq!((&d["code"], &d["line"], &d["column"]), (&"empty_field".into(), &2.into(), &1.into()), "{report:#}");
+        let hint = d["hint"].as_str().unwrap();
+        assert!(!hint.contains(deleting), "{lang}: {hint}");
+    }
+    let (_, report) = site.json();
+    assert!(report["diagnostics"][0]["hint"].as_str().unwrap().contains("cannot be left empty, nor its line deleted"));
+}
+
+/// A required field missing from a list item is added inside the item, not as a line
+/// `practices.dimension: …` at the top (no YAML for a field of an item): the advice says where
+/// it goes, under the item's first key or inside its braces.
+#[test]
+fn a_field_missing_in_an_item_is_told_where_it_goes() {
+    let case = VALID
+        .replace("    dimension: team\n", "")
+        .replace("{ date: 2023-06-15, stage: building }", "{ date: 2023-06-15 }");
+    let site = Site::with_case("missing_field", case);
+    let (code, report) = site.json();
+    assert_eq!(code, 1);
+    let found: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+                d["hint"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "missing_field",
+                15,
+                7,
+                r#"stage goes inside this item's braces: add ", stage: …" before the closing } (an ASCII comma; not timeline.stage: …)."#
+            ),
+            (
+                "missing_field",
+                25,
+                5,
+                "dimension goes inside this item: add a line dimension: … under the line of title, indented as far as title (not practices.dimension: …, and not at the start of the line, where it would not belong to this item)."
+            ),
+        ]
+    );
+    let (_, report) = site.json_with(&["--lang", "zh-CN"]);
+    let hint = report["diagnostics"][1]["hint"].as_str().unwrap();
+    assert!(hint.starts_with("dimension 要写在这一项里面：在 title 那一行的下面另起一行，写 dimension: …"), "{hint}");
+    assert!(!hint.contains("加上一行 practices.dimension"), "{hint}");
 }
 
 #[test]
@@ -534,6 +632,26 @@ fn score_out_of_range() {
     );
 }
 
+/// A score that is no number names the assessment and the indicator, says that a number is
+/// needed, shows what was written and suggests the number meant.
+#[test]
+fn not_a_number() {
+    let site = Site::fixture("not_a_number");
+    site.expect(
+        error(
+            21,
+            70,
+            "    scores: { political_leadership: 93, development: 89, innovation: 86分, cohesion: 91, central_work: 96, public_rating: 94 }",
+            r#""assessments[1].scores.innovation" must be a number; it is "86分" here"#,
+        )
+        .suggest("86"),
+    );
+    let (_, report) = site.json_with(&["--lang", "zh-CN"]);
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["message"], "“assessments[1].scores.innovation”必须是数字，这里写的是“86分”");
+    assert_eq!(d["expected"], "用半角数字写的数字，不带单位，例如 90 或 92.5");
+}
+
 #[test]
 fn invalid_period() {
     fixture("invalid_period", error(20, 13, "  - period: 2024-Q5", r#"the assessment period "2024-Q5" is not valid"#));
@@ -543,8 +661,28 @@ fn invalid_period() {
 fn period_order() {
     fixture(
         "period_order",
-        error(20, 13, "  - period: 2023-Q4", "assessment periods out of order: 2023-Q4 must come after 2024-Q1"),
+        error(
+            20,
+            13,
+            "  - period: 2023-Q4",
+            "assessment periods out of order: 2023-Q4 belongs before the previous entry's 2024-Q1",
+        ),
     );
+}
+
+/// A period written twice has its own message, which says where the other one is; not the
+/// ordering message ("2024-Q1 … after 2024-Q1").
+#[test]
+fn duplicate_period() {
+    let site = Site::fixture("duplicate_period");
+    site.expect(error(
+        20,
+        13,
+        "  - period: 2024-Q1",
+        "the assessment period 2024-Q1 is written twice (also on line 18)",
+    ));
+    let (_, report) = site.json_with(&["--lang", "zh-CN"]);
+    assert_eq!(report["diagnostics"][0]["message"], "考核期次 2024-Q1 写了两次（另一次在第 18 行）");
 }
 
 #[test]
@@ -574,6 +712,40 @@ fn status_mismatch() {
         "status_mismatch",
         error(7, 9, "status: accepted", r#"the status is "accepted" but the timeline's last stage is "named""#)
             .warning(),
+    );
+}
+
+/// One mistake in an item does not hide another in it until it is fixed: a wrong period and an
+/// unknown indicator, a wrong date and an unknown stage, a missing title and an unknown
+/// dimension are reported in the same run.
+#[test]
+fn two_mistakes_in_one_item_are_reported_in_one_run() {
+    let case = VALID
+        .replace(
+            "  - period: 2024-Q1\n    scores: { political_leadership: 92,",
+            "  - period: 2024年第一季度\n    scores: { 创新: 90, political_leadership: 92,",
+        )
+        .replace("{ date: 2023-06-15, stage: building }", "{ date: 2023年6月15日, stage: 计划 }")
+        .replace("  - title: 隐患排查积分制\n    dimension: team", "  - dimension: teem");
+    let (code, report) = Site::with_case("case", case).json();
+    assert_eq!(code, 1);
+    let found: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap(), d["suggestion"].as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("invalid_date", 15, Some("2023-06-15")),
+            ("unknown_stage", 15, Some("planned")),
+            ("invalid_period", 18, Some("2024-Q1")),
+            ("unknown_indicator", 19, Some("innovation")),
+            ("missing_field", 25, None),
+            ("unknown_dimension", 25, Some("team")),
+        ],
+        "{report:#}"
     );
 }
 
@@ -829,4 +1001,60 @@ fn a_damaged_photo_fails_the_build_naming_its_case() {
         assert!(stderr.contains(part), "{part:?} not in:\n{stderr}");
     }
     assert!(!out.exists(), "nothing is published");
+}
+
+/// `language:` in `exemplar.yaml` takes the languages `--lang` takes: another is a mistake at its
+/// value, with the languages there are, not Chinese in silence.
+#[test]
+fn an_unknown_language_in_the_configuration_is_refused() {
+    let site = Site::with_case("valid", VALID);
+    let config = std::fs::read_to_string(manifest_path("exemplar.yaml")).unwrap();
+    let line = config.lines().position(|l| l.starts_with("language: zh-CN")).unwrap() + 1;
+    std::fs::write(site.dir.path().join("exemplar.yaml"), config.replacen("language: zh-CN", "language: zh-TW", 1))
+        .unwrap();
+    let (code, report) = site.json();
+    assert_eq!(code, 1);
+    let d = &report["diagnostics"][0];
+    assert_eq!(
+        (&d["code"], &d["file"], &d["line"], &d["column"]),
+        (&"config_unknown_value".into(), &"exemplar.yaml".into(), &line.into(), &11.into()),
+        "{report:#}"
+    );
+    assert_eq!(d["message"], r#"the setting "language" cannot be "zh-TW""#);
+    assert_eq!(d["expected"], "one of zh-CN, en");
+}
+
+/// README's example of a report is what `check` prints for it, word for word: the sample site
+/// with `status: nmed`, in the site's language.
+#[test]
+fn the_readmes_example_report_is_what_check_prints() {
+    let readme = std::fs::read_to_string(manifest_path("README.md")).unwrap();
+    let example = readme
+        .split_once("A mistake is reported with its place")
+        .and_then(|(_, rest)| rest.split_once("```text\n"))
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .expect("README's example report");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(manifest_path("exemplar.yaml"), dir.path().join("exemplar.yaml")).unwrap();
+    for entry in walkdir::WalkDir::new(manifest_path("content")) {
+        let entry = entry.unwrap();
+        let target = dir.path().join("content").join(entry.path().strip_prefix(manifest_path("content")).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    let case = dir.path().join("content/tunnel-branch-safety.md");
+    let text = std::fs::read_to_string(&case).unwrap();
+    std::fs::write(&case, text.replacen("\nstatus: named\n", "\nstatus: nmed\n", 1)).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_exemplar"))
+        .arg("check")
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run exemplar");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), example);
 }

@@ -314,6 +314,35 @@ fn get(port: u16, path: &str) -> (u16, String, String) {
     (status, head.to_owned(), body.to_owned())
 }
 
+/// The first publish has no previous version to offer for a rollback and says so; later ones
+/// keep the one before, and a version goes with the lock its build left beside it.
+#[test]
+fn the_first_publish_says_there_is_nothing_to_roll_back_and_old_locks_go() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    fs::create_dir_all(site.join("content")).unwrap();
+    fs::copy(repo().join("exemplar.yaml"), site.join("exemplar.yaml")).unwrap();
+    fs::write(site.join("content/a.md"), case("a", "第一个案例", "")).unwrap();
+    let to = tmp.path().join("www/practice");
+    let publish = |lang: &str| {
+        let out = exemplar(&["publish", site.to_str().unwrap(), "--to", to.to_str().unwrap(), "--lang", lang]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let first = publish("zh-CN");
+    assert!(first.contains("这是第一次发布，还没有可以恢复的上一版本"), "{first}");
+    assert!(!first.contains("上一版本保留在"), "{first}");
+    let second = publish("en");
+    assert!(second.contains("the previous version is kept at") && second.contains("practice.versions/1"), "{second}");
+    publish("en");
+    let mut left: Vec<String> = fs::read_dir(tmp.path().join("www/practice.versions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, [".2.lock", ".3.lock", "2", "2.own", "3", "3.own"]);
+}
+
 fn skip_server_tests() -> bool {
     std::env::var_os("EXEMPLAR_SKIP_QUALITY").is_some()
 }

@@ -12,9 +12,11 @@ use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, LoaderOptions, Node};
 
 use super::slips::{self, Found};
-use super::{Assessment, FrontMatter, KNOWN_FIELDS, Practice, SourceFile, Spanned, TimelineEvent};
+use super::{
+    Assessment, FrontMatter, IdKind, IdListSlip, KNOWN_FIELDS, LeftOut, Practice, SourceFile, Spanned, TimelineEvent,
+};
 use crate::date::{Date, Period};
-use crate::diagnostics::{Diagnostic, Location, closest};
+use crate::diagnostics::{Diagnostic, Location, closest, line_of};
 
 /// Nesting deeper than this is refused: no case needs it, and deep input must not exhaust the stack.
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -38,7 +40,7 @@ pub fn parse_with_yaml_parser(file: &SourceFile) -> (FrontMatter, Vec<Diagnostic
 }
 
 fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
-    let mut reader = Reader { file, diagnostics: Vec::new() };
+    let mut reader = Reader { file, diagnostics: Vec::new(), left_out: LeftOut::default() };
     let start = Location::new(1, 1, 3);
     let mut front = FrontMatter { start, ..FrontMatter::default() };
     let yaml = file.yaml();
@@ -73,6 +75,7 @@ fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
         return (front, reader.diagnostics);
     };
     reader.read_case(map, &mut front);
+    front.left_out = std::mem::take(&mut reader.left_out);
     // A `#` that cut a value short parses: only a warning says so.
     slips::comment_slips(yaml).iter().for_each(|found| reader.slip(found));
     for (field, present) in [
@@ -167,12 +170,22 @@ enum Items {
     /// Labels (tags).
     Labels,
     /// The framework's ids (actions, indicators).
-    Ids,
+    Ids(IdKind),
+}
+
+/// A list's item (a timeline event, an assessment, a practice): its place in the list, from 0,
+/// and where it starts.
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    index: usize,
+    loc: Location,
 }
 
 struct Reader<'a> {
     file: &'a SourceFile,
     diagnostics: Vec<Diagnostic>,
+    /// See [`FrontMatter::left_out`].
+    left_out: LeftOut,
 }
 
 impl Reader<'_> {
@@ -275,7 +288,7 @@ impl Reader<'_> {
                 "cover" => front.cover = self.text(name, value),
                 "timeline" => front.timeline = self.items(name, value, Self::timeline_event),
                 "assessments" => front.assessments = self.items(name, value, Self::assessment),
-                "actions" => front.actions = self.ids(name, value),
+                "actions" => front.actions = self.ids(name, value, IdKind::Action),
                 "tags" => front.tags = self.list(name, value, Items::Labels),
                 "practices" => front.practices = self.items(name, value, Self::practice),
                 _ => {
@@ -298,10 +311,6 @@ impl Reader<'_> {
     }
 
     fn wrong_type(&mut self, field: &str, node: &Node, expected: &'static str) {
-        self.wrong_type_suggesting(field, node, expected, None);
-    }
-
-    fn wrong_type_suggesting(&mut self, field: &str, node: &Node, expected: &'static str, meant: Option<String>) {
         let loc = self.node_location(node);
         let found = match node {
             Node::Scalar(_) => "scalar",
@@ -310,7 +319,7 @@ impl Reader<'_> {
         };
         let diagnostic =
             Diagnostic::error("wrong_type").arg("field", field).arg("expected_type", expected).arg("found", found);
-        self.push(diagnostic.suggest(meant), loc);
+        self.push(diagnostic, loc);
     }
 
     fn scalar<'n>(&mut self, field: &str, node: &'n Node, expected: &'static str) -> Option<&'n MarkedScalarNode> {
@@ -377,17 +386,23 @@ impl Reader<'_> {
         }
     }
 
+    /// A number. Text that is none is reported with the value written and, for full-width digits
+    /// or a unit (`９０`, `90分`), the number meant.
     fn number(&mut self, field: &str, node: &Node) -> Option<Spanned<f64>> {
         let scalar = self.scalar(field, node, "number")?;
         let loc = self.node_location(node);
-        match scalar.as_str().trim().parse::<f64>() {
+        let written = scalar.as_str().trim();
+        match written.parse::<f64>() {
             Ok(value) if value.is_finite() => Some(Spanned::new(value, loc)),
             _ => {
-                // Full-width digits or a unit (`９０`, `90分`): the number meant.
-                let folded = crate::date::fold_digits(scalar.as_str()).replace('．', ".");
+                let folded = crate::date::fold_digits(written).replace('．', ".");
                 let number = folded.trim().trim_end_matches('分').trim_end();
                 let meant = number.parse::<f64>().is_ok_and(f64::is_finite).then(|| number.to_owned());
-                self.wrong_type_suggesting(field, node, "number", meant);
+                let mut diagnostic = Diagnostic::error("not_a_number").arg("field", field).arg("value", written);
+                if written.is_empty() {
+                    diagnostic = diagnostic.variant("empty");
+                }
+                self.push(diagnostic.suggest(meant), loc);
                 None
             }
         }
@@ -421,29 +436,30 @@ impl Reader<'_> {
         true
     }
 
-    fn ids(&mut self, field: &str, node: &Node) -> Vec<Spanned<String>> {
-        self.list(field, node, Items::Ids)
+    fn ids(&mut self, field: &str, node: &Node, kind: IdKind) -> Vec<Spanned<String>> {
+        self.list(field, node, Items::Ids(kind))
     }
 
     /// An item of a list, or the field's one value (`whole`). Unquoted text that an input method's
     /// commas or brackets made one item of several (`[安全，质量]`, `【安全, 质量】`) is reported
     /// with the list it should be: an error for the framework's ids (the item is left out, not
-    /// also reported as unknown), a warning for labels (kept: a tag may hold a comma, quoted).
+    /// also reported as unknown, and kept for `validate` to report with the ids meant), a warning
+    /// for labels (kept: a tag may hold a comma, quoted).
     fn item(&mut self, field: &str, node: &Node, items: Items, whole: bool) -> Option<Spanned<String>> {
         let text = self.text(field, node)?;
         let plain = node.as_scalar().is_some_and(MarkedScalarNode::may_coerce);
         if items == Items::Text || !plain {
             return Some(text);
         }
-        let Some((mark, fix)) = slips::list_slip(&text.value, whole) else { return Some(text) };
-        let diagnostic = match items {
-            Items::Ids => Diagnostic::error("id_list_slip"),
-            _ => Diagnostic::warning("label_list_slip"),
-        };
-        let diagnostic =
-            diagnostic.arg("field", field).arg("value", text.value.clone()).arg("mark", mark).arg("fix", fix.clone());
-        self.push(diagnostic.suggest(Some(fix)), text.loc);
-        (items == Items::Labels).then_some(text)
+        let Some((mark, list)) = slips::list_slip(&text.value, whole) else { return Some(text) };
+        if let Items::Ids(kind) = items {
+            let slip = IdListSlip { field: field.to_owned(), kind, value: text, mark, items: list };
+            self.left_out.id_lists.push(slip);
+            return None;
+        }
+        let diagnostic = Diagnostic::warning("label_list_slip");
+        self.push(slips::list_slip_diagnostic(diagnostic, field, &text.value, mark, &list), text.loc);
+        Some(text)
     }
 
     /// A list of mappings, each read by `read`.
@@ -451,7 +467,7 @@ impl Reader<'_> {
         &mut self,
         field: &str,
         node: &Node,
-        read: fn(&mut Self, &MarkedMappingNode, Location) -> Option<T>,
+        read: fn(&mut Self, Item, &MarkedMappingNode) -> Option<T>,
     ) -> Vec<T> {
         let Some(items) = node.as_sequence() else {
             if !node.as_scalar().is_some_and(|s| s.as_str().trim().is_empty()) {
@@ -463,11 +479,11 @@ impl Reader<'_> {
             return Vec::new();
         }
         let mut out = Vec::with_capacity(items.len());
-        for item in items.iter() {
+        for (index, item) in items.iter().enumerate() {
             match item.as_mapping() {
                 Some(map) => {
                     let loc = self.node_location(item);
-                    out.extend(read(self, map, loc));
+                    out.extend(read(self, Item { index, loc }, map));
                 }
                 None => self.wrong_type(field, item, "mapping"),
             }
@@ -475,7 +491,7 @@ impl Reader<'_> {
         out
     }
 
-    fn timeline_event(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<TimelineEvent> {
+    fn timeline_event(&mut self, Item { loc, .. }: Item, map: &MarkedMappingNode) -> Option<TimelineEvent> {
         let (mut date, mut stage, mut note) = (None, None, None);
         for (key, value) in map.iter() {
             match key.as_str() {
@@ -485,29 +501,23 @@ impl Reader<'_> {
                 _ => self.unknown_field(key, &["date", "stage", "note"]),
             }
         }
-        let missing = |reader: &mut Self, field: &str| {
-            reader.push(Diagnostic::error("missing_field").arg("field", field), loc);
-        };
+        self.required_in_item(map, "timeline.date", date.is_some(), loc);
+        self.required_in_item(map, "timeline.stage", stage.is_some(), loc);
         match (date, stage) {
             (Some(date), Some(stage)) => Some(TimelineEvent { date, stage, note }),
-            (date, stage) => {
-                if date.is_none() && !has_key(map, "date") {
-                    missing(self, "timeline.date");
-                }
-                if stage.is_none() && !has_key(map, "stage") {
-                    missing(self, "timeline.stage");
-                }
+            (_, stage) => {
+                self.left_out.ids.extend(stage.map(|stage| (IdKind::Stage, stage)));
                 None
             }
         }
     }
 
-    fn assessment(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<Assessment> {
+    fn assessment(&mut self, Item { index, loc }: Item, map: &MarkedMappingNode) -> Option<Assessment> {
         let (mut period, mut scores) = (None, Vec::new());
         for (key, value) in map.iter() {
             match key.as_str() {
                 "period" => {
-                    let text = self.text("assessments.period", value)?;
+                    let Some(text) = self.text("assessments.period", value) else { continue };
                     match Period::parse(&text.value) {
                         Some(p) => period = Some(Spanned::new(p, text.loc)),
                         None => {
@@ -526,7 +536,10 @@ impl Reader<'_> {
                                 continue;
                             }
                             let id_loc = self.location(id.span().start(), id.as_str().chars().count());
-                            if let Some(score) = self.number("assessments.scores", score) {
+                            // Named as precisely as the configuration's keys are: which
+                            // assessment (from 0), which indicator.
+                            let field = format!("assessments[{index}].scores.{}", id.as_str().trim());
+                            if let Some(score) = self.number(&field, score) {
                                 scores.push((Spanned::new(id.as_str().trim().to_owned(), id_loc), score));
                             }
                         }
@@ -536,13 +549,17 @@ impl Reader<'_> {
                 _ => self.unknown_field(key, &["period", "scores"]),
             }
         }
-        if period.is_none() && !has_key(map, "period") {
-            self.push(Diagnostic::error("missing_field").arg("field", "assessments.period"), loc);
+        self.required_in_item(map, "assessments.period", period.is_some(), loc);
+        match period {
+            Some(period) => Some(Assessment { period, scores }),
+            None => {
+                self.left_out.scores.extend(scores);
+                None
+            }
         }
-        Some(Assessment { period: period?, scores })
     }
 
-    fn practice(&mut self, map: &MarkedMappingNode, loc: Location) -> Option<Practice> {
+    fn practice(&mut self, Item { loc, .. }: Item, map: &MarkedMappingNode) -> Option<Practice> {
         let mut practice = Practice {
             title: Spanned::new(String::new(), loc),
             dimension: None,
@@ -562,8 +579,8 @@ impl Reader<'_> {
                     }
                 }
                 "dimension" => practice.dimension = self.id("practices.dimension", value),
-                "indicators" => practice.indicators = self.ids("practices.indicators", value),
-                "actions" => practice.actions = self.ids("practices.actions", value),
+                "indicators" => practice.indicators = self.ids("practices.indicators", value, IdKind::Indicator),
+                "actions" => practice.actions = self.ids("practices.actions", value, IdKind::Action),
                 "summary" => {
                     practice.summary = self.text("practices.summary", value).map(|s| s.value).unwrap_or_default()
                 }
@@ -574,20 +591,58 @@ impl Reader<'_> {
                 _ => self.unknown_field(key, &["title", "dimension", "indicators", "actions", "summary", "steps"]),
             }
         }
-        for (field, key, present) in [
-            ("practices.title", "title", has_title),
-            ("practices.dimension", "dimension", practice.dimension.is_some()),
-        ] {
-            let written = map.contains_key(key);
-            // A key written with a full-width colon was reported as that.
-            if present || (!written && has_key(map, key)) {
-                continue;
-            }
-            let code = if written { "empty_field" } else { "missing_field" };
-            self.push(Diagnostic::error(code).arg("field", field), loc);
+        self.required_in_item(map, "practices.title", has_title, loc);
+        self.required_in_item(map, "practices.dimension", practice.dimension.is_some(), loc);
+        if !has_title {
+            let ids = practice.dimension.into_iter().map(|d| (IdKind::Dimension, d));
+            let ids = ids.chain(practice.indicators.into_iter().map(|i| (IdKind::Indicator, i)));
+            self.left_out.ids.extend(ids.chain(practice.actions.into_iter().map(|a| (IdKind::Action, a))));
+            return None;
         }
-        has_title.then_some(practice)
+        Some(practice)
     }
+
+    /// Reports the required `field` (`practices.dimension`) of the list item `map` at `loc` when
+    /// it was not read (`present`): empty, or missing. A value that was there but wrong was
+    /// reported as that, and a key written with a full-width colon as that slip.
+    ///
+    /// A missing field's advice says where the line goes, as `practices.dimension: …` at the top
+    /// is no YAML for it: inside this item, under its first key and as far indented, or inside its
+    /// braces when the item is written `{ … }`. It is pointed at the item's first key.
+    fn required_in_item(&mut self, map: &MarkedMappingNode, field: &str, present: bool, loc: Location) {
+        if present {
+            return;
+        }
+        let key = field.rsplit('.').next().unwrap_or(field);
+        if let Some((written, value)) = map.iter().find(|(k, _)| k.as_str() == key) {
+            if is_empty(value) {
+                let at = self.location(written.span().start(), key.chars().count());
+                self.push(Diagnostic::error("empty_field").arg("field", field), at);
+            }
+            return;
+        }
+        if has_key(map, key) {
+            return;
+        }
+        let diagnostic = Diagnostic::error("missing_field").arg("field", field).arg("key", key);
+        let in_braces = line_of(&self.file.text, loc.line)
+            .and_then(|line| line.chars().nth(loc.column - 1))
+            .is_some_and(|c| c == '{');
+        let Some((first, _)) = map.iter().next() else {
+            return self.push(diagnostic.variant("in_braces"), loc);
+        };
+        let at = self.location(first.span().start(), first.as_str().chars().count());
+        let diagnostic = diagnostic.arg("after", first.as_str());
+        self.push(diagnostic.variant(if in_braces { "in_braces" } else { "in_item" }), at);
+    }
+}
+
+/// Whether a value is empty as [`Reader::text`] reads it: nothing, or `~` or `null` unquoted.
+fn is_empty(node: &Node) -> bool {
+    node.as_scalar().is_some_and(|s| {
+        let value = s.as_str().trim();
+        value.is_empty() || (s.may_coerce() && (value == "~" || value == "null"))
+    })
 }
 
 /// Whether `map` has the key `name`, or has it written with a full-width colon (reported as that
@@ -765,14 +820,16 @@ mod tests {
         );
         let (front, diagnostics) = parse_text(&text);
         let found: Vec<_> = diagnostics.iter().map(|d| (d.code, d.is_error(), d.suggestion.as_deref())).collect();
-        assert_eq!(
-            found,
-            [("label_list_slip", false, Some("[安全, 质量]")), ("id_list_slip", true, Some("[soul, empower]"))]
-        );
-        // The tag is kept as written (and the quoted one, on purpose); the unknown action is not.
+        assert_eq!(found, [("label_list_slip", false, Some("[安全, 质量]"))]);
+        // The tag is kept as written (and the quoted one, on purpose); the unknown action is not,
+        // and is left for `validate`, which knows the ids, to report.
         let tags: Vec<_> = front.tags.iter().map(|t| t.value.as_str()).collect();
         assert_eq!(tags, ["安全、质量", "产学研、校企合作"]);
         assert!(front.actions.is_empty());
+        let slips: Vec<_> =
+            front.left_out.id_lists.iter().map(|s| (s.field.as_str(), s.mark, s.items.clone())).collect();
+        assert_eq!(slips, [("actions", '，', vec!["soul".to_owned(), "empower".to_owned()])]);
+        assert_eq!(front.left_out.id_lists[0].value.loc, Location::new(8, 10, 12));
         // Steps are sentences: their commas are text.
         let (_, diagnostics) = parse_text(&GOOD.replace(
             "date: 2024-03-01",
@@ -796,7 +853,35 @@ mod tests {
         let found: Vec<_> = diagnostics.iter().map(|d| (d.code, d.suggestion.as_deref())).collect();
         assert_eq!(
             found,
-            [("invalid_date", Some("2024-03-01")), ("invalid_period", Some("2024-H1")), ("wrong_type", Some("90"))]
+            [("invalid_date", Some("2024-03-01")), ("invalid_period", Some("2024-H1")), ("not_a_number", Some("90"))]
+        );
+    }
+
+    /// A required field of a list item left empty is reported at its key, not dropped with its
+    /// item in silence (an empty period or timeline date was); one that is missing is reported
+    /// at the item's first key, with where it goes; one written wrong is reported as that alone.
+    #[test]
+    fn required_fields_of_items() {
+        let text = GOOD.replace(
+            "date: 2024-03-01",
+            "date: 2024-03-01\ntimeline:\n  - { date: , stage: named }\n  - { stage: named }\nassessments:\n  - period:\n    scores: { innovation: 90 }\npractices:\n  - title: 做法\n    dimension: ~\n  - title: [做法]\n    dimension: team",
+        );
+        let (_, diagnostics) = parse_text(&text);
+        let found: Vec<_> = diagnostics
+            .iter()
+            .map(|d| {
+                (d.code, d.arg_value("field"), d.location.map(|l| (l.line, l.column)), d.variant, d.arg_value("after"))
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("empty_field", Some("timeline.date"), Some((8, 7)), None, None),
+                ("missing_field", Some("timeline.date"), Some((9, 7)), Some("in_braces"), Some("stage")),
+                ("empty_field", Some("assessments.period"), Some((11, 5)), None, None),
+                ("empty_field", Some("practices.dimension"), Some((15, 5)), None, None),
+                ("wrong_type", Some("practices.title"), Some((16, 12)), None, None),
+            ]
         );
     }
 
@@ -835,7 +920,7 @@ mod tests {
         assert_eq!(
             codes,
             [
-                ("wrong_type", Some("assessments.scores")),
+                ("not_a_number", Some("assessments[0].scores.development")),
                 ("missing_field", Some("practices.title")),
                 ("missing_field", Some("practices.dimension")),
             ]

@@ -79,8 +79,48 @@ pub struct FrontMatter {
     pub practices: Vec<Practice>,
     /// Fields Exemplar does not know, passed to templates as `extra`.
     pub extra: BTreeMap<String, serde_json::Value>,
+    /// What was left out of the lists above for a mistake, still to be checked by `validate`.
+    pub left_out: LeftOut,
     /// Where the front matter starts (the opening `---`), for "missing field" errors.
     pub start: Location,
+}
+
+/// Which of the framework's lists an id is one of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    Action,
+    Indicator,
+    Dimension,
+    /// A timeline event's stage: a status.
+    Stage,
+}
+
+/// What the reader left out of the case for a mistake, which `validate` still checks against the
+/// framework (it alone knows the ids), so that one mistake does not hide another of the same item
+/// until it is fixed: README promises every error in one run.
+#[derive(Debug, Clone, Default)]
+pub struct LeftOut {
+    /// Lists of ids an input method's punctuation made one item of, reported with the ids meant.
+    pub id_lists: Vec<IdListSlip>,
+    /// The ids of items left out for another mistake: the stage of a timeline event whose date
+    /// is wrong, the dimension, indicators and actions of a practice without a title.
+    pub ids: Vec<(IdKind, Spanned<String>)>,
+    /// The scores of an assessment whose period is wrong or missing.
+    pub scores: Vec<(Spanned<String>, Spanned<f64>)>,
+}
+
+/// An item of a list of ids that holds several (`actions: [铸魂，赋能]`, `【soul, empower】`).
+#[derive(Debug, Clone)]
+pub struct IdListSlip {
+    /// The field, as messages name it (`actions`, `practices.indicators`).
+    pub field: String,
+    pub kind: IdKind,
+    /// The item as written, where it was written.
+    pub value: Spanned<String>,
+    /// The mark that made it one item (`，`, `【`, or `,` for a list without brackets).
+    pub mark: char,
+    /// The items meant, as written.
+    pub items: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -176,16 +176,19 @@ pub(crate) fn comment_slips(yaml: &str) -> Vec<Found> {
 }
 
 /// The next line after `line` (1-based) that is not blank or a comment: where the parser reports
-/// a slip on `line`, having read on to find the key's colon.
+/// a slip on `line`, having read on to find the key's colon. Where no such line follows, the
+/// parser reads on to the end of the text and reports the slip there (the line of the closing
+/// `---` in a case file): the text's last line.
 fn next_content_line(yaml: &str, line: usize) -> usize {
-    yaml.split('\n')
-        .enumerate()
-        .skip(line)
-        .find(|(_, l)| {
-            let l = l.trim();
-            !l.is_empty() && !l.starts_with('#')
-        })
-        .map_or(line, |(i, _)| i + 1)
+    let mut last = line;
+    for (i, l) in yaml.split('\n').enumerate() {
+        last = i + 1;
+        let l = l.trim();
+        if last > line && !l.is_empty() && !l.starts_with('#') {
+            return last;
+        }
+    }
+    last.max(line)
 }
 
 /// A full-width space or a tab among a line's leading white space and list dashes.
@@ -491,9 +494,9 @@ fn opens_block_scalar(line: &str) -> bool {
 }
 
 /// A list value read as one item although the editor meant several: the separator or bracket an
-/// input method typed, and the list written as YAML reads it. `None` for a value that is one item.
-/// `whole` is the field's value when it is text rather than a list (`tags: 安全, 质量` is one tag).
-pub(crate) fn list_slip(value: &str, whole: bool) -> Option<(char, String)> {
+/// input method typed, and the items meant. `None` for a value that is one item. `whole` is the
+/// field's value when it is text rather than a list (`tags: 安全, 质量` is one tag).
+pub(crate) fn list_slip(value: &str, whole: bool) -> Option<(char, Vec<String>)> {
     // Every tag and id is asked about: most have no separator or full-width bracket at all
     // (`，` and `［` start with byte 0xEF, `、` and `【` with 0xE3, which no ideograph does).
     memchr::memchr3(b',', 0xEF, 0xE3, value.as_bytes())?;
@@ -506,15 +509,33 @@ pub(crate) fn list_slip(value: &str, whole: bool) -> Option<(char, String)> {
         }
         _ => (trimmed, None),
     };
-    let separators: &[char] = if whole { &['，', '、', ','] } else { &['，', '、'] };
-    let mark = inner.chars().find(|c| separators.contains(c));
+    // The input method's mark where there is one (it is what to type again); an ASCII comma only
+    // in a field's one value, which is a list that lacks its brackets.
+    let mark =
+        inner.chars().find(|c| matches!(c, '，' | '、')).or_else(|| (whole && inner.contains(',')).then_some(','));
     let mark = match (bracket, mark) {
         (Some('['), None) | (None, None) => return None,
         (Some('['), Some(mark)) | (None, Some(mark)) => mark,
         (Some(open), _) => open,
     };
-    let items: Vec<&str> = inner.split(['，', '、', ',']).map(str::trim).filter(|s| !s.is_empty()).collect();
-    Some((mark, format!("[{}]", items.join(", "))))
+    let items = inner.split(['，', '、', ',']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    Some((mark, items))
+}
+
+/// The list slip's diagnostic (`label_list_slip`, `id_list_slip`) of the item `value` of `field`:
+/// the list as YAML reads it, `[a, b]`, as the suggestion.
+pub(crate) fn list_slip_diagnostic(
+    diagnostic: Diagnostic,
+    field: &str,
+    value: &str,
+    mark: char,
+    items: &[String],
+) -> Diagnostic {
+    let fix = format!("[{}]", items.join(", "));
+    let diagnostic = diagnostic.arg("field", field).arg("value", value).arg("mark", mark).arg("fix", fix.clone());
+    // An ASCII comma is no input method's slip: only the brackets are missing.
+    let diagnostic = if mark == ',' { diagnostic.variant("no_brackets") } else { diagnostic };
+    diagnostic.suggest(Some(fix))
 }
 
 #[cfg(test)]
@@ -605,7 +626,12 @@ mod tests {
         assert!(explain(yaml, &slips, 2) && explain(yaml, &slips, 4));
         assert!(!explain(yaml, &slips, 1) && !explain(yaml, &slips, 7));
         assert_eq!(next_content_line("a：1\n\n# note\nb: 2\n", 1), 4);
-        assert_eq!(next_content_line("a：1\n", 1), 1);
+        // Nothing after the slip: the parser stops at the end of the text, which the slip explains.
+        assert_eq!(next_content_line("a：1\n", 1), 2);
+        assert_eq!(next_content_line("a：1", 1), 1);
+        let yaml = "tags:\n\u{3000}- 安全生产\n";
+        let slips = syntax_slips(yaml, 3);
+        assert!(explain(yaml, &slips, 3));
     }
 
     #[test]
@@ -697,11 +723,13 @@ mod tests {
 
     #[test]
     fn lists_written_as_one_item() {
-        assert_eq!(list_slip("人才培养，党员先锋岗", false), Some(('，', "[人才培养, 党员先锋岗]".to_owned())));
-        assert_eq!(list_slip("安全、质量、效益", false), Some(('、', "[安全, 质量, 效益]".to_owned())));
-        assert_eq!(list_slip("【安全, 质量】", true), Some(('【', "[安全, 质量]".to_owned())));
-        assert_eq!(list_slip("［empower，quality］", true), Some(('［', "[empower, quality]".to_owned())));
-        assert_eq!(list_slip("安全, 质量", true), Some((',', "[安全, 质量]".to_owned())));
+        let items = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(list_slip("人才培养，党员先锋岗", false), Some(('，', items(&["人才培养", "党员先锋岗"]))));
+        assert_eq!(list_slip("安全、质量、效益", false), Some(('、', items(&["安全", "质量", "效益"]))));
+        assert_eq!(list_slip("【安全, 质量】", true), Some(('【', items(&["安全", "质量"]))));
+        assert_eq!(list_slip("［empower，quality］", true), Some(('［', items(&["empower", "quality"]))));
+        assert_eq!(list_slip("安全, 质量", true), Some((',', items(&["安全", "质量"]))));
+        assert_eq!(list_slip("安全, 质量，效益", true), Some(('，', items(&["安全", "质量", "效益"]))));
         // A list item with an ASCII comma was quoted on purpose; one item is one item.
         assert_eq!(list_slip("a, b", false), None);
         assert_eq!(list_slip("安全生产", true), None);

@@ -2,7 +2,7 @@
 //! scale, a lifecycle in order, a reason for a revoked title. Checks that need every case at once
 //! (duplicate slugs, links between cases) belong to the site model.
 
-use super::{FrontMatter, SourceFile, Spanned};
+use super::{FrontMatter, IdKind, SourceFile, Spanned};
 use crate::config::{Framework, Label};
 use crate::diagnostics::{Diagnostic, Location, closest};
 
@@ -18,6 +18,23 @@ pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -
     }
     for action in &front.actions {
         check.known("unknown_action", action, &actions);
+    }
+    // Each kind of id: the code of an unknown one, and the framework's ids with their labels.
+    let kind = |kind: IdKind| match kind {
+        IdKind::Action => ("unknown_action", &actions),
+        IdKind::Indicator => ("unknown_indicator", &indicators),
+        IdKind::Dimension => ("unknown_dimension", &dimensions),
+        IdKind::Stage => ("unknown_stage", &statuses),
+    };
+    for slip in &front.left_out.id_lists {
+        // The ids the items stand for: an editor who typed the labels (`[铸魂，赋能]`) is shown
+        // `[soul, empower]`, which passes, not the labels, which would be unknown ids.
+        let (_, known) = kind(slip.kind);
+        let meant: Vec<String> = slip.items.iter().map(|item| id_meant(item, known)).collect();
+        let diagnostic = Diagnostic::error("id_list_slip");
+        let diagnostic =
+            super::slips::list_slip_diagnostic(diagnostic, &slip.field, &slip.value.value, slip.mark, &meant);
+        check.push(diagnostic, slip.value.loc);
     }
 
     let mut previous: Option<&Spanned<crate::date::Date>> = None;
@@ -72,32 +89,36 @@ pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -
         check.push(diagnostic.suggest(Some(crate::slug::slugify(&slug.value))), slug.loc);
     }
 
-    let mut previous_period: Option<&Spanned<crate::date::Period>> = None;
-    for assessment in &front.assessments {
-        if let Some(prev) = previous_period
-            && assessment.period.value <= prev.value
+    for (n, assessment) in front.assessments.iter().enumerate() {
+        let period = &assessment.period;
+        let earlier = &front.assessments[..n];
+        // A period written twice is its own mistake (the scores of one period go in one entry),
+        // told apart from an entry out of order, and told once, at its second entry.
+        if let Some(first) = earlier.iter().find(|a| a.period.value == period.value) {
+            let diagnostic = Diagnostic::error("duplicate_period")
+                .arg("period", period.value.to_string())
+                .arg("first_line", first.period.loc.line.to_string());
+            check.push(diagnostic, period.loc);
+        } else if let Some(previous) = earlier.last()
+            && period.value < previous.period.value
         {
             let diagnostic = Diagnostic::error("period_order")
-                .arg("period", assessment.period.value.to_string())
-                .arg("previous", prev.value.to_string());
-            check.push(diagnostic, assessment.period.loc);
+                .arg("period", period.value.to_string())
+                .arg("previous", previous.period.value.to_string());
+            check.push(diagnostic, period.loc);
         }
-        previous_period = Some(&assessment.period);
         for (id, score) in &assessment.scores {
-            if !check.known("unknown_indicator", id, &indicators) {
-                continue;
-            }
-            if let Some(indicator) = framework.indicator(&id.value)
-                && (score.value < indicator.min || score.value > indicator.max)
-            {
-                let diagnostic = Diagnostic::error("score_out_of_range")
-                    .arg("indicator", id.value.clone())
-                    .arg("value", format_number(score.value))
-                    .arg("min", format_number(indicator.min))
-                    .arg("max", format_number(indicator.max));
-                check.push(diagnostic, score.loc);
-            }
+            check.score(id, score, framework, &indicators);
         }
+    }
+    // Left out for another mistake in their item (a wrong period, date or missing title), and
+    // checked all the same.
+    for (id, score) in &front.left_out.scores {
+        check.score(id, score, framework, &indicators);
+    }
+    for (id_kind, id) in &front.left_out.ids {
+        let (code, known) = kind(*id_kind);
+        check.known(code, id, known);
     }
 
     for practice in &front.practices {
@@ -114,6 +135,15 @@ pub fn validate(file: &SourceFile, front: &FrontMatter, framework: &Framework) -
     check.diagnostics
 }
 
+/// The id `item` stands for: itself if it is one of `known`, else the id whose label it is, or
+/// the closest (see [`closest`]), else the item as written.
+fn id_meant(item: &str, known: &[(&str, &Label)]) -> String {
+    if known.iter().any(|(id, _)| *id == item) {
+        return item.to_owned();
+    }
+    closest(item, known.iter().map(|(id, label)| (*id, label.all()))).unwrap_or_else(|| item.to_owned())
+}
+
 /// `92` rather than `92.0`, `92.5` as written.
 pub fn format_number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 { format!("{}", value as i64) } else { value.to_string() }
@@ -127,6 +157,23 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn push(&mut self, diagnostic: Diagnostic, loc: Location) {
         self.diagnostics.push(diagnostic.file(&self.file.rel_path).at(&self.file.text, loc));
+    }
+
+    /// Reports a score of an unknown indicator, or outside its indicator's scale.
+    fn score(&mut self, id: &Spanned<String>, score: &Spanned<f64>, framework: &Framework, known: &[(&str, &Label)]) {
+        if !self.known("unknown_indicator", id, known) {
+            return;
+        }
+        if let Some(indicator) = framework.indicator(&id.value)
+            && (score.value < indicator.min || score.value > indicator.max)
+        {
+            let diagnostic = Diagnostic::error("score_out_of_range")
+                .arg("indicator", id.value.clone())
+                .arg("value", format_number(score.value))
+                .arg("min", format_number(indicator.min))
+                .arg("max", format_number(indicator.max));
+            self.push(diagnostic, score.loc);
+        }
     }
 
     /// Reports `value` unless it is one of `known`'s ids; returns whether it is known.
@@ -204,6 +251,52 @@ mod tests {
         );
         assert_eq!(codes(&diagnostics), ["revoked_without_reason", "timeline_order"]);
         assert_eq!(diagnostics[1].location.map(|l| l.line), Some(9));
+    }
+
+    /// A list of ids made one item is shown as the ids meant, labels and typos put right, so that
+    /// the suggestion passes.
+    #[test]
+    fn a_list_of_labels_made_one_item_suggests_the_ids() {
+        let diagnostics = check(
+            "status: named\nactions: [铸魂，赋能]\npractices:\n  - title: 做法\n    dimension: team\n    indicators: 创新、凝聚保障示范力强、xyz\n    actions: 【soul, empowr】\n",
+        );
+        let found: Vec<_> = diagnostics.iter().map(|d| (d.code, d.suggestion.as_deref(), d.arg_value("fix"))).collect();
+        assert_eq!(
+            found,
+            [
+                ("id_list_slip", Some("[soul, empower]"), Some("[soul, empower]")),
+                ("id_list_slip", Some("[innovation, cohesion, xyz]"), Some("[innovation, cohesion, xyz]")),
+                ("id_list_slip", Some("[soul, empower]"), Some("[soul, empower]")),
+            ]
+        );
+        assert_eq!(diagnostics[0].location, Some(Location::new(7, 11, 5)));
+        let fixed = check(
+            "status: named\nactions: [soul, empower]\npractices:\n  - title: 做法\n    dimension: team\n    indicators: [innovation, cohesion]\n",
+        );
+        assert!(fixed.is_empty(), "{fixed:?}");
+    }
+
+    /// A repeated period is told as that, at each repetition, not as out of order; an entry out of
+    /// order is told against the one before it.
+    #[test]
+    fn repeated_periods_and_periods_out_of_order() {
+        let periods = |list: &[&str]| {
+            let entries: String = list.iter().map(|p| format!("  - {{ period: {p}, scores: {{}} }}\n")).collect();
+            let diagnostics = check(&format!("status: named\nassessments:\n{entries}"));
+            diagnostics.iter().map(|d| (d.code, d.location.unwrap().line, d.args.clone())).collect::<Vec<_>>()
+        };
+        let arg = |name: &'static str, value: &str| (name, value.to_owned());
+        assert_eq!(
+            periods(&["2024-Q1", "2024-Q2", "2024-Q1", "2024-Q1"]),
+            [
+                ("duplicate_period", 10, vec![arg("period", "2024-Q1"), arg("first_line", "8")]),
+                ("duplicate_period", 11, vec![arg("period", "2024-Q1"), arg("first_line", "8")]),
+            ]
+        );
+        assert_eq!(
+            periods(&["2024-Q2", "2024-Q1", "2024-Q3"]),
+            [("period_order", 9, vec![arg("period", "2024-Q1"), arg("previous", "2024-Q2")])]
+        );
     }
 
     #[test]
