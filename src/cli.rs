@@ -113,7 +113,7 @@ pub enum Format {
     Github,
 }
 
-/// A `--lang` Exemplar has messages for: Chinese (`zh-CN`, `zh`) or English (`en`, `en-GB`); any
+/// A `--lang` Exemplar has messages for: Chinese (`zh-CN`, `zh`) or English (`en`, `en-GB`, `en-US`); any
 /// other is a usage error rather than a silent fallback to Chinese.
 fn language_value(value: &str) -> Result<String, String> {
     match crate::i18n::known_language(value) {

@@ -93,14 +93,15 @@ pub fn normalize_language(language: &str) -> &'static str {
     known_language(language).unwrap_or(LANGUAGES[0])
 }
 
-/// The language Exemplar ships that `language` names, in any letter case: `zh-CN` or `zh`, `en`
-/// or `en-GB`; `None` for any other. Not every `zh-…` is Chinese as the messages write it
-/// (`zh-TW` reads traditional characters), so another language is refused, not read as the
-/// nearest in silence.
+/// The language Exemplar ships that `language` names, in any letter case: `zh-CN` (also `zh`,
+/// `zh-Hans`), or `en` (also any English: `en-GB`, `en-US`); `None` for any other. Not every
+/// `zh-…` is Chinese as the messages write it (`zh-TW` reads traditional characters), so another
+/// language is refused, not read as the nearest in silence.
 pub fn known_language(language: &str) -> Option<&'static str> {
-    match language.trim().to_ascii_lowercase().as_str() {
-        "zh-cn" | "zh" => Some("zh-CN"),
-        "en" | "en-gb" => Some("en"),
+    let language = language.trim().to_ascii_lowercase();
+    match language.as_str() {
+        "zh-cn" | "zh" | "zh-hans" | "zh-hans-cn" => Some("zh-CN"),
+        english if english == "en" || english.starts_with("en-") => Some("en"),
         _ => None,
     }
 }
@@ -202,12 +203,14 @@ mod tests {
     fn languages_are_normalized() {
         assert_eq!(normalize_language("zh"), "zh-CN");
         assert_eq!(normalize_language("en-GB"), "en");
+        assert_eq!(known_language("en-US"), Some("en"));
+        assert_eq!(known_language("zh-TW"), None);
+        assert_eq!(known_language("english"), None);
         assert_eq!(normalize_language(""), "zh-CN");
         assert_eq!(known_language(" ZH-cn"), Some("zh-CN"));
         assert_eq!(known_language("fr"), None);
-        // Another variety is not the one the messages are written in.
+        // Traditional Chinese is not what the messages are written in; any English reads them.
         assert_eq!(known_language("zh-TW"), None);
-        assert_eq!(known_language("en-US"), None);
-        assert_eq!(known_language("english"), None);
+        assert_eq!(known_language("zh-Hant"), None);
     }
 }

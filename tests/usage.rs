@@ -138,8 +138,9 @@ fn a_bad_or_missing_value_says_what_was_expected() {
     assert!(text.contains("= 期望: 提示信息的语言：zh-CN 或 en"), "{text}");
     assert_eq!(exemplar_in(tmp.path(), &["--lang", "en-GB", "check", "--help"]).status.code(), Some(0));
     assert_eq!(exemplar_in(tmp.path(), &["--lang", "zh", "check", "--help"]).status.code(), Some(0));
-    // Nor is another variety of Chinese or English read as the one the messages are in.
-    for other in ["zh-TW", "en-US"] {
+    assert_eq!(exemplar_in(tmp.path(), &["--lang", "en-US", "check", "--help"]).status.code(), Some(0));
+    // Nor is traditional Chinese read as the simplified the messages are in.
+    for other in ["zh-TW", "zh-Hant"] {
         let lang = exemplar_in(tmp.path(), &["check", "--lang", other]);
         assert_eq!(lang.status.code(), Some(2), "{other}");
         assert!(stderr(&lang).contains(&format!("“{other}”不是 --lang <LANG> 可用的值")), "{}", stderr(&lang));
