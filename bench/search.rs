@@ -57,6 +57,25 @@ fn quality(site: &Site, index: &search::Index, queries: &[String]) -> (f64, f64,
     (found as f64 / truth_n.max(1) as f64, found as f64 / returned.max(1) as f64, queries.len())
 }
 
+/// Of the first ten results of each query, the share whose match a reader sees: in the title, the
+/// site or enterprise named beside it, or the excerpt (the stored text, which the page shows from
+/// just before its first match).
+fn matches_shown(index: &search::Index, queries: &[String]) -> (f64, usize) {
+    let (mut shown, mut results) = (0usize, 0usize);
+    for q in queries {
+        let clauses = search::query::parse(q);
+        for hit in search::search(index, &Query::text(q)).hits.iter().take(10) {
+            let doc = &index.docs[hit.doc as usize];
+            results += 1;
+            let seen = [&doc.title, &doc.site, &doc.enterprise, &doc.text]
+                .iter()
+                .any(|field| !search::query::highlights(field, &clauses).is_empty());
+            shown += usize::from(seen);
+        }
+    }
+    (shown as f64 / results.max(1) as f64, results)
+}
+
 /// The driver of the search page (appended to the real page, see [`portal`]). For each query: the
 /// query is put in the box and the form submitted (what pressing Enter does: no debounce), and the
 /// time runs until the page has put its first result in the list (`data-first`) and all of them
@@ -403,6 +422,12 @@ fn main() {
     let random = random_substrings(&site, 300, 7);
     let (r, p, q) = quality(&site, &index, &random);
     println!("random 2–4 character substrings ({q}): recall {r:.4}, precision {p:.4}");
+    let ((tsv_share, tsv_n), (random_share, random_n)) = (matches_shown(&index, &tsv), matches_shown(&index, &random));
+    println!(
+        "matches shown (the first ten results whose match shows in the title, site, enterprise or excerpt): queries.tsv {:.1} % of {tsv_n}, random substrings {:.1} % of {random_n}",
+        tsv_share * 100.0,
+        random_share * 100.0
+    );
 
     if want_browser {
         let dir = tempfile::tempdir().unwrap();

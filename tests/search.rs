@@ -487,3 +487,33 @@ fn quotes_group_words_without_making_a_phrase() {
     truth.sort();
     assert_eq!(together, truth, "characters typed together are found together");
 }
+
+/// A match that lies a few hundred characters into a case's practices and body shows in its
+/// excerpt, highlighted: the excerpts keep the first 640 characters, not the first 240 (in the
+/// sample site, a 3-character piece taken 300 and 600 characters in, from every case long enough).
+#[test]
+fn a_match_a_few_hundred_characters_in_shows_in_the_excerpt() {
+    let site = sample();
+    let index = search::build(&site);
+    let mut tried = 0;
+    for (i, doc) in index.docs.iter().enumerate() {
+        let text: Vec<char> = doc.text.chars().collect();
+        for at in [300, 600] {
+            let Some(piece) = text.get(at..at + 3) else { continue };
+            if !piece.iter().all(|&c| tokenize::class(tokenize::fold(c)) == tokenize::Class::Cjk) {
+                continue;
+            }
+            let q: String = piece.iter().collect();
+            let results = search::search(&index, &Query::text(&q));
+            assert!(results.hits.iter().any(|h| h.doc as usize == i), "{q:?} finds {}", doc.url);
+            let (excerpt, marks) = search::excerpt(&doc.text, &results.clauses, 80);
+            assert!(
+                !marks.is_empty() && excerpt.contains(&q),
+                "{q:?} is marked in the excerpt of {}: {excerpt}",
+                doc.url
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried >= 10, "only {tried} pieces tried");
+}

@@ -32,7 +32,7 @@ pub const TIERS: usize = 4;
 /// What a clause found in a tier adds to a case's score (title, names, practices, body).
 pub const TIER_WEIGHTS: [u32; TIERS] = [16, 8, 4, 1];
 /// Characters of each case's text kept for excerpts and highlighting.
-pub const STORED_CHARS: usize = 240;
+pub const STORED_CHARS: usize = 640;
 
 #[derive(Debug, Clone)]
 pub struct Doc {
