@@ -1058,3 +1058,25 @@ fn the_readmes_example_report_is_what_check_prints() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(String::from_utf8(output.stderr).unwrap(), example);
 }
+
+/// The site's own interface strings (`i18n/zh-CN.yaml`) are checked by `check`, not first by the
+/// build's templates failing on every page: an input method's colon is found where it is typed,
+/// and a group of strings written as one string at its key; a sound override passes.
+#[test]
+fn a_mistake_in_the_sites_interface_strings_is_found_by_check() {
+    let site = Site::with_case("valid", VALID);
+    let strings = site.dir.path().join("i18n/zh-CN.yaml");
+    std::fs::create_dir_all(strings.parent().unwrap()).unwrap();
+    for (text, code, at) in
+        [("nav:\n  home：首页\n", "fullwidth_colon", (2, 7)), ("nav: 首页\n", "i18n_reshaped", (1, 1))]
+    {
+        std::fs::write(&strings, text).unwrap();
+        let (exit, report) = site.json();
+        assert_eq!(exit, 1, "{report:#}");
+        let d = &report["diagnostics"][0];
+        assert_eq!((d["code"].as_str(), d["file"].as_str()), (Some(code), Some("i18n/zh-CN.yaml")), "{report:#}");
+        assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(at.0), Some(at.1)), "{report:#}");
+    }
+    std::fs::write(&strings, "nav:\n  home: 主页\n").unwrap();
+    assert_eq!(site.json().0, 0);
+}

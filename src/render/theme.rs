@@ -75,7 +75,7 @@ pub fn load(site_dir: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> 
         for (rel, path) in list_files(&theme_dir.join("static")) {
             static_files.push((rel, FileSource::Disk(path)));
         }
-        merge_i18n(site_dir, &theme_dir.join("i18n"), language, &mut catalog, &mut strings, &mut problems);
+        merge_i18n(site_dir, &theme_dir.join("i18n"), language, &mut catalog, &mut strings, &mut problems, false);
     } else if config.theme == "default" {
         for (path, bytes) in embedded::DEFAULT_THEME {
             if let Some(name) = path.strip_prefix("templates/") {
@@ -98,7 +98,7 @@ pub fn load(site_dir: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> 
         templates.retain(|t: &Template| t.name != name);
         templates.push(Template { name, origin, text });
     });
-    merge_i18n(site_dir, &site_dir.join("i18n"), language, &mut catalog, &mut strings, &mut problems);
+    merge_i18n(site_dir, &site_dir.join("i18n"), language, &mut catalog, &mut strings, &mut problems, true);
     templates.sort_by(|a, b| a.name.cmp(&b.name));
     static_files.sort_by(|a, b| a.0.cmp(&b.0));
     if problems.is_empty() { Ok(Theme { templates, static_files, catalog, strings }) } else { Err(problems) }
@@ -110,6 +110,8 @@ fn builtin_strings(language: &str) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Object(Default::default()))
 }
 
+/// Merges the strings of `dir` (a theme's `i18n/`, or the site's, whose `overrides` of the
+/// theme's strings must keep their shape: see [`merge_json`]).
 fn merge_i18n(
     site_dir: &Path,
     dir: &Path,
@@ -117,6 +119,7 @@ fn merge_i18n(
     catalog: &mut Catalog,
     strings: &mut serde_json::Value,
     problems: &mut Vec<Diagnostic>,
+    overrides: bool,
 ) {
     for (file, for_templates) in [(format!("{language}.yaml"), true), (format!("cli.{language}.yaml"), false)] {
         let path = dir.join(&file);
@@ -124,11 +127,26 @@ fn merge_i18n(
             continue;
         };
         let origin = crate::content::load::rel_to(site_dir, &path);
+        // A Chinese input method's colon (`home：首页`) parses, as text where a group of strings
+        // belongs: told where it is typed, and the file left out rather than half read.
+        let slips = crate::content::slips::syntax_slips(&text, usize::MAX);
+        if !slips.is_empty() {
+            problems.extend(
+                slips.iter().map(|found| found.diagnostic().file(origin.as_str()).at(&text, found.location(1))),
+            );
+            continue;
+        }
         let parsed: Result<serde_json::Value, _> = serde_yaml::from_str(&text);
         match (parsed, catalog.merge_yaml(&text)) {
             (Ok(value), Ok(())) => {
                 if for_templates {
-                    merge_json(strings, value);
+                    let mut reshaped = Vec::new();
+                    merge_json(strings, value, "", &mut reshaped);
+                    if overrides {
+                        problems.extend(
+                            reshaped.into_iter().map(|(key, group)| reshaped_string(&origin, &text, key, group)),
+                        );
+                    }
                 }
             }
             (Err(err), _) | (_, Err(err)) => {
@@ -142,15 +160,53 @@ fn merge_i18n(
     }
 }
 
-/// Deep merge: maps merge key by key, anything else is replaced.
-fn merge_json(base: &mut serde_json::Value, over: serde_json::Value) {
+/// Deep merge: maps merge key by key, anything else is replaced. Where a group of strings (`nav`)
+/// becomes one string, or one string a group, the templates would fail on every page: the key
+/// (`nav`, `search.hint`) goes to `reshaped`, with whether the theme's is a group.
+fn merge_json(base: &mut serde_json::Value, over: serde_json::Value, path: &str, reshaped: &mut Vec<(String, bool)>) {
+    use serde_json::Value;
     match (base, over) {
-        (serde_json::Value::Object(base), serde_json::Value::Object(over)) => {
+        (Value::Object(base), Value::Object(over)) => {
             for (key, value) in over {
-                merge_json(base.entry(key).or_insert(serde_json::Value::Null), value);
+                let path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                merge_json(base.entry(key).or_insert(Value::Null), value, &path, reshaped);
             }
         }
-        (base, over) => *base = over,
+        (base, over) => {
+            let reshapes = matches!((&*base, &over), (Value::Object(_), _) | (Value::String(_), Value::Object(_)));
+            if reshapes && !path.is_empty() {
+                reshaped.push((path.to_owned(), base.is_object()));
+            }
+            *base = over;
+        }
+    }
+}
+
+/// A string of the theme given the wrong shape in `origin` (see [`merge_json`]), at its key.
+fn reshaped_string(origin: &str, text: &str, key: String, group: bool) -> Diagnostic {
+    let last = key.rsplit('.').next().unwrap_or(&key);
+    let diagnostic = Diagnostic::error("i18n_reshaped")
+        .variant(if group { "group" } else { "text" })
+        .file(origin)
+        .arg("key", key.as_str())
+        .arg("name", last);
+    let at = text.lines().scan(0, |offset, line| {
+        let start = *offset;
+        *offset += line.len() + 1;
+        Some((start, line))
+    });
+    let found = at
+        .filter_map(|(start, line)| {
+            let indent = line.len() - line.trim_start().len();
+            line.trim_start()
+                .strip_prefix(last)
+                .filter(|rest| rest.trim_start().starts_with(':'))
+                .map(|_| start + indent)
+        })
+        .next();
+    match found {
+        Some(offset) => diagnostic.at(text, crate::diagnostics::Location::of_offset(text, offset, last.len())),
+        None => diagnostic,
     }
 }
 
