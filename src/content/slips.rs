@@ -380,13 +380,18 @@ fn value_slips(line: &str, number: usize, rest_of_yaml: &str, found: &mut Vec<Fo
             })
             .is_some_and(|indent| indent > key_start)
     };
-    // The value without a comment after it (one that is all comment has no slips).
-    let comment = comment_from(&chars, start);
+    // The value without a comment after it (one that is all comment has no slips). A `#` inside
+    // a quoted value is text (`"第 #1 号"`): a comment can only follow its closing quote.
+    let after_quote = match chars.get(start) {
+        Some('"' | '\'') => closing_quote(&chars, start).map_or(chars.len(), |close| close + 1),
+        _ => start,
+    };
+    let comment = comment_from(&chars, after_quote);
     let value_end = comment.map_or(chars.len(), |c| c - 1);
     let Some(&first) = chars[..value_end.max(start)].get(start) else { return };
     let value: String = chars[start..value_end].iter().collect::<String>().trim_end().to_owned();
-    // Quotes and brackets are matched within the value: a `#` inside quotes ends it early, which
-    // at worst leaves a slip unfound.
+    // Brackets are matched within the value: a `#` inside them ends it early, which at worst
+    // leaves a slip unfound.
     let in_value = &chars[..value_end];
     let key: String = chars[key_range].iter().collect();
     let prefix: String = chars[..start].iter().collect();
@@ -595,6 +600,14 @@ mod tests {
         assert!(slips("summary: 目标：提升质量\ntitle: \"a：b\"\nnote: 要点, key：x\n").is_empty());
         assert!(slips("summary: 采用{a：b}格式, {c：d}\n").is_empty());
         assert!(slips("steps:\n  - 第一步：摸底\n").is_empty());
+    }
+
+    /// A `#` inside quotes is text, not a comment that leaves the quote open; after the closing
+    /// quote it starts a comment again.
+    #[test]
+    fn a_hash_inside_quotes_is_text() {
+        assert!(slips("unit: \"总装车间 #1 装配班\"\nnote: '第 #2 号' # 注\nhint: \"“ #”开始注释\"\n").is_empty());
+        assert_eq!(slips("unit: \"总装车间 #1 装配班\n")[0].0, Slip::UnclosedQuote);
     }
 
     #[test]
