@@ -242,7 +242,8 @@ fn paths_out_of_the_site_and_resource_bombs_are_errors_with_clear_messages() {
     fs::create_dir_all(tmp.path().join("elsewhere")).unwrap();
     fs::write(tmp.path().join("elsewhere/a.png"), "secret").unwrap();
     std::os::unix::fs::symlink(tmp.path().join("elsewhere"), dir.join("elsewhere")).unwrap();
-    fs::write(dir.join("images/in.png"), "png").unwrap();
+    // A real picture: a file named .png that is none is an error of its own (image_unreadable).
+    image::RgbImage::new(2, 2).save(dir.join("images/in.png")).unwrap();
     std::os::unix::fs::symlink(dir.join("images"), dir.join("alias")).unwrap();
 
     let front = |title: &str, extra: &str| {
