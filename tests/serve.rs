@@ -603,21 +603,7 @@ fn warnings_show_in_a_panel_beside_the_page() {
     assert!(page.wait_for("!document.getElementById('exemplar-warnings')", Duration::from_secs(20)), "fixed: no panel");
 }
 
-/// Runs git in `dir` as a fixed author on a fixed day, so that the history is the same every run.
-fn git_at(dir: &Path, day: &str, args: &[&str]) {
-    let stamp = format!("{day}T10:00:00+08:00");
-    let status = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=编辑甲", "-c", "user.email=editor@example.org", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .env("GIT_AUTHOR_DATE", &stamp)
-        .env("GIT_COMMITTER_DATE", &stamp)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
-}
+const EDITOR: (&str, &str) = ("编辑甲", "editor@example.org");
 
 /// A commit or a checkout changes no file of the site by itself but does change the cases'
 /// histories: the served case page shows the new commit and its date, and after a checkout of the
@@ -627,9 +613,9 @@ fn a_commit_or_checkout_shows_in_the_served_history() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
     copy_sample_site(&site);
-    git_at(&site, "2025-03-01", &["init", "-q", "-b", "main"]);
-    git_at(&site, "2025-03-01", &["add", "-A"]);
-    git_at(&site, "2025-03-01", &["commit", "-q", "-m", "初始提交"]);
+    git(&site, EDITOR, "2025-03-01", &["init", "-q", "-b", "main"]);
+    git(&site, EDITOR, "2025-03-01", &["add", "-A"]);
+    git(&site, EDITOR, "2025-03-01", &["commit", "-q", "-m", "初始提交"]);
     let preview = Preview::serve(site.clone());
     let page = "/cases/prefab-workshop-innovation/";
     assert!(preview.wait_for(page, |_, body| body.contains("初始提交")));
@@ -637,12 +623,12 @@ fn a_commit_or_checkout_shows_in_the_served_history() {
     edit(&preview.case_file("prefab-workshop-innovation.md"), "title: ", "title: 修订：");
     assert!(preview.wait_for(page, |_, body| body.contains("修订：")));
     assert!(!preview.get(page).2.contains("补充成效数据"));
-    git_at(&site, "2025-10-10", &["commit", "-q", "-a", "-m", "补充成效数据"]);
+    git(&site, EDITOR, "2025-10-10", &["commit", "-q", "-a", "-m", "补充成效数据"]);
     assert!(
         preview.wait_for(page, |_, body| body.contains("补充成效数据") && body.contains("datetime=\"2025-10-10\"")),
         "the commit shows in the case's history"
     );
-    git_at(&site, "2025-10-10", &["checkout", "-q", "HEAD~1"]);
+    git(&site, EDITOR, "2025-10-10", &["checkout", "-q", "HEAD~1"]);
     assert!(
         preview.wait_for(page, |_, body| !body.contains("补充成效数据") && !body.contains("修订：")),
         "the checkout of the commit before shows its history"

@@ -151,3 +151,22 @@ pub fn change_case_file(
     let outcome = project.assemble_after(Some(previous));
     outcome.site.unwrap_or_else(|| panic!("{what}: {:?}", outcome.diagnostics))
 }
+
+/// Runs git in `dir` as `who` on `date` (author and committer alike, for identical commits).
+pub fn git(dir: &Path, who: (&str, &str), date: &str, args: &[&str]) {
+    let stamp = format!("{date}T09:30:00+08:00");
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", who.0)
+        .env("GIT_AUTHOR_EMAIL", who.1)
+        .env("GIT_AUTHOR_DATE", &stamp)
+        .env("GIT_COMMITTER_NAME", who.0)
+        .env("GIT_COMMITTER_EMAIL", who.1)
+        .env("GIT_COMMITTER_DATE", &stamp)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
