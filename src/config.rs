@@ -251,14 +251,12 @@ fn serde_problem(message: &str) -> Option<(Diagnostic, Option<&str>)> {
     };
     let key = |name: &str| if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
     let place = || if path.is_empty() { CONFIG_FILE.to_owned() } else { path.to_owned() };
-    let suggest =
-        |value: &str, allowed: &[&str]| crate::diagnostics::closest(value, allowed.iter().map(|id| (*id, Vec::new())));
     if let Some((name, rest)) = what.strip_prefix("unknown field ").and_then(first) {
         let allowed = listed(rest);
         let diagnostic = Diagnostic::error("config_unknown_key")
             .arg("key", key(name))
             .arg("allowed", allowed.join(", "))
-            .suggest(suggest(name, &allowed));
+            .suggest(crate::diagnostics::closest_name(name, &allowed));
         return Some((diagnostic, None));
     }
     if let Some((name, _)) = what.strip_prefix("missing field ").and_then(first) {
@@ -273,7 +271,7 @@ fn serde_problem(message: &str) -> Option<(Diagnostic, Option<&str>)> {
             .arg("key", place())
             .arg("value", value)
             .arg("allowed", allowed.join(", "))
-            .suggest(suggest(value, &allowed));
+            .suggest(crate::diagnostics::closest_name(value, &allowed));
         return Some((diagnostic, None));
     }
     if what.starts_with("data did not match any variant of untagged enum Label") {
@@ -405,7 +403,7 @@ fn check(config: &Config, text: &str) -> Vec<Diagnostic> {
     // A language without messages is refused, as `--lang` refuses it, rather than read as Chinese.
     if crate::i18n::known_language(&config.language).is_none() {
         let allowed = crate::i18n::LANGUAGES;
-        let suggestion = crate::diagnostics::closest(&config.language, allowed.iter().map(|id| (*id, Vec::new())));
+        let suggestion = crate::diagnostics::closest_name(&config.language, &allowed);
         let mut diagnostic = Diagnostic::error("config_unknown_value")
             .file(CONFIG_FILE)
             .arg("key", "language")

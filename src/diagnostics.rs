@@ -301,6 +301,11 @@ pub fn closest<'a>(value: &str, candidates: impl IntoIterator<Item = (&'a str, V
     }
 }
 
+/// [`closest`] among names that have no labels (fields, settings, a setting's values).
+pub fn closest_name(value: &str, names: &[&str]) -> Option<String> {
+    closest(value, names.iter().map(|name| (*name, Vec::new())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,8 @@ impl FileHistory {
 pub struct History {
     /// The site folder's path inside the repository (`docs/site/`, or empty at the top).
     pub prefix: String,
+    /// The commit it was read at (see [`head_commit`]).
+    pub head: String,
     files: HashMap<String, FileHistory>,
 }
 
@@ -62,7 +64,10 @@ impl History {
     /// (or with a repository that has no commit yet).
     pub fn read(site_dir: &Path) -> Option<History> {
         let git = |args: &[&str]| git(site_dir, args);
-        let prefix = rev_parse(site_dir, "--show-prefix")?;
+        // One process for both: the prefix's line (empty at the top), then the commit's.
+        let ids = String::from_utf8(git(&["rev-parse", "--show-prefix", "HEAD"])?).ok()?;
+        let mut ids = ids.lines();
+        let (prefix, head) = (ids.next()?.to_owned(), ids.next()?.to_owned());
         let log = git(&[
             "-c",
             "core.quotePath=false",
@@ -81,15 +86,9 @@ impl History {
         ])?;
         let mut history = parse_log(&log);
         history.prefix = prefix;
+        history.head = head;
         Some(history)
     }
-}
-
-/// The commit the repository around `site_dir` is at (`git rev-parse HEAD`): what a commit, an
-/// amend, a reset or a checkout changes, and nothing else does. `None` without git, a repository
-/// or a commit.
-pub fn head(site_dir: &Path) -> Option<String> {
-    rev_parse(site_dir, "HEAD")
 }
 
 /// Where a new commit or checkout shows in the repository around `site_dir`: its git folder (for
@@ -201,11 +200,12 @@ pub fn parse_log(log: &[u8]) -> History {
             present.insert(path, owner);
         }
     }
-    History { prefix: String::new(), files }
+    History { prefix: String::new(), head: String::new(), files }
 }
 
 /// The commit the site's repository is at (`None` without git or a commit): case histories are
-/// read from it, so a build is up to date only at the same commit.
+/// read from it, so a build is up to date only at the same commit, and `serve` reads them again
+/// when it moves (a commit, an amend, a reset, a checkout).
 pub fn head_commit(site_dir: &Path) -> Option<String> {
     rev_parse(site_dir, "HEAD")
 }

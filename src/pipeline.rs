@@ -414,8 +414,6 @@ pub struct Project {
     /// The site's git history, read when the project opens and again after a commit or checkout
     /// (see [`Project::refresh_history`]); `None` without git.
     history: Option<crate::history::History>,
-    /// The commit `history` was read at.
-    history_head: Option<String>,
     /// What the site model is for (pages unless told otherwise).
     pub purpose: Purpose,
     /// Whether the files' states (their keys, problems and built cases) are kept once the site is
@@ -451,7 +449,6 @@ impl Project {
         outcome.catalog = Catalog::builtin(&config.language);
         match render::theme::load(site_dir, &config) {
             Ok(theme) => Ok(Project {
-                history_head: crate::history::head(&options.site_dir),
                 history: crate::history::History::read(&options.site_dir),
                 options,
                 config,
@@ -560,22 +557,22 @@ impl Project {
     /// commit is the same.
     pub fn refresh_history(&mut self) -> Vec<PathBuf> {
         let site_dir = &self.options.site_dir;
-        let head = crate::history::head(site_dir);
-        if head == self.history_head {
+        let head = crate::history::head_commit(site_dir);
+        if head.as_deref() == self.history.as_ref().map(|h| h.head.as_str()) {
             return Vec::new();
         }
         let history = crate::history::History::read(site_dir);
-        let file =
-            |history: &Option<crate::history::History>, rel: &str| history.as_ref().and_then(|h| h.file(rel)).cloned();
         let same_prefix = self.history.as_ref().map(|h| &h.prefix) == history.as_ref().map(|h| &h.prefix);
         let changed = self
             .files
             .keys()
-            .filter(|rel| !same_prefix || file(&self.history, rel) != file(&history, rel))
+            .filter(|rel| {
+                !same_prefix
+                    || self.history.as_ref().and_then(|h| h.file(rel)) != history.as_ref().and_then(|h| h.file(rel))
+            })
             .map(|rel| site_dir.join(rel))
             .collect();
         self.history = history;
-        self.history_head = head;
         changed
     }
 

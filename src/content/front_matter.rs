@@ -16,7 +16,7 @@ use super::{
     Assessment, FrontMatter, IdKind, IdListSlip, KNOWN_FIELDS, LeftOut, Practice, SourceFile, Spanned, TimelineEvent,
 };
 use crate::date::{Date, Period};
-use crate::diagnostics::{Diagnostic, Location, closest, line_of};
+use crate::diagnostics::{Diagnostic, Location, closest_name, line_of};
 
 /// Nesting deeper than this is refused: no case needs it, and deep input must not exhaust the stack.
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -304,7 +304,7 @@ impl Reader<'_> {
             return;
         }
         let name = key.as_str();
-        let suggestion = closest(name, known.iter().map(|k| (*k, Vec::new())));
+        let suggestion = closest_name(name, known);
         let loc = self.location(key.span().start(), name.chars().count());
         let diagnostic = Diagnostic::warning("unknown_field").arg("field", name).arg("known", known.join(", "));
         self.push(diagnostic.suggest(suggestion), loc);

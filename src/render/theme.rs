@@ -190,24 +190,31 @@ fn reshaped_string(origin: &str, text: &str, key: String, group: bool) -> Diagno
         .file(origin)
         .arg("key", key.as_str())
         .arg("name", last);
-    let at = text.lines().scan(0, |offset, line| {
-        let start = *offset;
-        *offset += line.len() + 1;
-        Some((start, line))
-    });
-    let found = at
-        .filter_map(|(start, line)| {
-            let indent = line.len() - line.trim_start().len();
-            line.trim_start()
-                .strip_prefix(last)
-                .filter(|rest| rest.trim_start().starts_with(':'))
-                .map(|_| start + indent)
-        })
-        .next();
-    match found {
+    match key_offset(text, &key) {
         Some(offset) => diagnostic.at(text, crate::diagnostics::Location::of_offset(text, offset, last.len())),
         None => diagnostic,
     }
+}
+
+/// Where the key at `path` (`search.label`) is written in a file of nested mappings: the keys of
+/// the lines above, by their indentation, spell the path (so `label` under `nav` is passed over).
+fn key_offset(text: &str, path: &str) -> Option<usize> {
+    let mut keys: Vec<(usize, &str)> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let content = line.trim_start();
+        let Some((key, _)) = content.split_once(':').filter(|_| !content.starts_with('#')) else { continue };
+        let indent = line.len() - content.len();
+        keys.retain(|&(above, _)| above < indent);
+        keys.push((indent, key.trim_end()));
+        let mut spelled = keys.iter().map(|&(_, key)| key);
+        if path.split('.').eq(&mut spelled) {
+            return Some(start + indent);
+        }
+    }
+    None
 }
 
 fn list_files(dir: &Path) -> Vec<(String, PathBuf)> {
@@ -253,6 +260,15 @@ mod tests {
             catalog: Catalog::default(),
             strings: serde_json::Value::Null,
         }
+    }
+
+    #[test]
+    fn a_key_is_found_by_its_whole_path() {
+        let text = "nav:\n  label: 导航\n# search:\nsearch:\n  hint: 提示\n  label: 搜索\n";
+        assert_eq!(key_offset(text, "search.label"), text.find("label: 搜索"));
+        assert_eq!(key_offset(text, "nav"), Some(0));
+        assert_eq!(key_offset(text, "search"), text.find("search:\n  hint"));
+        assert_eq!(key_offset(text, "footer"), None);
     }
 
     #[test]

@@ -63,25 +63,25 @@ impl Watcher {
 
     /// Blocks until files that matter changed, then returns every path of the burst.
     pub fn next_batch(&self) -> Batch {
-        let mut batch = BTreeSet::new();
+        let mut paths = BTreeSet::new();
         let mut git = false;
         let mut quiet = QUIET;
         // Wait for the first relevant event.
-        while batch.is_empty() && !git {
+        while paths.is_empty() && !git {
             match self.events.recv() {
-                Ok(event) => quiet = self.collect(event, &mut batch, &mut git).unwrap_or(quiet),
+                Ok(event) => quiet = self.collect(event, &mut paths, &mut git).unwrap_or(quiet),
                 Err(_) => std::thread::sleep(Duration::from_secs(3600)),
             }
         }
         let started = Instant::now();
         while started.elapsed() < MAX_BURST {
             match self.events.recv_timeout(quiet) {
-                Ok(event) => quiet = self.collect(event, &mut batch, &mut git).unwrap_or(quiet),
+                Ok(event) => quiet = self.collect(event, &mut paths, &mut git).unwrap_or(quiet),
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
-        Batch { paths: batch.into_iter().collect(), git }
+        Batch { paths: paths.into_iter().collect(), git }
     }
 
     /// Adds the paths of `event` that matter (or notes a move in the repository); for an event
