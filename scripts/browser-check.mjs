@@ -28,7 +28,8 @@ const browser = spawn(
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
     "--hide-scrollbars", `--user-data-dir=${profile}`, "--remote-debugging-pipe", "about:blank",
   ],
-  { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] },
+  // Chromium's own temporary folders go with the profile (TMPDIR), not into the system's.
+  { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"], env: { ...process.env, TMPDIR: profile } },
 );
 
 // The profile is removed once Chromium has exited: a browser still shutting down writes into it

@@ -292,12 +292,14 @@ fn the_dataset_holds_every_case_once_a_line() {
 
 /// The files of the long lists' own pages in a fresh build of `site`.
 fn listing_files(site: &Path) -> Vec<String> {
-    let out = tempfile::tempdir().unwrap();
-    let build = exemplar(&["build", site.to_str().unwrap(), "-o", out.path().to_str().unwrap(), "--quiet"]);
+    // The output inside the temporary folder, so that its lock file goes with it.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    let build = exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet"]);
     assert!(build.status.success(), "build failed:\n{}", stderr(&build));
     let lists = ["practices/dimension/", "practices/action/", "reports/", "featured/"];
     let overviews = ["practices/action/index.html", "reports/index.html"];
-    read_tree(out.path())
+    read_tree(&out)
         .into_keys()
         .filter(|f| f.ends_with(".html") && !overviews.contains(&f.as_str()))
         .filter(|f| f.contains("/ranking/") || lists.iter().any(|l| f.starts_with(l)))

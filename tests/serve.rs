@@ -73,17 +73,19 @@ fn edits_errors_and_deletions_show_in_the_served_portal() {
 
 /// Every file of the portal except the static files (whose published names `build` hashes).
 fn portal_files(site: &Path) -> Vec<String> {
-    let out = tempfile::tempdir().unwrap();
+    // The output inside the temporary folder, so that its lock file goes with it.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_exemplar"))
-        .args(["build", site.to_str().unwrap(), "-o", out.path().to_str().unwrap(), "--quiet"])
+        .args(["build", site.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet"])
         .status()
         .unwrap();
     assert!(status.success());
-    let mut files: Vec<String> = walkdir::WalkDir::new(out.path())
+    let mut files: Vec<String> = walkdir::WalkDir::new(&out)
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().strip_prefix(out.path()).unwrap().to_string_lossy().replace('\\', "/"))
+        .map(|e| e.path().strip_prefix(&out).unwrap().to_string_lossy().replace('\\', "/"))
         // The build's record is for `build` itself, not part of what is served.
         .filter(|p| !p.starts_with("static/") && p != exemplar::freshness::RECORD)
         .collect();

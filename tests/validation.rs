@@ -1080,3 +1080,39 @@ fn a_mistake_in_the_sites_interface_strings_is_found_by_check() {
     std::fs::write(&strings, "nav:\n  home: 主页\n").unwrap();
     assert_eq!(site.json().0, 0);
 }
+
+/// Interface strings that would blank out or garble the portal are errors at their key or file:
+/// an empty string, a list, a file that is a list (it replaced every string, and the templates
+/// then failed in files the editor never touched), and a file not in UTF-8 (it was left out
+/// without a word). A file of comments alone changes nothing.
+#[test]
+fn interface_strings_that_would_garble_the_portal_are_errors() {
+    let site = Site::with_case("valid", VALID);
+    let strings = site.dir.path().join("i18n/zh-CN.yaml");
+    std::fs::create_dir_all(strings.parent().unwrap()).unwrap();
+    let (gbk, _, _) = encoding_rs::GBK.encode("nav:\n  home: 门户首页\n");
+    let cases: [(&[u8], &str, Option<(u64, u64)>); 4] = [
+        (b"nav:\n  home:\n", "i18n_value", Some((2, 3))),
+        ("nav:\n  cases: [甲, 乙]\n".as_bytes(), "i18n_value", Some((2, 3))),
+        (b"- a\n", "i18n_not_mapping", None),
+        (&gbk, "not_utf8_gb18030", Some((2, 9))),
+    ];
+    for (text, code, at) in cases {
+        std::fs::write(&strings, text).unwrap();
+        let (exit, report) = site.json();
+        assert_eq!(exit, 1, "{report:#}");
+        let d = &report["diagnostics"][0];
+        assert_eq!((d["code"].as_str(), d["file"].as_str()), (Some(code), Some("i18n/zh-CN.yaml")), "{report:#}");
+        assert_eq!(at, d["line"].as_u64().zip(d["column"].as_u64()), "{report:#}");
+    }
+    std::fs::write(&strings, "# 本站界面文字\n").unwrap();
+    assert_eq!(site.json().0, 0);
+    let out = site.dir.path().join("public");
+    let built = Command::new(env!("CARGO_BIN_EXE_exemplar"))
+        .args(["build", site.dir.path().to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet"])
+        .output()
+        .expect("run exemplar");
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(home.contains(">首页</a>"), "the theme's strings stay");
+}

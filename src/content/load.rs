@@ -120,6 +120,16 @@ pub fn read(found: &Found) -> Result<SourceFile, Diagnostic> {
 /// Decodes a case file's bytes: UTF-8 with or without BOM, LF or CRLF; anything else is an error
 /// that says what the file seems to be (editors on Windows often save as GB18030/GBK).
 pub fn decode(rel_path: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> {
+    let text = text_of(rel_path, bytes)?;
+    // The whole file is looked through: with SIMD (`str::contains` took 2 % of `exemplar check`).
+    let text = if memchr::memchr(b'\r', text.as_bytes()).is_some() { text.replace("\r\n", "\n") } else { text };
+    split(rel_path, text)
+}
+
+/// A text file's bytes as a string: UTF-8, with or without BOM; anything else is an error at the
+/// first line that does not decode, saying what the file seems to be (editors on Windows often
+/// save as GB18030/GBK). Case files, templates and interface strings are read through it.
+pub fn text_of(rel_path: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => rest.to_vec(),
         None => bytes,
@@ -141,9 +151,7 @@ pub fn decode(rel_path: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> 
             return Err(diagnostic);
         }
     };
-    // The whole file is looked through: with SIMD (`str::contains` took 2 % of `exemplar check`).
-    let text = if memchr::memchr(b'\r', text.as_bytes()).is_some() { text.replace("\r\n", "\n") } else { text };
-    split(rel_path, text)
+    Ok(text)
 }
 
 /// The bytes as a string when they are UTF-8, else the bytes back. Checked 16 to 32 bytes at a

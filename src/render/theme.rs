@@ -123,10 +123,15 @@ fn merge_i18n(
 ) {
     for (file, for_templates) in [(format!("{language}.yaml"), true), (format!("cli.{language}.yaml"), false)] {
         let path = dir.join(&file);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
         let origin = crate::content::load::rel_to(site_dir, &path);
+        let text = match read_text(&path, &origin) {
+            Ok(Some(text)) => text,
+            Ok(None) => continue,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
         // A Chinese input method's colon (`home：首页`) parses, as text where a group of strings
         // belongs: told where it is typed, and the file left out rather than half read.
         let slips = crate::content::slips::syntax_slips(&text, usize::MAX);
@@ -138,15 +143,22 @@ fn merge_i18n(
         }
         let parsed: Result<serde_json::Value, _> = serde_yaml::from_str(&text);
         match (parsed, catalog.merge_yaml(&text)) {
+            // A file of comments alone changes nothing.
+            (Ok(serde_json::Value::Null), _) => {}
+            // A list or a line of text where the file's strings belong would replace them all.
+            (Ok(value), _) if !value.is_object() => {
+                problems.push(Diagnostic::error("i18n_not_mapping").file(origin.as_str()).arg("file", origin.as_str()))
+            }
             (Ok(value), Ok(())) => {
                 if for_templates {
-                    let mut reshaped = Vec::new();
-                    merge_json(strings, value, "", &mut reshaped);
-                    if overrides {
-                        problems.extend(
-                            reshaped.into_iter().map(|(key, group)| reshaped_string(&origin, &text, key, group)),
-                        );
-                    }
+                    let mut misshapen = Vec::new();
+                    merge_json(strings, value, "", &mut misshapen);
+                    problems.extend(
+                        misshapen
+                            .into_iter()
+                            .filter(|(_, shape)| overrides || matches!(shape, Shape::Empty | Shape::List))
+                            .map(|(key, shape)| misshapen_string(&origin, &text, key, shape)),
+                    );
                 }
             }
             (Err(err), _) | (_, Err(err)) => {
@@ -160,22 +172,44 @@ fn merge_i18n(
     }
 }
 
+/// How a string of an i18n file is not what the templates can print (see [`merge_json`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    /// One string where the theme has a group (`nav: 导航`).
+    Group,
+    /// A group where the theme has one string.
+    Text,
+    /// Nothing after the colon: the page would show nothing there.
+    Empty,
+    /// A list (`home: [a, b]`): the page would show its brackets and quotes.
+    List,
+}
+
 /// Deep merge: maps merge key by key, anything else is replaced. Where a group of strings (`nav`)
-/// becomes one string, or one string a group, the templates would fail on every page: the key
-/// (`nav`, `search.hint`) goes to `reshaped`, with whether the theme's is a group.
-fn merge_json(base: &mut serde_json::Value, over: serde_json::Value, path: &str, reshaped: &mut Vec<(String, bool)>) {
+/// becomes one string, or one string a group, the templates would fail on every page; an empty
+/// value or a list would show as nothing or as brackets. Such keys (`nav`, `search.hint`) go to
+/// `misshapen`, with how.
+fn merge_json(base: &mut serde_json::Value, over: serde_json::Value, path: &str, misshapen: &mut Vec<(String, Shape)>) {
     use serde_json::Value;
     match (base, over) {
         (Value::Object(base), Value::Object(over)) => {
             for (key, value) in over {
                 let path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-                merge_json(base.entry(key).or_insert(Value::Null), value, &path, reshaped);
+                merge_json(base.entry(key).or_insert(Value::Null), value, &path, misshapen);
             }
         }
         (base, over) => {
-            let reshapes = matches!((&*base, &over), (Value::Object(_), _) | (Value::String(_), Value::Object(_)));
-            if reshapes && !path.is_empty() {
-                reshaped.push((path.to_owned(), base.is_object()));
+            let shape = match (&*base, &over) {
+                (_, Value::Null) => Some(Shape::Empty),
+                (_, Value::Array(_)) => Some(Shape::List),
+                (Value::Object(_), _) => Some(Shape::Group),
+                (Value::String(_), Value::Object(_)) => Some(Shape::Text),
+                _ => None,
+            };
+            if let Some(shape) = shape
+                && !path.is_empty()
+            {
+                misshapen.push((path.to_owned(), shape));
             }
             *base = over;
         }
@@ -183,13 +217,15 @@ fn merge_json(base: &mut serde_json::Value, over: serde_json::Value, path: &str,
 }
 
 /// A string of the theme given the wrong shape in `origin` (see [`merge_json`]), at its key.
-fn reshaped_string(origin: &str, text: &str, key: String, group: bool) -> Diagnostic {
+fn misshapen_string(origin: &str, text: &str, key: String, shape: Shape) -> Diagnostic {
     let last = key.rsplit('.').next().unwrap_or(&key);
-    let diagnostic = Diagnostic::error("i18n_reshaped")
-        .variant(if group { "group" } else { "text" })
-        .file(origin)
-        .arg("key", key.as_str())
-        .arg("name", last);
+    let (code, variant) = match shape {
+        Shape::Group => ("i18n_reshaped", "group"),
+        Shape::Text => ("i18n_reshaped", "text"),
+        Shape::Empty => ("i18n_value", "empty"),
+        Shape::List => ("i18n_value", "list"),
+    };
+    let diagnostic = Diagnostic::error(code).variant(variant).file(origin).arg("key", key.as_str()).arg("name", last);
     match key_offset(text, &key) {
         Some(offset) => diagnostic.at(text, crate::diagnostics::Location::of_offset(text, offset, last.len())),
         None => diagnostic,
@@ -238,10 +274,21 @@ fn read_dir_files(
 ) {
     for (name, path) in list_files(dir) {
         let origin = crate::content::load::rel_to(site_dir, &path);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => add(name, origin, text),
-            Err(err) => problems.push(Diagnostic::error("unreadable").file(origin).arg("detail", err.to_string())),
+        match read_text(&path, &origin) {
+            Ok(Some(text)) => add(name, origin, text),
+            Ok(None) => {}
+            Err(problem) => problems.push(problem),
         }
+    }
+}
+
+/// A theme or site text file (a template, interface strings): `None` when there is none; an
+/// error when it cannot be read or is not UTF-8 (told as a case file's would be).
+fn read_text(path: &Path, origin: &str) -> Result<Option<String>, Diagnostic> {
+    match std::fs::read(path) {
+        Ok(bytes) => crate::content::load::text_of(origin, bytes).map(Some),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(Diagnostic::error("unreadable").file(origin).arg("detail", err.to_string())),
     }
 }
 

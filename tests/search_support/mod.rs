@@ -346,6 +346,8 @@ pub fn chromium(url: &str, profile: &Path) -> Child {
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(url)
+        // Chromium's own temporary folders, which a killed browser leaves, go with the profile.
+        .env("TMPDIR", profile)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
