@@ -897,7 +897,11 @@ fn build_case(
             broken.destination.split('#').next().unwrap_or(""),
         );
         let code = if target.as_deref().is_some_and(|t| drafts.contains(t)) { "link_to_draft" } else { broken.code };
-        let nearest = if code == "path_outside" { None } else { links.nearest(&broken.destination) };
+        let nearest = match code {
+            "path_outside" => None,
+            "absolute_path" => links.from_root(&broken.destination),
+            _ => links.nearest(&broken.destination),
+        };
         let diagnostic = Diagnostic::error(code).file(&file.rel_path).arg("target", broken.destination.clone());
         problems.push(diagnostic.suggest(nearest).at(&file.text, loc));
     }

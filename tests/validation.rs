@@ -803,6 +803,21 @@ fn missing_image() {
     );
 }
 
+/// An image from the server's root loads from outside the portal, where it is not; the file that
+/// is in the site is suggested.
+#[test]
+fn absolute_path() {
+    Site::fixture("absolute_path").add("images/site-photo.jpg", b"not read by check").expect(
+        error(
+            36,
+            1,
+            "![现场巡查](/images/site-photo.jpg)",
+            r#""/images/site-photo.jpg" is a path from the server's root or a drive"#,
+        )
+        .suggest("images/site-photo.jpg"),
+    );
+}
+
 #[test]
 fn link_with_spaces() {
     fixture(

@@ -110,6 +110,26 @@ impl CaseLinks<'_> {
     /// For a destination that was not found: the same written with the letter case of a file or
     /// case that is there (`images/photo.JPG` for `images/photo.jpg`: found on Windows, not on the
     /// intranet server), or `None`. Looked for only after a miss.
+    /// For a path written from the server's root (`/images/a.png`): the same path relative to
+    /// the case file, when the file is in the site, taken from the case's folder or else from
+    /// the site folder.
+    pub fn from_root(&self, destination: &str) -> Option<String> {
+        let (path, fragment) = destination.trim().split_once('#').unwrap_or((destination.trim(), ""));
+        let path = percent_decode(path.trim_start_matches(['/', '\\']));
+        let is_there = |rel: &str| {
+            if rel.to_ascii_lowercase().ends_with(".md") {
+                self.targets.slugs.contains_key(rel)
+            } else {
+                self.targets.real_path(rel).is_some_and(|(_, file)| file)
+            }
+        };
+        let up = "../".repeat(self.dir.split('/').filter(|p| !p.is_empty()).count());
+        let found = [(self.dir.as_str(), String::new()), ("", up)].into_iter().find_map(|(from, prefix)| {
+            normalize(from, &path).filter(|rel| is_there(rel)).map(|_| format!("{prefix}{path}"))
+        })?;
+        Some(if fragment.is_empty() { found } else { format!("{found}#{fragment}") })
+    }
+
     pub fn nearest(&self, destination: &str) -> Option<String> {
         let (path, fragment) = destination.split_once('#').unwrap_or((destination, ""));
         let decoded = percent_decode(path);
@@ -156,6 +176,12 @@ fn case_insensitive(site_dir: &Path, rel: &str) -> Option<String> {
 impl LinkResolver for CaseLinks<'_> {
     fn link(&self, destination: &str) -> Resolved {
         if !is_relative(destination) {
+            // `/other.md` means a case file, but from the server's root nothing of the site is
+            // found; other links from the root (another intranet application) are the editor's.
+            let path = destination.split(['#', '?']).next().unwrap_or_default();
+            if is_absolute_path(destination) && path.to_ascii_lowercase().ends_with(".md") {
+                return Resolved::Broken("absolute_path");
+            }
             return Resolved::Keep;
         }
         let (path, fragment) = match destination.split_once('#') {
@@ -180,6 +206,11 @@ impl LinkResolver for CaseLinks<'_> {
     }
 
     fn image(&self, destination: &str) -> Resolved {
+        // An image from the server's root (`/img/a.png`) or a drive would load from outside the
+        // portal, where the published folder has no such file.
+        if is_absolute_path(destination) {
+            return Resolved::Broken("absolute_path");
+        }
         if !is_relative(destination) {
             return Resolved::Keep;
         }
@@ -201,6 +232,15 @@ fn is_relative(destination: &str) -> bool {
         Some(colon) => d.find('/').is_some_and(|slash| slash < colon),
         None => true,
     }
+}
+
+/// A path from the server's root or a drive (`/img/a.png`, `\\server\a.png`, `C:\a.png`),
+/// not a URL (`//host/a.png`, `http://…`).
+fn is_absolute_path(destination: &str) -> bool {
+    let d = destination.trim();
+    let b = d.as_bytes();
+    (d.starts_with(['/', '\\']) && !d.starts_with("//"))
+        || (b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/'))
 }
 
 /// Joins `path` to `dir` and resolves `.` and `..`; `None` when it climbs out of the site folder.
@@ -268,6 +308,16 @@ pub fn percent_decode(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn paths_from_the_root_or_a_drive_are_told_from_urls() {
+        for path in ["/img/a.png", "/etc/passwd", "\\\\server\\a.png", "C:\\a.png", "d:/a.png", " /a.md"] {
+            assert!(super::is_absolute_path(path), "{path}");
+        }
+        for path in ["//host/a.png", "http://host/a.png", "images/a.png", "a.md", "#top", "c:", "mailto:a@b"] {
+            assert!(!super::is_absolute_path(path), "{path}");
+        }
+    }
+
     use super::*;
 
     #[test]
