@@ -1131,3 +1131,171 @@ fn interface_strings_that_would_garble_the_portal_are_errors() {
     let home = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(home.contains(">首页</a>"), "the theme's strings stay");
 }
+
+impl Site {
+    /// Adds a template of the site's own (`templates/<rel>`), which overrides the theme's.
+    fn template(self, rel: &str, text: &str) -> Site {
+        let path = self.dir.path().join("templates").join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).expect("write template");
+        self
+    }
+
+    /// Runs `exemplar build SITE ARGS…` into a folder of the site; returns the exit code and stderr.
+    fn build(&self, args: &[&str]) -> (Option<i32>, String) {
+        let out = self.dir.path().join("public");
+        let built = Command::new(env!("CARGO_BIN_EXE_exemplar"))
+            .args(["build", self.dir.path().to_str().unwrap(), "-o", out.to_str().unwrap()])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run exemplar");
+        assert!(!out.exists() || built.status.success(), "nothing is published after an error");
+        (built.status.code(), String::from_utf8_lossy(&built.stderr).into_owned())
+    }
+}
+
+/// `(code, variant's message, file, line, column, suggestion)` of each diagnostic of a report.
+fn template_diagnostics(report: &Value) -> Vec<(String, String, String, u64, u64, Option<String>)> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    (report["diagnostics"].as_array().unwrap().iter())
+        .map(|d| {
+            (
+                text(&d["code"]),
+                text(&d["message"]),
+                text(&d["file"]),
+                d["line"].as_u64().unwrap_or(0),
+                d["column"].as_u64().unwrap_or(0),
+                d["suggestion"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+/// An error in a site's own card template is reported there: its line and column, Tera's
+/// message about the field, the field meant — not only the grid that draws the cards.
+#[test]
+fn an_error_in_the_sites_card_template_is_reported_in_it() {
+    let site = Site::with_case("valid", VALID).template(
+        "partials/case_card.html",
+        "<article>\n<h3>{{ card.title }}</h3>\n<p>{{ card.slugg }}</p>\n</article>\n",
+    );
+    let (code, stderr) = site.build(&["--lang", "en"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    for part in [
+        "error[template_error]: template partials/case_card.html failed: Field `slugg` is not defined",
+        "--> templates/partials/case_card.html:3:12",
+        "3 | <p>{{ card.slugg }}</p>",
+        "did you mean \"slug\"?",
+    ] {
+        assert!(stderr.contains(part), "{part:?} not in:\n{stderr}");
+    }
+    assert!(!stderr.contains("case_grid.html"), "{stderr}");
+}
+
+/// Unknown filters, tests, functions and included templates, which Tera finds when the
+/// templates are added, are one diagnostic each, at their place in the file (a string folded in
+/// before them leaves the column the file's), in the editor's words, with the name meant.
+#[test]
+fn unknown_names_in_templates_are_each_reported_at_their_place() {
+    let site = Site::with_case("valid", VALID).template(
+        "index.html",
+        "{{ site.title | upperr }}\n{{ t.nav.home }} {{ site.title | lowerr }}{% if site is strng %}{% endif %}\n\
+         {{ case_crd(card=site) }}{% include \"partials/case_crad.html\" %}\n",
+    );
+    let (code, report) = site.json();
+    assert_eq!(code, 1, "{report:#}");
+    let index = "templates/index.html".to_owned();
+    let found = template_diagnostics(&report);
+    let expect = |message: &str, line, column, suggestion: &str| {
+        ("template_unknown".to_owned(), message.to_owned(), index.clone(), line, column, Some(suggestion.to_owned()))
+    };
+    assert_eq!(
+        found,
+        [
+            expect("there is no filter named upperr", 1, 17, "upper"),
+            expect("there is no filter named lowerr", 2, 34, "lower"),
+            expect("there is no test named strng", 2, 57, "string"),
+            expect("there is no function named case_crd", 3, 4, "case_card"),
+            expect("the included template partials/case_crad.html does not exist", 3, 37, "partials/case_card.html"),
+        ],
+        "{report:#}"
+    );
+    // In CI annotations too, each at its place; in Chinese by default.
+    let github = String::from_utf8_lossy(&site.run(&["--format", "github"]).stdout).into_owned();
+    assert!(
+        github.contains(
+            "::error file=templates/index.html,title=template_unknown,line=2,col=34::没有名为 lowerr 的过滤器"
+        ),
+        "{github}"
+    );
+    assert_eq!(github.lines().count(), 5, "{github}");
+}
+
+/// `{% extends %}` of a template that does not exist, and templates that extend or include one
+/// another in a loop, are placed at the tag, with the template meant.
+#[test]
+fn a_missing_or_circular_template_is_reported_at_its_tag() {
+    let site = Site::with_case("valid", VALID).template("index.html", "{# home #}\n{% extends \"basee.html\" %}\n");
+    let (code, report) = site.json();
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        template_diagnostics(&report),
+        [(
+            "template_not_found".to_owned(),
+            "template index.html extends basee.html, which does not exist".to_owned(),
+            "templates/index.html".to_owned(),
+            2,
+            13,
+            Some("base.html".to_owned())
+        )],
+        "{report:#}"
+    );
+    let output = site.run(&[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("模板 index.html 继承的 basee.html 不存在"), "{stderr}");
+
+    let site = Site::with_case("valid", VALID)
+        .template("partials/a.html", "{% include \"partials/b.html\" %}")
+        .template("partials/b.html", "<p>\n{% include \"partials/a.html\" %}</p>");
+    let (code, report) = site.json();
+    assert_eq!(code, 1, "{report:#}");
+    let found = template_diagnostics(&report);
+    assert_eq!(
+        found,
+        [(
+            "template_cycle".to_owned(),
+            "templates include one another in a loop: partials/a.html → partials/b.html → partials/a.html".to_owned(),
+            "templates/partials/b.html".to_owned(),
+            2,
+            13,
+            None
+        )],
+        "{report:#}"
+    );
+}
+
+/// A block tag left open: Tera says the input ended (or an `endblock` is an unknown tag); the
+/// hint names the tag and its line.
+#[test]
+fn a_tag_left_open_is_named_in_the_hint() {
+    for (text, line, column, tag) in [
+        ("<p>\n{% if site.title %}\n<b>x</b>\n", 4, 1, "`{% if %}` of line 2 has no `{% endif %}`"),
+        (
+            "{% extends \"base.html\" %}{% block main %}\n{% for x in site.menu %}\n{% endblock main %}\n",
+            3,
+            4,
+            "`{% for %}` of line 2 has no `{% endfor %}`",
+        ),
+    ] {
+        let site = Site::with_case("valid", VALID).template("index.html", text);
+        let (code, report) = site.json();
+        assert_eq!(code, 1, "{report:#}");
+        let d = &report["diagnostics"][0];
+        assert_eq!(
+            (&d["file"], &d["line"], &d["column"]),
+            (&"templates/index.html".into(), &line.into(), &column.into())
+        );
+        assert!(d["hint"].as_str().unwrap().contains(tag), "{report:#}");
+    }
+}

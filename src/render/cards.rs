@@ -23,6 +23,8 @@ use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
 /// The template a card is rendered with.
 pub const CARD_TEMPLATE: &str = "partials/case_card.html";
+/// The template functions registered here.
+pub const FUNCTIONS: &[&str] = &["case_card", "case_cards"];
 /// The summary field that identifies a card's content (see [`super::Summaries`]).
 pub const CARD_KEY: &str = "card_key";
 /// Lock shards: the render threads rarely wait on one another.
@@ -256,8 +258,34 @@ impl Cards {
         context.insert_value("card", card);
         context.insert("card_level", &level);
         context.insert("root", root);
-        tera.render(CARD_TEMPLATE, &context).map_err(|err| tera::Error::chain(format!("in {CARD_TEMPLATE}"), err))
+        tera.render(CARD_TEMPLATE, &context).map_err(|err| {
+            // Tera keeps only the text of a function's error, the page's report at the call: the
+            // card's own error (its line, its message) is kept here for the page's diagnostic.
+            FAILED.with(|failed| {
+                let mut failed = failed.borrow_mut();
+                // A card drawn inside a card: the innermost error is the cause.
+                if failed.is_none() {
+                    *failed = Some(err);
+                }
+            });
+            tera::Error::message(CARD_FAILED)
+        })
     }
+}
+
+/// The message of a page's error at a `case_card`/`case_cards` call whose card failed; the card's
+/// own error is then [`take_failure`].
+pub const CARD_FAILED: &str = "in partials/case_card.html";
+
+thread_local! {
+    /// The error of the card that failed last on this thread (a page and its cards render on
+    /// one thread), until the page's error is reported.
+    static FAILED: std::cell::RefCell<Option<tera::Error>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The error of the card that made this thread's page fail, if one did (see [`CARD_FAILED`]).
+pub fn take_failure() -> Option<tera::Error> {
+    FAILED.with(|failed| failed.borrow_mut().take())
 }
 
 /// Starts a shard afresh when it holds its share of [`MAX_CARDS`].
@@ -422,5 +450,11 @@ mod tests {
             source = cause.source();
         }
         assert!(text.contains(CARD_TEMPLATE), "{text}");
+        // The card's own error, with its place in the card template, is kept for the report.
+        let failure = take_failure().expect("the card's error");
+        let tera::ErrorKind::RenderingError(report) = failure.kind() else { panic!("{failure}") };
+        assert_eq!(report.filename(), CARD_TEMPLATE);
+        assert_eq!((report.span().start_line, report.span().start_col), (1, 8));
+        assert!(take_failure().is_none(), "taken once");
     }
 }

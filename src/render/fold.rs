@@ -127,7 +127,7 @@ fn fold_one(name: &str, text: &str, strings: &Json) -> Option<Folded> {
 
 /// Where the tag opened before `from` closes (`}}` or `%}`, `delimiter` being `}` or `%`),
 /// string literals skipped; `None` if it never does.
-fn tag_end(bytes: &[u8], from: usize, delimiter: u8) -> Option<usize> {
+pub(super) fn tag_end(bytes: &[u8], from: usize, delimiter: u8) -> Option<usize> {
     let mut i = from;
     while i < bytes.len() {
         match bytes[i] {

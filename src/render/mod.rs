@@ -4,6 +4,7 @@
 pub mod cards;
 pub mod charts;
 pub mod data;
+mod errors;
 mod fold;
 pub mod portal;
 pub mod theme;
@@ -17,7 +18,7 @@ use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 use tera::{Context, Tera};
 
-use crate::diagnostics::{Diagnostic, Location};
+use crate::diagnostics::Diagnostic;
 use crate::site::Site;
 use theme::{Template, Theme};
 
@@ -482,7 +483,7 @@ impl Renderer {
         let text = |i: usize| folded.get(i).map_or(templates[i].text.as_str(), |f| f.text.as_str());
         if let Err(err) = tera.add_raw_templates(templates.iter().enumerate().map(|(i, t)| (t.name.as_str(), text(i))))
         {
-            return Err(vec![template_diagnostic(&err, &templates, &folded)]);
+            return Err(errors::diagnostics(&err, &errors::Sources { templates: &templates, folded: &folded }, None));
         }
         let global = tera.global_context();
         global.insert_value("site", views::tera(&views::site_view(&site.config)));
@@ -659,10 +660,13 @@ impl Renderer {
         // Straight into a buffer the size of a case page: `Tera::render` grows its buffer from the
         // template's size and then checks the whole page is UTF-8 (it is: Tera writes strings).
         self.cards.ensure_templates(&self.tera);
+        // A card's error left by a page this thread rendered before is not this page's.
+        let _ = cards::take_failure();
         let mut html = Vec::with_capacity(PAGE_CAPACITY);
-        self.tera
-            .render_to(template, &context, &mut html)
-            .map_err(|err| template_diagnostic(&err, &self.templates, &self.folded))?;
+        self.tera.render_to(template, &context, &mut html).map_err(|err| {
+            let sources = errors::Sources { templates: &self.templates, folded: &self.folded };
+            errors::diagnostic(&err, &sources, template)
+        })?;
         Ok(html)
     }
 
@@ -792,37 +796,6 @@ fn base_path(base_url: &str) -> String {
     };
     let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
     if path.ends_with('/') { path } else { format!("{path}/") }
-}
-
-/// A template error as a diagnostic naming the template file, the line and what went wrong.
-fn template_diagnostic(err: &tera::Error, templates: &[Template], folded: &[fold::Folded]) -> Diagnostic {
-    let index_of = |name: &str| templates.iter().position(|t| t.name == name);
-    let mut detail = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        detail.push_str(": ");
-        detail.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    match err.kind() {
-        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
-            let index = index_of(report.filename());
-            let template = index.map(|i| &templates[i]);
-            let span = report.span();
-            let col = index
-                .and_then(|i| folded.get(i))
-                .map_or(span.start_col, |f| f.original_col(span.start_line, span.start_col));
-            let loc = Location::new(span.start_line, col + 1, span.range.len().max(1));
-            let mut diagnostic = Diagnostic::error("template_error")
-                .arg("template", report.filename().to_owned())
-                .arg("detail", report.message().to_owned());
-            if let Some(template) = template {
-                diagnostic = diagnostic.file(template.origin.clone()).at(&template.text, loc);
-            }
-            diagnostic
-        }
-        _ => Diagnostic::error("template_error").arg("template", String::new()).arg("detail", detail),
-    }
 }
 
 /// Where rendered pages go: a path inside the portal and the bytes; an error is a message.
