@@ -18,11 +18,8 @@ fn text(strings: &Json, path: &str, args: &[(&str, String)]) -> String {
             None => return path.to_owned(),
         };
     }
-    let mut out = value.as_str().unwrap_or(path).to_owned();
-    for (name, arg) in args {
-        out = out.replace(&format!("{{{name}}}"), arg);
-    }
-    out
+    // `{n}` and the plural forms `{n|site|sites}`, as the templates' `fill` filter fills them.
+    crate::i18n::fill(value.as_str().unwrap_or(path), args)
 }
 
 fn points<'a>(site: &'a Site, assessment: &Assessment) -> Vec<Point<'a>> {
@@ -330,13 +327,18 @@ pub fn reports(site: &Site, summaries: &super::Summaries) -> Value {
         (report_name(report), (site.report(report).len() > PREVIEW).then(|| report_path(report)).into())
     }));
     let indicators: Vec<&crate::config::Indicator> = fw.indicators().map(|(_, i)| i).collect();
+    // Revoked titles are left out of the averages, as from the rankings.
+    let active: Vec<&crate::site::Case> = site.cases.iter().map(|c| &**c).filter(|c| !c.is_revoked(fw)).collect();
     let periods: Vec<Value> = site
         .periods()
         .into_iter()
         .rev()
-        .map(|period| {
+        .filter_map(|period| {
             let assessed: Vec<&Assessment> =
-                site.cases.iter().filter_map(|c| c.assessments.iter().find(|a| a.period == period)).collect();
+                active.iter().filter_map(|c| c.assessments.iter().find(|a| a.period == period)).collect();
+            if assessed.is_empty() {
+                return None;
+            }
             let averages: Vec<f64> = assessed.iter().filter_map(|a| a.average(fw)).collect();
             let below = assessed
                 .iter()
@@ -357,13 +359,13 @@ pub fn reports(site: &Site, summaries: &super::Summaries) -> Value {
                 })
                 .collect();
             let mean = (!averages.is_empty()).then(|| averages.iter().sum::<f64>() / averages.len() as f64);
-            map([
+            Some(map([
                 ("period", period.to_string().into()),
                 ("assessed", assessed.len().into()),
                 ("below", below.into()),
                 ("average", mean.map(number).into()),
                 ("indicators", by_indicator.into()),
-            ])
+            ]))
         })
         .collect();
     let window = window.map(|w| {
@@ -457,4 +459,16 @@ pub fn report_rows(site: &Site, summaries: &super::Summaries, report: Report, ca
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Strings the portal's charts take from the theme fill their plural forms as the templates
+    /// do: an English chart's description said "15 {n|site|sites}".
+    #[test]
+    fn chart_texts_fill_plural_forms() {
+        let strings = serde_json::json!({ "home": { "portfolio_desc": "of {n} {n|site|sites}." } });
+        let text = |n: &str| super::text(&strings, "home.portfolio_desc", &[("n", n.to_owned())]);
+        assert_eq!((text("1"), text("15")), ("of 1 site.".to_owned(), "of 15 sites.".to_owned()));
+    }
 }
