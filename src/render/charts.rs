@@ -267,14 +267,40 @@ fn wrap(text: &str, width: f64) -> Vec<String> {
 /// scale, the threshold ring dashed, the scores as a filled polygon. `title` and `desc` name it
 /// for assistive technology; `id` makes their ids unique in the page.
 pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String {
-    let (w, h, cx, cy, r) = (360.0, 300.0, 180.0, 150.0, 92.0);
+    let (w, h, cx, cy, r): (f64, f64, f64, f64, f64) = (360.0, 300.0, 180.0, 150.0, 92.0);
     let n = points.len();
     let angle = |i: usize| -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n.max(1) as f64;
     let at = |i: usize, ratio: f64| (cx + r * ratio * angle(i).cos(), cy + r * ratio * angle(i).sin());
+    // A label's place and lines depend on the indicators alone: laid out once per thread and
+    // set of labels, each up to the value, which is all that changes from case to case; with
+    // how far the labels reach above and below, so that the drawing holds them all.
+    type Layout = (Vec<String>, Vec<String>, (f64, f64));
+    thread_local! {
+        static LABELS: std::cell::RefCell<Vec<Layout>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let (layout, (top, bottom)) = LABELS.with_borrow_mut(|known| {
+        let same = |labels: &[String]| labels.len() == n && labels.iter().zip(points).all(|(l, p)| l == p.label);
+        match known.iter().position(|(labels, _, _)| same(labels)) {
+            Some(index) => (index, known[index].2),
+            None => {
+                let mut reach = (0.0f64, h);
+                let heads = (0..n)
+                    .map(|i| {
+                        let (head, above, below) = label_head(points[i].label, at(i, 1.0), angle(i));
+                        reach = (reach.0.min(above), reach.1.max(below));
+                        head
+                    })
+                    .collect();
+                known.push((points.iter().map(|p| p.label.to_owned()).collect(), heads, reach));
+                (known.len() - 1, reach)
+            }
+        }
+    });
+    let (top, height) = (top.floor(), (bottom - top).ceil());
     let mut svg = String::with_capacity(4096);
     let _ = write!(
         svg,
-        r#"<svg class="chart chart--radar" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
+        r#"<svg class="chart chart--radar" viewBox="0 {top} {w} {height}" width="{w}" height="{height}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
         Xml(title),
         Xml(desc)
     );
@@ -315,22 +341,9 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
         push_point(&mut svg, at(i, p.ratio(p.value)), "3.5", below, ("indicator", p.id), (p.label, p.value));
     }
     svg.push_str(r#"<g class="chart__labels" aria-hidden="true">"#);
-    // A label's place and lines depend on the indicators alone: laid out once per thread and
-    // set of labels, each up to the value, which is all that changes from case to case.
-    thread_local! {
-        static LABELS: std::cell::RefCell<Vec<(Vec<String>, Vec<String>)>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    LABELS.with_borrow_mut(|known| {
-        let same = |labels: &[String]| labels.len() == n && labels.iter().zip(points).all(|(l, p)| l == p.label);
-        let index = match known.iter().position(|(labels, _)| same(labels)) {
-            Some(index) => index,
-            None => {
-                let heads = (0..n).map(|i| label_head(points[i].label, at(i, 1.0), angle(i))).collect();
-                known.push((points.iter().map(|p| p.label.to_owned()).collect(), heads));
-                known.len() - 1
-            }
-        };
-        for (head, p) in known[index].1.iter().zip(points) {
+    LABELS.with_borrow(|known| {
+        let Some((_, heads, _)) = known.get(layout) else { return };
+        for (head, p) in heads.iter().zip(points) {
             svg.push_str(head);
             score(p.value).push_to(&mut svg);
             svg.push_str("</tspan></text>");
@@ -341,8 +354,9 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
 }
 
 /// The markup of a radar label up to its value: the `<text>` at the end of the axis that points
-/// at `angle` and ends at `(x, y)`, and a `<tspan>` per line of the label.
-fn label_head(label: &str, (x, y): (f64, f64), angle: f64) -> String {
+/// at `angle` and ends at `(x, y)`, and a `<tspan>` per line of the label; with the top of its
+/// first line and the bottom of its value (12 px text).
+fn label_head(label: &str, (x, y): (f64, f64), angle: f64) -> (String, f64, f64) {
     let (dx, dy) = (angle.cos(), angle.sin());
     let (lx, ly) = (x + dx * 10.0, y + dy * 12.0);
     let anchor = if dx > 0.2 {
@@ -352,7 +366,9 @@ fn label_head(label: &str, (x, y): (f64, f64), angle: f64) -> String {
     } else {
         "middle"
     };
-    let lines = wrap(label, 5.0);
+    // Above and below the chart a Latin label has room to be wider than at its sides.
+    let width = if anchor == "middle" && label.contains(' ') { 9.0 } else { 5.0 };
+    let lines = wrap(label, width);
     // The value is the last line.
     let count = lines.len() as f64 + 1.0;
     // Labels above the chart grow upwards, labels below grow downwards.
@@ -371,7 +387,7 @@ fn label_head(label: &str, (x, y): (f64, f64), angle: f64) -> String {
     }
     let dy_attr = if lines.is_empty() { "0" } else { "14" };
     let _ = write!(head, r#"<tspan x="{}" dy="{dy_attr}" class="chart__value">"#, xy(lx));
-    head
+    (head, first - 12.0, first + (count - 1.0) * 14.0 + 4.0)
 }
 
 /// A small line of one indicator's scores over periods (oldest first), with the threshold dashed.
@@ -497,6 +513,37 @@ mod tests {
 
     fn point<'a>(id: &'a str, value: f64) -> Point<'a> {
         Point { id, label: id, value, min: 0.0, max: 100.0, threshold: Some(80.0) }
+    }
+
+    /// Every label line and value lies inside the drawing, however many lines a label takes: the
+    /// English sample's bottom label ("Cohesion and support") had its value cut in half.
+    #[test]
+    fn radar_labels_lie_inside_the_drawing() {
+        let labels = ["Cohesion and support of the members and the public", "Innovation", "Development"];
+        for n in [3, 4, 6] {
+            let points: Vec<Point> = (0..n).map(|i| point(labels[(i + 2) % 3], 90.0)).collect();
+            let svg = radar(&points, "r", "t", "d");
+            let attr = |text: &str, name: &str| -> f64 {
+                let at = text.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+                text[at..].split('"').next().unwrap().parse().unwrap()
+            };
+            let view: Vec<f64> = svg
+                .split("viewBox=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .split(' ')
+                .map(|v| v.parse().unwrap())
+                .collect();
+            for text in svg.split("<text ").skip(1) {
+                let text = text.split("</text>").next().unwrap();
+                let first = attr(text, "y");
+                let last = first + 14.0 * (text.matches("<tspan").count() - 1) as f64;
+                assert!(first - 12.0 >= view[1] && last + 4.0 <= view[1] + view[3], "{n}: {text} in {view:?}");
+            }
+        }
     }
 
     #[test]
