@@ -31,7 +31,7 @@ pub enum Command {
         site_dir: PathBuf,
         #[arg(short, long)]
         output: Option<PathBuf>,
-        #[arg(long)]
+        #[arg(long, value_parser = base_url_value)]
         base_url: Option<String>,
         #[arg(long)]
         drafts: bool,
@@ -53,7 +53,7 @@ pub enum Command {
         to: PathBuf,
         #[arg(long)]
         rollback: bool,
-        #[arg(long)]
+        #[arg(long, value_parser = base_url_value)]
         base_url: Option<String>,
     },
     Serve {
@@ -122,6 +122,14 @@ fn language_value(value: &str) -> Result<String, String> {
     }
 }
 
+/// A published address (`--base-url`): an absolute http:// or https:// URL, as `base_url:` in
+/// exemplar.yaml (see `config::valid_base_url`); anything else would be written before every
+/// address of the feed, sitemap and data files. The usage error shows the option's help, which
+/// gives an example.
+fn base_url_value(value: &str) -> Result<String, String> {
+    if crate::config::valid_base_url(value) { Ok(value.to_owned()) } else { Err("not a web address".to_owned()) }
+}
+
 /// A new case's title: any text but none at all. A blank title would make a case that fails
 /// `check` at once (`title` is required), under a file name made of nothing (`x.md`).
 fn title_value(value: &str) -> Result<String, String> {
@@ -150,7 +158,7 @@ pub fn run() -> i32 {
     let lang = cli.lang.clone();
     match cli.command {
         Command::Build { site_dir, output, base_url, drafts, force } => {
-            let options = BuildOptions { site_dir, out_dir: output, base_url, drafts, force };
+            let options = BuildOptions { site_dir, out_dir: output, base_url, drafts, force, keep_from: None };
             let started = Instant::now();
             let bar = ProgressBar::new(quiet, lang.as_deref(), &options.site_dir);
             // Not freed: the process ends right after, and freeing 10,000 cases one by one on one
@@ -160,7 +168,7 @@ pub fn run() -> i32 {
             let catalog = catalog_for(&outcome, lang.as_deref());
             report(&outcome.diagnostics, &catalog);
             if outcome.has_errors() {
-                eprintln!("{}", summary_line(&catalog, "cli.build_failed", &outcome));
+                eprintln!("{}", summary_line(&catalog, failed_key(&options), &outcome));
                 return 1;
             }
             if let Some(last) = outcome.up_to_date.as_ref().filter(|_| !quiet) {
@@ -312,42 +320,93 @@ fn publish(
         }
         0
     };
+    let error = |catalog: &Catalog, key: &str, args: &[(&str, String)]| {
+        let mut all = vec![("to", to.display().to_string())];
+        all.extend(args.iter().cloned());
+        eprintln!("{}: {}", catalog.get("cli.error"), catalog.format(key, &all));
+        1
+    };
     if rollback {
         let catalog = site_catalog(&site_dir, lang.as_deref());
+        if !matches!(to.components().next_back(), Some(std::path::Component::Normal(_))) {
+            return error(&catalog, "cli.publish_refused_name", &[]);
+        }
         return match crate::publish::rollback(&to) {
             Ok(Some(swapped)) => done(&catalog, "cli.rollback_done", &swapped),
-            Ok(None) => {
-                eprintln!(
-                    "{}: {}",
-                    catalog.get("cli.error"),
-                    catalog.format("cli.rollback_none", &[("to", to.display().to_string())])
-                );
-                1
-            }
+            Ok(None) => error(&catalog, "cli.rollback_none", &[]),
             Err(err) => failed(&catalog, err),
         };
     }
-    let slot = match crate::publish::prepare(&to) {
-        Ok(slot) => slot,
-        Err(err) => return failed(&site_catalog(&site_dir, lang.as_deref()), err),
+    // Nothing is made or moved before the target is checked and the configuration read.
+    let config = match crate::config::load(&site_dir) {
+        Ok(config) => config,
+        Err(problems) => {
+            let catalog = site_catalog(&site_dir, lang.as_deref());
+            report(&problems, &catalog);
+            return 1;
+        }
     };
-    let options =
-        BuildOptions { site_dir, out_dir: Some(slot.dir().to_path_buf()), base_url, drafts: false, force: true };
+    let catalog = Catalog::builtin(lang.as_deref().unwrap_or(&config.language));
+    let target = match crate::publish::check(&site_dir, &to) {
+        Ok(target) => target,
+        Err(refusal) => {
+            use crate::publish::Refusal;
+            return match refusal {
+                Refusal::NoName => error(&catalog, "cli.publish_refused_name", &[]),
+                Refusal::HoldsSite => error(&catalog, "cli.publish_refused_site", &[]),
+                Refusal::File => error(&catalog, "cli.publish_refused_file", &[]),
+                Refusal::Foreign => error(&catalog, "cli.publish_refused_folder", &[]),
+                Refusal::Link(link) => {
+                    error(&catalog, "cli.publish_refused_link", &[("link", link.display().to_string())])
+                }
+                Refusal::Io(err) => failed(&catalog, err),
+            };
+        }
+    };
+    let slot = match crate::publish::prepare(&target) {
+        Ok(slot) => slot,
+        Err(crate::publish::PrepareError::Unwritable { dir, source }) => {
+            let args = [("dir", dir.display().to_string()), ("detail", source.to_string())];
+            return error(&catalog, "cli.publish_unwritable", &args);
+        }
+        Err(crate::publish::PrepareError::Other(err)) => return failed(&catalog, err),
+    };
+    let options = BuildOptions {
+        site_dir,
+        out_dir: Some(slot.dir().to_path_buf()),
+        keep_from: slot.served().map(std::path::Path::to_path_buf),
+        base_url,
+        drafts: false,
+        force: true,
+    };
     let outcome = pipeline::build(&options);
     let catalog = catalog_for(&outcome, lang.as_deref());
     report(&outcome.diagnostics, &catalog);
     if outcome.has_errors() {
-        eprintln!("{}", summary_line(&catalog, "cli.build_failed", &outcome));
+        crate::publish::discard(slot);
+        eprintln!("{}", summary_line(&catalog, failed_key(&options), &outcome));
         return 1;
     }
-    match crate::publish::activate(&to, &slot) {
-        Ok(swapped) => {
-            if !quiet && outcome.images.images > 0 {
-                println!("{}", images_line(&catalog, &outcome.images));
-            }
-            done(&catalog, "cli.publish_done", &swapped)
+    if !quiet && outcome.images.images > 0 {
+        println!("{}", images_line(&catalog, &outcome.images));
+    }
+    if crate::publish::unchanged(&slot) {
+        let current = slot.served().map(|s| s.display().to_string()).unwrap_or_default();
+        crate::publish::discard(slot);
+        if !quiet {
+            println!(
+                "{}",
+                catalog.format("cli.publish_unchanged", &[("to", to.display().to_string()), ("current", current)])
+            );
         }
-        Err(err) => failed(&catalog, err),
+        return 0;
+    }
+    match crate::publish::activate(&slot) {
+        Ok(swapped) => done(&catalog, "cli.publish_done", &swapped),
+        Err(err) => {
+            crate::publish::discard(slot);
+            failed(&catalog, err)
+        }
     }
 }
 
@@ -507,6 +566,11 @@ fn catalog_for(outcome: &Outcome, lang: Option<&str>) -> Catalog {
         Some(lang) => Catalog::builtin(lang),
         None => outcome.catalog.clone(),
     }
+}
+
+/// A failed build leaves the last good portal as it was, and says so only when there is one.
+fn failed_key(options: &BuildOptions) -> &'static str {
+    if options.has_portal() { "cli.build_failed" } else { "cli.build_failed_none" }
 }
 
 fn summary_line(catalog: &Catalog, key: &str, outcome: &Outcome) -> String {

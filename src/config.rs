@@ -400,6 +400,16 @@ fn check(config: &Config, text: &str) -> Vec<Diagnostic> {
     if config.paginate_by == 0 {
         problem("config_bad_paginate", "paginate_by", Vec::new());
     }
+    // Feeds, the sitemap and the data files write it before every address (`--base-url` is checked
+    // the same way on the command line).
+    if !valid_base_url(&config.base_url) {
+        let mut diagnostic =
+            Diagnostic::error("config_bad_base_url").file(CONFIG_FILE).arg("value", config.base_url.clone());
+        if let Some((offset, len)) = top_level_value(text, "base_url") {
+            diagnostic = diagnostic.at(text, Location::of_offset(text, offset, len));
+        }
+        problems.push(diagnostic);
+    }
     // A language without messages is refused, as `--lang` refuses it, rather than read as Chinese.
     if crate::i18n::known_language(&config.language).is_none() {
         let allowed = crate::i18n::LANGUAGES;
@@ -416,6 +426,31 @@ fn check(config: &Config, text: &str) -> Vec<Diagnostic> {
         problems.push(diagnostic);
     }
     problems
+}
+
+/// Whether `value` can be the portal's published address: an absolute `http://` or `https://` URL
+/// with a host and no spaces (`https://intranet.example/practice/`), or `/`, the documented
+/// default, when the portal has no fixed address (feeds and the sitemap then give paths from the
+/// server's root).
+pub fn valid_base_url(value: &str) -> bool {
+    if value == "/" {
+        return true;
+    }
+    let lower = value.get(..8).unwrap_or(value).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &value[8..]
+    } else if lower.starts_with("http://") {
+        &value[7..]
+    } else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(ipv6) => ipv6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    !host.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Where the value of the top-level setting `key` is written (byte offset and length, without a
@@ -551,6 +586,36 @@ mod tests {
             let text = crate::embedded::SAMPLE_CONFIG.replacen("language: zh-CN", &format!("language: {value}"), 1);
             assert!(parse(&text).is_ok(), "{value}");
         }
+    }
+
+    /// `base_url` is written before every address of the feed, sitemap and data files: only a web
+    /// address (or the default `/`) is taken, and a mistake is shown at its value.
+    #[test]
+    fn a_base_url_that_is_not_a_web_address_is_refused_at_its_value() {
+        for good in
+            ["https://intranet.example/practice/", "http://intranet", "HTTP://10.0.0.1:8080/a/", "http://[::1]/", "/"]
+        {
+            assert!(valid_base_url(good), "{good}");
+        }
+        for bad in [
+            "notaurl",
+            "intranet.example/practice/",
+            "practice/",
+            "http://",
+            "https:///x",
+            "ftp://host/",
+            "http://in tra/",
+            "http://host/a b",
+            "",
+        ] {
+            assert!(!valid_base_url(bad), "{bad:?}");
+        }
+        let text = crate::embedded::SAMPLE_CONFIG.replacen("base_url: http://localhost/", "base_url: notaurl", 1);
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!((problems[0].code, problems[0].arg_value("value")), ("config_bad_base_url", Some("notaurl")));
+        let line = text.lines().position(|l| l.starts_with("base_url:")).unwrap() + 1;
+        assert_eq!(problems[0].location, Some(Location::new(line, 11, 7)));
     }
 
     #[test]

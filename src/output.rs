@@ -24,10 +24,27 @@ pub enum OutputError {
     Locked { path: PathBuf, pid: String },
 }
 
+impl OutputError {
+    /// What went wrong, without the words around it (the system's own message, or the path that
+    /// was refused): the diagnostic that reports it says the rest in the reader's language.
+    pub fn detail(&self) -> String {
+        match self {
+            OutputError::Prepare { source, .. }
+            | OutputError::Write { source, .. }
+            | OutputError::Swap { source, .. } => source.to_string(),
+            OutputError::Outside(rel) => rel.clone(),
+            OutputError::Locked { pid, .. } => pid.clone(),
+        }
+    }
+}
+
 /// A staging folder that becomes the output folder on [`Staging::commit`]; dropped without a
 /// commit, it is removed and the previous output stays as it was.
 pub struct Staging {
     target: PathBuf,
+    /// The portal whose unchanged files are kept: the output folder itself, or (for `publish`,
+    /// which builds each version into a new folder) the version now served.
+    old: PathBuf,
     dir: PathBuf,
     committed: bool,
     /// Held until the staging folder is committed or dropped.
@@ -42,7 +59,14 @@ pub struct Staging {
 }
 
 impl Staging {
+    /// A staging folder for `target` that keeps the unchanged files of the current `target`.
     pub fn new(target: &Path) -> Result<Staging, OutputError> {
+        Staging::keeping_from(target, None)
+    }
+
+    /// A staging folder for `target` that keeps the files of `old` (the current output when
+    /// `None`) whose bytes it is asked to write again.
+    pub fn keeping_from(target: &Path, old: Option<&Path>) -> Result<Staging, OutputError> {
         let name = target.file_name().map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
         let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
@@ -60,11 +84,12 @@ impl Staging {
         fs::create_dir_all(&dir).map_err(prepare)?;
         Ok(Staging {
             target: target.to_path_buf(),
+            has_old: old.unwrap_or(target).is_dir(),
+            old: old.unwrap_or(target).to_path_buf(),
             dir,
             committed: false,
             _lock: lock,
             kept: Default::default(),
-            has_old: target.is_dir(),
             made: Default::default(),
         })
     }
@@ -89,7 +114,7 @@ impl Staging {
         let path = self.path_of(rel)?;
         let write_error = |source| OutputError::Write { path: path.clone(), source };
         self.make_parent(&path).map_err(write_error)?;
-        let old_len = self.has_old.then(|| fs::metadata(self.target.join(rel)).map(|m| m.len()).ok()).flatten();
+        let old_len = self.has_old.then(|| fs::metadata(self.old.join(rel)).map(|m| m.len()).ok()).flatten();
         if old_len.is_some() && old_len == fs::metadata(from).map(|m| m.len()).ok() {
             let bytes = fs::read(from).map_err(write_error)?;
             if self.keep_unchanged(rel, &path, &bytes) {
@@ -118,7 +143,7 @@ impl Staging {
         if !self.has_old {
             return false;
         }
-        let old = self.target.join(rel);
+        let old = self.old.join(rel);
         let same = fs::symlink_metadata(&old).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
             && fs::read(&old).is_ok_and(|old| old == bytes);
         let kept = same && fs::hard_link(&old, path).is_ok();

@@ -26,6 +26,10 @@ pub struct BuildOptions {
     pub out_dir: Option<PathBuf>,
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// The portal the new one replaces, when it is not the output folder itself: `publish` builds
+    /// each version into a new folder, and keeps (hard-links) the files of the version now served
+    /// whose bytes it would write again.
+    pub keep_from: Option<PathBuf>,
     /// Build even when the output's record says nothing changed (see `freshness`).
     pub force: bool,
 }
@@ -37,6 +41,12 @@ impl BuildOptions {
 
     pub fn out_dir(&self) -> PathBuf {
         self.out_dir.clone().unwrap_or_else(|| self.site_dir.join("public"))
+    }
+
+    /// Whether a portal is there that a failed build leaves as it was (the summary says so only
+    /// then).
+    pub fn has_portal(&self) -> bool {
+        self.keep_from.as_deref().unwrap_or(&self.out_dir()).is_dir()
     }
 }
 
@@ -259,23 +269,13 @@ fn write_portal(
     let out_dir = options.out_dir();
     check_out_dir(&options.site_dir, &out_dir)?;
     let mut renderer = Renderer::new(site, theme)?;
-    let fail = |err: crate::output::OutputError| match err {
-        crate::output::OutputError::Locked { pid, .. } => vec![
-            Diagnostic::error("output_locked")
-                .arg("path", out_dir.display().to_string())
-                .arg("pid", pid)
-                .arg("lock", crate::output_lock::lock_path(&out_dir).display().to_string()),
-        ],
-        err => vec![
-            Diagnostic::error("write_failed").arg("path", out_dir.display().to_string()).arg("detail", err.to_string()),
-        ],
-    };
+    let fail = |err: crate::output::OutputError| vec![output_diagnostic(&out_dir, &err)];
     // Stylesheets and scripts under content-hashed names (see `assets`).
     let static_files = crate::assets::static_files(theme, true)
         .map_err(|err| vec![Diagnostic::error("write_failed").arg("path", "static/").arg("detail", err.to_string())])?;
     renderer.set_assets(&crate::assets::names(&static_files));
-    let staging = Staging::new(&out_dir).map_err(fail)?;
-    let write = |rel: &str, bytes: &[u8]| staging.write(rel, bytes).map_err(|e| e.to_string());
+    let staging = Staging::keeping_from(&out_dir, options.keep_from.as_deref()).map_err(fail)?;
+    let write = |rel: &str, bytes: &[u8]| staging.write(rel, bytes).map_err(|e| e.detail());
     let write_page = |rel: &str, bytes: &[u8]| {
         progress.advance(1);
         write(rel, bytes)
@@ -333,6 +333,32 @@ fn write_portal(
     staging.commit().map_err(fail)?;
     timings.lap("commit");
     Ok((pages, images))
+}
+
+/// An error of the output folder as a diagnostic, every word of it from the catalog (the system's
+/// own message aside).
+fn output_diagnostic(out_dir: &Path, err: &crate::output::OutputError) -> Diagnostic {
+    use crate::output::OutputError;
+    let diagnostic = match err {
+        OutputError::Locked { pid, .. } => {
+            return Diagnostic::error("output_locked")
+                .arg("path", out_dir.display().to_string())
+                .arg("pid", pid.clone())
+                .arg("lock", crate::output_lock::lock_path(out_dir).display().to_string());
+        }
+        OutputError::Prepare { path, .. } => Diagnostic::error("write_failed")
+            .variant("prepare")
+            .arg("path", out_dir.display().to_string())
+            .arg("staging", path.display().to_string()),
+        OutputError::Write { path, .. } => Diagnostic::error("write_failed").arg("path", path.display().to_string()),
+        OutputError::Swap { .. } => {
+            Diagnostic::error("write_failed").variant("swap").arg("path", out_dir.display().to_string())
+        }
+        OutputError::Outside(_) => {
+            Diagnostic::error("write_failed").variant("outside").arg("path", out_dir.display().to_string())
+        }
+    };
+    diagnostic.arg("detail", err.detail())
 }
 
 /// What killed builds left beside the output is removed by the next build, even one that finds

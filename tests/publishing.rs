@@ -212,3 +212,236 @@ fn an_unwritable_or_full_disk_gives_a_clear_error_and_keeps_the_last_output() {
     fs::remove_file(disk.0.join("filler")).unwrap();
     assert!(build_cmd(&site, &out).status().unwrap().success());
 }
+
+fn publish_cmd(site: &Path, to: &Path, more: &[&str]) -> std::process::Output {
+    let mut args = vec!["publish", site.to_str().unwrap(), "--to", to.to_str().unwrap()];
+    args.extend_from_slice(more);
+    exemplar(&args)
+}
+
+/// Every entry under `dir` (not following links), with a file's bytes or a link's target.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| {
+            let e = e.unwrap();
+            let what = if e.path_is_symlink() {
+                fs::read_link(e.path()).unwrap().to_string_lossy().into_owned().into_bytes()
+            } else if e.file_type().is_file() {
+                fs::read(e.path()).unwrap()
+            } else {
+                b"dir".to_vec()
+            };
+            (e.path().display().to_string(), what)
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// `--to DIR` where DIR is another site's folder or a file: refused in both languages, and nothing
+/// at all changes on disk (the folder used to become a version, to be pruned a few publishes
+/// later; the file became a link).
+#[test]
+fn publish_refuses_a_folder_or_file_that_is_not_its_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let webroot = tmp.path().join("webroot");
+    fs::create_dir_all(webroot.join("othersite")).unwrap();
+    fs::write(webroot.join("othersite/index.html"), "another site").unwrap();
+    fs::write(webroot.join("notes.txt"), "my notes").unwrap();
+    std::os::unix::fs::symlink("othersite", webroot.join("link")).unwrap();
+    let before = snapshot(tmp.path());
+    for (to, zh, en) in [
+        ("othersite", "不是 exemplar 生成的", "was not made by exemplar"),
+        ("notes.txt", "这是一个文件", "it is a file"),
+        ("link", "符号链接", "symbolic link"),
+    ] {
+        let to = webroot.join(to);
+        let result = publish_cmd(&site, &to, &[]);
+        assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
+        assert!(stderr(&result).contains(zh) && stderr(&result).contains("未做任何改动"), "{}", stderr(&result));
+        let result = publish_cmd(&site, &to, &["--lang", "en"]);
+        assert_eq!(result.status.code(), Some(1));
+        assert!(stderr(&result).contains(en) && stderr(&result).contains("nothing was changed"), "{}", stderr(&result));
+    }
+    assert_eq!(snapshot(tmp.path()), before, "nothing was made, moved or removed");
+
+    // A portal made by `exemplar build` becomes the first version, and an empty folder is taken.
+    let built = webroot.join("built");
+    assert!(build_cmd(&site, &built).status().unwrap().success());
+    let result = publish_cmd(&site, &built, &["--lang", "en"]);
+    assert!(stdout(&result).contains("Nothing changed"), "{}", stdout(&result));
+    let case = site.join("content/tunnel-branch-safety.md");
+    fs::write(&case, read(&case) + "\n新的一段。\n").unwrap();
+    let result = publish_cmd(&site, &built, &["--lang", "en"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert_eq!(fs::read_link(&built).unwrap(), Path::new("built.versions/2"));
+    assert!(webroot.join("built.versions/1.own").is_file(), "the earlier build is this tool's version 1");
+    fs::create_dir_all(webroot.join("empty")).unwrap();
+    assert!(publish_cmd(&site, &webroot.join("empty"), &[]).status.success());
+}
+
+/// A publish whose site is missing, or whose target has no name of its own, changes nothing
+/// (the target used to be made a link before the build ran, and `--to /` left a
+/// `public.versions` folder); a first publish that fails does not claim a last good portal.
+#[test]
+fn a_failed_publish_changes_nothing_and_says_so_truthfully() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let before = snapshot(tmp.path());
+    let result = publish_cmd(&tmp.path().join("nonexistent"), &site.join("content"), &[]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        stderr(&result).contains("config_missing") || stderr(&result).contains("exemplar.yaml"),
+        "{}",
+        stderr(&result)
+    );
+    assert_eq!(snapshot(tmp.path()), before);
+    for to in ["/", ".", ".."] {
+        let result = Command::new(env!("CARGO_BIN_EXE_exemplar"))
+            .args(["publish", site.to_str().unwrap(), "--to", to, "--lang", "en"])
+            .current_dir(&site)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(result.status.code(), Some(1), "{to}: {}", stderr(&result));
+        assert!(stderr(&result).contains("needs a folder name of its own"), "{to}: {}", stderr(&result));
+        assert!(!Path::new("/public.versions").exists());
+    }
+    // The site itself, or a folder that holds it.
+    for to in [site.clone(), tmp.path().to_path_buf()] {
+        let result = publish_cmd(&site, &to, &["--lang", "en"]);
+        assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
+        assert!(stderr(&result).contains("holds it"), "{}", stderr(&result));
+    }
+    assert_eq!(snapshot(tmp.path()), before);
+
+    // A first publish whose build fails: nothing at the target, and no "last good portal".
+    let case = site.join("content/tunnel-branch-safety.md");
+    let good = read(&case);
+    fs::write(&case, good.replacen("title:", "titel:", 1)).unwrap();
+    let to = tmp.path().join("www/practice");
+    let result = publish_cmd(&site, &to, &[]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert!(err.contains("没有写入任何内容") && !err.contains("保持不变"), "{err}");
+    assert!(!tmp.path().join("www").exists(), "nothing made for the target");
+    // After a good publish, a failed one says the portal served is unchanged.
+    fs::write(&case, &good).unwrap();
+    assert!(publish_cmd(&site, &to, &[]).status.success());
+    let served = snapshot(&tmp.path().join("www"));
+    fs::write(&case, good.replacen("title:", "titel:", 1)).unwrap();
+    let result = publish_cmd(&site, &to, &["--lang", "en"]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("The last good portal is unchanged"), "{}", stderr(&result));
+    assert_eq!(snapshot(&tmp.path().join("www")), served);
+}
+
+/// `--base-url` and `base_url:` must be web addresses: they are written before every address of
+/// the 404 page, sitemap, feed, robots.txt and data files.
+#[test]
+fn a_base_url_that_is_not_a_web_address_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let to = tmp.path().join("www");
+    for bad in ["notaurl", "intranet.example/practice/", "http://", "http://intra net/"] {
+        let result = publish_cmd(&site, &to, &["--base-url", bad, "--lang", "en"]);
+        assert_eq!(result.status.code(), Some(2), "{bad}: {}", stderr(&result));
+        assert!(stderr(&result).contains("https://intranet.example/practice/"), "{}", stderr(&result));
+        let result = exemplar(&["build", site.to_str().unwrap(), "-o", to.to_str().unwrap(), "--base-url", bad]);
+        assert_eq!(result.status.code(), Some(2), "{bad}: {}", stderr(&result));
+        assert!(stderr(&result).contains("http://"), "{}", stderr(&result));
+    }
+    assert!(!to.exists());
+    let config = read(site.join("exemplar.yaml"));
+    fs::write(site.join("exemplar.yaml"), config.replacen("base_url: http://localhost/", "base_url: notaurl", 1))
+        .unwrap();
+    let result = publish_cmd(&site, &to, &["--lang", "en"]);
+    assert_eq!(result.status.code(), Some(1));
+    let line = config.lines().position(|l| l.starts_with("base_url:")).unwrap() + 1;
+    let err = stderr(&result);
+    assert!(err.contains("config_bad_base_url") && err.contains(&format!("exemplar.yaml:{line}:11")), "{err}");
+    assert!(!to.exists());
+    // The documented default `/` stays allowed.
+    fs::write(site.join("exemplar.yaml"), config.replacen("base_url: http://localhost/", "base_url: /", 1)).unwrap();
+    let result = publish_cmd(&site, &to, &["--base-url", "https://intranet.example/practice/"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let result = exemplar(&["build", site.to_str().unwrap(), "-o", tmp.path().join("out").to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+}
+
+/// Publishing what is already served makes no version and prunes nothing, so an hourly job keeps
+/// the last real rollback point; a new version hard-links the files it shares with the served one
+/// (same inode and time: rsync sends only what changed).
+#[test]
+fn publishing_the_same_portal_again_changes_nothing() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let www = tmp.path().join("www");
+    let to = www.join("practice");
+    assert!(publish_cmd(&site, &to, &[]).status.success());
+    let case = site.join("content/tunnel-branch-safety.md");
+    fs::write(&case, read(&case) + "\n新的一段。\n").unwrap();
+    assert!(publish_cmd(&site, &to, &[]).status.success());
+    assert_eq!(fs::read_link(&to).unwrap(), Path::new("practice.versions/2"));
+    let (one, two) = (www.join("practice.versions/1"), www.join("practice.versions/2"));
+    let (old, new) = (read_tree(&one), read_tree(&two));
+    let mut shared = 0;
+    for (rel, bytes) in &new {
+        if old.get(rel) == Some(bytes) && rel != ".exemplar-build" {
+            let (a, b) = (fs::metadata(one.join(rel)).unwrap(), fs::metadata(two.join(rel)).unwrap());
+            assert_eq!((a.ino(), a.mtime_nsec()), (b.ino(), b.mtime_nsec()), "{rel} was written again");
+            shared += 1;
+        }
+    }
+    assert!(shared > 10, "{shared}");
+
+    // Nothing changed: no version 3, version 1 still kept, in both languages.
+    let before = snapshot(&www);
+    let result = publish_cmd(&site, &to, &[]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(stdout(&result).contains("没有变化"), "{}", stdout(&result));
+    // Even after a fresh checkout (the inputs' times change, not their bytes).
+    fs::write(&case, read(&case)).unwrap();
+    let result = publish_cmd(&site, &to, &["--lang", "en"]);
+    assert!(
+        stdout(&result).contains("Nothing changed") && stdout(&result).contains("no new version"),
+        "{}",
+        stdout(&result)
+    );
+    assert_eq!(snapshot(&www), before, "no version made, none pruned");
+}
+
+/// An unwritable disk: the build's error is in the reader's language only, and publish says the
+/// folder cannot be written (not that links are missing, nor a `.next` folder never configured).
+#[test]
+fn an_unwritable_folder_is_told_in_the_readers_language() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "16m") else {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    assert!(disk.remount("ro"));
+    let out = disk.0.join("public");
+    let result = build_cmd(&site, &out).output().unwrap();
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert!(err.contains("暂存目录") && !err.contains("cannot") && !err.contains("staging folder"), "{err}");
+    let result = exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap(), "--lang", "en"]);
+    assert!(stderr(&result).contains("cannot prepare the staging folder"), "{}", stderr(&result));
+    for (lang, says) in [("zh-CN", "不可写"), ("en", "cannot be written")] {
+        let result = publish_cmd(&site, &disk.0.join("practice"), &["--lang", lang]);
+        assert_eq!(result.status.code(), Some(1));
+        let err = stderr(&result);
+        assert!(err.contains(says) && !err.contains(".next"), "{err}");
+    }
+    assert!(disk.remount("rw"));
+}

@@ -305,7 +305,11 @@ fn the_first_publish_says_there_is_nothing_to_roll_back_and_old_locks_go() {
     fs::copy(repo().join("exemplar.yaml"), site.join("exemplar.yaml")).unwrap();
     fs::write(site.join("content/a.md"), case("a", "第一个案例", "")).unwrap();
     let to = tmp.path().join("www/practice");
+    let round = std::cell::Cell::new(0);
     let publish = |lang: &str| {
+        // Each publish changes the case: the same portal again makes no new version.
+        round.set(round.get() + 1);
+        fs::write(site.join("content/a.md"), case("a", &format!("第 {} 版案例", round.get()), "")).unwrap();
         let out = exemplar(&["publish", site.to_str().unwrap(), "--to", to.to_str().unwrap(), "--lang", lang]);
         assert!(out.status.success(), "{}", stderr(&out));
         stdout(&out)
