@@ -689,3 +689,33 @@ fn the_portal_opened_from_its_folder_follows_its_links_to_pages() {
     }
     loaded(&mut tab, &format!("/cases/{slug}/index.html"));
 }
+
+/// A score is shown as the editor wrote it wherever it appears: 79.96 under a threshold of 80 read
+/// "80 / 80, below" in the reports, the ranking and the CSV, which rounded it to a tenth.
+#[test]
+fn a_score_just_under_its_threshold_is_never_shown_as_the_threshold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let case = site.join("content/smart-highway-command.md");
+    let text = read(&case);
+    let written = "scores: { political_leadership: 84, development: 81,";
+    assert!(text.contains(written), "the sample case's latest scores");
+    std::fs::write(&case, text.replace(written, "scores: { political_leadership: 84, development: 79.96,")).unwrap();
+    let out = tmp.path().join("public");
+    let built = exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    for file in [
+        "cases/smart-highway-command/index.html",
+        "indicator/development/index.html",
+        "reports/index.html",
+        "data/cases.csv",
+    ] {
+        let text = read(out.join(file));
+        assert!(text.contains("79.96"), "{file} shows the score as written");
+    }
+    let reports = read(out.join("reports/index.html"));
+    let below = reports.split("id=\"below\"").nth(1).unwrap().split("</section>").next().unwrap();
+    let row = below.split("<tr data-slug=\"smart-highway-command\">").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(row.contains("<strong>79.96</strong> / 80") && !row.contains("<strong>80</strong>"), "{row}");
+}

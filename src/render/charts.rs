@@ -70,6 +70,12 @@ pub fn number(value: f64) -> String {
     Decimals(value, 1).to_string()
 }
 
+/// A score as the editor wrote it (`79.96`, `80`): never rounded, so that a score under its
+/// threshold never reads as the threshold itself ("80 / 80, below").
+pub fn score_text(value: f64) -> String {
+    crate::content::validate::format_number(value)
+}
+
 /// Coordinates with two decimals at most, so the markup stays short and stable.
 #[cfg(test)]
 fn c(value: f64) -> String {
@@ -148,8 +154,21 @@ enum Piece<'a> {
 }
 
 /// A score ([`Decimals`] with one place), written into a chart.
+/// An average: a tenth, or two decimals when a tenth would round it up to the threshold it is
+/// under (79.96 under 80 reads 79.96, not 80).
+fn average(value: f64, threshold: Option<f64>) -> Decimals {
+    let reaches = |t: f64| value < t && (value * 10.0).round() / 10.0 >= t;
+    Decimals(value, if threshold.is_some_and(reaches) { 2 } else { 1 })
+}
+
+/// [`average`] as text.
+pub fn average_text(value: f64, threshold: Option<f64>) -> String {
+    average(value, threshold).to_string()
+}
+
+/// A score in a chart: two decimals, as many as editors write (see [`score_text`]).
 fn score(value: f64) -> Decimals {
-    Decimals(value, 1)
+    Decimals(value, 2)
 }
 
 /// `value` rounded to `places` decimals (1 or 2), without trailing zeros and without `-0`.
@@ -481,9 +500,9 @@ pub fn bars(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String {
             xy(by),
             xy(bar_w * p.ratio(p.value)),
             Xml(p.id),
-            score(p.value),
+            average(p.value, p.threshold),
             Xml(p.label),
-            score(p.value)
+            average(p.value, p.threshold)
         );
         if let Some(t) = p.threshold {
             let tx = x0 + bar_w * p.ratio(t);
@@ -500,7 +519,7 @@ pub fn bars(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String {
             svg,
             r#"<text class="chart__value" x="{w}" y="{}" text-anchor="end" aria-hidden="true">{}</text>"#,
             xy(by + 11.5),
-            score(p.value)
+            average(p.value, p.threshold)
         );
     }
     svg.push_str("</svg>");

@@ -46,7 +46,7 @@ pub fn case_extras(site: &Site, index: usize, strings: &Json, view: &mut tera::M
         let title = text(strings, "case.radar_title", &[("period", period.clone())]);
         let listing: Vec<String> = pts
             .iter()
-            .map(|p| format!("{}{}{}", p.label, text(strings, "common.colon", &[]), charts::number(p.value)))
+            .map(|p| format!("{}{}{}", p.label, text(strings, "common.colon", &[]), charts::score_text(p.value)))
             .collect();
         let desc = format!(
             "{}{}",
@@ -66,7 +66,7 @@ pub fn case_extras(site: &Site, index: usize, strings: &Json, view: &mut tera::M
                     case.assessments.iter().filter_map(|a| Some((a.period.as_str(), a.score(&i.id)?))).collect();
                 let (first, last) = (values.first()?, values.last()?);
                 let label = i.label.get(lang);
-                let series: Vec<String> = values.iter().map(|(_, v)| charts::number(*v)).collect();
+                let series: Vec<String> = values.iter().map(|(_, v)| charts::score_text(*v)).collect();
                 let aria = text(
                     strings,
                     "case.trend_aria",
@@ -79,8 +79,8 @@ pub fn case_extras(site: &Site, index: usize, strings: &Json, view: &mut tera::M
                     ("id", i.id.as_str().into()),
                     ("label", label.into()),
                     ("svg", charts::sparkline(&values, i.min, i.max, i.threshold, &aria).into()),
-                    ("first", map([("period", first.0.into()), ("value", charts::number(first.1).into())])),
-                    ("last", map([("period", last.0.into()), ("value", charts::number(last.1).into())])),
+                    ("first", map([("period", first.0.into()), ("value", charts::score_text(first.1).into())])),
+                    ("last", map([("period", last.0.into()), ("value", charts::score_text(last.1).into())])),
                     ("delta", num_value(to_tenth(delta))),
                     ("delta_display", delta_display.into()),
                     ("below", i.threshold.is_some_and(|t| last.1 < t).into()),
@@ -170,7 +170,7 @@ pub fn ranking(
             ("rank", rank.into()),
             ("case", summaries.value(i)),
             ("score", num_value(value)),
-            ("display", charts::number(value).into()),
+            ("display", charts::score_text(value).into()),
             ("period", latest.period.to_string().into()),
             ("below", threshold.is_some_and(|t| value < t).into()),
         ]));
@@ -353,7 +353,7 @@ pub fn reports(site: &Site, summaries: &super::Summaries) -> Value {
                     let mean = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
                     map([
                         ("id", ind.id.as_str().into()),
-                        ("average", mean.map(number).into()),
+                        ("average", mean.map(|m| charts::average_text(m, ind.threshold)).into()),
                         ("below", mean.zip(ind.threshold).is_some_and(|(m, t)| m < t).into()),
                     ])
                 })
@@ -416,7 +416,6 @@ pub fn report_path(report: Report) -> String {
 pub fn report_rows(site: &Site, summaries: &super::Summaries, report: Report, cases: &[usize]) -> Vec<Value> {
     let lang = site.language();
     let fw = &site.config.framework;
-    let number = |v: f64| -> Value { charts::number(v).into() };
     cases
         .iter()
         .filter_map(|&i| {
@@ -434,7 +433,7 @@ pub fn report_rows(site: &Site, summaries: &super::Summaries, report: Report, ca
                             Some(map([
                                 ("id", id.as_str().into()),
                                 ("label", ind.label.get(lang).into()),
-                                ("value", number(*score)),
+                                ("value", charts::score_text(*score).into()),
                                 ("threshold", num_value(threshold)),
                             ]))
                         })
