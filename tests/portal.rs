@@ -485,7 +485,7 @@ fn reports_list_scores_under_threshold_sites_due_for_review_and_periods() {
     assert!(!want_due.is_empty(), "the sample has a site due for review");
 
     // One row a period, counting the sites assessed in it; a revoked site is in none.
-    let active: Vec<_> = cases().into_iter().filter(|c| c.status != "revoked").collect();
+    let active: Vec<_> = cases().iter().filter(|c| c.status != "revoked").collect();
     assert!(active.len() < cases().len(), "the sample has a revoked site");
     let mut assessed: BTreeMap<String, usize> = BTreeMap::new();
     for case in &active {

@@ -1106,7 +1106,9 @@ fn interface_strings_that_would_garble_the_portal_are_errors() {
     let strings = site.dir.path().join("i18n/zh-CN.yaml");
     std::fs::create_dir_all(strings.parent().unwrap()).unwrap();
     let (gbk, _, _) = encoding_rs::GBK.encode("nav:\n  home: 门户首页\n");
-    let cases: [(&[u8], &str, Option<(u64, u64)>); 4] = [
+    // The file's bytes, the code, and where it is reported (line, column).
+    type Mistake<'a> = (&'a [u8], &'a str, Option<(u64, u64)>);
+    let cases: [Mistake; 4] = [
         (b"nav:\n  home:\n", "i18n_value", Some((2, 3))),
         ("nav:\n  cases: [甲, 乙]\n".as_bytes(), "i18n_value", Some((2, 3))),
         (b"- a\n", "i18n_not_mapping", None),
