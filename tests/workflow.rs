@@ -522,4 +522,18 @@ fn check_caching_headers(port: u16) {
     assert_eq!(status, 200);
     assert!(head.contains("Cache-Control: public, max-age=31536000, immutable"), "{head}");
     assert!(head.contains("text/css; charset=utf-8"), "{head}");
+    // Data and feeds as UTF-8 text (a CSV without a type is downloaded as bytes by browsers).
+    for (path, kind) in [("data/cases.csv", "text/csv"), ("feed.xml", "xml"), ("sitemap.xml", "xml")] {
+        let (status, head, _) = get(port, &format!("/practice/{path}"));
+        let content_type = head.lines().find(|l| l.to_ascii_lowercase().starts_with("content-type:")).unwrap_or("");
+        assert_eq!(status, 200, "{path}: {head}");
+        assert!(
+            content_type.contains(kind) && content_type.to_ascii_lowercase().contains("charset=utf-8"),
+            "{path}: {head}"
+        );
+    }
+    // The address without its last slash leads to the portal.
+    let (status, head, _) = get(port, "/practice");
+    let location = head.lines().find(|l| l.to_ascii_lowercase().starts_with("location:")).unwrap_or("");
+    assert!(status == 301 && location.trim_end().ends_with("/practice/"), "{head}");
 }
