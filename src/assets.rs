@@ -1,7 +1,11 @@
 //! Content-hashed names for the theme's stylesheets and scripts (`static/style.3f2a9c1b.css`), so
 //! that web servers may let browsers keep them for a year: a new version is a new name. Templates
 //! reach them through the `assets` map the renderer provides (`{{ root }}{{ assets["style.css"] }}`).
-//! Other static files keep their names, because stylesheets refer to them by name.
+//! Every static file is also published under its plain name (`static/style.css`, same bytes), as
+//! `serve` answers it: a theme's own references between its files (`@import url("base.css")`,
+//! `url(fonts/x.woff2)`, `import … from "./util.js"`) and a template's plain link
+//! (`{{ root }}static/style.css`) then work in the portal as in the preview. Only the hashed names
+//! may be cached for long; the plain ones are revalidated like pages.
 //!
 //! Also the small, stable content hash the image cache uses (no crate needed: FNV-1a).
 
@@ -50,6 +54,20 @@ pub struct StaticFile {
     pub bytes: Vec<u8>,
 }
 
+impl StaticFile {
+    /// Its path in the portal under its plain name (`static/style.css`), which every static file
+    /// also has.
+    pub fn plain(&self) -> String {
+        format!("static/{}", self.rel)
+    }
+
+    /// Every path the portal publishes it at: the hashed name, and the plain one when it differs.
+    pub fn outputs(&self) -> Vec<String> {
+        let plain = self.plain();
+        if plain == self.output { vec![plain] } else { vec![self.output.clone(), plain] }
+    }
+}
+
 /// Reads the theme's static files and names them for publishing: `hashed` gives stylesheets and
 /// scripts their content hash (the preview server keeps plain names, so its CSS hot swap works).
 pub fn static_files(theme: &Theme, hashed: bool) -> std::io::Result<Vec<StaticFile>> {
@@ -90,5 +108,19 @@ mod tests {
         // FNV-1a's published value for the empty input and for "a".
         assert_eq!(fnv64(b"", FNV_OFFSET), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv64(b"a", FNV_OFFSET), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    /// A stylesheet is published under its hashed name and its plain one; an image, which keeps
+    /// its name, once.
+    #[test]
+    fn every_static_file_keeps_its_plain_name_too() {
+        let file = |rel: &str, hashed: bool| {
+            let output = if hashed && is_hashed(rel) { hashed_name(rel, b"x") } else { format!("static/{rel}") };
+            StaticFile { rel: rel.to_owned(), output, bytes: b"x".to_vec() }
+        };
+        let css = file("css/corp.css", true);
+        assert_eq!(css.outputs(), [hashed_name("css/corp.css", b"x"), "static/css/corp.css".to_owned()]);
+        assert_eq!(file("img/bg.png", true).outputs(), ["static/img/bg.png"]);
+        assert_eq!(file("css/corp.css", false).outputs(), ["static/css/corp.css"]);
     }
 }

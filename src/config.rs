@@ -202,7 +202,64 @@ pub fn load(site_dir: &Path) -> Result<Config, Vec<Diagnostic>> {
             return Err(vec![Diagnostic::error("config_unreadable").file(CONFIG_FILE).arg("detail", err.to_string())]);
         }
     };
-    parse(&text)
+    let config = parse(&text)?;
+    match missing_theme(site_dir, &config.theme) {
+        Some(problem) => {
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            Err(vec![at_setting(problem.file(CONFIG_FILE), text, "theme")])
+        }
+        None => Ok(config),
+    }
+}
+
+/// Whether a theme's name is a plain folder name, as a theme is a folder under `themes/`: not
+/// empty, no path (`/`, `\`, a drive's `:`), not hidden nor `.` or `..`, no control character.
+pub fn is_theme_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && !name.chars().any(|c| matches!(c, '/' | '\\' | ':') || c.is_control())
+}
+
+/// The themes a site may name: the folders under its `themes/` with a plain name, and `default`,
+/// which is built in; sorted.
+pub fn available_themes(site_dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(site_dir.join("themes"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().is_dir())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|name| is_theme_name(name))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.push("default".to_owned());
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The error for a theme (a plain name) that is neither a folder under `themes/` nor the built-in
+/// `default`: with the closest name there is and the list of them. Not yet placed in a file.
+pub fn missing_theme(site_dir: &Path, name: &str) -> Option<Diagnostic> {
+    if name == "default" || site_dir.join("themes").join(name).is_dir() {
+        return None;
+    }
+    let available = available_themes(site_dir);
+    let names: Vec<&str> = available.iter().map(String::as_str).collect();
+    Some(
+        Diagnostic::error("theme_missing")
+            .arg("theme", name)
+            .arg("dir", format!("themes/{name}"))
+            .arg("available", names.join(", "))
+            .suggest(crate::diagnostics::closest_name(name, &names)),
+    )
+}
+
+/// `diagnostic` placed at the value of the top-level setting `key` of `text`, when it is written.
+fn at_setting(diagnostic: Diagnostic, text: &str, key: &str) -> Diagnostic {
+    match top_level_value(text, key) {
+        Some((offset, len)) => diagnostic.at(text, Location::of_offset(text, offset, len)),
+        None => diagnostic,
+    }
 }
 
 /// Parses and checks the text of a configuration file.
@@ -403,12 +460,15 @@ fn check(config: &Config, text: &str) -> Vec<Diagnostic> {
     // Feeds, the sitemap and the data files write it before every address (`--base-url` is checked
     // the same way on the command line).
     if !valid_base_url(&config.base_url) {
-        let mut diagnostic =
+        let diagnostic =
             Diagnostic::error("config_bad_base_url").file(CONFIG_FILE).arg("value", config.base_url.clone());
-        if let Some((offset, len)) = top_level_value(text, "base_url") {
-            diagnostic = diagnostic.at(text, Location::of_offset(text, offset, len));
-        }
-        problems.push(diagnostic);
+        problems.push(at_setting(diagnostic, text, "base_url"));
+    }
+    // A theme is a folder under `themes/`: a path there would reach any folder (`../x`, `/srv/x`),
+    // and an empty name `themes/` itself.
+    if !is_theme_name(&config.theme) {
+        let diagnostic = Diagnostic::error("config_bad_theme").file(CONFIG_FILE).arg("value", config.theme.clone());
+        problems.push(at_setting(diagnostic, text, "theme"));
     }
     // A language without messages is refused, as `--lang` refuses it, rather than read as Chinese.
     if crate::i18n::known_language(&config.language).is_none() {
@@ -616,6 +676,50 @@ mod tests {
         assert_eq!((problems[0].code, problems[0].arg_value("value")), ("config_bad_base_url", Some("notaurl")));
         let line = text.lines().position(|l| l.starts_with("base_url:")).unwrap() + 1;
         assert_eq!(problems[0].location, Some(Location::new(line, 11, 7)));
+    }
+
+    /// A theme is named by a plain folder name, refused at its value otherwise; one that is no
+    /// folder under `themes/` is told at its value with the closest there is and the list.
+    #[test]
+    fn a_theme_is_a_folder_under_themes() {
+        for value in ["\"\"", "../themes/default", "/srv/themes/x", "themes/default", "'a\\b'", "..", ".", "C:x"] {
+            let text = crate::embedded::SAMPLE_CONFIG.replacen("theme: default", &format!("theme: {value}"), 1);
+            assert_ne!(text, crate::embedded::SAMPLE_CONFIG);
+            let problems = parse(&text).unwrap_err();
+            assert_eq!(problems.len(), 1, "{value}: {problems:?}");
+            assert_eq!(problems[0].code, "config_bad_theme", "{value}");
+            let line = text.lines().position(|l| l.starts_with("theme:")).unwrap() + 1;
+            assert_eq!(problems[0].location, Some(Location::new(line, 8, value.chars().count())), "{value}");
+        }
+        for value in ["default", "corp", "企业主题", "my-theme.v2"] {
+            assert!(is_theme_name(value), "{value}");
+        }
+
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("themes/corporate")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("themes/.git")).unwrap();
+        std::fs::write(tmp.path().join("themes/notes.txt"), "").unwrap();
+        assert_eq!(available_themes(tmp.path()), ["corporate", "default"]);
+        let write = |theme: &str| {
+            let text = crate::embedded::SAMPLE_CONFIG.replacen("theme: default", &format!("theme: {theme}"), 1);
+            std::fs::write(tmp.path().join(CONFIG_FILE), &text).unwrap();
+            text
+        };
+        for (theme, suggestion) in [("defualt", Some("default")), ("corprate", Some("corporate")), ("zzz", None)] {
+            let text = write(theme);
+            let problems = load(tmp.path()).unwrap_err();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            let found = &problems[0];
+            assert_eq!((found.code, found.file.as_deref()), ("theme_missing", Some(CONFIG_FILE)));
+            assert_eq!(found.arg_value("available"), Some("corporate, default"));
+            assert_eq!(found.suggestion.as_deref(), suggestion, "{theme}");
+            let line = text.lines().position(|l| l.starts_with("theme:")).unwrap() + 1;
+            assert_eq!(found.location, Some(Location::new(line, 8, theme.len())));
+        }
+        for theme in ["default", "corporate"] {
+            write(theme);
+            assert!(load(tmp.path()).is_ok(), "{theme}");
+        }
     }
 
     #[test]

@@ -300,8 +300,12 @@ fn write_portal(
     // The templates and the cards they drew are not needed for the photos.
     drop((summaries, renderer));
     timings.lap("render");
+    // Each under its hashed name and its plain one, which the theme's own files refer to (see
+    // `assets`): a second write of a few files, each kept from the current output when unchanged.
     for file in &static_files {
-        staging.write(&file.output, &file.bytes).map_err(fail)?;
+        for output in file.outputs() {
+            staging.write(&output, &file.bytes).map_err(fail)?;
+        }
     }
     // Photos are resized (through the cache); other files are copied as they are.
     let plans = crate::images::site_plans(site);

@@ -395,3 +395,111 @@ fn check_catches_a_template_syntax_error() {
     assert_eq!(result.status.code(), Some(1));
     assert!(stderr(&result).contains("templates/404.html:"), "{}", stderr(&result));
 }
+
+/// A theme's stylesheets and scripts refer to one another and to its images and fonts by their
+/// plain names (`@import url("base.css")`, `url(../img/bg.png)`, `import … from "./util.js"`), and
+/// a template may link `{{ root }}static/css/corp.css` directly: `serve` answers those names, and
+/// so does the published portal, beside the hashed names the default templates use.
+#[test]
+fn a_themes_files_reach_one_another_by_their_plain_names_once_published() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let static_dir = site.join("themes/default/static");
+    for (rel, text) in [
+        (
+            "css/corp.css",
+            "@import url(\"base.css\");\n@font-face { font-family: x; src: url(fonts/x.woff2); }\nbody { background: url(../img/bg.png); }\n",
+        ),
+        ("css/base.css", "p { margin: 0; }\n"),
+        ("css/fonts/x.woff2", "wOF2"),
+        ("img/bg.png", "png"),
+        ("js/app.js", "import { u } from \"./util.js\";\nu();\n"),
+        ("js/util.js", "export function u() {}\n"),
+    ] {
+        fs::create_dir_all(static_dir.join(rel).parent().unwrap()).unwrap();
+        fs::write(static_dir.join(rel), text).unwrap();
+    }
+    fs::create_dir_all(site.join("templates")).unwrap();
+    fs::write(
+        site.join("templates/404.html"),
+        "<link rel=\"stylesheet\" href=\"{{ root }}static/css/corp.css\">\n\
+         <link rel=\"stylesheet\" href=\"{{ root }}{{ assets[\"css/corp.css\"] }}\">\n\
+         <script type=\"module\" src=\"{{ root }}{{ assets[\"js/app.js\"] }}\"></script>\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("public");
+    let result = build(&site, &out, &[]);
+    assert!(result.status.success(), "{}", stderr(&result));
+
+    // The page's links, the plain one and the hashed ones.
+    let page = read(out.join("404.html"));
+    // The 404 page links from the portal's root (`base_url`, here `/`).
+    let linked: Vec<String> = (attributes(&page, "href").into_iter().chain(attributes(&page, "src")))
+        .map(|url| url.trim_start_matches('/').to_owned())
+        .collect();
+    assert_eq!(linked.len(), 3, "{page}");
+    assert!(linked[1].starts_with("static/css/corp.") && linked[1] != "static/css/corp.css", "{linked:?}");
+    // Every reference inside the published stylesheets and scripts, hashed or not, resolves
+    // from the folder the file is in, as a browser resolves it.
+    let references = |text: &str| -> Vec<String> {
+        let mut found = Vec::new();
+        for piece in text.split("url(").skip(1) {
+            found.push(piece.split(')').next().unwrap().trim_matches(['"', '\'']).to_owned());
+        }
+        for piece in text.split(" from \"").skip(1) {
+            found.push(piece.split('"').next().unwrap().to_owned());
+        }
+        found
+    };
+    let mut checked = 0;
+    for url in &linked {
+        let file = out.join(url);
+        assert!(file.is_file(), "{url} is published");
+        let text = read(&file);
+        for reference in references(&text) {
+            let target = file.parent().unwrap().join(&reference);
+            assert!(target.is_file(), "{url} refers to {reference}, which is not published");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * 2 + 1, "{linked:?}");
+    // The plain names hold the theme's bytes.
+    for rel in ["css/corp.css", "css/base.css", "js/app.js", "js/util.js", "img/bg.png"] {
+        assert_eq!(fs::read(out.join("static").join(rel)).unwrap(), fs::read(static_dir.join(rel)).unwrap(), "{rel}");
+    }
+
+    // A full build again rewrites none of them: each is kept from the last output.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let inodes =
+            |rels: &[&str]| -> Vec<u64> { rels.iter().map(|rel| fs::metadata(out.join(rel)).unwrap().ino()).collect() };
+        let files = ["static/css/corp.css", linked[1].as_str(), "static/js/util.js", "static/style.css"];
+        let before = inodes(&files);
+        let result = build(&site, &out, &["--force"]);
+        assert!(result.status.success(), "{}", stderr(&result));
+        assert_eq!(inodes(&files), before);
+    }
+}
+
+/// A key of `assets` that is no static file of the theme is told with the one meant and those
+/// there are, at its place, rather than as Tera's "undefined variable".
+#[test]
+fn a_typo_in_an_asset_key_names_the_static_files_there_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    fs::create_dir_all(site.join("templates")).unwrap();
+    fs::write(site.join("templates/404.html"), "<p>\n<link href=\"{{ root }}{{ assets[\"style.cs\"] }}\">\n</p>\n")
+        .unwrap();
+    let out = tmp.path().join("public");
+    let result = build(&site, &out, &["--lang", "en"]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert!(err.contains("templates/404.html:2:26"), "{err}");
+    assert!(err.contains("there is no static file \"style.cs\" in assets"), "{err}");
+    assert!(err.contains("did you mean \"style.css\""), "{err}");
+    assert!(err.contains("links.js, print.css, search.js, style.css"), "{err}");
+    assert!(!out.exists());
+}

@@ -1039,6 +1039,57 @@ fn an_unknown_language_in_the_configuration_is_refused() {
     assert_eq!(d["expected"], "one of zh-CN, en");
 }
 
+/// `theme:` names a folder under `themes/` (or the built-in `default`): a misspelt one is told at
+/// its value with the closest there is and the list of them, in both languages; a path or an
+/// empty name is refused there, where before `""` used `themes/` itself and a path any folder.
+#[test]
+fn a_theme_setting_is_a_folder_name_under_themes() {
+    let site = Site::with_case("valid", VALID);
+    std::fs::create_dir_all(site.dir.path().join("themes/corporate/templates")).unwrap();
+    let config = std::fs::read_to_string(manifest_path("exemplar.yaml")).unwrap();
+    let line = config.lines().position(|l| l.starts_with("theme: default")).unwrap() + 1;
+    let set = |value: &str| {
+        let text = config.replacen("theme: default", &format!("theme: {value}"), 1);
+        std::fs::write(site.dir.path().join("exemplar.yaml"), text).unwrap();
+    };
+    set("defualt");
+    let (code, report) = site.json();
+    assert_eq!(code, 1);
+    assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(1), "{report:#}");
+    let d = &report["diagnostics"][0];
+    assert_eq!(
+        (&d["code"], &d["file"], &d["line"], &d["column"], &d["suggestion"]),
+        (&"theme_missing".into(), &"exemplar.yaml".into(), &line.into(), &8.into(), &"default".into()),
+        "{report:#}"
+    );
+    assert_eq!(d["message"], r#"the theme "defualt" was not found (themes/defualt)"#);
+    assert!(
+        d["hint"].as_str().unwrap().starts_with("themes there are: corporate, default (default is built in)"),
+        "{d:#}"
+    );
+    let chinese = String::from_utf8_lossy(&site.run(&["--lang", "zh-CN"]).stderr).into_owned();
+    assert!(chinese.contains(&format!("exemplar.yaml:{line}:8")), "{chinese}");
+    assert!(chinese.contains("找不到主题“defualt”") && chinese.contains("是不是想写“default”"), "{chinese}");
+    assert!(chinese.contains("现有的主题：corporate, default"), "{chinese}");
+    set("corprate");
+    assert_eq!(site.json().1["diagnostics"][0]["suggestion"], "corporate");
+
+    for value in [r#""""#, "../themes/default", "/srv/www/themes/default", "themes/default"] {
+        set(value);
+        let (code, report) = site.json();
+        assert_eq!(code, 1);
+        assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(1), "{value}: {report:#}");
+        let d = &report["diagnostics"][0];
+        assert_eq!(
+            (&d["code"], &d["file"], &d["line"], &d["column"]),
+            (&"config_bad_theme".into(), &"exemplar.yaml".into(), &line.into(), &8.into()),
+            "{value}: {report:#}"
+        );
+    }
+    set("default");
+    assert_eq!(site.json().0, 0, "the built-in theme needs no folder");
+}
+
 /// README's example of a report is what `check` prints for it, word for word: the sample site
 /// with `status: nmed`, in the site's language.
 #[test]

@@ -511,7 +511,7 @@ fn check_reports_for_merge_requests() {
 }
 
 /// What both tested server configurations must answer under `/practice/`: UTF-8 pages that are
-/// revalidated, and the hashed stylesheet cached for a year, as UTF-8 CSS.
+/// revalidated, and the hashed stylesheet cached for a year, as UTF-8 CSS (its plain name not).
 fn check_caching_headers(port: u16) {
     let (status, head, home) = get(port, "/practice/");
     assert_eq!(status, 200, "{head}");
@@ -536,4 +536,9 @@ fn check_caching_headers(port: u16) {
     let (status, head, _) = get(port, "/practice");
     let location = head.lines().find(|l| l.to_ascii_lowercase().starts_with("location:")).unwrap_or("");
     assert!(status == 301 && location.trim_end().ends_with("/practice/"), "{head}");
+    // The same stylesheet under its plain name, which a theme's own files may refer to, changes
+    // in place: revalidated, never kept for a year.
+    let (status, head, _) = get(port, "/practice/static/style.css");
+    assert_eq!(status, 200, "{head}");
+    assert!(head.contains("Cache-Control: no-cache") && !head.contains("immutable"), "{head}");
 }

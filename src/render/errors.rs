@@ -265,6 +265,28 @@ fn report_diagnostic(report: &tera::ReportError, sources: &Sources<'_>, syntax: 
     located(d, report, sources)
 }
 
+/// A `{{ assets["css/corp.cs"] }}` whose key is no static file of the theme, for which Tera says
+/// only that a value is undefined: told with the name meant and the names there are (`assets`,
+/// the keys of the `assets` map). Any other diagnostic is returned as it is.
+pub(super) fn unknown_asset(diagnostic: Diagnostic, assets: &[String]) -> Diagnostic {
+    let (Some(line), Some(location)) = (&diagnostic.source_line, diagnostic.location) else { return diagnostic };
+    let at: String = line.chars().skip(location.column.saturating_sub(1)).collect();
+    let Some(key) = asset_key(&at).map(str::to_owned) else { return diagnostic };
+    if assets.contains(&key) {
+        return diagnostic;
+    }
+    let names: Vec<&str> = assets.iter().map(String::as_str).collect();
+    let suggestion = closest_name(&key, &names);
+    diagnostic.variant("asset").arg("name", key).arg("available", names.join(", ")).suggest(suggestion)
+}
+
+/// The key of the `assets["…"]` that `text` starts with, when it is written as a string.
+fn asset_key(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix("assets")?.trim_start().strip_prefix('[')?.trim_start();
+    let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\'' | '`'))?;
+    rest[quote.len_utf8()..].split_once(quote).map(|(key, _)| key)
+}
+
 /// The name and what there is instead, in Tera's `Variable `x` is not defined. Available
 /// variables: a, b` (or `Field …`, `fields`).
 fn undefined(message: &str) -> Option<(&str, Vec<&str>)> {
@@ -594,6 +616,30 @@ mod tests {
         let (name, available) = undefined("Field `slugg` is not defined. Available fields: path, slug, title").unwrap();
         assert_eq!((name, closest_name(name, &available).as_deref()), ("slugg", Some("slug")));
         assert_eq!(undefined("Variable `x` is not defined.").map(|(n, _)| n), None);
+    }
+
+    /// `assets["style.cs"]`: the static file meant and those there are, not Tera's "undefined".
+    #[test]
+    fn an_unknown_asset_is_told_with_the_files_there_are() {
+        let assets = vec!["print.css".to_owned(), "style.css".to_owned()];
+        let line = "<link href=\"{{ root }}{{ assets[\"style.cs\"] }}\">";
+        let column = line.find("assets").unwrap() + 1;
+        let undefined = Diagnostic::error("template_error")
+            .arg("template", "404.html")
+            .arg("detail", "Tried to render a variable that is undefined")
+            .at(line, Location::new(1, column, 17));
+        let d = unknown_asset(undefined.clone(), &assets);
+        assert_eq!(
+            (d.variant, d.arg_value("name"), d.arg_value("available"), d.suggestion.as_deref()),
+            (Some("asset"), Some("style.cs"), Some("print.css, style.css"), Some("style.css"))
+        );
+        // A key that is there, one not written as a string, or another value: left as they are.
+        for other in ["{{ assets['style.css'] }}", "{{ assets[name] }}", "{{ asset }}"] {
+            let column = other.find("asset").unwrap() + 1;
+            let d = undefined.clone().at(other, Location::new(1, column, 5));
+            assert_eq!(unknown_asset(d.clone(), &assets), d, "{other}");
+        }
+        assert_eq!(asset_key("assets [ `js/a.js` ]"), Some("js/a.js"));
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct Renderer {
     /// Which of the optional templates the theme has, as bits of [`OPTIONAL_TEMPLATES`]: asked
     /// for every page of every build.
     optional: u8,
+    /// The keys of the `assets` map (the theme's static files), for an error about one that is not.
+    asset_names: Vec<String>,
 }
 
 /// Each case's summary view, built once and shared by every list that shows the case. Kept from
@@ -496,7 +498,17 @@ impl Renderer {
         let optional = (OPTIONAL_TEMPLATES.iter().enumerate())
             .filter(|(_, name)| theme.has(name))
             .fold(0u8, |bits, (i, _)| bits | 1 << i);
-        Ok(Renderer { tera, templates, folded, strings: theme.strings.clone(), cards, case_charts, optional })
+        let asset_names = theme.static_files.iter().map(|(rel, _)| rel.clone()).collect();
+        Ok(Renderer {
+            tera,
+            templates,
+            folded,
+            strings: theme.strings.clone(),
+            cards,
+            case_charts,
+            optional,
+            asset_names,
+        })
     }
 
     /// Every template of [`REQUIRED_TEMPLATES`] is there, or an error names each missing one.
@@ -665,7 +677,7 @@ impl Renderer {
         let mut html = Vec::with_capacity(PAGE_CAPACITY);
         self.tera.render_to(template, &context, &mut html).map_err(|err| {
             let sources = errors::Sources { templates: &self.templates, folded: &self.folded };
-            errors::diagnostic(&err, &sources, template)
+            errors::unknown_asset(errors::diagnostic(&err, &sources, template), &self.asset_names)
         })?;
         Ok(html)
     }

@@ -61,6 +61,11 @@ fn names_word(text: &str, word: &str) -> bool {
 
 pub fn load(site_dir: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> {
     let language = normalize_language(&config.language);
+    // `config::load` refuses a name that is no plain folder name, or no theme there is, at its
+    // place in `exemplar.yaml`; a configuration read otherwise is held to the same.
+    if !crate::config::is_theme_name(&config.theme) {
+        return Err(vec![Diagnostic::error("config_bad_theme").arg("value", config.theme.clone())]);
+    }
     let theme_dir = site_dir.join("themes").join(&config.theme);
     let mut problems = Vec::new();
     let mut templates = Vec::new();
@@ -85,12 +90,8 @@ pub fn load(site_dir: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> 
                 static_files.push((rel.to_owned(), FileSource::Embedded(bytes)));
             }
         }
-    } else {
-        return Err(vec![
-            Diagnostic::error("theme_missing")
-                .arg("theme", config.theme.clone())
-                .arg("dir", crate::content::load::rel_to(site_dir, &theme_dir)),
-        ]);
+    } else if let Some(missing) = crate::config::missing_theme(site_dir, &config.theme) {
+        return Err(vec![missing]);
     }
 
     // The site's own templates and strings win over the theme's.
