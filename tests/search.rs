@@ -121,6 +121,16 @@ fn phrases_mixed_queries_and_width_folding() {
     assert!(!urls(&index, &Query::text("LN")).is_empty(), "a Latin prefix matches");
 }
 
+/// A case's summary, which every card of it shows, is searched: "百万人口的供水安全" is written
+/// only there.
+#[test]
+fn the_summary_shown_on_cards_is_searched() {
+    let site = sample();
+    let index = search::build(&site);
+    let found = urls(&index, &Query::text("百万人口"));
+    assert_eq!(found, ["cases/water-plant-quality/"]);
+}
+
 #[test]
 fn title_matches_rank_first_and_facets_count() {
     let site = sample();

@@ -235,6 +235,10 @@ fn field_parts<'a>(case: &'a Case, mut f: impl FnMut(usize, &'a str)) {
     for name in [&case.site, &case.enterprise].into_iter().chain([&case.unit, &case.region].into_iter().flatten()) {
         f(1, name);
     }
+    // The case's summary (shown on every card of it) with its practices.
+    if !case.summary.is_empty() {
+        f(2, &case.summary);
+    }
     for p in &case.practices {
         for part in std::iter::once(&p.title).chain(std::iter::once(&p.summary)).chain(&p.steps) {
             f(2, part);
