@@ -504,7 +504,15 @@ impl Project {
 
     /// Drops the case files' states (see `keep_files`).
     fn forget_files(&mut self) {
-        let files = std::mem::take(&mut self.files);
+        let mut files = std::mem::take(&mut self.files);
+        // The cases themselves are let go here (a count each): the site model must own them alone
+        // when the search index frees their text (`build_freeing_text`), whenever the thread
+        // below runs.
+        for state in files.values_mut() {
+            if let Some(built) = &mut state.built {
+                built.case = None;
+            }
+        }
         // Freed on another thread: 10,000 states of small parts (paths, keys, the links looked
         // up, the problems) take a while to drop, and the pages wait.
         std::thread::spawn(move || drop(files));
