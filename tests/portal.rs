@@ -430,6 +430,10 @@ fn the_practice_library_lists_every_practice_by_dimension_and_by_action() {
     let total: usize = cases().iter().map(|c| c.practices).sum();
     let by_dimension = page("practices/index.html");
     assert_eq!(by_dimension.matches("class=\"library__item").count(), total, "each practice once per dimension");
+    // Its count says how many are of revoked sites: the home page's count leaves them out.
+    let revoked: usize = cases().iter().filter(|c| c.status == "revoked").map(|c| c.practices).sum();
+    assert!(revoked > 0, "the sample's revoked site has practices");
+    assert!(by_dimension.contains(&format!("共 {total} 项做法，其中 {revoked} 项来自已撤销称号的示范点")));
     for (id, label) in labels("dimensions") {
         assert!(by_dimension.contains(&format!("id=\"dimension-{}\"", id.replace('_', "-"))), "{label}");
     }

@@ -220,6 +220,17 @@ pub fn practices(site: &Site, grouping: Grouping, summaries: &super::Summaries) 
         ("groups", groups.into()),
         ("total", library.iter().map(Vec::len).sum::<usize>().into()),
         ("all", site.cases.iter().map(|c| c.practices.len()).sum::<usize>().into()),
+        // The home page counts the practices of sites still holding their title: the library says
+        // how many of its own are of revoked ones, so that the two figures agree.
+        (
+            "revoked",
+            site.cases
+                .iter()
+                .filter(|c| c.is_revoked(&site.config.framework))
+                .map(|c| c.practices.len())
+                .sum::<usize>()
+                .into(),
+        ),
     ])
 }
 
