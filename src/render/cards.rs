@@ -148,7 +148,7 @@ impl Cards {
     /// `case_card(card=…, level=…)`: one card.
     fn call(&self, kwargs: &Kwargs, state: &State) -> TeraResult<Value> {
         let card: Value = kwargs.must_get("card")?;
-        let level: i64 = kwargs.get("level")?.unwrap_or(3);
+        let level = heading_level(kwargs.get("level")?);
         let root: Value = state.get("root")?.unwrap_or_else(|| Value::from(""));
         let mut html = String::new();
         self.push_card(&card, level, root.as_str().unwrap_or_default(), &mut html)?;
@@ -161,7 +161,7 @@ impl Cards {
     /// the term and list pages were a third of their time).
     fn call_all(&self, kwargs: &Kwargs, state: &State) -> TeraResult<Value> {
         let cards: Vec<Value> = kwargs.must_get("cards")?;
-        let level: i64 = kwargs.get("level")?.unwrap_or(3);
+        let level = heading_level(kwargs.get("level")?);
         let before: String = kwargs.get("before")?.unwrap_or_default();
         let after: String = kwargs.get("after")?.unwrap_or_default();
         let root: Value = state.get("root")?.unwrap_or_else(|| Value::from(""));
@@ -315,9 +315,20 @@ pub fn card_key(revision: u64, term_paths: u64) -> i64 {
     (std::hash::Hasher::finish(&hasher) >> 1) as i64
 }
 
+/// A card's heading level: 3 unless given, kept between `<h2>` and `<h6>` (HTML has no `<h9>`).
+fn heading_level(level: Option<i64>) -> i64 {
+    level.unwrap_or(3).clamp(2, 6)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cards_heading_is_one_html_has() {
+        let levels: Vec<i64> = [None, Some(1), Some(4), Some(9), Some(-3)].into_iter().map(heading_level).collect();
+        assert_eq!(levels, [3, 2, 4, 6, 2]);
+    }
 
     fn tera_with(card_template: &str, cards: &Arc<Cards>) -> Tera {
         let mut tera = Tera::new();
