@@ -728,3 +728,69 @@ fn a_score_just_under_its_threshold_is_never_shown_as_the_threshold() {
     let row = below.split("<tr data-slug=\"smart-highway-command\">").nth(1).unwrap().split("</tr>").next().unwrap();
     assert!(row.contains("<strong>79.96</strong> / 80") && !row.contains("<strong>80</strong>"), "{row}");
 }
+
+/// A browser showing the portal from a web server under a subpath asks that server for nothing
+/// outside the portal's folder: no `/favicon.ico` at the server's root (every page asked for it,
+/// and intranet servers logged a 404 or 403 for each), the theme's icon instead.
+#[test]
+fn a_browser_asks_for_nothing_outside_the_portals_folder() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let www = tmp.path().join("www");
+    let out = www.join("practice");
+    let built = exemplar(&["build", repo().to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    // A small server that notes every path it is asked for.
+    let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (log, root) = (asked.clone(), www.clone());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut line = String::new();
+            let mut reader = BufReader::new(&stream);
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            while reader.read_line(&mut String::new()).is_ok_and(|n| n > 2) {}
+            let path = line.split(' ').nth(1).unwrap_or("/").split('?').next().unwrap_or("/").to_owned();
+            log.lock().unwrap().push(path.clone());
+            let decoded = exemplar::content::links::percent_decode(&path);
+            let file = root.join(decoded.trim_start_matches('/'));
+            let file = if decoded.ends_with('/') { file.join("index.html") } else { file };
+            let (status, body) = match std::fs::read(&file) {
+                Ok(bytes) if !decoded.contains("..") => ("200 OK", bytes),
+                _ => ("404 Not Found", Vec::new()),
+            };
+            let kind = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html; charset=utf-8",
+                Some("css") => "text/css",
+                Some("js") => "text/javascript",
+                Some("svg") => "image/svg+xml",
+                _ => "application/octet-stream",
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body));
+        }
+    });
+    let browser = common::browser::Browser::launch();
+    for page in ["", "cases/tunnel-branch-safety/"] {
+        let mut tab = browser.open(&format!("http://127.0.0.1:{port}/practice/{page}"));
+        assert!(tab.wait_for("document.readyState === 'complete'", Duration::from_secs(10)), "{page} loads");
+    }
+    // The icon is asked for after the page has loaded.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let icon = || asked.lock().unwrap().iter().any(|p| p.ends_with("/favicon.svg"));
+    while !icon() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let asked = asked.lock().unwrap().clone();
+    assert!(asked.iter().any(|p| p == "/practice/static/favicon.svg"), "the theme's icon: {asked:?}");
+    let outside: Vec<&String> = asked.iter().filter(|p| !p.starts_with("/practice/")).collect();
+    assert!(outside.is_empty(), "asked outside the portal: {outside:?}");
+}
