@@ -1352,3 +1352,28 @@ fn a_tag_left_open_is_named_in_the_hint() {
         assert!(d["hint"].as_str().unwrap().contains(tag), "{report:#}");
     }
 }
+
+/// A template naming an interface string that neither the theme nor the site has is found by
+/// `check`, at its place, with the closest string there is; before, `check` passed and every page
+/// printing it failed to build.
+#[test]
+fn an_interface_string_the_theme_has_not_is_found_by_check() {
+    let base = std::fs::read_to_string(manifest_path("themes/default/templates/base.html")).unwrap();
+    assert!(base.contains("{{ t.nav.home }}"));
+    let site =
+        Site::with_case("valid", VALID).template("base.html", &base.replacen("{{ t.nav.home }}", "{{ t.nav.hom }}", 1));
+    let (code, report) = site.json();
+    assert_eq!(code, 1, "{report:#}");
+    let d = &report["diagnostics"][0];
+    let line = base.lines().position(|l| l.contains("{{ t.nav.home }}")).unwrap() + 1;
+    assert_eq!(
+        (&d["code"], &d["file"], &d["line"], &d["suggestion"]),
+        (&"template_unknown".into(), &"templates/base.html".into(), &line.into(), &"t.nav.home".into()),
+        "{report:#}"
+    );
+    // A string of the site's own, in its i18n file, is known.
+    let site = site
+        .template("base.html", &base.replacen("{{ t.nav.home }}", "{{ t.nav.portal }}", 1))
+        .add("../i18n/zh-CN.yaml", "nav:\n  portal: 门户\n");
+    assert_eq!(site.json().0, 0, "{:#}", site.json().1);
+}

@@ -373,6 +373,39 @@ fn parsed_diagnostic(report: &Parsed<'_>, sources: &Sources<'_>) -> Diagnostic {
     sources.place(d, report.template, Location::new(report.line, column, report.len))
 }
 
+/// The interface strings the templates name that the theme and site do not have (see
+/// [`super::fold::unknown_strings`]), each at its place with the closest one there is.
+pub(super) fn unknown_strings(templates: &[Template], strings: &serde_json::Value) -> Vec<Diagnostic> {
+    let mut paths = Vec::new();
+    string_paths(strings, "", &mut paths);
+    let names: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let mut found = Vec::new();
+    for template in templates {
+        for (offset, len, path) in super::fold::unknown_strings(&template.text, strings) {
+            let suggestion = closest_name(&path, &names).map(|p| format!("t.{p}"));
+            let diagnostic = Diagnostic::error("template_unknown")
+                .variant("string")
+                .arg("template", template.name.clone())
+                .arg("name", format!("t.{path}"))
+                .suggest(suggestion)
+                .file(template.origin.clone());
+            found.push(diagnostic.at(&template.text, Location::of_offset(&template.text, offset, len)));
+        }
+    }
+    found
+}
+
+/// The dotted paths of every string in `value` (`nav.home`).
+fn string_paths(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    if let Some(map) = value.as_object() {
+        for (key, value) in map {
+            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            string_paths(value, &path, out);
+            out.push(path);
+        }
+    }
+}
+
 /// The closest template name to `name` other than `besides`.
 fn suggest_template(name: &str, besides: &str, sources: &Sources<'_>) -> Option<String> {
     let names: Vec<&str> = sources.template_names().into_iter().filter(|t| *t != besides).collect();

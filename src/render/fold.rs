@@ -173,6 +173,70 @@ fn lookup<'a>(expression: &str, strings: &'a Json) -> Option<&'a str> {
     value.as_str()
 }
 
+/// The interface strings a template names that the theme and site do not have: `t.home.figuers`,
+/// as (byte offset of `t`, length of the path, the path without `t.`). Known before any page is
+/// rendered, so `check` finds them; a template that could give `t` another value is passed over.
+pub fn unknown_strings(text: &str, strings: &Json) -> Vec<(usize, usize, String)> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(start) = memchr::memchr(b'{', &bytes[at..]).map(|i| at + i) {
+        let (open, close) = match bytes.get(start + 1) {
+            Some(b'#') => {
+                let Some(end) = memchr::memmem::find(&bytes[start + 2..], b"#}") else { break };
+                at = start + 2 + end + 2;
+                continue;
+            }
+            Some(b'%') => (start + 2, b'%'),
+            Some(b'{') => (start + 2, b'}'),
+            _ => {
+                at = start + 1;
+                continue;
+            }
+        };
+        let Some(end) = tag_end(bytes, open, close) else { break };
+        at = end + 2;
+        let inner = &text[open..end];
+        if close == b'%' {
+            let tag = inner.trim_matches('-').trim();
+            let first = tag.split(|c: char| !is_ident(c)).next().unwrap_or("");
+            match first {
+                "raw" => {
+                    let Some(end) = memchr::memmem::find(&bytes[at..], b"endraw") else { break };
+                    at += end;
+                    continue;
+                }
+                "component" => return Vec::new(),
+                "set" | "set_global" | "for" | "macro" | "filter" if binds_t(tag) => return Vec::new(),
+                _ => {}
+            }
+        }
+        for (i, _) in inner.match_indices("t.") {
+            let before = inner[..i].chars().next_back();
+            if before.is_some_and(|c| is_ident(c) || c == '.' || c == '"' || c == '\'' || c == '`') {
+                continue;
+            }
+            let path: &str = {
+                let rest = &inner[i + 2..];
+                let len = rest.find(|c: char| !(is_ident(c) || c == '.')).unwrap_or(rest.len());
+                rest[..len].trim_end_matches('.')
+            };
+            let mut value = strings;
+            for key in path.split('.') {
+                match value.get(key) {
+                    Some(next) => value = next,
+                    None if value.is_object() => {
+                        found.push((open + i, path.len() + 2, path.to_owned()));
+                        break;
+                    }
+                    None => break,
+                }
+            }
+        }
+    }
+    found
+}
+
 /// Whether printed text reads the same as template text in any neighbourhood (see the module's
 /// comment).
 fn foldable(printed: &str) -> bool {
@@ -193,6 +257,19 @@ mod tests {
 
     fn fold(name: &str, text: &str) -> Option<Folded> {
         fold_strings([(name, text)], &strings()).map(|mut v| v.remove(0))
+    }
+
+    #[test]
+    fn strings_the_theme_does_not_have_are_found_with_their_place() {
+        let text = "<a>{{ t.nav.hom }}</a>{% if t.nav.home %}{{ t.navv.home | upper }}{% endif %}{# t.x #}\
+                    {{ \"t.y\" }}{{ at.z }}{{ t.n.k }}{{ t.nav }}";
+        let found: Vec<(usize, String)> =
+            unknown_strings(text, &strings()).into_iter().map(|(at, _, path)| (at, path)).collect();
+        assert_eq!(
+            found,
+            [(text.find("t.nav.hom ").unwrap(), "nav.hom".into()), (text.find("t.navv").unwrap(), "navv.home".into())]
+        );
+        assert!(unknown_strings("{% for t in x %}{{ t.zz }}{% endfor %}", &strings()).is_empty(), "t bound again");
     }
 
     #[test]

@@ -487,6 +487,11 @@ impl Renderer {
         {
             return Err(errors::diagnostics(&err, &errors::Sources { templates: &templates, folded: &folded }, None));
         }
+        // A string the theme has not (`t.home.figuers`) would fail every page that prints it.
+        let unknown = errors::unknown_strings(&templates, &theme.strings);
+        if !unknown.is_empty() {
+            return Err(unknown);
+        }
         let global = tera.global_context();
         global.insert_value("site", views::tera(&views::site_view(&site.config)));
         global.insert_value("framework", views::tera(&views::framework_view(&site.config)));
