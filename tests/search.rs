@@ -115,7 +115,7 @@ fn phrases_mixed_queries_and_width_folding() {
     assert!(one.contains(&"cases/tunnel-branch-safety/".to_owned()), "{one:?}");
     let both = urls(&index, &Query::text("先锋岗 盾构"));
     assert_eq!(both, ["cases/tunnel-branch-safety/"]);
-    assert_eq!(urls(&index, &Query::text("\"先锋岗 盾构\"")), both, "a phrase needs all its words");
+    assert!(urls(&index, &Query::text("\"先锋岗 盾构\"")).is_empty(), "a phrase: 先锋岗盾构 is nowhere");
     assert!(urls(&index, &Query::text("先锋岗 不存在的词语")).is_empty());
     assert_eq!(urls(&index, &Query::text("ＬＮＧ")), urls(&index, &Query::text("lng")));
     assert!(!urls(&index, &Query::text("LN")).is_empty(), "a Latin prefix matches");
@@ -478,10 +478,11 @@ fn the_search_hints_examples_find_cases() {
     }
 }
 
-/// What the hint and README say of quotes: they group words but do not make a phrase. The quoted
-/// words are found anywhere in a case, as without quotes; words typed together are found together.
+/// What the hint and README say of quotes: quoted Chinese is a phrase, its spaces left out, so
+/// `"党员 先锋"` finds exactly the cases with 党员先锋 written together; without quotes the two
+/// words may be apart. Quoted Latin words are only grouped.
 #[test]
-fn quotes_group_words_without_making_a_phrase() {
+fn quoted_chinese_is_a_phrase() {
     let site = sample();
     let index = search::build(&site);
     let sorted = |q: &str| {
@@ -489,13 +490,13 @@ fn quotes_group_words_without_making_a_phrase() {
         u.sort();
         u
     };
-    let (quoted, apart, together) = (sorted("\"党员 先锋\""), sorted("党员 先锋"), sorted("党员先锋"));
-    assert_eq!(quoted, apart, "quoted words find the cases the words find without quotes");
-    assert!(quoted.len() > together.len(), "…including cases where they are far apart: {quoted:?} {together:?}");
+    let (quoted, apart, together) = (sorted("\"党员 先锋\""), sorted("党员 先锋"), sorted("“党员先锋”"));
     let mut truth: Vec<String> =
         containing(&site, "党员先锋").iter().map(|&d| index.docs[d as usize].url.clone()).collect();
     truth.sort();
-    assert_eq!(together, truth, "characters typed together are found together");
+    assert_eq!((&quoted, &together), (&truth, &truth), "the phrase, with or without its space");
+    assert!(apart.len() > quoted.len(), "without quotes the words may be apart: {apart:?} {quoted:?}");
+    assert_eq!(sorted("\"lng 接卸\""), sorted("lng 接卸"), "Latin and Chinese in quotes are grouped");
 }
 
 /// A match that lies a few hundred characters into a case's practices and body shows in its

@@ -124,11 +124,13 @@ const DRIVER: &str = r##"
 })();
 "##;
 
-const QUERIES: [&str; 15] = [
+const QUERIES: [&str; 17] = [
     "安全",
     "先锋岗",
     "党员 先锋",
     "\"安全 生产\"",
+    "“党员 先锋”",
+    "\"lng 接卸 站\"",
     "创新工作室",
     "LNG",
     "ln",

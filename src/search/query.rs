@@ -97,12 +97,17 @@ pub fn parse(text: &str) -> Vec<Clause> {
     let mut raw: Vec<String> = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
-    for &c in &folded {
+    let cjk = |c: Option<char>| c.is_some_and(|c| tokenize::class(c) == tokenize::Class::Cjk);
+    for (i, &c) in folded.iter().enumerate() {
         if quoted {
+            // Quoted Chinese is a phrase: `"党员 先锋"` is 党员先锋, the spaces between its
+            // characters left out (Chinese text has none between words).
+            let inside_chinese =
+                || cjk(current.chars().last()) && cjk(folded[i + 1..].iter().copied().find(|c| !is_space(*c)));
             if is_close_quote(c) {
                 quoted = false;
                 raw.push(std::mem::take(&mut current));
-            } else {
+            } else if !(is_space(c) && inside_chinese()) {
                 current.push(c);
             }
         } else if is_open_quote(c) {
@@ -364,7 +369,9 @@ mod tests {
         assert_eq!(parse("哈哈哈")[0].chains, [vec![(0, 0), (0, 1)]], "a repeated bigram is one term");
         assert_eq!(c[1].terms, [Term::Prefix("tidb".into())]);
         assert_eq!(c[2].terms, [Term::Exact("go".into()), Term::Exact("语言".into())]);
-        assert_eq!(c[3].terms, [Term::Exact("安全".into()), Term::Exact("生产".into())]);
+        // Quoted Chinese is a phrase: its space is left out.
+        assert_eq!(c[3].terms, [Term::Exact("安全".into()), Term::Exact("全生".into()), Term::Exact("生产".into())]);
+        assert_eq!(parse("\"安全  生产 lng\"")[0].terms.len(), 4, "spaces before Latin are kept");
         assert_eq!(parse("党")[0].terms, [Term::Exact("党".into())]);
         assert_eq!(parse("a")[0].terms, [Term::Exact("a".into())], "one letter is not a prefix");
         assert_eq!(parse("5G基站")[0].terms[0], Term::Exact("5g".into()));

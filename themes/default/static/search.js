@@ -99,12 +99,20 @@
   function isSpace(c) { return c === 0x20 || c === 9 || c === 10 || c === 13 || c === 0xa0; }
   /** Whether a query has no text at all (query::is_blank): it lists every case. */
   function isBlank(text) { return codes(text || "").map(fold).every(isSpace); }
+  /** Whether the first character from `i` on that is not a space is CJK. */
+  function cjkNext(cps, i) {
+    while (i < cps.length && isSpace(cps[i])) i++;
+    return i < cps.length && cls(cps[i]) === CJK;
+  }
   function parse(text) {
     var cps = codes(text).map(fold), raw = [], cur = [], quoted = false;
     for (var i = 0; i < cps.length; i++) {
       var c = cps[i];
       if (quoted) {
-        if (c === 0x22 || c === 0x201d) { quoted = false; raw.push(cur); cur = []; } else cur.push(c);
+        if (c === 0x22 || c === 0x201d) { quoted = false; raw.push(cur); cur = []; }
+        // Quoted Chinese is a phrase: the spaces between its characters are left out.
+        else if (isSpace(c) && cur.length && cls(cur[cur.length - 1]) === CJK && cjkNext(cps, i + 1)) continue;
+        else cur.push(c);
       } else if (c === 0x22 || c === 0x201c) { raw.push(cur); cur = []; quoted = true; }
       else if (isSpace(c)) { raw.push(cur); cur = []; }
       else cur.push(c);
