@@ -156,8 +156,12 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, o
         .any(|close| source[close + 2..].split([')', '\n']).next().is_some_and(|d| d.contains(char::is_whitespace)))
         .then(Vec::new);
     let mut in_code_block = false;
+    // The HTML block being read, its lines joined (see [`RawHtml`]), and the ids raw HTML brings.
+    let mut html_block: Option<RawHtml> = None;
+    let mut raw_ids = HashSet::new();
     for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
         match &event {
+            Event::Start(Tag::HtmlBlock) if policy != RawHtmlPolicy::Escape => html_block = Some(RawHtml::default()),
             Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
             Event::End(TagEnd::CodeBlock) => in_code_block = false,
             Event::Text(_) if !in_code_block => text_ranges.iter_mut().for_each(|ranges| ranges.push(range.clone())),
@@ -191,9 +195,27 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, o
                 RawHtmlPolicy::Escape => Event::Text(html),
                 _ => {
                     has_raw_html = true;
-                    Event::Html(html)
+                    // Its images and links resolved as Markdown's are, its ids prefixed.
+                    if let Some(block) = html_block.as_mut() {
+                        block.push(&html, &range, source);
+                        continue;
+                    }
+                    let pieces = [(0, range.clone(), source.get(range.clone()) == Some(&*html))];
+                    match resolve_raw_html(&html, &pieces, resolver, &mut out.broken, &mut raw_ids) {
+                        Some(resolved) => Event::Html(CowStr::from(resolved)),
+                        None => Event::Html(html),
+                    }
                 }
             },
+            Event::End(TagEnd::HtmlBlock) => {
+                if let Some(block) = html_block.take() {
+                    let html = block.resolve(resolver, &mut out.broken, &mut raw_ids);
+                    if write {
+                        events.push(Event::Html(CowStr::from(html)));
+                    }
+                }
+                Event::End(TagEnd::HtmlBlock)
+            }
             other => other,
         };
         if matches!(event, Event::End(TagEnd::Paragraph)) {
@@ -252,6 +274,11 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, o
     }
     if out.too_deep.is_some() {
         return out;
+    }
+    // `#` links to an id raw HTML brought follow its prefix (a heading's anchor keeps its own).
+    raw_ids.retain(|id| !used_ids.contains(id));
+    if !raw_ids.is_empty() {
+        point_at_raw_ids(&mut events, &raw_ids);
     }
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
     if (has_raw_html && policy == RawHtmlPolicy::Sanitize) || (unsafe_url && policy != RawHtmlPolicy::Trust) {
@@ -401,6 +428,240 @@ fn raw_html_depth(html: &str, mut depth: usize) -> usize {
         }
     }
     depth
+}
+
+/// What raw HTML's ids become: the body's own ids (`<p id="main">`) must not repeat the page's
+/// (`<main id="main">`, the template's headings and panels), so each gets this prefix, as a git web
+/// UI does; the body's `#` links to them follow.
+pub const RAW_ID_PREFIX: &str = "user-content-";
+
+/// Raw HTML read whole: one inline tag, or the lines of an HTML block joined (a tag may be written
+/// over several), each piece with where it is in the source.
+#[derive(Default)]
+struct RawHtml {
+    text: String,
+    /// (offset in `text`, its range in the source, whether `text` holds the source's bytes there).
+    pieces: Vec<(usize, Range<usize>, bool)>,
+}
+
+impl RawHtml {
+    fn push(&mut self, html: &str, range: &Range<usize>, source: &str) {
+        let exact = source.get(range.clone()) == Some(html);
+        self.pieces.push((self.text.len(), range.clone(), exact));
+        self.text.push_str(html);
+    }
+
+    fn resolve(self, resolver: &dyn LinkResolver, broken: &mut Vec<BrokenLink>, ids: &mut HashSet<String>) -> String {
+        resolve_raw_html(&self.text, &self.pieces, resolver, broken, ids).unwrap_or(self.text)
+    }
+}
+
+/// The source range of `span` of raw HTML made of `pieces`: exact where the HTML is the source's,
+/// else the piece it is in (a line inside a quote or list, whose markers the parser left out).
+fn source_range(pieces: &[(usize, Range<usize>, bool)], span: &Range<usize>) -> Range<usize> {
+    let i = pieces.partition_point(|(at, _, _)| *at <= span.start).saturating_sub(1);
+    match pieces.get(i) {
+        Some((at, range, true)) => range.start + (span.start - at)..range.start + (span.end - at),
+        Some((_, range, false)) => range.clone(),
+        None => 0..0,
+    }
+}
+
+/// `html` (made of `pieces`, see [`RawHtml`]) with the `src` of images and `href` of links
+/// resolved as Markdown's are (an unresolvable one reported where it is written and left as
+/// written) and every `id` prefixed with [`RAW_ID_PREFIX`] (the ids as written are added to `ids`);
+/// `None` when nothing changed.
+fn resolve_raw_html(
+    html: &str,
+    pieces: &[(usize, Range<usize>, bool)],
+    resolver: &dyn LinkResolver,
+    broken: &mut Vec<BrokenLink>,
+    ids: &mut HashSet<String>,
+) -> Option<String> {
+    rewrite_attributes(html, |tag, name, value, span| {
+        if name == "id" {
+            let id = value.trim();
+            if id.is_empty() {
+                return None;
+            }
+            ids.insert(id.to_owned());
+            return Some(format!("{RAW_ID_PREFIX}{id}"));
+        }
+        let resolved = match (tag, name) {
+            ("img", "src") | ("video", "poster") => resolver.image(value.trim()),
+            ("a", "href") | ("video" | "source", "src") => resolver.link(value.trim()),
+            _ => return None,
+        };
+        match resolved {
+            Resolved::Keep => None,
+            Resolved::Rewrite(url) => Some(url),
+            Resolved::Broken(code) => {
+                let range = source_range(pieces, &span);
+                broken.push(BrokenLink { code, destination: value.trim().to_owned(), range });
+                None
+            }
+        }
+    })
+}
+
+/// The body's `#` links, Markdown's and raw HTML's, to an id in `ids` made to the prefixed id.
+fn point_at_raw_ids(events: &mut [Event], ids: &HashSet<String>) {
+    let prefixed = |href: &str| {
+        let id = href.trim().strip_prefix('#')?;
+        let decoded = crate::content::links::percent_decode(id);
+        (ids.contains(id) || ids.contains(&decoded)).then(|| format!("#{RAW_ID_PREFIX}{id}"))
+    };
+    for event in events {
+        match event {
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                if let Some(href) = prefixed(dest_url) {
+                    *dest_url = CowStr::from(href);
+                }
+            }
+            Event::Html(html) => {
+                let rewritten =
+                    rewrite_attributes(html, |_, name, value, _| (name == "href").then(|| prefixed(value))?);
+                if let Some(rewritten) = rewritten {
+                    *html = CowStr::from(rewritten);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `html` with the attribute values for which `change(tag, attribute, value, span)` gives a new
+/// value replaced by it, or `None` when none changed. Names are given in lowercase, values with
+/// their character references decoded, `span` the value's bytes in `html` (quotes left out).
+/// Comments are skipped, and the text of `script` and `style` elements.
+fn rewrite_attributes(
+    html: &str,
+    mut change: impl FnMut(&str, &str, &str, Range<usize>) -> Option<String>,
+) -> Option<String> {
+    let bytes = html.as_bytes();
+    let len = bytes.len();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
+        i += offset + 1;
+        if html[i..].starts_with("!--") {
+            i = html[i + 3..].find("-->").map_or(len, |end| i + 3 + end + 3);
+            continue;
+        }
+        if !bytes.get(i).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        let name_len = bytes[i..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'-').count();
+        let tag = html[i..i + name_len].to_ascii_lowercase();
+        i += name_len;
+        loop {
+            while i < len && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+                i += 1;
+            }
+            if i >= len || bytes[i] == b'>' {
+                break;
+            }
+            let name_start = i;
+            i += 1;
+            while i < len && !bytes[i].is_ascii_whitespace() && !matches!(bytes[i], b'>' | b'/' | b'=') {
+                i += 1;
+            }
+            let name = html[name_start..i].to_ascii_lowercase();
+            let mut j = i;
+            while j < len && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if bytes.get(j) != Some(&b'=') {
+                continue;
+            }
+            j += 1;
+            while j < len && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            let (value, whole) = match bytes.get(j) {
+                Some(&quote @ (b'"' | b'\'')) => {
+                    let end = memchr::memchr(quote, &bytes[j + 1..]).map_or(len, |e| j + 1 + e);
+                    (j + 1..end, j..(end + 1).min(len))
+                }
+                _ => {
+                    let end =
+                        bytes[j..].iter().position(|b| b.is_ascii_whitespace() || *b == b'>').map_or(len, |e| j + e);
+                    (j..end, j..end)
+                }
+            };
+            i = whole.end;
+            let decoded = decode_references(&html[value.clone()]);
+            if let Some(new) = change(&tag, &name, &decoded, value) {
+                let out = out.get_or_insert_with(|| String::with_capacity(len + 64));
+                out.push_str(&html[copied..whole.start]);
+                out.push('"');
+                out.push_str(&escape_attribute(&new));
+                out.push('"');
+                copied = whole.end;
+            }
+        }
+        if (tag == "script" || tag == "style") && i < len {
+            let closes = memchr::memmem::find_iter(&bytes[i..], b"</").map(|at| i + at);
+            let close = closes.into_iter().find(|&at| {
+                bytes.get(at + 2..at + 2 + tag.len()).is_some_and(|name| name.eq_ignore_ascii_case(tag.as_bytes()))
+            });
+            i = close.unwrap_or(len);
+        }
+    }
+    let mut out = out?;
+    out.push_str(&html[copied..]);
+    Some(out)
+}
+
+/// An attribute value with its character references decoded: the named ones a URL or id holds
+/// (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`) and the numeric ones; any other left as written.
+fn decode_references(value: &str) -> std::borrow::Cow<'_, str> {
+    if !value.contains('&') {
+        return value.into();
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        // A reference is short: `;` is looked for in the next few bytes only.
+        let reference = rest.bytes().take(34).position(|b| b == b';').map(|end| (&rest[1..end], end + 1));
+        let decoded = reference.and_then(|(name, len)| {
+            let ch = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => {
+                    let number = name.strip_prefix('#')?;
+                    let code = match number.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                        None => number.parse().ok(),
+                    };
+                    code.and_then(char::from_u32).filter(|c| *c != '\0')
+                }
+            };
+            ch.map(|ch| (ch, len))
+        });
+        match decoded {
+            Some((ch, len)) => {
+                out.push(ch);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
+}
+
+fn escape_attribute(value: &str) -> String {
+    value.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// A destination the portal can print without the sanitizer: relative, or with a scheme that
@@ -625,6 +886,76 @@ mod tests {
         assert!(out.html.contains("href=\"../other/\""));
         let broken: Vec<_> = out.broken.iter().map(|b| (b.code, &source[b.range.clone()])).collect();
         assert_eq!(broken, [("broken_link", "[已删](gone.md)"), ("missing_image", "![图](a.png)")]);
+    }
+
+    /// Resolves like a case's links: `a.png` is in the site, `no.png` is not.
+    struct Site;
+    impl LinkResolver for Site {
+        fn link(&self, destination: &str) -> Resolved {
+            Cases.link(destination)
+        }
+        fn image(&self, destination: &str) -> Resolved {
+            match destination {
+                "a.png" => Resolved::Rewrite("../../media/a.png".into()),
+                "/a.png" => Resolved::Broken("absolute_path"),
+                d if d.contains(':') => Resolved::Keep,
+                _ => Resolved::Broken("missing_image"),
+            }
+        }
+    }
+
+    #[test]
+    fn raw_html_images_and_links_resolve_as_markdown_ones_do() {
+        let source = "图 <img src=\"a.png\" width=\"300\"> 与 <a href=\"other.md\">其他</a>、<a href='gone.md'>已删</a>。\n\n\
+                      <p align=\"center\">\n<img\n  SRC=no.png\n  width=200><img src=\"/a.png\"><img src=\"https://x.org/b.png\">\n</p>\n\n\
+                      > <img src=\"no.png\">\n\n`<img src=\"no.png\">`\n\n<!-- <img src=\"no.png\"> -->\n";
+        for policy in [RawHtmlPolicy::Sanitize, RawHtmlPolicy::Trust] {
+            let out = render(source, policy, &Site);
+            assert!(out.html.contains("<img src=\"../../media/a.png\" width=\"300\">"), "{}", out.html);
+            assert!(out.html.contains("<a href=\"../other/\">其他</a>"), "{}", out.html);
+            assert!(out.html.contains("https://x.org/b.png"), "{}", out.html);
+            let broken: Vec<_> =
+                out.broken.iter().map(|b| (b.code, b.destination.as_str(), &source[b.range.clone()])).collect();
+            assert_eq!(
+                broken,
+                [
+                    ("broken_link", "gone.md", "gone.md"),
+                    ("missing_image", "no.png", "no.png"),
+                    ("absolute_path", "/a.png", "/a.png"),
+                    ("missing_image", "no.png", "no.png"),
+                ],
+                "{policy:?}"
+            );
+            assert_eq!(out.broken, check(source, policy, &Site).broken);
+        }
+        // The second missing image is the one in the quote, on its line.
+        let out = render(source, RawHtmlPolicy::Sanitize, &Site);
+        assert!(source[..out.broken[3].range.start].ends_with("> <img src=\""), "{:?}", out.broken[3]);
+        // A video's file and poster too.
+        let video =
+            render("<video src=\"other.md\" poster=\"a.png\" controls></video>\n", RawHtmlPolicy::Sanitize, &Site);
+        assert!(
+            video.html.contains("<video src=\"../other/\" poster=\"../../media/a.png\" controls"),
+            "{}",
+            video.html
+        );
+        // Shown as text, raw HTML points at nothing.
+        assert!(render(source, RawHtmlPolicy::Escape, &Site).broken.is_empty());
+    }
+
+    #[test]
+    fn raw_html_ids_do_not_repeat_the_pages_own() {
+        let source = "<p id=\"main\">正文</p>\n\n[去](#main) <a href=\"#main\">去</a> <a href=\"#top\">顶</a>\n\n## 背景\n\n<span id=\"背景\"></span>[回](#背景)\n";
+        for policy in [RawHtmlPolicy::Sanitize, RawHtmlPolicy::Trust] {
+            let html = render(source, policy, &KeepAll).html;
+            assert!(html.contains("<p id=\"user-content-main\">"), "{html}");
+            assert!(!html.contains("\"main\"") && !html.contains("\"#main\""), "{html}");
+            assert_eq!(html.matches("href=\"#user-content-main\"").count(), 2, "{html}");
+            assert!(html.contains("href=\"#top\""), "{html}");
+            // A heading's anchor keeps its id and its links.
+            assert!(html.contains("<h2 id=\"背景\">") && html.contains("<span id=\"user-content-背景\">"), "{html}");
+            assert!(html.contains("href=\"#%E8%83%8C%E6%99%AF\""), "{html}");
+        }
     }
 
     /// `check` finds what `render` finds (broken links, too deep a body, the summary and the table

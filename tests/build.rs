@@ -503,3 +503,41 @@ fn a_typo_in_an_asset_key_names_the_static_files_there_are() {
     assert!(err.contains("links.js, print.css, search.js, style.css"), "{err}");
     assert!(!out.exists());
 }
+
+/// Raw HTML's images and links reach the portal as Markdown's do: the image copied to `media/`
+/// (with the widths a photo gets), the case link made the case's page; its ids do not repeat the
+/// page's own (`<main id="main">`). One that points at nothing fails the build at its value.
+#[test]
+fn raw_html_images_and_links_are_resolved_like_markdown_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    let out = tmp.path().join("out");
+    copy_sample_site(&site);
+    let case = site.join("content/welding-workshop-studio.md");
+    let raw = "\n<p align=\"center\"><img src=\"images/banner-safety.png\" width=\"300\" alt=\"横幅\"></p>\n\n\
+               <p id=\"main\">见<a href=\"tunnel-branch-safety.md#主要做法\">隧道项目</a>，<a href=\"#main\">本节</a>。</p>\n";
+    fs::write(&case, read(&case) + raw).unwrap();
+    let result = build(&site, &out, &[]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let html = read(out.join("cases/welding-workshop-studio/index.html"));
+    let img = html.split("<img").find(|tag| tag.contains("banner-safety")).expect("the raw image is on the page");
+    assert!(img.contains(" src=\"../../media/images/banner-safety.png\""), "{img}");
+    assert!(out.join("media/images/banner-safety.png").is_file(), "the image is copied");
+    // The same attributes a Markdown image of the same kind of file gets.
+    let markdown_img = html.split("<img").find(|tag| tag.contains("studio-workflow")).unwrap();
+    for attribute in [" srcset=", " loading=\"lazy\""] {
+        assert_eq!(img.contains(attribute), markdown_img.contains(attribute), "{attribute}: {img} / {markdown_img}");
+    }
+    assert!(html.contains("href=\"../../cases/tunnel-branch-safety/#主要做法\""), "{html}");
+    assert_eq!(html.matches("id=\"main\"").count(), 1, "one element is #main");
+    assert!(html.contains("<p id=\"user-content-main\">") && html.contains("href=\"#user-content-main\""), "{html}");
+
+    let broken = "\n<img src=\"images/no-such.png\" width=\"300\">\n";
+    fs::write(&case, read(&case) + broken).unwrap();
+    let result = build(&site, &out, &["--lang", "en"]);
+    assert_eq!(result.status.code(), Some(1));
+    let line = read(&case).lines().count();
+    let err = stderr(&result);
+    assert!(err.contains(&format!("content/welding-workshop-studio.md:{line}:11")), "{err}");
+    assert!(err.contains("images/no-such.png"), "{err}");
+}

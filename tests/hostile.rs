@@ -23,6 +23,11 @@ fn site_with(tmp: &Path, files: &[PathBuf]) -> PathBuf {
     for file in files {
         fs::copy(file, dir.join(file.file_name().unwrap())).unwrap();
     }
+    // The images the attacks show (`<img src=x onerror=…>`) are in the site: raw HTML's images are
+    // checked to exist, as Markdown's are, and the attack is the handler, not a missing file.
+    for name in ["x", "x.png"] {
+        fs::copy(site.join("content/images/banner-safety.png"), dir.join(name)).unwrap();
+    }
     site
 }
 

@@ -751,7 +751,8 @@ fn a_browser_asks_for_nothing_outside_the_portals_folder() {
         for mut stream in listener.incoming().flatten() {
             let mut line = String::new();
             let mut reader = BufReader::new(&stream);
-            if reader.read_line(&mut line).is_err() {
+            // A connection opened ahead and closed unused asks for nothing.
+            if reader.read_line(&mut line).is_err() || line.trim().is_empty() {
                 continue;
             }
             while reader.read_line(&mut String::new()).is_ok_and(|n| n > 2) {}
@@ -792,5 +793,5 @@ fn a_browser_asks_for_nothing_outside_the_portals_folder() {
     let asked = asked.lock().unwrap().clone();
     assert!(asked.iter().any(|p| p == "/practice/static/favicon.svg"), "the theme's icon: {asked:?}");
     let outside: Vec<&String> = asked.iter().filter(|p| !p.starts_with("/practice/")).collect();
-    assert!(outside.is_empty(), "asked outside the portal: {outside:?}");
+    assert!(outside.is_empty(), "asked outside the portal: {outside:?} in {asked:?}");
 }

@@ -1377,3 +1377,37 @@ fn an_interface_string_the_theme_has_not_is_found_by_check() {
         .add("../i18n/zh-CN.yaml", "nav:\n  portal: 门户\n");
     assert_eq!(site.json().0, 0, "{:#}", site.json().1);
 }
+
+/// Raw HTML's images and links are resolved as Markdown's are: each one that points at nothing,
+/// outside the site or at the server's root is the same error, at its value in the case file.
+#[test]
+fn raw_html_images_and_links_are_checked_like_markdown_ones() {
+    let body = "<p align=\"center\"><img src=\"images/no-such.png\" width=\"300\"></p>\n\n\
+                见<a href=\"gone.md\">已删</a>与<a href=\"other-case.md\">另一个</a>，<img src='images/site.png' width=80>。\n\n\
+                <div>\n  <img\n    src=\"../../etc/passwd\">\n  <img src=\"/images/site.png\">\n</div>\n";
+    let case = format!("{VALID}\n{body}");
+    let first = VALID.lines().count() + 2;
+    let png = std::fs::read(manifest_path("content/images/banner-safety.png")).unwrap();
+    let site = Site::with_case("case", case).add("other-case.md", VALID).add("images/site.png", png);
+    let (code, report) = site.json();
+    assert_eq!(code, 1, "{report:#}");
+    let found: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap() as usize, d["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("missing_image", first, 29),
+            ("broken_link", first + 2, 11),
+            ("path_outside", first + 6, 10),
+            ("absolute_path", first + 7, 13),
+        ],
+        "{report:#}"
+    );
+    let suggestions: Vec<_> =
+        report["diagnostics"].as_array().unwrap().iter().map(|d| d["suggestion"].clone()).collect();
+    assert_eq!(suggestions[3], "images/site.png", "{report:#}");
+}
