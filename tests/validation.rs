@@ -255,6 +255,30 @@ fn not_utf8() {
     });
 }
 
+/// A case file that is there but cannot be read has its own error and no other: a case linking
+/// to it is not told that the link's target does not exist.
+#[test]
+fn a_link_to_a_case_that_cannot_be_read_is_not_broken() {
+    let at = VALID.find("发现隐患").unwrap();
+    let bytes = [&VALID.as_bytes()[..at], b"\xff\xfe", &VALID.as_bytes()[at..]].concat();
+    let linking = VALID.replace("立即登记整改。", "立即登记整改，做法参见[收费站](not_utf8.md)。");
+    Site::with_case("not_utf8", bytes).add("linking.md", linking).expect(Expect {
+        severity: "error",
+        at: Some((36, 15)),
+        source_line: None,
+        message: "the file is not UTF-8 text (unreadable from line 36)",
+        suggestion: None,
+    });
+    // Nor when it has no front matter, nor when it is in another folder.
+    let linking = VALID.replace("立即登记整改。", "立即登记整改，做法参见[收费站](../unclosed.md)。");
+    let site = Site::with_case("unclosed", VALID.replacen("---\n", "", 2).replacen("title:", "---\ntitle:", 1))
+        .add("sub/linking.md", linking);
+    let (_, report) = site.json();
+    let codes: Vec<&str> =
+        report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["unclosed_front_matter"], "{report}");
+}
+
 #[test]
 fn bom_and_crlf_are_accepted() {
     let crlf = format!("\u{feff}{}", VALID.replace('\n', "\r\n"));
