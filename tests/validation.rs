@@ -378,6 +378,33 @@ fn unclosed_quote() {
     );
 }
 
+/// A title with Chinese quotes inside the ASCII ones left open: the line as it should read is the
+/// suggestion, shown between backticks, since the frame's own quotes would run into its quotes.
+#[test]
+fn an_unclosed_quote_around_chinese_quotes_is_shown_readably() {
+    let case = VALID.replace("title: 班组安全积分制推动隐患排查常态化", "title: \"收费站“党员服务台”守护节假日通行");
+    let site = Site::with_case("unclosed_quote", case);
+    site.expect(
+        error(
+            2,
+            8,
+            "title: \"收费站“党员服务台”守护节假日通行",
+            r#"the value of "title" starts with a quote that is never closed"#,
+        )
+        .suggest("title: \"收费站“党员服务台”守护节假日通行\""),
+    );
+    for (lang, frame) in [
+        ("en", "did you mean `title: \"收费站“党员服务台”守护节假日通行\"`?"),
+        ("zh-CN", "是不是想写 `title: \"收费站“党员服务台”守护节假日通行\"`？"),
+    ] {
+        let stderr = String::from_utf8(site.run(&["--lang", lang]).stderr).unwrap();
+        assert!(stderr.contains(frame), "{frame:?} not in:\n{stderr}");
+    }
+    // A suggestion without quotes keeps the quotes of the frame.
+    let stderr = String::from_utf8(Site::fixture("unknown_status").run(&["--lang", "zh-CN"]).stderr).unwrap();
+    assert!(stderr.contains("是不是想写“named”？"), "{stderr}");
+}
+
 // Punctuation a Chinese input method types where YAML needs ASCII: reported where it is typed,
 // not where the YAML parser stops (the next line), with the line or list as it should read.
 
