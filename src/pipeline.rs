@@ -657,6 +657,13 @@ impl Project {
             images: Default::default(),
             up_to_date: None,
         };
+        // A shallow clone's few commits would give cases false histories and dates: they are left
+        // out, which the editor (or the CI's log) is told, with how to fetch the whole history.
+        // A warning, so that the build goes on; it leaves no record of the build (see
+        // `freshness`), so every build of a shallow clone says it again.
+        if self.history.as_ref().is_some_and(|h| h.shallow) {
+            outcome.diagnostics.push(Diagnostic::warning("history_shallow"));
+        }
         let site_dir = self.options.site_dir.as_path();
         let keys: Vec<(&str, &FileKey)> = self.files.iter().map(|(rel, f)| (rel.as_str(), &f.key)).collect();
         let text_of = |rel: &str| match self.files.get(rel).and_then(|f| f.loaded.as_deref()) {
