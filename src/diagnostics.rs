@@ -183,11 +183,15 @@ impl Diagnostic {
             .collect()
     }
 
+    /// The suggestion in its frame, `did you mean "…"?` (`是不是想写“…”？`).
+    pub fn did_you_mean(&self, catalog: &Catalog) -> Option<String> {
+        self.suggestion.as_deref().map(|s| did_you_mean(catalog, s))
+    }
+
     /// What to do, for reports of a line each (CI annotations): the value meant, what was expected
     /// and how to fix it, each with its label (`是不是想写“…”？`, `期望: …`, `提示: …`).
     pub fn advice(&self, catalog: &Catalog) -> Vec<String> {
-        let did_you_mean =
-            self.suggestion.as_ref().map(|s| catalog.format("diag.did_you_mean", &[("suggestion", s.clone())]));
+        let did_you_mean = self.did_you_mean(catalog);
         let labelled = |label: &str, text: Option<String>| text.map(|text| format!("{}: {text}", catalog.get(label)));
         did_you_mean
             .into_iter()
@@ -218,8 +222,7 @@ impl Diagnostic {
             Severity::Warning => Level::WARNING.with_name(catalog.get("cli.warning")),
         };
         let message = self.message(catalog);
-        let did_you_mean =
-            self.suggestion.as_ref().map(|s| catalog.format("diag.did_you_mean", &[("suggestion", s.clone())]));
+        let did_you_mean = self.did_you_mean(catalog);
         let title = level.primary_title(message.as_str()).id(self.code);
         let position = self.position();
         let mut group = match (&self.source_line, self.location) {
@@ -256,6 +259,20 @@ impl Diagnostic {
         let renderer = if color { Renderer::styled() } else { Renderer::plain() };
         renderer.render(&report)
     }
+}
+
+/// `suggestion` in the frame `did you mean "…"?` (`是不是想写“…”？`); one that holds quotes of its
+/// own (the line of a slip in the YAML: `title: "收费站“党员服务台”"`) would run into the frame's, so
+/// it goes between backticks, or after a colon where it holds a backtick too.
+pub fn did_you_mean(catalog: &Catalog, suggestion: &str) -> String {
+    let key = if !suggestion.contains(['"', '“', '”']) {
+        "diag.did_you_mean"
+    } else if !suggestion.contains('`') {
+        "diag.did_you_mean_code"
+    } else {
+        "diag.did_you_mean_line"
+    };
+    catalog.format(key, &[("suggestion", suggestion.to_owned())])
 }
 
 /// Sorts diagnostics by file, position and severity, so reports are stable from run to run.

@@ -74,7 +74,7 @@ pub fn extras<'a>(sources: impl Iterator<Item = &'a str>) -> Vec<String> {
 
 /// A fingerprint of the inputs of a build into `out_dir`, but the extras: the program, the options
 /// that change the output, each file under [`INPUTS`] (path, type, size, modification time) and
-/// the commit git is at (case histories come from it). `None` when a folder cannot be listed.
+/// the commit git is at and whether the clone is shallow (case histories come from them). `None` when a folder cannot be listed.
 pub fn fingerprint(options: &BuildOptions, out_dir: &Path) -> Option<u64> {
     let mut hasher = foldhash::fast::FixedState::with_seed(0).build_hasher();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
@@ -108,7 +108,7 @@ pub fn fingerprint(options: &BuildOptions, out_dir: &Path) -> Option<u64> {
             (path.strip_prefix(site_dir).unwrap_or(path), stat).hash(&mut hasher);
         }
     }
-    crate::history::head_commit(site_dir).hash(&mut hasher);
+    crate::history::head_state(site_dir).hash(&mut hasher);
     Some(hasher.finish())
 }
 

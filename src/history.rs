@@ -5,7 +5,10 @@
 //! any file name survives), and Rust follows renames backwards through it; there is no process per
 //! file, so 10,000 cases cost one walk over the commits. The result depends only on the
 //! repository's commits (not on the clock or the working tree). Without git, or outside a
-//! repository, there is no history and the front matter's dates are used as before.
+//! repository, there is no history and the front matter's dates are used as before; in a shallow
+//! clone (`git clone --depth 1`, the default checkout of many CI systems) neither: its few commits
+//! would give a case another case's commit and every case that commit's date, so the history is
+//! left out as if there were no git, and the build says so (`history_shallow`).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -52,6 +55,9 @@ pub struct History {
     pub prefix: String,
     /// The commit it was read at (see [`head_commit`]).
     pub head: String,
+    /// Whether the repository is a shallow clone: then no file has a history (see the module's
+    /// documentation), and the build warns that it was left out.
+    pub shallow: bool,
     files: HashMap<String, FileHistory>,
 }
 
@@ -61,13 +67,20 @@ impl History {
     }
 
     /// Reads the history of the repository around `site_dir`; `None` without git or a repository
-    /// (or with a repository that has no commit yet).
+    /// (or with a repository that has no commit yet). A shallow clone gives a history with no
+    /// file in it, `shallow` set, and its log is not read.
     pub fn read(site_dir: &Path) -> Option<History> {
         let git = |args: &[&str]| git(site_dir, args);
-        // One process for both: the prefix's line (empty at the top), then the commit's.
-        let ids = String::from_utf8(git(&["rev-parse", "--show-prefix", "HEAD"])?).ok()?;
+        // One process for all three: whether the clone is shallow, the prefix's line (empty at the
+        // top), then the commit's.
+        let ids = String::from_utf8(git(&["rev-parse", "--is-shallow-repository", "--show-prefix", "HEAD"])?).ok()?;
         let mut ids = ids.lines();
-        let (prefix, head) = (ids.next()?.to_owned(), ids.next()?.to_owned());
+        let (shallow, prefix, head) = (ids.next()?, ids.next()?.to_owned(), ids.next()?.to_owned());
+        // `true` or `false`; a git too old to know the option (before 2.15) echoes it: not known
+        // to be shallow, read as before.
+        if shallow == "true" {
+            return Some(History { prefix, head, shallow: true, files: HashMap::new() });
+        }
         let log = git(&[
             "-c",
             "core.quotePath=false",
@@ -200,7 +213,7 @@ pub fn parse_log(log: &[u8]) -> History {
             present.insert(path, owner);
         }
     }
-    History { prefix: String::new(), head: String::new(), files }
+    History { prefix: String::new(), head: String::new(), shallow: false, files }
 }
 
 /// The commit the site's repository is at (`None` without git or a commit): case histories are
@@ -208,6 +221,13 @@ pub fn parse_log(log: &[u8]) -> History {
 /// when it moves (a commit, an amend, a reset, a checkout).
 pub fn head_commit(site_dir: &Path) -> Option<String> {
     rev_parse(site_dir, "HEAD")
+}
+
+/// [`head_commit`] and whether the clone is shallow, in one process: what a build's case
+/// histories depend on (`git fetch --unshallow` keeps the commit but brings the history).
+pub fn head_state(site_dir: &Path) -> Option<String> {
+    let out = String::from_utf8(git(site_dir, &["rev-parse", "--is-shallow-repository", "HEAD"])?).ok()?;
+    Some(out.trim_end().to_owned())
 }
 
 /// The site folder's path inside its git repository (`docs/site/`; empty at the top or without

@@ -401,6 +401,10 @@ struct FileKey {
     draft: bool,
     /// Where the slug is written, for an error naming it.
     slug_loc: Option<Location>,
+    /// The file is there but could not be read (not UTF-8, no front matter …): it has its own
+    /// error and no case, yet links to it find it (by the slug of its name), so that a case
+    /// linking to it is not told that it does not exist.
+    unread: bool,
 }
 
 /// One case file's state: what reading it gave, and (once assembled) the case it became.
@@ -408,8 +412,8 @@ struct FileState {
     /// Boxed: the map of 10,000 states is moved while it is built, and most of a state is this.
     /// Let go once the case is built (the file is read again if it must be built again).
     loaded: Option<Box<Loaded>>,
-    /// `None` when the file could not be read.
-    key: Option<FileKey>,
+    /// A file that could not be read has an `unread` key.
+    key: FileKey,
     problems: Vec<Diagnostic>,
     built: Option<Built>,
 }
@@ -661,14 +665,22 @@ impl Project {
             images: Default::default(),
             up_to_date: None,
         };
+        // A shallow clone's few commits would give cases false histories and dates: they are left
+        // out, which the editor (or the CI's log) is told, with how to fetch the whole history.
+        // A warning, so that the build goes on; it leaves no record of the build (see
+        // `freshness`), so every build of a shallow clone says it again.
+        if self.history.as_ref().is_some_and(|h| h.shallow) {
+            outcome.diagnostics.push(Diagnostic::warning("history_shallow"));
+        }
         let site_dir = self.options.site_dir.as_path();
-        let keys: Vec<(&str, &FileKey)> =
-            self.files.iter().filter_map(|(rel, f)| Some((rel.as_str(), f.key.as_ref()?))).collect();
+        let keys: Vec<(&str, &FileKey)> = self.files.iter().map(|(rel, f)| (rel.as_str(), &f.key)).collect();
         let text_of = |rel: &str| match self.files.get(rel).and_then(|f| f.loaded.as_deref()) {
             Some(loaded) => Some(loaded.file.text.clone()),
             None => read_text(site_dir, rel),
         };
-        let duplicates = duplicate_slugs(&keys, &text_of);
+        // A file that could not be read has no slug of its own to collide with.
+        let read: Vec<(&str, &FileKey)> = keys.iter().filter(|(_, key)| !key.unread).copied().collect();
+        let duplicates = duplicate_slugs(&read, &text_of);
 
         let drafts_built = self.options.drafts;
         let targets_fingerprint = fingerprint(&keys, drafts_built);
@@ -710,7 +722,7 @@ impl Project {
         };
         let plans = crate::images::Plans::default();
         self.files.par_iter_mut().for_each(|(rel, state)| {
-            if state.built.is_some() || !state.key.as_ref().is_some_and(|key| drafts_built || !key.draft) {
+            if state.built.is_some() || state.key.unread || (state.key.draft && !drafts_built) {
                 return;
             }
             if state.loaded.is_none() {
@@ -824,21 +836,28 @@ fn fingerprint(keys: &[(&str, &FileKey)], drafts_built: bool) -> u64 {
 }
 
 fn read_case(found: &load::Found, config: &Config) -> FileState {
+    // The slug of the file's name, where the front matter gives none.
+    let slug_of_name = || {
+        let stem = found.rel_path.rsplit('/').next().unwrap_or("").trim_end_matches(".md").trim_end_matches(".MD");
+        crate::slug::slugify(stem)
+    };
     let file = match load::read(found) {
         Ok(file) => file,
-        Err(diagnostic) => return FileState { loaded: None, key: None, problems: vec![diagnostic], built: None },
+        Err(diagnostic) => {
+            // Still a case file that is there, for the links to it (see `FileKey::unread`).
+            let key = FileKey { slug: slug_of_name(), draft: false, slug_loc: None, unread: true };
+            return FileState { loaded: None, key, problems: vec![diagnostic], built: None };
+        }
     };
     let (front, mut problems) = front_matter::parse(&file);
     problems.extend(validate::validate(&file, &front, &config.framework));
     let slug = match &front.slug {
         Some(slug) if crate::slug::is_valid_slug(&slug.value) => slug.value.clone(),
-        _ => {
-            let stem = file.rel_path.rsplit('/').next().unwrap_or("").trim_end_matches(".md").trim_end_matches(".MD");
-            crate::slug::slugify(stem)
-        }
+        _ => slug_of_name(),
     };
-    let key = FileKey { slug: slug.clone(), draft: front.draft, slug_loc: front.slug.as_ref().map(|s| s.loc) };
-    FileState { loaded: Some(Box::new(Loaded { file, front, slug })), key: Some(key), problems, built: None }
+    let key =
+        FileKey { slug: slug.clone(), draft: front.draft, slug_loc: front.slug.as_ref().map(|s| s.loc), unread: false };
+    FileState { loaded: Some(Box::new(Loaded { file, front, slug })), key, problems, built: None }
 }
 
 /// Two cases may not share a URL; each file is told which other one it collides with.

@@ -198,7 +198,7 @@ pub fn message(err: &clap::Error, command: &Command, catalog: &Catalog, args: &[
     for kind in [ContextKind::SuggestedSubcommand, ContextKind::SuggestedArg, ContextKind::SuggestedValue] {
         let suggestion = text(kind);
         if !suggestion.is_empty() {
-            notes.push((&hint, catalog.format("diag.did_you_mean", &[("suggestion", suggestion)])));
+            notes.push((&hint, crate::diagnostics::did_you_mean(catalog, &suggestion)));
         }
     }
     if key == "unknown_argument" && err.get(ContextKind::Suggested).is_some() {

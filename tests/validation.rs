@@ -255,6 +255,30 @@ fn not_utf8() {
     });
 }
 
+/// A case file that is there but cannot be read has its own error and no other: a case linking
+/// to it is not told that the link's target does not exist.
+#[test]
+fn a_link_to_a_case_that_cannot_be_read_is_not_broken() {
+    let at = VALID.find("发现隐患").unwrap();
+    let bytes = [&VALID.as_bytes()[..at], b"\xff\xfe", &VALID.as_bytes()[at..]].concat();
+    let linking = VALID.replace("立即登记整改。", "立即登记整改，做法参见[收费站](not_utf8.md)。");
+    Site::with_case("not_utf8", bytes).add("linking.md", linking).expect(Expect {
+        severity: "error",
+        at: Some((36, 15)),
+        source_line: None,
+        message: "the file is not UTF-8 text (unreadable from line 36)",
+        suggestion: None,
+    });
+    // Nor when it has no front matter, nor when it is in another folder.
+    let linking = VALID.replace("立即登记整改。", "立即登记整改，做法参见[收费站](../unclosed.md)。");
+    let site = Site::with_case("unclosed", VALID.replacen("---\n", "", 2).replacen("title:", "---\ntitle:", 1))
+        .add("sub/linking.md", linking);
+    let (_, report) = site.json();
+    let codes: Vec<&str> =
+        report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["unclosed_front_matter"], "{report}");
+}
+
 #[test]
 fn bom_and_crlf_are_accepted() {
     let crlf = format!("\u{feff}{}", VALID.replace('\n', "\r\n"));
@@ -352,6 +376,33 @@ fn unclosed_quote() {
         )
         .suggest("title: \"班组安全积分制推动隐患排查常态化\""),
     );
+}
+
+/// A title with Chinese quotes inside the ASCII ones left open: the line as it should read is the
+/// suggestion, shown between backticks, since the frame's own quotes would run into its quotes.
+#[test]
+fn an_unclosed_quote_around_chinese_quotes_is_shown_readably() {
+    let case = VALID.replace("title: 班组安全积分制推动隐患排查常态化", "title: \"收费站“党员服务台”守护节假日通行");
+    let site = Site::with_case("unclosed_quote", case);
+    site.expect(
+        error(
+            2,
+            8,
+            "title: \"收费站“党员服务台”守护节假日通行",
+            r#"the value of "title" starts with a quote that is never closed"#,
+        )
+        .suggest("title: \"收费站“党员服务台”守护节假日通行\""),
+    );
+    for (lang, frame) in [
+        ("en", "did you mean `title: \"收费站“党员服务台”守护节假日通行\"`?"),
+        ("zh-CN", "是不是想写 `title: \"收费站“党员服务台”守护节假日通行\"`？"),
+    ] {
+        let stderr = String::from_utf8(site.run(&["--lang", lang]).stderr).unwrap();
+        assert!(stderr.contains(frame), "{frame:?} not in:\n{stderr}");
+    }
+    // A suggestion without quotes keeps the quotes of the frame.
+    let stderr = String::from_utf8(Site::fixture("unknown_status").run(&["--lang", "zh-CN"]).stderr).unwrap();
+    assert!(stderr.contains("是不是想写“named”？"), "{stderr}");
 }
 
 // Punctuation a Chinese input method types where YAML needs ASCII: reported where it is typed,

@@ -108,6 +108,53 @@ fn git_history_gives_dates_and_changes_and_follows_renames() {
     assert!(a.contains("href=\"https://git.example/org/site/src/branch/main/content/renamed-a.md\""));
 }
 
+/// A shallow clone (`git clone --depth 1`, many CIs' checkout) holds only the newest commit, which
+/// git shows as adding every file: its history would be every case's, and its date every case's
+/// "last updated". The history is left out, as without git, and the build and check say why.
+#[test]
+fn a_shallow_clone_gives_no_false_history_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo_dir = tmp.path().join("repo");
+    let site = repo_dir.join("portal");
+    copy_sample_site(&site);
+    fs::write(site.join("content/git-a.md"), case("git-a", "甲案例", "")).unwrap();
+    fs::write(site.join("content/git-b.md"), case("git-b", "乙案例", "")).unwrap();
+    git(&repo_dir, ZHANG, "2024-03-01", &["init", "-q", "-b", "main"]);
+    git(&repo_dir, ZHANG, "2024-03-01", &["add", "-A"]);
+    git(&repo_dir, ZHANG, "2024-03-01", &["commit", "-q", "-m", "导入案例"]);
+    fs::write(site.join("content/git-b.md"), case("git-b", "乙案例", "region: 广东省\n")).unwrap();
+    git(&repo_dir, LI, "2024-07-05", &["commit", "-q", "-am", "Add the region of b"]);
+    let url = format!("file://{}", repo_dir.display());
+    git(tmp.path(), ZHANG, "2024-07-06", &["clone", "-q", "--depth", "1", &url, "clone"]);
+    let clone = tmp.path().join("clone/portal");
+    let out = tmp.path().join("public");
+    let build = || exemplar(&["build", clone.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let said = |output: &std::process::Output| {
+        let text = stderr(output);
+        assert!(output.status.success(), "a warning does not fail the run: {text}");
+        assert_eq!(text.matches("[history_shallow]").count(), 1, "{text}");
+        assert!(text.contains("git fetch --unshallow") && text.contains("fetch-depth: 0"), "{text}");
+    };
+    said(&exemplar(&["check", clone.to_str().unwrap()]));
+    said(&build());
+    for slug in ["git-a", "git-b"] {
+        let page = read(out.join(format!("cases/{slug}/index.html")));
+        assert!(!page.contains("class=\"history\"") && !page.contains("Add the region of b"), "{slug}: {page}");
+        assert!(!page.contains("2024-07-05"), "{slug}: no date from the one commit");
+    }
+    assert!(!read(out.join("sitemap.xml")).contains("2024-07-05"));
+    // Every build says it again (no record of a build with a warning: nothing is skipped) …
+    said(&build());
+    // … until the whole history is fetched: then the cases have their own.
+    git(&tmp.path().join("clone"), ZHANG, "2024-07-06", &["fetch", "-q", "--unshallow"]);
+    let built = build();
+    assert!(built.status.success() && !stderr(&built).contains("history_shallow"), "{}", stderr(&built));
+    let b = read(out.join("cases/git-b/index.html"));
+    assert!(b.contains("class=\"history\"") && b.contains("Add the region of b"));
+    let a = read(out.join("cases/git-a/index.html"));
+    assert!(a.contains("导入案例") && !a.contains("Add the region of b") && !a.contains("2024-07-05"));
+}
+
 /// A photo as phones take them: 4032×3024 pixels stored sideways, left half red and right half
 /// blue (with grain, so that it weighs what photos weigh), an EXIF block saying "turn 90° right"
 /// and where it was taken.

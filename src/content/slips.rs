@@ -408,7 +408,10 @@ fn value_slips(line: &str, number: usize, rest_of_yaml: &str, found: &mut Vec<Fo
                 (Slip::NeedsQuotes, close + 1 + after, with_value(quoted(&value)))
             }
             None if goes_on() => return,
-            None => (Slip::UnclosedQuote, start, format!("{}{first}", line.trim_end())),
+            None => {
+                let opened: String = chars[start + 1..].iter().collect();
+                (Slip::UnclosedQuote, start, closed(line.trim_end(), opened.trim_end(), first))
+            }
         },
         '[' | '{' => {
             let close = match matching_bracket(in_value, start) {
@@ -440,6 +443,22 @@ fn value_slips(line: &str, number: usize, rest_of_yaml: &str, found: &mut Vec<Fo
         }
     };
     found.push(Found { slip, line: number, column: at + 1, len: 1, key, fix: Some(fix) });
+}
+
+/// A line whose value opens `quote` and never closes it (`value` is the text after that quote),
+/// closed: the quote added at the end, or in place of the Chinese closing quote typed for it
+/// (`"标题”`, where the value's “” do not pair it), and after a backslash that would escape it in
+/// double quotes, a second one.
+fn closed(line: &str, value: &str, quote: char) -> String {
+    let (open, close) = if quote == '"' { ('“', '”') } else { ('‘', '’') };
+    if value.ends_with(close) && value.matches(close).count() > value.matches(open).count() {
+        return format!("{}{quote}", &line[..line.len() - close.len_utf8()]);
+    }
+    let backslashes = line.len() - line.trim_end_matches('\\').len();
+    if quote == '"' && backslashes % 2 == 1 {
+        return format!("{line}\\{quote}");
+    }
+    format!("{line}{quote}")
 }
 
 /// Where the bracket opening at `at` closes on the line, brackets inside counted; or the
@@ -729,6 +748,21 @@ mod tests {
             slips("title: \"师带徒结对\nsite: 班组\n"),
             [(Slip::UnclosedQuote, 1, 8, Some("title: \"师带徒结对\"".to_owned()))]
         );
+        // Chinese quotes inside: the line closed with the quote it opened, a Chinese one typed
+        // for it replaced, a backslash before it not left to escape it.
+        let fix = |yaml: &str| slips(yaml).into_iter().map(|(slip, .., fix)| (slip, fix)).collect::<Vec<_>>();
+        let unclosed = |line: &str| [(Slip::UnclosedQuote, Some(line.to_owned()))];
+        assert_eq!(
+            fix("title: \"收费站“党员服务台”守护节假日通行\n"),
+            unclosed("title: \"收费站“党员服务台”守护节假日通行\"")
+        );
+        assert_eq!(
+            fix("title: \"收费站“党员服务台”守护节假日通行”\n"),
+            unclosed("title: \"收费站“党员服务台”守护节假日通行\"")
+        );
+        assert_eq!(fix("title: \"党员服务台”\n"), unclosed("title: \"党员服务台\""));
+        assert_eq!(fix("title: '党员服务台’\n"), unclosed("title: '党员服务台'"));
+        assert_eq!(fix("sep: \"\\\n"), unclosed("sep: \"\\\\\""));
         // Closed on a later line: a text of several lines.
         assert!(slips("title: \"师带徒\n  结对\"\nsite: 班组\n").is_empty());
         assert!(slips("title: '它''s'\n").is_empty());
