@@ -19,8 +19,8 @@ fn case(slug: &str, title: &str, extra: &str) -> String {
 const ZHANG: (&str, &str) = ("张三", "zhang@example.org");
 const LI: (&str, &str) = ("Li Si", "li@example.org");
 
-/// A site in a git repository: the sample site plus two cases with a known history, one renamed.
-fn git_site(root: &Path) -> std::path::PathBuf {
+/// The sample site in `root/repo/portal`, with two more cases (`git-a`, `git-b`), committed once.
+fn site_in_git(root: &Path) -> std::path::PathBuf {
     let repo_dir = root.join("repo");
     let site = repo_dir.join("portal");
     copy_sample_site(&site);
@@ -29,6 +29,13 @@ fn git_site(root: &Path) -> std::path::PathBuf {
     git(&repo_dir, ZHANG, "2024-03-01", &["init", "-q", "-b", "main"]);
     git(&repo_dir, ZHANG, "2024-03-01", &["add", "-A"]);
     git(&repo_dir, ZHANG, "2024-03-01", &["commit", "-q", "-m", "导入案例"]);
+    site
+}
+
+/// A site in a git repository: the sample site plus two cases with a known history, one renamed.
+fn git_site(root: &Path) -> std::path::PathBuf {
+    let repo_dir = root.join("repo");
+    let site = site_in_git(root);
     fs::write(site.join("content/git-a.md"), case("git-a", "甲案例", "region: 广东省\n")).unwrap();
     git(&repo_dir, LI, "2024-04-02", &["commit", "-q", "-am", "Add the region"]);
     git(&repo_dir, ZHANG, "2024-05-03", &["mv", "portal/content/git-a.md", "portal/content/renamed-a.md"]);
@@ -115,13 +122,7 @@ fn git_history_gives_dates_and_changes_and_follows_renames() {
 fn a_shallow_clone_gives_no_false_history_and_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     let repo_dir = tmp.path().join("repo");
-    let site = repo_dir.join("portal");
-    copy_sample_site(&site);
-    fs::write(site.join("content/git-a.md"), case("git-a", "甲案例", "")).unwrap();
-    fs::write(site.join("content/git-b.md"), case("git-b", "乙案例", "")).unwrap();
-    git(&repo_dir, ZHANG, "2024-03-01", &["init", "-q", "-b", "main"]);
-    git(&repo_dir, ZHANG, "2024-03-01", &["add", "-A"]);
-    git(&repo_dir, ZHANG, "2024-03-01", &["commit", "-q", "-m", "导入案例"]);
+    let site = site_in_git(tmp.path());
     fs::write(site.join("content/git-b.md"), case("git-b", "乙案例", "region: 广东省\n")).unwrap();
     git(&repo_dir, LI, "2024-07-05", &["commit", "-q", "-am", "Add the region of b"]);
     let url = format!("file://{}", repo_dir.display());
