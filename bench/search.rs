@@ -202,8 +202,7 @@ fn browser(site: &Site, dir: &std::path::Path, queries: &[String], typed: &[Stri
             let profile = tempfile::tempdir().unwrap();
             let mut child = chromium(&format!("http://127.0.0.1:{port}/search/bench.html"), profile.path());
             let got = reports(&rx, &["bench"], Duration::from_secs(300));
-            let _ = child.kill();
-            let _ = child.wait();
+            stop(&mut child);
             serde_json::from_str(&got[0].1).unwrap()
         })
         .collect();
@@ -430,12 +429,14 @@ fn main() {
     );
 
     if want_browser {
-        let dir = tempfile::tempdir().unwrap();
-        write_search_portal(&site, dir.path(), &[]);
-        portal(&site, dir.path());
+        // The portal inside the temporary folder, so that the build's lock file goes with it.
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("portal");
+        write_search_portal(&site, &dir, &[]);
+        portal(&site, &dir);
         let mut queries = tsv.clone();
         queries.extend(random.iter().take(40).cloned());
         let typed: Vec<String> = random.iter().skip(40).take(40).cloned().collect();
-        browser(&site, dir.path(), &queries, &typed);
+        browser(&site, &dir, &queries, &typed);
     }
 }

@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -36,6 +37,8 @@ impl Browser {
             .arg("about:blank")
             // Chromium's own temporary folders, which a killed browser leaves, go with the profile.
             .env("TMPDIR", profile.path())
+            // A group of its own, so that its helper processes are stopped with it (see `stop`).
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -75,9 +78,19 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop(&mut self.child);
     }
+}
+
+/// Stops the browser with its helper processes (its process group): killed alone, they went on
+/// writing into the profile while it was removed, and left it behind.
+fn stop(child: &mut Child) {
+    // SAFETY: kill(2) with the group's id (the child's pid, see `process_group(0)`) and a signal.
+    unsafe {
+        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 pub struct Page {

@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
@@ -348,10 +349,23 @@ pub fn chromium(url: &str, profile: &Path) -> Child {
         .arg(url)
         // Chromium's own temporary folders, which a killed browser leaves, go with the profile.
         .env("TMPDIR", profile)
+        // A group of its own, so that `common::browser::stop` stops its helpers with it.
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromium")
+}
+
+/// Stops a Chromium of [`chromium`] with its helper processes (its process group): killed alone,
+/// they went on writing into the profile while it was removed, and left it behind.
+pub fn stop(child: &mut Child) {
+    // SAFETY: kill(2) with the group's id (the child's pid, see `process_group(0)`) and a signal.
+    unsafe {
+        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Waits for the reports named in `names` (in any order).
