@@ -29,7 +29,6 @@ struct Case {
 }
 
 struct Built {
-    _tmp: tempfile::TempDir,
     out: PathBuf,
     cases: Vec<Case>,
     /// Indicator id → threshold.
@@ -39,8 +38,11 @@ struct Built {
 fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
-        let site = tmp.path().join("site");
+        // In the target's folder for tests, not a temporary folder: a static is never dropped, and
+        // the folder was left in the system's temporary directory on every run.
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("long-lists");
+        let _ = std::fs::remove_dir_all(&dir);
+        let site = dir.join("site");
         let options = generator::Options { cases: 300, seed: 11, hugo: false };
         generator::generate(&repo(), &site, &options).expect("the generator writes the site");
         feature_every(&site.join("content"), 10);
@@ -83,7 +85,7 @@ fn built() -> &'static Built {
                 featured: yaml["featured"].as_bool() == Some(true),
             });
         }
-        Built { out: site.join("public"), _tmp: tmp, cases, thresholds }
+        Built { out: site.join("public"), cases, thresholds }
     })
 }
 
