@@ -211,9 +211,28 @@ pub fn unknown_strings(text: &str, strings: &Json) -> Vec<(usize, usize, String)
                 _ => {}
             }
         }
+        // String literals blanked out, byte for byte so that offsets hold: `{{ "see t.x" }}` is text.
+        let mut quote = None;
+        let mut blanked = String::with_capacity(inner.len());
+        for c in inner.chars() {
+            match quote {
+                Some(q) if c == q => {
+                    quote = None;
+                    blanked.push(c);
+                }
+                Some(_) => blanked.extend(std::iter::repeat_n(' ', c.len_utf8())),
+                None => {
+                    if matches!(c, '"' | '\'' | '`') {
+                        quote = Some(c);
+                    }
+                    blanked.push(c);
+                }
+            }
+        }
+        let inner = blanked.as_str();
         for (i, _) in inner.match_indices("t.") {
             let before = inner[..i].chars().next_back();
-            if before.is_some_and(|c| is_ident(c) || c == '.' || c == '"' || c == '\'' || c == '`') {
+            if before.is_some_and(|c| is_ident(c) || c == '.') {
                 continue;
             }
             let path: &str = {
@@ -262,12 +281,16 @@ mod tests {
     #[test]
     fn strings_the_theme_does_not_have_are_found_with_their_place() {
         let text = "<a>{{ t.nav.hom }}</a>{% if t.nav.home %}{{ t.navv.home | upper }}{% endif %}{# t.x #}\
-                    {{ \"t.y\" }}{{ at.z }}{{ t.n.k }}{{ t.nav }}";
+                    {{ \"t.y\" }}{{ '见 t.zz' }}{{ at.z }}{{ t.n.k }}{{ t.nav }}{{ '首页' ~ t.nav.hme }}";
         let found: Vec<(usize, String)> =
             unknown_strings(text, &strings()).into_iter().map(|(at, _, path)| (at, path)).collect();
         assert_eq!(
             found,
-            [(text.find("t.nav.hom ").unwrap(), "nav.hom".into()), (text.find("t.navv").unwrap(), "navv.home".into())]
+            [
+                (text.find("t.nav.hom ").unwrap(), "nav.hom".into()),
+                (text.find("t.navv").unwrap(), "navv.home".into()),
+                (text.find("t.nav.hme").unwrap(), "nav.hme".into()),
+            ]
         );
         assert!(unknown_strings("{% for t in x %}{{ t.zz }}{% endfor %}", &strings()).is_empty(), "t bound again");
     }
