@@ -376,12 +376,17 @@ fn parsed_diagnostic(report: &Parsed<'_>, sources: &Sources<'_>) -> Diagnostic {
 /// The interface strings the templates name that the theme and site do not have (see
 /// [`super::fold::unknown_strings`]), each at its place with the closest one there is.
 pub(super) fn unknown_strings(templates: &[Template], strings: &serde_json::Value) -> Vec<Diagnostic> {
-    let mut paths = Vec::new();
-    string_paths(strings, "", &mut paths);
-    let names: Vec<&str> = paths.iter().map(String::as_str).collect();
+    // The names there are, for the suggestions: listed only when a name is unknown.
+    let paths = std::cell::OnceCell::new();
     let mut found = Vec::new();
     for template in templates {
-        for (offset, len, path) in super::fold::unknown_strings(&template.text, strings) {
+        for (offset, len, path) in fold::unknown_strings(&template.text, strings) {
+            let paths = paths.get_or_init(|| {
+                let mut paths = Vec::new();
+                string_paths(strings, "", &mut paths);
+                paths
+            });
+            let names: Vec<&str> = paths.iter().map(String::as_str).collect();
             let suggestion = closest_name(&path, &names).map(|p| format!("t.{p}"));
             let diagnostic = Diagnostic::error("template_unknown")
                 .variant("string")
@@ -416,51 +421,11 @@ fn first_word(text: &str) -> &str {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or_default()
 }
 
-/// The block tags (`{% … %}`) of a template outside comments and raw blocks: where each starts
-/// (its `{%`) and its text without delimiters, whitespace control and surrounding spaces.
+/// The block tags (`{% … %}`) of a template outside comments and raw blocks (see [`fold::tags`]):
+/// where each starts (its `{%`) and its text without delimiters, whitespace control and
+/// surrounding spaces.
 fn block_tags(text: &str) -> Vec<(usize, &str)> {
-    let bytes = text.as_bytes();
-    let mut tags = Vec::new();
-    let (mut at, mut raw) = (0, false);
-    loop {
-        let start = if raw {
-            // Only `{% endraw %}` ends a raw block.
-            match memchr::memmem::find(&bytes[at..], b"{%") {
-                Some(found) => at + found,
-                None => break,
-            }
-        } else {
-            match memchr::memchr(b'{', &bytes[at..]) {
-                Some(found) => at + found,
-                None => break,
-            }
-        };
-        match bytes.get(start + 1) {
-            Some(b'#') => match memchr::memmem::find(&bytes[start + 2..], b"#}") {
-                Some(end) => at = start + 2 + end + 2,
-                None => break,
-            },
-            Some(b'{') => match fold::tag_end(bytes, start + 2, b'}') {
-                Some(end) => at = end + 2,
-                None => break,
-            },
-            Some(b'%') => {
-                let Some(end) = fold::tag_end(bytes, start + 2, b'%') else { break };
-                at = end + 2;
-                let inner = text[start + 2..end].trim_matches('-').trim();
-                let word = first_word(inner);
-                if raw {
-                    raw = word != "endraw";
-                } else if word == "raw" {
-                    raw = true;
-                } else {
-                    tags.push((start, inner));
-                }
-            }
-            _ => at = start + 1,
-        }
-    }
-    tags
+    fold::tags(text).into_iter().filter(|tag| tag.block).map(|tag| (tag.start, tag.trimmed())).collect()
 }
 
 /// The byte offset and length of the name in the first `keyword` tag of `text` naming `name`

@@ -173,48 +173,83 @@ fn lookup<'a>(expression: &str, strings: &'a Json) -> Option<&'a str> {
     value.as_str()
 }
 
-/// The interface strings a template names that the theme and site do not have: `t.home.figuers`,
-/// as (byte offset of `t`, length of the path, the path without `t.`). Known before any page is
-/// rendered, so `check` finds them; a template that could give `t` another value is passed over.
-pub fn unknown_strings(text: &str, strings: &Json) -> Vec<(usize, usize, String)> {
+/// A tag of a template (`{{ … }}` or `{% … %}`) outside comments and raw blocks.
+pub(super) struct Tag<'a> {
+    /// Where its `{{` or `{%` is.
+    pub start: usize,
+    /// `{%` rather than `{{`.
+    pub block: bool,
+    /// Its text between the delimiters, whitespace control included, starting at `start + 2`.
+    pub inner: &'a str,
+}
+
+impl<'a> Tag<'a> {
+    /// Its text without whitespace control and surrounding spaces.
+    pub fn trimmed(&self) -> &'a str {
+        self.inner.trim_matches('-').trim()
+    }
+}
+
+/// The tags of a template, in order, outside comments (`{# … #}`) and raw blocks (the `raw` and
+/// `endraw` tags themselves left out), as Tera reads them.
+pub(super) fn tags(text: &str) -> Vec<Tag<'_>> {
     let bytes = text.as_bytes();
-    let mut found = Vec::new();
-    let mut at = 0;
-    while let Some(start) = memchr::memchr(b'{', &bytes[at..]).map(|i| at + i) {
-        let (open, close) = match bytes.get(start + 1) {
+    let mut tags = Vec::new();
+    let (mut at, mut raw) = (0, false);
+    loop {
+        // In a raw block only `{% endraw %}` counts.
+        let next = if raw { memchr::memmem::find(&bytes[at..], b"{%") } else { memchr::memchr(b'{', &bytes[at..]) };
+        let Some(start) = next.map(|found| at + found) else { break };
+        let close = match bytes.get(start + 1) {
             Some(b'#') => {
                 let Some(end) = memchr::memmem::find(&bytes[start + 2..], b"#}") else { break };
                 at = start + 2 + end + 2;
                 continue;
             }
-            Some(b'%') => (start + 2, b'%'),
-            Some(b'{') => (start + 2, b'}'),
+            Some(b'%') => b'%',
+            Some(b'{') => b'}',
             _ => {
                 at = start + 1;
                 continue;
             }
         };
-        let Some(end) = tag_end(bytes, open, close) else { break };
+        let Some(end) = tag_end(bytes, start + 2, close) else { break };
         at = end + 2;
-        let inner = &text[open..end];
-        if close == b'%' {
-            let tag = inner.trim_matches('-').trim();
-            let first = tag.split(|c: char| !is_ident(c)).next().unwrap_or("");
-            match first {
-                "raw" => {
-                    let Some(end) = memchr::memmem::find(&bytes[at..], b"endraw") else { break };
-                    at += end;
-                    continue;
-                }
-                "component" => return Vec::new(),
-                "set" | "set_global" | "for" | "macro" | "filter" if binds_t(tag) => return Vec::new(),
-                _ => {}
-            }
+        let tag = Tag { start, block: close == b'%', inner: &text[start + 2..end] };
+        let word = if tag.block { tag.trimmed().split(|c: char| !is_ident(c)).next().unwrap_or("") } else { "" };
+        if raw {
+            raw = word != "endraw";
+        } else if word == "raw" {
+            raw = true;
+        } else {
+            tags.push(tag);
         }
+    }
+    tags
+}
+
+/// The interface strings a template names that the theme and site do not have: `t.home.figuers`,
+/// as (byte offset of `t`, length of the path, the path without `t.`). Known before any page is
+/// rendered, so `check` finds them; a template that could give `t` another value is passed over.
+pub fn unknown_strings(text: &str, strings: &Json) -> Vec<(usize, usize, String)> {
+    let tags = tags(text);
+    let rebinds = tags.iter().filter(|tag| tag.block).any(|tag| {
+        let tag = tag.trimmed();
+        match tag.split(|c: char| !is_ident(c)).next().unwrap_or("") {
+            "component" => true,
+            "set" | "set_global" | "for" | "macro" | "filter" => binds_t(tag),
+            _ => false,
+        }
+    });
+    if rebinds {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for tag in &tags {
         // String literals blanked out, byte for byte so that offsets hold: `{{ "see t.x" }}` is text.
         let mut quote = None;
-        let mut blanked = String::with_capacity(inner.len());
-        for c in inner.chars() {
+        let mut blanked = String::with_capacity(tag.inner.len());
+        for c in tag.inner.chars() {
             match quote {
                 Some(q) if c == q => {
                     quote = None;
@@ -245,7 +280,7 @@ pub fn unknown_strings(text: &str, strings: &Json) -> Vec<(usize, usize, String)
                 match value.get(key) {
                     Some(next) => value = next,
                     None if value.is_object() => {
-                        found.push((open + i, path.len() + 2, path.to_owned()));
+                        found.push((tag.start + 2 + i, path.len() + 2, path.to_owned()));
                         break;
                     }
                     None => break,
@@ -293,6 +328,7 @@ mod tests {
             ]
         );
         assert!(unknown_strings("{% for t in x %}{{ t.zz }}{% endfor %}", &strings()).is_empty(), "t bound again");
+        assert!(unknown_strings("{% raw %}{{ t.zz }}{% endraw %}", &strings()).is_empty(), "raw text");
     }
 
     #[test]
