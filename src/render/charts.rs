@@ -70,12 +70,6 @@ pub fn number(value: f64) -> String {
     Decimals(value, 1).to_string()
 }
 
-/// A score as the editor wrote it (`79.96`, `80`): never rounded, so that a score under its
-/// threshold never reads as the threshold itself ("80 / 80, below").
-pub fn score_text(value: f64) -> String {
-    crate::content::validate::format_number(value)
-}
-
 /// Coordinates with two decimals at most, so the markup stays short and stable.
 #[cfg(test)]
 fn c(value: f64) -> String {
@@ -157,7 +151,7 @@ enum Piece<'a> {
 /// An average: a tenth, or two decimals when a tenth would round it up to the threshold it is
 /// under (79.96 under 80 reads 79.96, not 80).
 fn average(value: f64, threshold: Option<f64>) -> Decimals {
-    let reaches = |t: f64| value < t && (value * 10.0).round() / 10.0 >= t;
+    let reaches = |t: f64| value < t && super::views::to_tenth(value) >= t;
     Decimals(value, if threshold.is_some_and(reaches) { 2 } else { 1 })
 }
 
@@ -166,7 +160,9 @@ pub fn average_text(value: f64, threshold: Option<f64>) -> String {
     average(value, threshold).to_string()
 }
 
-/// A score in a chart: two decimals, as many as editors write (see [`score_text`]).
+/// A score in a chart: two decimals, as many as editors write (elsewhere a score is printed as
+/// written, by `format_number`: never rounded, so that a score under its threshold never reads as
+/// the threshold itself).
 fn score(value: f64) -> Decimals {
     Decimals(value, 2)
 }

@@ -375,10 +375,9 @@ pub fn cases_csv(site: &Site, strings: &Json) -> String {
             case.practices.len().to_string(),
             latest.map(|a| a.period.to_string()).unwrap_or_default(),
         ];
-        row.extend(
-            fw.indicators()
-                .map(|(_, i)| latest.and_then(|a| a.score(&i.id)).map(super::charts::score_text).unwrap_or_default()),
-        );
+        row.extend(fw.indicators().map(|(_, i)| {
+            latest.and_then(|a| a.score(&i.id)).map(crate::content::validate::format_number).unwrap_or_default()
+        }));
         row.push(latest.and_then(|a| a.average(fw)).map(number).unwrap_or_default());
         row.push(absolute(site, &case.path));
         push_row(row);

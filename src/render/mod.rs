@@ -689,7 +689,7 @@ impl Renderer {
 
     fn home(&self, site: &Site, summaries: &Summaries, context: &mut Context) {
         let fw = &site.config.framework;
-        let visible: Vec<usize> = (0..site.cases.len()).filter(|&i| !site.cases[i].is_revoked(fw)).collect();
+        let visible = site.active();
         let latest: Vec<tera::Value> = visible.iter().take(8).map(|&i| summaries.value(i)).collect();
         let featured: Vec<tera::Value> =
             site.featured().iter().take(HOME_FEATURED).map(|&i| summaries.value(i)).collect();

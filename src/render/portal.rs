@@ -7,6 +7,7 @@ use tera::Value;
 
 use super::charts::{self, Point};
 use super::views::{map, num, num_value, to_tenth};
+use crate::content::validate::format_number;
 use crate::site::{Assessment, Site};
 
 /// A string of the theme (`case.radar_title`) with `{name}` placeholders filled.
@@ -46,7 +47,7 @@ pub fn case_extras(site: &Site, index: usize, strings: &Json, view: &mut tera::M
         let title = text(strings, "case.radar_title", &[("period", period.clone())]);
         let listing: Vec<String> = pts
             .iter()
-            .map(|p| format!("{}{}{}", p.label, text(strings, "common.colon", &[]), charts::score_text(p.value)))
+            .map(|p| format!("{}{}{}", p.label, text(strings, "common.colon", &[]), format_number(p.value)))
             .collect();
         let desc = format!(
             "{}{}",
@@ -66,7 +67,7 @@ pub fn case_extras(site: &Site, index: usize, strings: &Json, view: &mut tera::M
                     case.assessments.iter().filter_map(|a| Some((a.period.as_str(), a.score(&i.id)?))).collect();
                 let (first, last) = (values.first()?, values.last()?);
                 let label = i.label.get(lang);
-                let series: Vec<String> = values.iter().map(|(_, v)| charts::score_text(*v)).collect();
+                let series: Vec<String> = values.iter().map(|(_, v)| format_number(*v)).collect();
                 let aria = text(
                     strings,
                     "case.trend_aria",
@@ -79,8 +80,8 @@ pub fn case_extras(site: &Site, index: usize, strings: &Json, view: &mut tera::M
                     ("id", i.id.as_str().into()),
                     ("label", label.into()),
                     ("svg", charts::sparkline(&values, i.min, i.max, i.threshold, &aria).into()),
-                    ("first", map([("period", first.0.into()), ("value", charts::score_text(first.1).into())])),
-                    ("last", map([("period", last.0.into()), ("value", charts::score_text(last.1).into())])),
+                    ("first", map([("period", first.0.into()), ("value", format_number(first.1).into())])),
+                    ("last", map([("period", last.0.into()), ("value", format_number(last.1).into())])),
                     ("delta", num_value(to_tenth(delta))),
                     ("delta_display", delta_display.into()),
                     ("below", i.threshold.is_some_and(|t| last.1 < t).into()),
@@ -170,7 +171,7 @@ pub fn ranking(
             ("rank", rank.into()),
             ("case", summaries.value(i)),
             ("score", num_value(value)),
-            ("display", charts::score_text(value).into()),
+            ("display", format_number(value).into()),
             ("period", latest.period.to_string().into()),
             ("below", threshold.is_some_and(|t| value < t).into()),
         ]));
@@ -339,7 +340,7 @@ pub fn reports(site: &Site, summaries: &super::Summaries) -> Value {
     }));
     let indicators: Vec<&crate::config::Indicator> = fw.indicators().map(|(_, i)| i).collect();
     // Revoked titles are left out of the averages, as from the rankings.
-    let active: Vec<&crate::site::Case> = site.cases.iter().map(|c| &**c).filter(|c| !c.is_revoked(fw)).collect();
+    let active: Vec<&crate::site::Case> = site.active().into_iter().map(|i| &*site.cases[i]).collect();
     let periods: Vec<Value> = site
         .periods()
         .into_iter()
@@ -444,7 +445,7 @@ pub fn report_rows(site: &Site, summaries: &super::Summaries, report: Report, ca
                             Some(map([
                                 ("id", id.as_str().into()),
                                 ("label", ind.label.get(lang).into()),
-                                ("value", charts::score_text(*score).into()),
+                                ("value", format_number(*score).into()),
                                 ("threshold", num_value(threshold)),
                             ]))
                         })
