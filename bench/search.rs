@@ -3,6 +3,13 @@
 //! Prints the figures of issue 4: recall and precision, index size, files, bytes and latency in
 //! headless Chromium, index build time and memory.
 
+/// The tests' Chromium helpers, where `search_support` finds them in the tests' `common` (the rest
+/// of which needs the test binary's path).
+#[path = "../tests/common/chromium.rs"]
+mod chromium;
+mod common {
+    pub(crate) use super::chromium;
+}
 #[path = "../tests/search_support/mod.rs"]
 mod search_support;
 
@@ -202,7 +209,7 @@ fn browser(site: &Site, dir: &std::path::Path, queries: &[String], typed: &[Stri
             let profile = tempfile::tempdir().unwrap();
             let mut child = chromium(&format!("http://127.0.0.1:{port}/search/bench.html"), profile.path());
             let got = reports(&rx, &["bench"], Duration::from_secs(300));
-            stop(&mut child);
+            common::chromium::stop(&mut child);
             serde_json::from_str(&got[0].1).unwrap()
         })
         .collect();

@@ -204,7 +204,7 @@ fn the_search_page_works_over_http_and_from_a_folder() {
         &profile.path().join("http"),
     );
     let got = search_support::reports(&rx, &names, Duration::from_secs(60));
-    search_support::stop(&mut http);
+    common::chromium::stop(&mut http);
     let _ = http.wait();
     let view = |name: &str| -> Value { serde_json::from_str(&got.iter().find(|g| g.0 == name).unwrap().1).unwrap() };
     check_views(&index, &view("typed"), &view("faceted"), &view("restored"));
@@ -246,7 +246,7 @@ fn the_search_page_works_over_http_and_from_a_folder() {
     let file_url = format!("file://{}?driver=file", out.join("search/driver.html").display());
     let mut file = search_support::chromium(&file_url, &profile.path().join("file"));
     let got = search_support::reports(&rx, &["file-typed", "file-faceted", "file-restored"], Duration::from_secs(60));
-    search_support::stop(&mut file);
+    common::chromium::stop(&mut file);
     let _ = file.wait();
     let view = |name: &str| -> Value { serde_json::from_str(&got.iter().find(|g| g.0 == name).unwrap().1).unwrap() };
     check_views(&index, &view("file-typed"), &view("file-faceted"), &view("file-restored"));
@@ -318,7 +318,7 @@ fn the_javascript_engine_equals_the_rust_engine_over_the_query_list() {
     let mut browser =
         search_support::chromium(&format!("http://127.0.0.1:{port}/parity.html"), &profile.path().join("p"));
     let got = search_support::reports(&rx, &["parity"], Duration::from_secs(120));
-    search_support::stop(&mut browser);
+    common::chromium::stop(&mut browser);
     let _ = browser.wait();
     let parity: Value = serde_json::from_str(&got[0].1).unwrap();
 
@@ -431,7 +431,7 @@ fn the_case_lists_filter_with_the_search_data() {
         &profile.path().join("list"),
     );
     let got = search_support::reports(&rx, &["list-url", "list-year", "list-clear"], Duration::from_secs(60));
-    search_support::stop(&mut list);
+    common::chromium::stop(&mut list);
     let _ = list.wait();
     let view = |name: &str| -> Value { serde_json::from_str(&got.iter().find(|g| g.0 == name).unwrap().1).unwrap() };
     // The cases list is one level down: its links are ../cases/…; compare paths from the root.
@@ -463,7 +463,7 @@ fn the_case_lists_filter_with_the_search_data() {
         &profile.path().join("term"),
     );
     let got = search_support::reports(&rx, &["term"], Duration::from_secs(60));
-    search_support::stop(&mut term);
+    common::chromium::stop(&mut term);
     let _ = term.wait();
     let v: Value = serde_json::from_str(&got[0].1).unwrap();
     assert!(v["idle"]["legends"].as_array().unwrap().is_empty(), "no facet data before the panel opens");

@@ -3,8 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -21,24 +20,14 @@ impl Browser {
     /// missing: `./scripts/test` installs it.
     pub fn launch() -> Browser {
         let profile = tempfile::tempdir().expect("profile dir");
-        let mut child = Command::new("chromium")
+        let mut child = super::chromium::command(profile.path())
             .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
                 "--remote-debugging-port=0",
                 "--window-size=1280,900",
+                "about:blank",
             ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg("about:blank")
-            // Chromium's own temporary folders, which a killed browser leaves, go with the profile.
-            .env("TMPDIR", profile.path())
-            // A group of its own, so that its helper processes are stopped with it (see `stop`).
-            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -78,19 +67,8 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        stop(&mut self.child);
+        super::chromium::stop(&mut self.child);
     }
-}
-
-/// Stops the browser with its helper processes (its process group): killed alone, they went on
-/// writing into the profile while it was removed, and left it behind.
-fn stop(child: &mut Child) {
-    // SAFETY: kill(2) with the group's id (the child's pid, see `process_group(0)`) and a signal.
-    unsafe {
-        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 pub struct Page {

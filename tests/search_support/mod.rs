@@ -4,11 +4,13 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
+
+// Every crate that has this module has `common` too (the search benchmark by path).
+use crate::common::chromium as launch;
 
 use exemplar::content::links::percent_decode;
 use exemplar::date::{Date, Period};
@@ -333,39 +335,14 @@ pub fn chromium_available() -> bool {
     Command::new("chromium").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
 }
 
-/// Headless Chromium on `url` with a fresh profile; kill it when done.
+/// Headless Chromium on `url` with a fresh profile; stop it with `common::chromium::stop`.
 pub fn chromium(url: &str, profile: &Path) -> Child {
-    Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-dev-shm-usage",
-            "--remote-debugging-port=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(url)
-        // Chromium's own temporary folders, which a killed browser leaves, go with the profile.
-        .env("TMPDIR", profile)
-        // A group of its own, so that `common::browser::stop` stops its helpers with it.
-        .process_group(0)
+    launch::command(profile)
+        .args(["--disable-dev-shm-usage", "--remote-debugging-port=0", url])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromium")
-}
-
-/// Stops a Chromium of [`chromium`] with its helper processes (its process group): killed alone,
-/// they went on writing into the profile while it was removed, and left it behind.
-pub fn stop(child: &mut Child) {
-    // SAFETY: kill(2) with the group's id (the child's pid, see `process_group(0)`) and a signal.
-    unsafe {
-        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// Waits for the reports named in `names` (in any order).
