@@ -415,7 +415,11 @@ pub fn rewrite_img_tags(html: &str, root: &str, plans: &HashMap<&str, &Plan>, si
             None => (tag, ""),
         };
         out.push_str(body);
-        out.push_str(&format!(" srcset=\"{}\" sizes=\"{}\"", srcset(plan, root), escape(sizes)));
+        out.push_str(&format!(
+            " srcset=\"{}\" sizes=\"{}\"",
+            srcset(plan, root),
+            crate::markdown::escape_attribute(sizes)
+        ));
         if !tag.contains(" width=") && !tag.contains(" height=") {
             out.push_str(&format!(" width=\"{}\" height=\"{}\"", plan.width, plan.height));
         }
@@ -430,11 +434,11 @@ pub fn rewrite_img_tags(html: &str, root: &str, plans: &HashMap<&str, &Plan>, si
 
 /// `root/media/a.480w.jpg 480w, root/media/a.jpg 1600w`.
 pub fn srcset(plan: &Plan, root: &str) -> String {
-    plan.variants.iter().map(|v| format!("{root}{} {}w", escape(&v.path), v.width)).collect::<Vec<_>>().join(", ")
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;")
+    plan.variants
+        .iter()
+        .map(|v| format!("{root}{} {}w", crate::markdown::escape_attribute(&v.path), v.width))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -660,7 +660,8 @@ fn decode_references(value: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
-fn escape_attribute(value: &str) -> String {
+/// `value` escaped for an attribute between double quotes (`&`, `"`, `<`, `>`).
+pub(crate) fn escape_attribute(value: &str) -> String {
     value.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
