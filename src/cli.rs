@@ -328,7 +328,7 @@ fn publish(
     };
     if rollback {
         let catalog = site_catalog(&site_dir, lang.as_deref());
-        if !matches!(to.components().next_back(), Some(std::path::Component::Normal(_))) {
+        if !crate::publish::has_own_name(&to) {
             return error(&catalog, "cli.publish_refused_name", &[]);
         }
         return match crate::publish::rollback(&to) {

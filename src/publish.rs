@@ -72,11 +72,17 @@ impl Target {
     }
 }
 
+/// Whether `to` ends in a folder name of its own (not `/`, `.` or `..`): its versions and lock are
+/// named after it.
+pub fn has_own_name(to: &Path) -> bool {
+    matches!(to.components().next_back(), Some(Component::Normal(_)))
+}
+
 /// Checks `to` before anything is made: a path with a folder name of its own, not the site nor a
 /// folder holding it, and either nothing, this tool's link or folder, an empty folder or a portal
 /// made by `exemplar build`.
 pub fn check(site_dir: &Path, to: &Path) -> Result<Target, Refusal> {
-    if !matches!(to.components().next_back(), Some(Component::Normal(_))) {
+    if !has_own_name(to) {
         return Err(Refusal::NoName);
     }
     let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
