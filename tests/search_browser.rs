@@ -303,7 +303,24 @@ fn the_javascript_engine_equals_the_rust_engine_over_the_query_list() {
     assert!(queries.len() >= 20, "the query list is read");
     queries.extend(search_support::random_substrings(&site, 60, 11));
     queries.extend(
-        ["TiDB 迁移", "\"负载 均衡\"", "ti", "Ｋｕｂｅｒｎｅｔｅｓ", "数据库", "！！", "“”"].map(str::to_owned),
+        [
+            "TiDB 迁移",
+            "\"负载 均衡\"",
+            "ti",
+            "Ｋｕｂｅｒｎｅｔｅｓ",
+            "数据库",
+            "！！",
+            "“”",
+            // Phrases of words (a prefix last, whose words' positions are joined), and of words
+            // and Chinese.
+            "\"hello world\"",
+            "\"hertz ser\"",
+            "\"if err\"",
+            "\"Go 语言\"",
+            "Go语言",
+            "\"thrift idl\" kitex",
+        ]
+        .map(str::to_owned),
     );
 
     let tmp = tempfile::tempdir().unwrap();

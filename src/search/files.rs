@@ -18,7 +18,7 @@
 use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 
-use super::index::{Doc, Index, MAX_MODULUS, Mask, Postings, TIERS};
+use super::index::{Doc, Index, MAX_MODULUS, Mask, Postings, TIERS, WORD_MODULUS};
 
 /// Target size of an index file, in bytes: a query loads one file per term.
 pub const SHARD_BYTES: usize = 12 * 1024;
@@ -294,14 +294,13 @@ pub fn encode_lists(lists: &[Vec<u32>]) -> String {
 }
 
 /// Encodes a term's postings (see [`super::index::Postings`]): per tier, the cases as
-/// [`encode_lists`] does, then, for a bigram (given each case's modulus), each entry's mask.
-pub fn encode_postings(w: &mut BitWriter, postings: &Postings, moduli: Option<&[u32]>) {
-    let mask_of =
-        moduli.map(|moduli| move |&(doc, mask): &(u32, Mask)| (mask, moduli.get(doc as usize).copied().unwrap_or(8)));
+/// [`encode_lists`] does, then, for a term with masks (given each case's modulus), each entry's mask.
+pub fn encode_postings(w: &mut BitWriter, postings: &Postings, moduli: Option<Moduli<'_>>) {
+    let mask_of = moduli.map(|moduli| move |&(doc, mask): &(u32, Mask)| (mask, moduli.of(doc)));
     encode_tiers(w, postings.each_ref().map(Vec::as_slice), |e| e.0, mask_of);
 }
 
-/// [`encode_postings`] over lists of any entries: `doc` gives an entry's case and, for a bigram,
+/// [`encode_postings`] over lists of any entries: `doc` gives an entry's case and, for a term with masks,
 /// `mask_of` its mask and modulus.
 pub fn encode_tiers<T>(
     w: &mut BitWriter,
@@ -342,8 +341,8 @@ pub fn decode_lists(text: &str, count: usize) -> Option<Vec<Vec<u32>>> {
     Some(lists.into_iter().map(|l| l.into_iter().map(|e| e.0).collect()).collect())
 }
 
-/// Decodes `count` lists written by [`encode_postings`] (`moduli` for a bigram's masks).
-pub fn decode_entries(text: &str, count: usize, moduli: Option<&[u32]>) -> Option<Vec<Vec<(u32, Mask)>>> {
+/// Decodes `count` lists written by [`encode_postings`] (`moduli` for a term's masks).
+pub fn decode_entries(text: &str, count: usize, moduli: Option<Moduli<'_>>) -> Option<Vec<Vec<(u32, Mask)>>> {
     let mut r = BitReader::new(text);
     let mut lists = Vec::with_capacity(count);
     for _ in 0..count {
@@ -360,7 +359,7 @@ pub fn decode_entries(text: &str, count: usize, moduli: Option<&[u32]>) -> Optio
         }
         if let Some(moduli) = moduli {
             for entry in &mut list {
-                entry.1 = r.mask(moduli.get(entry.0 as usize).copied().unwrap_or(8))?;
+                entry.1 = r.mask(moduli.of(entry.0))?;
             }
         }
         lists.push(list);
@@ -368,7 +367,36 @@ pub fn decode_entries(text: &str, count: usize, moduli: Option<&[u32]>) -> Optio
     Some(lists)
 }
 
-/// Whether a term is a CJK bigram (its postings carry position masks).
+/// The modulus of the position masks in a term's postings, by case.
+#[derive(Debug, Clone, Copy)]
+pub enum Moduli<'a> {
+    /// A bigram's: each case's own (see [`super::index::modulus`]).
+    Cases(&'a [u32]),
+    /// A word's: [`WORD_MODULUS`] in every case.
+    Words,
+}
+
+impl Moduli<'_> {
+    pub fn of(self, doc: u32) -> u32 {
+        match self {
+            Moduli::Cases(moduli) => moduli.get(doc as usize).copied().unwrap_or(8),
+            Moduli::Words => WORD_MODULUS,
+        }
+    }
+}
+
+/// The moduli of a term's masks, given each case's: `None` for a single CJK character, whose
+/// postings carry no masks (a longer run is checked through its bigrams).
+pub fn moduli_of<'a>(term: &str, moduli: &'a [u32]) -> Option<Moduli<'a>> {
+    if is_bigram(term) { Some(Moduli::Cases(moduli)) } else { is_word(term).then_some(Moduli::Words) }
+}
+
+/// Whether a term is a word (of Latin letters and digits).
+pub fn is_word(term: &str) -> bool {
+    term.chars().next().map(super::tokenize::class) == Some(super::tokenize::Class::Word)
+}
+
+/// Whether a term is a CJK bigram.
 pub fn is_bigram(term: &str) -> bool {
     let mut chars = term.chars();
     let cjk = |c: Option<char>| c.map(super::tokenize::class) == Some(super::tokenize::Class::Cjk);
@@ -713,9 +741,9 @@ mod tests {
         let postings: Postings =
             [vec![(1, 0x10), (3, 1 << 127 | 1), (5, 0xFF)], vec![], vec![(4, 0xFFFF_FFFF)], vec![]];
         let mut w = BitWriter::default();
-        encode_postings(&mut w, &postings, Some(&moduli));
+        encode_postings(&mut w, &postings, Some(Moduli::Cases(&moduli)));
         let text = w.finish();
-        assert_eq!(decode_entries(&text, 4, Some(&moduli)).unwrap(), postings);
+        assert_eq!(decode_entries(&text, 4, Some(Moduli::Cases(&moduli))).unwrap(), postings);
         // Codes longer than a word at once: a long Rice run, a wide gamma.
         let lists = vec![vec![0, 3_000_000], vec![u32::MAX - 1]];
         assert_eq!(decode_lists(&encode_lists(&lists), 2).unwrap(), lists);

@@ -75,11 +75,12 @@ pub struct Indicator {
 }
 
 /// Postings of one term, per tier (disjoint), each sorted by case: (case, position mask). For a
-/// CJK bigram, bit `p % m` of the mask is set for each position `p` (in CJK characters from the start
-/// of the case's text) where the bigram occurs, `m` being the case's [`modulus`]: a longer
-/// substring needs its bigrams at consecutive positions, which the masks check (`数字孪生` needs 数字
-/// at p and 孪生 at p+2 for some p modulo m), and the number of bits set is a measure of
-/// occurrences. Other terms have mask 0.
+/// CJK bigram or a word, bit `p % m` of the mask is set for each position `p` where it occurs, `m`
+/// being the case's [`modulus`] for a bigram, [`WORD_MODULUS`] for a word. Positions count from the start of the case's text: one for each
+/// CJK character, each word and each CJK run's end, and one between fields. A longer substring
+/// needs its bigrams at consecutive positions, which the masks check (`数字孪生` needs 数字 at p and
+/// 孪生 at p+2 for some p modulo m), as a phrase needs its words (`"tidb cloud"`: tidb at p, cloud
+/// at p+1); the number of bits set is a measure of occurrences. Single CJK characters have mask 0.
 pub type Postings = [Vec<(u32, Mask)>; TIERS];
 
 /// The position modulus of a case with `len` CJK positions: 8 for case-sized text, up to
@@ -95,6 +96,10 @@ pub const CASE_SIZED: usize = 1536;
 /// CJK positions per bit of a mask before the modulus doubles (see [`modulus`]).
 pub const MODULUS_SPAN: usize = 24;
 pub const MAX_MODULUS: u32 = 128;
+/// The modulus of a word's masks in every case: a word comes back more often than a pair of
+/// Chinese characters does (a product name a dozen times in a write-up), and 8 positions would
+/// fill up, letting a phrase through wherever its words both occur.
+pub const WORD_MODULUS: u32 = MAX_MODULUS;
 
 /// A position mask (see [`Postings`]).
 pub type Mask = u128;
@@ -367,14 +372,15 @@ fn scan(text: &str, word: &mut String, on: &mut impl TokenSink) {
 }
 
 /// A case's terms, by build shard, each once with its best tier: CJK terms (`key << 2 | tier`)
-/// with the masks of the bigrams (see [`push_mask`]), in the same order, and words with their tier.
+/// with the masks of the bigrams (see [`push_mask`]), in the same order, and words with their tier
+/// and mask (modulo [`WORD_MODULUS`]).
 struct DocTerms {
     modulus: u32,
     cjk: Vec<u64>,
     masks: Vec<u8>,
     /// Where each shard's CJK terms, masks and words end.
     ends: Vec<[u32; 3]>,
-    words: Vec<(String, u8)>,
+    words: Vec<(String, u8, Mask)>,
 }
 
 /// A seeded multiplicative hash of packed keys, so that no text can be written to make its keys
@@ -399,7 +405,8 @@ struct Scratch {
     case: u32,
     unigrams: Vec<u64>,
     word: String,
-    words: Vec<(String, u8)>,
+    /// Each word's occurrences: the word, its field's tier, its position's bit.
+    words: Vec<(String, u8, Mask)>,
     shards: Vec<u32>,
 }
 
@@ -493,6 +500,8 @@ impl Scratch {
         let mut sink = CaseSink { scratch: self, stamp, tier: 0, pos: 0, prev: None };
         field_parts(case, |tier, text| {
             sink.tier = tier as u8;
+            // A position between fields: a phrase does not run from one field into the next.
+            sink.pos += 1;
             scan(text, &mut word, &mut sink);
         });
         let pos = sink.pos;
@@ -516,10 +525,17 @@ impl Scratch {
             ends[shard][0] += 1;
             ends[shard][1] += mask_len(*mask, m) as u32;
         }
-        // Sorted by word, then tier: the first of each word has its best tier.
+        // Sorted by word, then tier: the first of each word has its best tier, and takes the
+        // others' positions.
         self.words.sort_unstable();
-        self.words.dedup_by(|b, a| a.0 == b.0);
-        let word_shards: Vec<u32> = self.words.iter().map(|(w, _)| files::bucket(w) >> SHARD_SHIFT).collect();
+        self.words.dedup_by(|later, first| {
+            let same = later.0 == first.0;
+            if same {
+                first.2 |= later.2;
+            }
+            same
+        });
+        let word_shards: Vec<u32> = self.words.iter().map(|(w, ..)| files::bucket(w) >> SHARD_SHIFT).collect();
         for &shard in &word_shards {
             ends[shard as usize][2] += 1;
         }
@@ -553,10 +569,10 @@ impl Scratch {
         }
         self.used.clear();
         self.unigrams.clear();
-        let mut words = vec![(String::new(), 0u8); self.words.len()];
-        for (entry, shard) in self.words.drain(..).zip(word_shards) {
+        let mut words = vec![(String::new(), 0u8, 0); self.words.len()];
+        for ((word, tier, mask), shard) in self.words.drain(..).zip(word_shards) {
             let at = &mut at[shard as usize];
-            words[at[2] as usize] = entry;
+            words[at[2] as usize] = (word, tier, fold_mask(mask, WORD_MODULUS));
             at[2] += 1;
         }
         DocTerms { modulus: m, cjk, masks, ends, words }
@@ -595,13 +611,14 @@ impl TokenSink for CaseSink<'_> {
     }
 
     fn word(&mut self, word: &str) {
-        self.scratch.words.push((word.to_owned(), self.tier));
+        self.scratch.words.push((word.to_owned(), self.tier, 1 << (self.pos % MAX_MODULUS)));
+        self.pos += 1;
     }
 }
 
 /// A mask of positions modulo [`MAX_MODULUS`] as positions modulo `m` (a power of two, at most
 /// [`MAX_MODULUS`]): the halves folded onto each other, in a 64-bit word once `m` ≤ 64.
-fn fold_mask(mask: Mask, m: u32) -> Mask {
+pub fn fold_mask(mask: Mask, m: u32) -> Mask {
     if m >= MAX_MODULUS {
         return mask;
     }
@@ -698,8 +715,8 @@ impl TermList {
     }
 
     /// The postings, read back into `out` by tier (emptied first): each case and where its mask
-    /// starts, for a bigram (given the moduli).
-    fn read(&self, moduli: Option<&[u32]>, out: &mut [Vec<(u32, u32)>; TIERS]) {
+    /// starts, for a term with masks (given their moduli).
+    fn read(&self, moduli: Option<files::Moduli<'_>>, out: &mut [Vec<(u32, u32)>; TIERS]) {
         out.iter_mut().for_each(Vec::clear);
         let (bytes, mut at, mut next) = (&self.bytes, 0, 0u32);
         while at < bytes.len() {
@@ -718,7 +735,7 @@ impl TermList {
             next = doc + 1;
             out[(v & 3) as usize].push((doc, at as u32));
             if let Some(moduli) = moduli {
-                at += mask_len_at(&bytes[at..], moduli[doc as usize]);
+                at += mask_len_at(&bytes[at..], moduli.of(doc));
             }
         }
     }
@@ -748,12 +765,15 @@ impl ShardTerms {
             self.cjk.entry(key).or_default().push(doc, (packed & 3) as u8, &masks[at..at + len]);
             at += len;
         }
-        for (word, tier) in &terms.words[range(2)] {
+        let mut mask = Vec::with_capacity(1 + MAX_MODULUS as usize / 8);
+        for (word, tier, bits) in &terms.words[range(2)] {
+            mask.clear();
+            push_mask(&mut mask, *bits, WORD_MODULUS);
             match self.words.get_mut(word.as_str()) {
-                Some(list) => list.push(doc, *tier, &[]),
+                Some(list) => list.push(doc, *tier, &mask),
                 None => {
                     let mut list = TermList::default();
-                    list.push(doc, *tier, &[]);
+                    list.push(doc, *tier, &mask);
                     self.words.insert(word.as_str().into(), list);
                 }
             }
@@ -762,30 +782,34 @@ impl ShardTerms {
 
     /// Encodes the shard's terms in file order, freeing each list once written.
     fn finish(self, moduli: &[u32]) -> TermShard {
-        let mut terms: Vec<(u32, String, bool, TermList)> = Vec::with_capacity(self.cjk.len() + self.words.len());
+        let mut terms: Vec<(u32, String, TermList)> = Vec::with_capacity(self.cjk.len() + self.words.len());
         terms.extend(self.cjk.into_iter().map(|(key, list)| {
             let term = unpack(key);
-            (files::bucket(&term), term, key & 0x3_FFFF != 0, list)
+            (files::bucket(&term), term, list)
         }));
         terms.extend(self.words.into_iter().map(|(word, list)| {
             let term = String::from(word);
-            (files::bucket(&term), term, false, list)
+            (files::bucket(&term), term, list)
         }));
         terms.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        let mut text: Vec<u8> = Vec::with_capacity(terms.iter().map(|t| t.3.bytes.len() * 3 / 2 + 8).sum());
+        let mut text: Vec<u8> = Vec::with_capacity(terms.iter().map(|t| t.2.bytes.len() * 3 / 2 + 8).sum());
         let mut lines = Vec::with_capacity(terms.len());
         let mut entries: [Vec<(u32, u32)>; TIERS] = Default::default();
-        for (bucket, term, bigram, list) in terms {
-            list.read(bigram.then_some(moduli), &mut entries);
+        for (bucket, term, list) in terms {
+            let term_moduli = files::moduli_of(&term, moduli);
+            list.read(term_moduli, &mut entries);
             lines.push(Line { bucket, start: text.len(), term_len: term.len() });
             text.extend_from_slice(term.as_bytes());
             text.push(b' ');
             let mut w = BitWriter::on(text);
-            let mask_of = |&(doc, at): &(u32, u32)| {
-                let m = moduli[doc as usize];
-                (read_mask(&list.bytes, &mut (at as usize), m), m)
-            };
-            files::encode_tiers(&mut w, entries.each_ref().map(Vec::as_slice), |e| e.0, bigram.then_some(mask_of));
+            let mask_of = term_moduli.map(|term_moduli| {
+                let bytes = &list.bytes;
+                move |&(doc, at): &(u32, u32)| {
+                    let m = term_moduli.of(doc);
+                    (read_mask(bytes, &mut (at as usize), m), m)
+                }
+            });
+            files::encode_tiers(&mut w, entries.each_ref().map(Vec::as_slice), |e| e.0, mask_of);
             drop(list);
             text = w.finish_bytes();
             text.push(b'\n');
@@ -897,7 +921,7 @@ impl TermsBuilder {
 
 /// A term's postings from its line (the term and its encoded postings), given the cases' moduli.
 fn decode((term, encoded): (&str, &str), moduli: &[u32]) -> Option<Postings> {
-    let moduli = files::is_bigram(term).then_some(moduli);
+    let moduli = files::moduli_of(term, moduli);
     let mut lists = files::decode_entries(encoded, TIERS, moduli)?.into_iter();
     Some(std::array::from_fn(|_| lists.next().unwrap_or_default()))
 }

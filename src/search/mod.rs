@@ -20,12 +20,19 @@ use crate::site::Site;
 /// is indexed (see [`index::build_freeing_text`]).
 pub fn write_index_freeing_text(site: &mut Site, write: &crate::render::WriteFn<'_>) -> Result<(), String> {
     use rayon::prelude::*;
+    let timings = crate::pipeline::Timings::new();
     let index = index::build_freeing_text(site);
+    timings.lap("  search index");
     let layout = files::Layout::new(&index, files::SHARD_BYTES, files::GROUP_BYTES);
-    (0..layout.count()).into_par_iter().try_for_each(|i| {
+    timings.lap("  search layout");
+    let written = (0..layout.count()).into_par_iter().try_for_each(|i| {
         let (path, bytes) = layout.file(&index, i);
         write(&path, &bytes)
-    })
+    });
+    timings.lap("  search files");
+    drop(index);
+    timings.lap("  search free");
+    written
 }
 
 /// About `width` characters of `text` around its first highlight, and the highlights within it as

@@ -6,17 +6,19 @@
 //!    (or its one character), a word needs itself, or any word it starts when it is the clause's
 //!    last run and has two characters or more (prefix matching).
 //! 2. A case matches when it has every term of every clause (AND). Within a clause, the tier of a
-//!    case is the worst tier among the clause's terms. A CJK run of three characters or more also
-//!    needs its bigrams at consecutive positions (their position masks, see
-//!    [`super::index::Postings`]). A case's score is the sum over the clauses of 8 ×
-//!    [`TIER_WEIGHTS`] of that tier (title first, then site and enterprise, practices, body) plus
-//!    the occurrences (the fewest mask bits among the clause's bigrams, at most 8; 1 without
-//!    bigrams).
+//!    case is the worst tier among the clause's terms. A clause's bigrams and words must also sit
+//!    where the clause puts them, counted as the index counts positions (see
+//!    [`super::index::Postings`]): a CJK run's bigrams one after the other, a word right after what
+//!    comes before it (a quoted `"tidb cloud"` is a phrase, and so is `5g基站` typed together). A
+//!    prefix's positions are those of all the words it starts. A case's score is the sum over the
+//!    clauses of 8 × [`TIER_WEIGHTS`] of that tier (title first, then site and enterprise,
+//!    practices, body) plus the occurrences (the fewest mask bits among the clause's bigrams and
+//!    words, at most 8; 1 for a single CJK character).
 //! 3. Filters keep cases having one of the chosen values of each facet, and an indicator's latest
 //!    score at or above a minimum. Facet counts are over the matches filtered by the other facets.
 //! 4. Order: by score then newest (relevance), newest first (date), or an indicator's latest score.
 
-use super::index::{Index, Mask, TIER_WEIGHTS};
+use super::index::{Index, Mask, TIER_WEIGHTS, WORD_MODULUS, fold_mask};
 use super::tokenize::{self, Run};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +27,8 @@ pub enum Term {
     Prefix(String),
 }
 
-/// One clause: its terms, the runs (for highlighting), and for each CJK run of three characters or
-/// more its bigrams as (term number, offset in the run).
+/// One clause: its terms, the runs (for highlighting), and when it has two bigrams or words or
+/// more, where each must sit: (term number, position in the clause, counted as the index counts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Clause {
     pub terms: Vec<Term>,
@@ -129,33 +131,44 @@ fn clause(text: &str) -> Option<Clause> {
         return None;
     }
     let mut terms = Vec::new();
-    let mut chains = Vec::new();
+    // Positions as the index counts them: a word takes one, a CJK run one a character and one
+    // for its end.
+    let mut chain = Vec::new();
+    let mut pos = 0u32;
     let last = runs.len() - 1;
     for (i, run) in runs.iter().enumerate() {
         match run {
-            Run::Word(w) if i == last && w.chars().count() >= 2 => terms.push(Term::Prefix(w.clone())),
-            Run::Word(w) => terms.push(Term::Exact(w.clone())),
-            Run::Cjk(chars) if chars.len() == 1 => terms.push(Term::Exact(chars[0].to_string())),
+            Run::Word(w) => {
+                terms.push(if i == last && w.chars().count() >= 2 {
+                    Term::Prefix(w.clone())
+                } else {
+                    Term::Exact(w.clone())
+                });
+                chain.push((terms.len() - 1, pos));
+                pos += 1;
+            }
             Run::Cjk(chars) => {
-                let mut chain = Vec::new();
-                for offset in 0..chars.len() - 1 {
+                if chars.len() == 1 {
+                    terms.push(Term::Exact(chars[0].to_string()));
+                }
+                for offset in 0..chars.len().saturating_sub(1) {
                     let term = Term::Exact(chars[offset..offset + 2].iter().collect());
                     let n = terms.iter().position(|t| *t == term).unwrap_or_else(|| {
                         terms.push(term);
                         terms.len() - 1
                     });
-                    chain.push((n, offset as u32));
+                    chain.push((n, pos + offset as u32));
                 }
-                if chars.len() >= 3 {
-                    chains.push(chain);
-                }
+                pos += chars.len() as u32 + 1;
             }
         }
     }
+    let chains = if chain.len() >= 2 { vec![chain] } else { Vec::new() };
     Some(Clause { terms, runs, chains })
 }
 
-/// Cases having `term`: (case, best tier, position mask), sorted by case.
+/// Cases having `term`: (case, best tier, position mask), sorted by case; a prefix's mask holds
+/// the positions of every word it starts.
 fn term_docs(index: &Index, term: &Term) -> Vec<(u32, u8, Mask)> {
     let mut out: Vec<(u32, u8, Mask)> = Vec::new();
     let mut add = |postings: &super::index::Postings| {
@@ -172,11 +185,17 @@ fn term_docs(index: &Index, term: &Term) -> Vec<(u32, u8, Mask)> {
         Term::Prefix(p) => index.with_prefix(p).iter().for_each(|(_, postings)| add(postings)),
     }
     out.sort_unstable();
-    out.dedup_by_key(|e| e.0);
+    out.dedup_by(|later, first| {
+        let same = later.0 == first.0;
+        if same {
+            first.2 |= later.2;
+        }
+        same
+    });
     out
 }
 
-/// Whether bigrams with these masks (modulo `m`) can sit at these offsets from one position.
+/// Whether terms with these masks (modulo `m`) can sit at these offsets from one position.
 pub fn aligned(masks: &[(Mask, u32)], m: u32) -> bool {
     (0..m).any(|r| masks.iter().all(|&(mask, offset)| (mask >> ((r + offset) % m)) & 1 == 1))
 }
@@ -196,19 +215,32 @@ fn clause_docs(index: &Index, clause: &Clause) -> Vec<(u32, u32)> {
         let list = &found[term];
         list.binary_search_by_key(&doc, |e| e.0).map_or(0, |i| list[i].2)
     };
-    let bigrams: Vec<usize> = (0..clause.terms.len())
-        .filter(|&i| matches!(&clause.terms[i], Term::Exact(t) if super::files::is_bigram(t)))
+    let is_word = |t: usize| match &clause.terms[t] {
+        Term::Exact(t) => super::files::is_word(t),
+        Term::Prefix(_) => true,
+    };
+    let masked: Vec<usize> = (0..clause.terms.len())
+        .filter(|&t| is_word(t) || matches!(&clause.terms[t], Term::Exact(t) if super::files::is_bigram(t)))
         .collect();
     docs.unwrap_or_default()
         .into_iter()
         .filter(|&(doc, _)| {
-            let m = index.modulus(doc);
             clause.chains.iter().all(|chain| {
-                aligned(&chain.iter().map(|&(t, offset)| (mask_of(t, doc), offset)).collect::<Vec<_>>(), m)
+                // Words alone are checked modulo their own modulus; beside bigrams, modulo the
+                // case's, their masks folded to it.
+                let m = if chain.iter().all(|&(t, _)| is_word(t)) { WORD_MODULUS } else { index.modulus(doc) };
+                let masks: Vec<(Mask, u32)> = chain
+                    .iter()
+                    .map(|&(t, offset)| {
+                        let mask = mask_of(t, doc);
+                        (if is_word(t) { fold_mask(mask, m) } else { mask }, offset)
+                    })
+                    .collect();
+                aligned(&masks, m)
             })
         })
         .map(|(doc, tier)| {
-            let occurrences = bigrams.iter().map(|&t| mask_of(t, doc).count_ones().min(8)).min().unwrap_or(1);
+            let occurrences = masked.iter().map(|&t| mask_of(t, doc).count_ones().min(8)).min().unwrap_or(1);
             (doc, TIER_WEIGHTS[tier as usize] * 8 + occurrences)
         })
         .collect()

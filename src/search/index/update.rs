@@ -189,7 +189,7 @@ fn edit_shard(
         text.extend_from_slice(term.as_bytes());
         text.push(b' ');
         let mut w = BitWriter::on(std::mem::take(text));
-        files::encode_postings(&mut w, postings, files::is_bigram(term).then_some(moduli));
+        files::encode_postings(&mut w, postings, files::moduli_of(term, moduli));
         *text = w.finish_bytes();
         text.push(b'\n');
     };
@@ -236,8 +236,8 @@ fn edit_shard(
 /// A changed case's entry in a term's postings: its tier and mask, or none.
 type Entry = (u32, Option<(u8, Mask)>);
 
-/// A case's terms as the index files spell them, each once with its best tier and, for a bigram,
-/// its position mask; and the case's modulus.
+/// A case's terms as the index files spell them, each once with its best tier and, for a bigram
+/// or a word, its position mask; and the case's modulus.
 fn terms_of(scratch: &mut Scratch, case: &Case) -> (u32, Vec<(String, u8, Mask)>) {
     let terms = scratch.doc_terms(case);
     let m = terms.modulus;
@@ -249,6 +249,6 @@ fn terms_of(scratch: &mut Scratch, case: &Case) -> (u32, Vec<(String, u8, Mask)>
         let mask = if key & 0x3_FFFF != 0 { read_mask(&terms.masks, &mut at, m) } else { 0 };
         out.push((unpack(key), (packed & 3) as u8, mask));
     }
-    out.extend(terms.words.into_iter().map(|(word, tier)| (word, tier, 0)));
+    out.extend(terms.words);
     (m, out)
 }

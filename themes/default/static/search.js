@@ -122,24 +122,26 @@
     raw.forEach(function (r) {
       var rs = runs(str(r));
       if (!rs.length) return;
-      var terms = [], seen = {}, chains = [];
+      // Where each bigram and word must sit, counted as the index counts positions: a word takes
+      // one, a CJK run one a character and one for its end.
+      var terms = [], seen = {}, chain = [], pos = 0;
       rs.forEach(function (run, i) {
         if (run.word !== undefined) {
           var prefix = i === rs.length - 1 && codes(run.word).length >= 2;
           terms.push({ prefix: prefix, key: run.word });
-        } else if (run.cjk.length === 1) {
-          terms.push({ prefix: false, key: str(run.cjk) });
+          chain.push([terms.length - 1, pos]);
+          pos += 1;
         } else {
-          var chain = [];
+          if (run.cjk.length === 1) terms.push({ prefix: false, key: str(run.cjk) });
           for (var j = 0; j + 1 < run.cjk.length; j++) {
             var b = str(run.cjk.slice(j, j + 2));
             if (seen[b] === undefined) { seen[b] = terms.length; terms.push({ prefix: false, key: b }); }
-            chain.push([seen[b], j]);
+            chain.push([seen[b], pos + j]);
           }
-          if (run.cjk.length >= 3) chains.push(chain);
+          pos += run.cjk.length + 1;
         }
       });
-      clauses.push({ terms: terms, runs: rs, chains: chains });
+      clauses.push({ terms: terms, runs: rs, chains: chain.length >= 2 ? [chain] : [] });
     });
     return clauses;
   }
@@ -217,8 +219,8 @@
     };
   }
   var LOG2 = { 8: 3, 16: 4, 32: 5, 64: 6, 128: 7, 256: 8 };
-  /** Lists of case numbers, and (given the cases' position moduli, for a bigram) their masks
-   * (files.rs: decode_entries): [{docs: [..], masks: [..]}]. */
+  /** Lists of case numbers, and (given the moduli of the term's masks: each case's, or one for
+   * all) their masks (files.rs: decode_entries): [{docs: [..], masks: [..]}]. */
   function decodeLists(text, count, moduli) {
     var r = reader(text), lists = [];
     for (var l = 0; l < count; l++) {
@@ -228,7 +230,7 @@
         for (var i = 0; i < len; i++) { prev += r.rice(k) + 1; docs[i] = prev; }
         if (moduli) {
           masks = new Array(len);
-          for (var j = 0; j < len; j++) masks[j] = r.mask(moduli[docs[j]] || 8);
+          for (var j = 0; j < len; j++) masks[j] = r.mask(typeof moduli === "number" ? moduli : moduli[docs[j]] || 8);
         }
       }
       lists.push({ docs: docs, masks: masks });
@@ -297,6 +299,30 @@
     return (parsed[name] = map);
   }
   function isBigram(key) { var c = codes(key); return c.length === 2 && cls(c[0]) === CJK && cls(c[1]) === CJK; }
+  function isWord(key) { return cls(codes(key)[0]) === WORD; }
+  /** The modulus of a word's masks in every case (index::WORD_MODULUS). */
+  var WORD_MODULUS = 128;
+  /** The moduli of a term's masks (files::moduli_of): each case's for a bigram, WORD_MODULUS for a
+   * word, none for a single CJK character. */
+  function moduliOf(key, manifest) { return isBigram(key) ? manifest.moduli : isWord(key) ? WORD_MODULUS : null; }
+  /** A word's mask (modulo WORD_MODULUS) modulo m (index::fold_mask). */
+  function foldMask(mask, m) {
+    if (m >= WORD_MODULUS) return mask;
+    var out = m <= 32 ? 0 : new Uint32Array(m / 32);
+    for (var p = 0; p < WORD_MODULUS; p++) {
+      if (!bitAt(mask, p)) continue;
+      var q = p % m;
+      if (m <= 32) out = (out | (1 << q)) >>> 0;
+      else out[q >> 5] |= 1 << (q & 31);
+    }
+    return out;
+  }
+  function orMasks(a, b) {
+    if (typeof a === "number") return (a | b) >>> 0;
+    var out = new Uint32Array(a.length);
+    for (var i = 0; i < a.length; i++) out[i] = a[i] | b[i];
+    return out;
+  }
   /** The last terms decoded (a query typed or refined, and its facet counts, use them again). */
   var decoded = new Map();
   function termTiers(term, manifest) {
@@ -307,15 +333,18 @@
     if (decoded.size > 16) decoded.delete(decoded.keys().next().value);
     return got;
   }
-  /** Tier (0 best … 3, 255 for none) and position mask of each case for the term. */
+  /** Tier (0 best … 3, 255 for none) and position mask of each case for the term; a prefix's
+   * mask holds the positions of every word it starts. */
   function decodeTerm(term, manifest) {
     var n = manifest.docs, tiers = new Uint8Array(n).fill(255), masks = new Array(n);
     var shard = shardTerms(shardOf(term.key, manifest));
     function add(key) {
-      decodeLists(shard[key], manifest.tiers, isBigram(key) ? manifest.moduli : null).forEach(function (list, t) {
+      decodeLists(shard[key], manifest.tiers, moduliOf(key, manifest)).forEach(function (list, t) {
         for (var i = 0; i < list.docs.length; i++) {
-          var d = list.docs[i];
-          if (d < n && tiers[d] > t) { tiers[d] = t; masks[d] = list.masks ? list.masks[i] : 0; }
+          var d = list.docs[i], mask = list.masks ? list.masks[i] : 0;
+          if (d >= n) continue;
+          if (tiers[d] === 255) { tiers[d] = t; masks[d] = mask; }
+          else { tiers[d] = Math.min(tiers[d], t); masks[d] = orMasks(masks[d], mask); }
         }
       });
     }
@@ -380,20 +409,29 @@
           else for (var d = 0; d < n; d++) tiers[d] = tiers[d] === 255 || f.tiers[d] === 255 ? 255 : Math.max(tiers[d], f.tiers[d]);
         });
         var chains = clause.chains, moduli = manifest.moduli;
-        var bigrams = [];
-        clause.terms.forEach(function (t, i) { if (!t.prefix && isBigram(t.key)) bigrams.push(i); });
+        var masked = [], word = [];
+        clause.terms.forEach(function (t, i) {
+          word[i] = t.prefix || isWord(t.key);
+          if (word[i] || isBigram(t.key)) masked.push(i);
+        });
         for (var d = 0; d < n; d++) {
           if (tiers[d] === 255) { alive[d] = 0; continue; }
           var ok = true;
           for (var c = 0; ok && c < chains.length; c++) {
-            var ms = [], offs = [];
-            for (var e = 0; e < chains[c].length; e++) { ms.push(found[chains[c][e][0]].masks[d]); offs.push(chains[c][e][1]); }
-            ok = aligned(ms, offs, moduli[d]);
+            // Words alone are checked modulo their own modulus; beside bigrams, modulo the case's.
+            var ms = [], offs = [], m = WORD_MODULUS;
+            for (var e0 = 0; e0 < chains[c].length; e0++) if (!word[chains[c][e0][0]]) m = moduli[d];
+            for (var e = 0; e < chains[c].length; e++) {
+              var t = chains[c][e][0], mask = found[t].masks[d];
+              ms.push(word[t] && mask ? foldMask(mask, m) : mask);
+              offs.push(chains[c][e][1]);
+            }
+            ok = aligned(ms, offs, m);
           }
           if (!ok) { alive[d] = 0; continue; }
           var occ = 1;
-          for (var bi = 0; bi < bigrams.length; bi++) {
-            var pc = Math.min(popcount(found[bigrams[bi]].masks[d]), 8);
+          for (var bi = 0; bi < masked.length; bi++) {
+            var pc = Math.min(popcount(found[masked[bi]].masks[d]), 8);
             occ = bi === 0 ? pc : Math.min(occ, pc);
           }
           score[d] += WEIGHTS[tiers[d]] * 8 + occ;
