@@ -509,8 +509,11 @@ fn with_phrase(site: &Site, words: &[&str]) -> Vec<u32> {
         .filter(|&i| {
             let fields = search::index::fields(&site.cases[i as usize]);
             fields.iter().enumerate().any(|(tier, field)| {
-                // The index puts a gap between the names, the practices' parts and the tags.
-                let parts: Vec<&str> = if tier == 1 || tier == 2 { field.split('\n').collect() } else { vec![field] };
+                // The index puts a gap between the parts of a field (the names, the practices'
+                // parts and tags, the body and the timeline's notes), which `fields` ends or
+                // separates with a line break (the body may hold some of its own: a phrase
+                // across one is found, and counted here as not holding it).
+                let parts: Vec<&str> = if tier == 0 { vec![field] } else { field.split('\n').collect() };
                 parts.iter().any(|part| {
                     let runs = tokenize::runs(part);
                     runs.windows(words.len()).any(|w| {
@@ -536,7 +539,7 @@ fn common_word_pairs(site: &Site, count: usize) -> Vec<([String; 2], Vec<u32>)> 
     for (i, case) in site.cases.iter().enumerate() {
         let mut seen = std::collections::HashSet::new();
         for (tier, field) in search::index::fields(case).iter().enumerate() {
-            let parts: Vec<&str> = if tier == 1 || tier == 2 { field.split('\n').collect() } else { vec![field] };
+            let parts: Vec<&str> = if tier == 0 { vec![field] } else { field.split('\n').collect() };
             for part in parts {
                 for w in tokenize::runs(part).windows(2) {
                     if let [tokenize::Run::Word(a), tokenize::Run::Word(b)] = w {
@@ -619,6 +622,25 @@ fn quoted_words_are_a_phrase() {
     let together = docs("\"Go 语言\"");
     assert!(!together.is_empty() && together.len() < docs("Go 语言").len(), "{together:?}");
     assert_eq!(docs("Go语言"), together, "typed together is the same as quoted");
+}
+
+/// 〇, the zero of dates written in Chinese (二〇二四年), is a Chinese character: `二〇二四` is one
+/// run, found only where it is written, not 二 and 二四 anywhere. 「」 quotes make a phrase as “”
+/// do. The timeline's notes, which the case page shows, are searched.
+#[test]
+fn dates_in_chinese_corner_quotes_and_timeline_notes() {
+    let site = sample();
+    let index = search::build(&site);
+    let mut found: Vec<u32> = search::search(&index, &Query::text("二〇二四")).hits.iter().map(|h| h.doc).collect();
+    found.sort_unstable();
+    assert!(!found.is_empty());
+    assert_eq!(found, containing(&site, "二〇二四"), "exactly the cases that write it");
+    assert_eq!(urls(&index, &Query::text("「党员 先锋」")), urls(&index, &Query::text("“党员 先锋”")));
+    assert_ne!(urls(&index, &Query::text("「党员 先锋」")), urls(&index, &Query::text("党员 先锋")));
+    let note = site.cases.iter().flat_map(|c| &c.timeline).find_map(|e| e.note.clone()).expect("a timeline note");
+    let case = site.cases.iter().find(|c| c.timeline.iter().any(|e| e.note.as_ref() == Some(&note))).unwrap();
+    assert!(!case.body.plain_text.contains(&note), "the note is not in the body: {note}");
+    assert!(urls(&index, &Query::text(&note)).contains(&case.path), "the note {note} finds its case");
 }
 
 /// A match that lies a few hundred characters into a case's practices and body shows in its

@@ -319,6 +319,8 @@ fn the_javascript_engine_equals_the_rust_engine_over_the_query_list() {
             "\"Go 语言\"",
             "Go语言",
             "\"thrift idl\" kitex",
+            "二〇二四",
+            "「负载 均衡」",
         ]
         .map(str::to_owned),
     );

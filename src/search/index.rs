@@ -234,7 +234,8 @@ impl Index {
 }
 
 /// The texts of a case's fields with their tier, in order: a field of several parts (the names,
-/// the practices and tags) is its parts, which the index reads as if joined by line breaks.
+/// the practices and tags, the body and the timeline's notes) is its parts, which the index reads
+/// as if joined by line breaks.
 fn field_parts<'a>(case: &'a Case, mut f: impl FnMut(usize, &'a str)) {
     f(0, &case.title);
     for name in [&case.site, &case.enterprise].into_iter().chain([&case.unit, &case.region].into_iter().flatten()) {
@@ -253,6 +254,11 @@ fn field_parts<'a>(case: &'a Case, mut f: impl FnMut(usize, &'a str)) {
         f(2, tag);
     }
     f(3, &case.body.plain_text);
+    // The timeline's notes, which the case page shows: after the body, so that the excerpt
+    // (the first characters of the practices and body) does not start with them.
+    for note in case.timeline.iter().filter_map(|e| e.note.as_deref()) {
+        f(3, note);
+    }
 }
 
 /// The fields of a case by tier, as the index sees them.
@@ -260,8 +266,9 @@ pub fn fields(case: &Case) -> [String; TIERS] {
     let mut fields: [String; TIERS] = Default::default();
     field_parts(case, |tier, part| {
         let field = &mut fields[tier];
-        // The names are separated, the practices and tags each ended, by a line break.
-        if tier == 1 && !field.is_empty() {
+        // The names and the body's parts (the body, the timeline's notes) are separated, the
+        // practices and tags each ended, by a line break.
+        if (tier == 1 || tier == 3) && !field.is_empty() {
             field.push('\n');
         }
         field.push_str(part);

@@ -80,11 +80,11 @@ fn is_space(c: char) -> bool {
 }
 
 fn is_open_quote(c: char) -> bool {
-    matches!(c, '"' | '\u{201c}')
+    matches!(c, '"' | '\u{201c}' | '「' | '『')
 }
 
 fn is_close_quote(c: char) -> bool {
-    matches!(c, '"' | '\u{201d}')
+    matches!(c, '"' | '\u{201d}' | '」' | '』')
 }
 
 /// Whether a query has no text at all (whitespace only, after folding): it lists every case. Text

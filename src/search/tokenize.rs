@@ -40,7 +40,8 @@ pub fn fold(c: char) -> char {
 
 pub fn class(c: char) -> Class {
     match c as u32 {
-        0x3040..=0x30FF // kana
+        0x3005..=0x3007 // 々 〆 〇 (二〇二四年)
+        | 0x3040..=0x30FF // kana
         | 0x3400..=0x4DBF // CJK extension A
         | 0x4E00..=0x9FFF // CJK unified ideographs
         | 0xAC00..=0xD7AF // Hangul syllables
@@ -139,8 +140,9 @@ mod tests {
     fn cjk_gives_characters_and_overlapping_pairs() {
         assert_eq!(all("数字孪生"), ["数", "数字", "字", "字孪", "孪", "孪生", "生"]);
         assert_eq!(all("党"), ["党"]);
-        // Kana and Hangul are CJK too.
+        // Kana and Hangul are CJK too, and so is 〇, the zero of written dates.
         assert_eq!(all("カナ"), ["カ", "カナ", "ナ"]);
+        assert_eq!(all("二〇"), ["二", "二〇", "〇"]);
     }
 
     #[test]

@@ -61,7 +61,7 @@
   }
   var CJK = 0, WORD = 1, OTHER = 2;
   function cls(c) {
-    if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) ||
+    if ((c >= 0x3005 && c <= 0x3007) || (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) ||
         (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x20000 && c <= 0x3ffff)) return CJK;
     if ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0xdf && c <= 0xf6) ||
         (c >= 0xf8 && c <= 0xff) || (c >= 0x100 && c <= 0x24f)) return WORD;
@@ -109,11 +109,11 @@
     for (var i = 0; i < cps.length; i++) {
       var c = cps[i];
       if (quoted) {
-        if (c === 0x22 || c === 0x201d) { quoted = false; raw.push(cur); cur = []; }
+        if (c === 0x22 || c === 0x201d || c === 0x300d || c === 0x300f) { quoted = false; raw.push(cur); cur = []; }
         // Quoted Chinese is a phrase: the spaces between its characters are left out.
         else if (isSpace(c) && cur.length && cls(cur[cur.length - 1]) === CJK && cjkNext(cps, i + 1)) continue;
         else cur.push(c);
-      } else if (c === 0x22 || c === 0x201c) { raw.push(cur); cur = []; quoted = true; }
+      } else if (c === 0x22 || c === 0x201c || c === 0x300c || c === 0x300e) { raw.push(cur); cur = []; quoted = true; }
       else if (isSpace(c)) { raw.push(cur); cur = []; }
       else cur.push(c);
     }
