@@ -1297,6 +1297,28 @@ fn an_error_in_the_sites_card_template_is_reported_in_it() {
     assert!(!stderr.contains("case_grid.html"), "{stderr}");
 }
 
+/// A card call given no case (a name mistyped: `card=case` on a list page, where there is no
+/// `case`) is reported at the call, in the page's template, not in the card template that could
+/// not read the card's fields.
+#[test]
+fn a_card_call_given_no_case_is_reported_at_the_call() {
+    let site = Site::with_case("valid", VALID).template(
+        "term.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n<h1>{{ term.label }}</h1>\n\
+         {% for item in paginator.items %}\n{{ case_card(card=case, level=3) }}\n{% endfor %}\n{% endblock %}\n",
+    );
+    let (code, stderr) = site.build(&["--lang", "en"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    for part in [
+        "error[template_error]: the card that template term.html gives case_card is not a case",
+        "--> templates/term.html:5:",
+        "card= takes one case of a list",
+    ] {
+        assert!(stderr.contains(part), "{part:?} not in:\n{stderr}");
+    }
+    assert!(!stderr.contains("case_card.html"), "{stderr}");
+}
+
 /// Unknown filters, tests, functions and included templates, which Tera finds when the
 /// templates are added, are one diagnostic each, at their place in the file (a string folded in
 /// before them leaves the column the file's), in the editor's words, with the name meant.

@@ -148,6 +148,7 @@ impl Cards {
     /// `case_card(card=…, level=…)`: one card.
     fn call(&self, kwargs: &Kwargs, state: &State) -> TeraResult<Value> {
         let card: Value = kwargs.must_get("card")?;
+        is_a_card(&card)?;
         let level = heading_level(kwargs.get("level")?);
         let root: Value = state.get("root")?.unwrap_or_else(|| Value::from(""));
         let mut html = String::new();
@@ -168,6 +169,7 @@ impl Cards {
         let root = root.as_str().unwrap_or_default();
         let mut html = String::new();
         for card in &cards {
+            is_a_card(card)?;
             html.push_str(&before);
             self.push_card(card, level, root, &mut html)?;
             html.push_str(&after);
@@ -271,6 +273,15 @@ impl Cards {
             tera::Error::message(CARD_FAILED)
         })
     }
+}
+
+/// The message of a page's error at a `case_card`/`case_cards` call given a card that is no map
+/// (undefined, a name mistyped, or a list): the fault is the call's, reported there rather than as
+/// the card template's failure to read the card's fields.
+pub const CARD_NOT_A_CASE: &str = "case_card: card is not a case";
+
+fn is_a_card(card: &Value) -> TeraResult<()> {
+    if card.as_map().is_some() { Ok(()) } else { Err(tera::Error::message(CARD_NOT_A_CASE)) }
 }
 
 /// The message of a page's error at a `case_card`/`case_cards` call whose card failed; the card's

@@ -164,6 +164,10 @@ pub(super) fn diagnostics(err: &tera::Error, sources: &Sources<'_>, page: Option
                 None => vec![report_diagnostic(report, sources, false)],
             }
         }
+        tera::ErrorKind::RenderingError(report) if report.message() == cards::CARD_NOT_A_CASE => {
+            let d = Diagnostic::error("template_error").variant("card").arg("template", report.filename().to_owned());
+            vec![located(d, report, sources)]
+        }
         tera::ErrorKind::RenderingError(report) => vec![report_diagnostic(report, sources, false)],
         tera::ErrorKind::SyntaxError(report) => vec![report_diagnostic(report, sources, true)],
         tera::ErrorKind::Msg(text) => {
