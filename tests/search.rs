@@ -584,9 +584,9 @@ fn phrase_precision(site: &Site, phrases: &[Vec<String>]) -> (f64, f64, f64) {
 /// another, not those where they are apart, as the words' position masks check; the last word of
 /// a phrase may be the start of one (`"tidb das"`). Over the 40 pairs of words that follow one
 /// another in the most cases, and those pairs with the last word cut to its first three letters:
-/// every case holding the phrase is found (recall 1), and most results hold it (measured: 0.93 in
-/// case-sized text, 0.89 in long documents of code, where the same words come back dozens of
-/// times and fill the masks; without quotes 0.48 and 0.62 of the results have the words together).
+/// every case holding the phrase is found (recall 1), and most results hold it (measured: 0.92 in
+/// case-sized text, 0.86 in long documents of code, where the same words come back dozens of
+/// times and fill the masks; without quotes 0.48 and 0.64 of the results have the words together).
 #[test]
 fn quoted_words_are_a_phrase() {
     for (what, site, floor) in [

@@ -122,8 +122,9 @@ impl BitWriter {
     }
 
     /// A position mask modulo `m` (a power of two, 8 … 128) with at least one bit set: `0` and the
-    /// position when one bit is set, else `1`, the count less one (gamma), then the positions when
-    /// that is shorter than the bitmap, else the `m` bits from position 0.
+    /// position when one bit is set, else `1`, the count less one (gamma), then nothing when every
+    /// bit is set, the positions when that is shorter than the bitmap, else the `m` bits from
+    /// position 0.
     pub fn mask(&mut self, mask: Mask, m: u32) {
         let b = m.trailing_zeros();
         let count = mask.count_ones();
@@ -134,6 +135,9 @@ impl BitWriter {
         }
         self.bit(true);
         self.gamma(count - 1);
+        if count >= m {
+            return;
+        }
         if count * b < m {
             let mut rest = if m >= Mask::BITS { mask } else { mask & ((1 << m) - 1) };
             while rest != 0 {
@@ -267,6 +271,9 @@ impl<'a> BitReader<'a> {
             return Some(1 << self.bits(b)?);
         }
         let count = self.gamma()? + 1;
+        if count >= m {
+            return Some(full_mask(m));
+        }
         let mut mask: Mask = 0;
         if count * b < m {
             for _ in 0..count {
@@ -282,6 +289,11 @@ impl<'a> BitReader<'a> {
         }
         Some(mask)
     }
+}
+
+/// A mask modulo `m` with every bit set.
+pub fn full_mask(m: u32) -> Mask {
+    if m >= Mask::BITS { Mask::MAX } else { (1 << m) - 1 }
 }
 
 /// Encodes sorted lists of numbers: per list its length, a Rice parameter and the gaps.
@@ -736,10 +748,10 @@ mod tests {
         assert_eq!(decode_lists(&text, 4).unwrap(), lists);
         assert_eq!(decode_lists("", 1), None, "truncated input is refused, not a panic");
         assert_eq!(decode_lists("!!", 1), None);
-        // Masks modulo 8, 32 and 128: one position, a few, many (a bitmap).
+        // Masks modulo 8, 32 and 128: one position, a few, many (a bitmap), all (nothing more).
         let moduli = [8, 32, 8, 128, 32, 8];
         let postings: Postings =
-            [vec![(1, 0x10), (3, 1 << 127 | 1), (5, 0xFF)], vec![], vec![(4, 0xFFFF_FFFF)], vec![]];
+            [vec![(1, 0x10), (3, 1 << 127 | 1), (5, 0xFF)], vec![], vec![(4, 0xFFFF_FFFF)], vec![(3, Mask::MAX)]];
         let mut w = BitWriter::default();
         encode_postings(&mut w, &postings, Some(Moduli::Cases(&moduli)));
         let text = w.finish();

@@ -205,6 +205,8 @@
           if (!bit()) return (1 << bits(b)) >>> 0;
           var mask = 0;
           count = gamma() + 1;
+          // Every bit set: nothing more is written.
+          if (count >= m) return m === 32 ? 0xffffffff : ((1 << m) - 1) >>> 0;
           if (count * b < m) for (i = 0; i < count; i++) mask |= 1 << bits(b);
           else for (p = 0; p < m; p++) if (bit()) mask |= 1 << p;
           return mask >>> 0;
@@ -212,6 +214,7 @@
         var words = new Uint32Array(m / 32);
         if (!bit()) { p = bits(b); words[p >> 5] |= 1 << (p & 31); return words; }
         count = gamma() + 1;
+        if (count >= m) return words.fill(0xffffffff);
         if (count * b < m) for (i = 0; i < count; i++) { p = bits(b); words[p >> 5] |= 1 << (p & 31); }
         else for (p = 0; p < m; p++) if (bit()) words[p >> 5] |= 1 << (p & 31);
         return words;
