@@ -94,9 +94,9 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum NewCommand {
     Case {
-        #[arg(value_parser = title_value)]
+        #[arg(value_parser = case_text_value)]
         title: String,
-        #[arg(long)]
+        #[arg(long, value_parser = case_text_value)]
         enterprise: Option<String>,
         #[arg(long, default_value = ".")]
         dir: PathBuf,
@@ -130,10 +130,11 @@ fn base_url_value(value: &str) -> Result<String, String> {
     if crate::config::valid_base_url(value) { Ok(value.to_owned()) } else { Err("not a web address".to_owned()) }
 }
 
-/// A new case's title: any text but none at all. A blank title would make a case that fails
-/// `check` at once (`title` is required), under a file name made of nothing (`x.md`).
-fn title_value(value: &str) -> Result<String, String> {
-    if value.trim().is_empty() { Err("a title is needed".to_owned()) } else { Ok(value.to_owned()) }
+/// A new case's title or `--enterprise`, trimmed: text `check` takes, by its own rule. A blank or
+/// too long value would make a case that fails `check` at once (both fields are required), a
+/// blank title under a file name made of nothing (`x.md`).
+fn case_text_value(value: &str) -> Result<String, crate::content::front_matter::TextError> {
+    crate::content::front_matter::text_value(value).map(str::to_owned)
 }
 
 /// Parses the arguments, runs the command and returns the exit code.

@@ -260,9 +260,22 @@ fn git(site_dir: &Path, args: &[&str]) -> Option<Vec<u8>> {
 }
 
 /// The "view source / edit" link: `{path}` in the configured pattern becomes the case file's path
-/// inside the repository.
+/// inside the repository, each segment percent-encoded (a `#` or `?` in a file name would
+/// otherwise cut the URL short; git forges read UTF-8 escapes).
 pub fn source_url(pattern: &str, prefix: &str, source: &str) -> String {
-    pattern.replace("{path}", &format!("{prefix}{source}"))
+    pattern.replace("{path}", &encode_path(&format!("{prefix}{source}")))
+}
+
+/// `path` with every byte but URL-unreserved ones and `/` written as `%XX`.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -304,5 +317,19 @@ mod tests {
             source_url("https://git/x/src/branch/main/{path}", "site/", "content/a.md"),
             "https://git/x/src/branch/main/site/content/a.md"
         );
+    }
+
+    #[test]
+    fn the_source_path_is_percent_encoded_segment_by_segment() {
+        let url = |source| source_url("https://git.example/org/site/src/branch/main/{path}", "", source);
+        assert_eq!(
+            url("content/a#b ?c%d.md"),
+            "https://git.example/org/site/src/branch/main/content/a%23b%20%3Fc%25d.md"
+        );
+        assert_eq!(
+            url("content/能源/海上风电.md"),
+            "https://git.example/org/site/src/branch/main/content/%E8%83%BD%E6%BA%90/%E6%B5%B7%E4%B8%8A%E9%A3%8E%E7%94%B5.md"
+        );
+        assert_eq!(url("content/a-b_c.d~e.md"), "https://git.example/org/site/src/branch/main/content/a-b_c.d~e.md");
     }
 }

@@ -257,10 +257,8 @@ pub fn publish(
         .map(|plan| {
             let failed = |damaged: bool, detail: String| Failed { source: plan.source.clone(), damaged, detail };
             let original = std::fs::read(site_dir.join(&plan.source)).map_err(|e| failed(false, e.to_string()))?;
-            let (files, cached) = versions(&original, plan, settings, &cache).map_err(|e| {
-                let damaged = matches!(e, image::ImageError::Decoding(_) | image::ImageError::Unsupported(_));
-                failed(damaged, e.to_string())
-            })?;
+            let (files, cached) = versions(&original, plan, settings, &cache)
+                .map_err(|e| failed(matches!(e, EncodeError::Damaged(_)), e.to_string()))?;
             let mut stats = Stats {
                 images: 1,
                 cached: usize::from(cached),
@@ -293,7 +291,7 @@ fn versions(
     plan: &Plan,
     settings: &Settings,
     cache: &Path,
-) -> Result<(Vec<Vec<u8>>, bool), image::ImageError> {
+) -> Result<(Vec<Vec<u8>>, bool), EncodeError> {
     let key = crate::assets::content_hash(
         &[original, format!("{CACHE_VERSION}|{:?}|{}", settings.widths(), settings.quality).as_bytes()].concat(),
     );
@@ -326,9 +324,24 @@ fn versions(
     Ok((files, false))
 }
 
+/// Why [`encode`] made no versions of a photo.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    /// Its pixels cannot be decoded: damaged, or cut short after a sound header (which `check`
+    /// reads). The original is to be saved again.
+    #[error("{0}")]
+    Damaged(image::ImageError),
+    /// Its versions could not be encoded.
+    #[error("{0}")]
+    Failed(image::ImageError),
+}
+
 /// Decodes, turns upright, resizes and re-encodes: the output carries no metadata.
-pub fn encode(original: &[u8], plan: &Plan, settings: &Settings) -> Result<Vec<Vec<u8>>, image::ImageError> {
-    let mut image = ImageReader::new(Cursor::new(original)).with_guessed_format()?.decode()?;
+pub fn encode(original: &[u8], plan: &Plan, settings: &Settings) -> Result<Vec<Vec<u8>>, EncodeError> {
+    // Decoded from memory: any error here, an I/O one too (`unexpected end of file`), is the
+    // file's bytes, not a disk or permission.
+    let decoded = ImageReader::new(Cursor::new(original)).with_guessed_format().map_err(image::ImageError::IoError);
+    let mut image = decoded.and_then(ImageReader::decode).map_err(EncodeError::Damaged)?;
     if let Some(orientation) = image::metadata::Orientation::from_exif(plan.orientation) {
         image.apply_orientation(orientation);
     }
@@ -343,14 +356,17 @@ pub fn encode(original: &[u8], plan: &Plan, settings: &Settings) -> Result<Vec<V
         match plan.format {
             Format::Jpeg => {
                 let rgb = DynamicImage::ImageRgb8(resized.into_rgb8());
-                rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, settings.quality.clamp(1, 100)))?;
+                rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, settings.quality.clamp(1, 100)))
+                    .map_err(EncodeError::Failed)?;
             }
             Format::Png => {
-                resized.write_with_encoder(PngEncoder::new_with_quality(
-                    &mut bytes,
-                    CompressionType::Best,
-                    PngFilter::Adaptive,
-                ))?;
+                resized
+                    .write_with_encoder(PngEncoder::new_with_quality(
+                        &mut bytes,
+                        CompressionType::Best,
+                        PngFilter::Adaptive,
+                    ))
+                    .map_err(EncodeError::Failed)?;
                 // An already small, upright PNG: its own pixel data, without metadata chunks,
                 // may be smaller than the re-encoding.
                 if variant.width == plan.width && plan.orientation == 1 {
@@ -483,5 +499,24 @@ mod tests {
         with_text.extend_from_slice(b"tEXtabc\0\0\0\0");
         with_text.extend_from_slice(&png[33..]);
         assert_eq!(strip_png(&with_text).unwrap(), png);
+    }
+
+    /// A PNG cut short after its header (a copy that stopped half-way) fails as damaged: the
+    /// advice is to save it again, not to look at permissions.
+    #[test]
+    fn a_photo_cut_short_is_damaged() {
+        let mut png = Vec::new();
+        let noise =
+            image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 7 + y * 13) as u8, (x * y) as u8, y as u8]));
+        noise.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        let mut plan = plan_of(64, 48);
+        plan.format = Format::Png;
+        plan.variants.retain(|v| v.width == 64);
+        let settings = Settings::default();
+        assert!(encode(&png, &plan, &settings).is_ok());
+        for cut in [png.len() / 2, png.len() - 13, 40] {
+            let error = encode(&png[..cut], &plan, &settings).unwrap_err();
+            assert!(matches!(error, EncodeError::Damaged(_)), "cut at {cut}: {error:?}");
+        }
     }
 }

@@ -402,6 +402,13 @@ impl Site {
         self.taxonomies.iter().find(|t| t.id == id)
     }
 
+    /// The path of the page of `key` in the taxonomy `id`, `None` when the site does not build
+    /// that taxonomy (left out of `taxonomies`): a link to it would lead nowhere.
+    pub fn term_path(&self, id: &str, key: &str) -> Option<String> {
+        let taxonomy = self.taxonomy(id)?;
+        taxonomy.term(key).map(|t| taxonomy.term_path(t))
+    }
+
     pub fn case_by_slug(&self, slug: &str) -> Option<&Case> {
         self.cases.iter().find(|c| c.slug == slug).map(|c| c.as_ref())
     }

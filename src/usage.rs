@@ -11,6 +11,7 @@ use std::path::Path;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, ArgAction, Command, CommandFactory};
 
+use crate::content::front_matter::TextError;
 use crate::i18n::Catalog;
 
 /// The messages for the command line's help and errors, chosen before the arguments are parsed
@@ -152,19 +153,29 @@ pub fn message(err: &clap::Error, command: &Command, catalog: &Catalog, args: &[
         given if !given.is_empty() => given.split_once(": ").map_or(given.as_str(), |(_, line)| line).trim().to_owned(),
         _ => named.get_overridden_usage().map(|usage| usage.to_string()).unwrap_or_default(),
     };
+    // A new case's text refused for what `check` would say of it (`cli::case_text_value`).
+    let text_error = std::error::Error::source(err).and_then(|e| e.downcast_ref::<TextError>());
+    let (length, limit) = match text_error {
+        Some(TextError::TooLong { length, limit }) => (length.to_string(), limit.to_string()),
+        _ => Default::default(),
+    };
     let fields = [
         ("arg", arg.clone()),
         ("value", value.clone()),
         ("name", text(ContextKind::InvalidSubcommand)),
         ("other", text(ContextKind::PriorArg)),
         ("values", text(ContextKind::ValidSubcommand)),
+        ("length", length),
+        ("limit", limit),
     ];
     let key = match err.kind() {
         ErrorKind::UnknownArgument => "unknown_argument",
         ErrorKind::InvalidSubcommand => "unknown_command",
         ErrorKind::InvalidValue if value.is_empty() => "missing_value",
-        // A value given blank (`exemplar new case ""`) where text is needed.
-        ErrorKind::ValueValidation if value.trim().is_empty() => "empty_value",
+        // A value given blank (`exemplar new case ""`, or only a zero-width space) where text is
+        // needed.
+        ErrorKind::ValueValidation if value.trim().is_empty() || text_error == Some(&TextError::Blank) => "empty_value",
+        ErrorKind::ValueValidation if text_error.is_some() => "value_too_long",
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => "invalid_value",
         ErrorKind::MissingRequiredArgument => "missing_argument",
         ErrorKind::MissingSubcommand => "missing_command",
@@ -190,7 +201,7 @@ pub fn message(err: &clap::Error, command: &Command, catalog: &Catalog, args: &[
     let valid = text(ContextKind::ValidValue);
     if !valid.is_empty() {
         notes.push((&expected, catalog.format("cli.usage.possible_values", &[("values", valid)])));
-    } else if matches!(key, "invalid_value" | "empty_value")
+    } else if matches!(key, "invalid_value" | "empty_value" | "value_too_long")
         && let Some(help) = option_help(named, &arg)
     {
         notes.push((&expected, help));

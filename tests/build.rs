@@ -61,7 +61,17 @@ fn links_between_cases_and_images_are_rewritten() {
 #[test]
 fn every_internal_link_and_asset_resolves() {
     let (_tmp, out) = sample_output();
-    let tree = read_tree(&out);
+    let (broken, checked) = broken_links(&out);
+    assert!(broken.is_empty(), "{broken:#?}");
+    assert!(checked > 500, "checked {checked} links");
+}
+
+/// The internal links and assets of every HTML page of the portal in `out` that lead to no file
+/// there (`page: link (→ target)`), and how many links were checked. Nothing may load from
+/// outside the portal.
+fn broken_links(out: &Path) -> (Vec<String>, usize) {
+    let tree = read_tree(out);
+    let mut broken = Vec::new();
     let mut checked = 0;
     for (rel, bytes) in &tree {
         if !rel.ends_with(".html") || rel == "404.html" {
@@ -81,11 +91,49 @@ fn every_internal_link_and_asset_resolves() {
                 target = target.join("index.html");
             }
             let normalized = normalize(&target);
-            assert!(tree.contains_key(&normalized), "{rel}: broken link {url} (→ {normalized})");
+            if !tree.contains_key(&normalized) {
+                broken.push(format!("{rel}: {url} (→ {normalized})"));
+            }
             checked += 1;
         }
     }
-    assert!(checked > 500, "checked {checked} links");
+    (broken, checked)
+}
+
+#[test]
+fn a_taxonomy_left_out_of_the_configuration_is_shown_but_not_linked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let config = read(site.join("exemplar.yaml"));
+    let line = config.lines().find(|l| l.starts_with("taxonomies:")).expect("the sample lists its taxonomies");
+    for (taxonomies, built) in [("[enterprise]", &["enterprise"][..]), ("[]", &[][..])] {
+        fs::write(site.join("exemplar.yaml"), config.replacen(line, &format!("taxonomies: {taxonomies}"), 1)).unwrap();
+        let out = tmp.path().join(format!("out-{}", built.len()));
+        let result = build(&site, &out, &[]);
+        assert!(result.status.success(), "{taxonomies}: {}", stderr(&result));
+        for taxonomy in ["status", "dimension", "action", "indicator", "year", "tag", "enterprise"] {
+            assert_eq!(out.join(taxonomy).exists(), built.contains(&taxonomy), "{taxonomies}: {taxonomy}/");
+        }
+        let (broken, checked) = broken_links(&out);
+        assert!(broken.is_empty(), "{taxonomies}: links to pages not written: {broken:#?}");
+        assert!(checked > 300, "checked {checked} links");
+        // The terms are still shown, as text: the status counts, a case's actions, dimensions and
+        // tags, the library's groups.
+        let home = read(out.join("index.html"));
+        assert!(home.contains("status-counts__row") && home.contains("已命名"), "{home}");
+        let case = read(out.join("cases/tunnel-branch-safety/index.html"));
+        assert!(case.contains("<li>铸魂</li>"), "an action without a link");
+        assert!(case.contains("<span class=\"tag-list__item\">安全生产</span>"), "a tag without a link");
+        assert!(case.contains("<span class=\"chip chip--dim\">"), "a dimension without a link");
+        assert_eq!(
+            case.contains("href=\"../../enterprise/hua-nan-jian-gong-ji-tuan/\""),
+            built.contains(&"enterprise"),
+            "{taxonomies}: the enterprise is linked only when its pages are built"
+        );
+        let library = read(out.join("practices/index.html"));
+        assert!(library.contains("library-group") && !library.contains("查看该分类的案例"), "{library}");
+    }
 }
 
 #[test]

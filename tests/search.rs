@@ -207,6 +207,17 @@ fn the_search_command_prints_json() {
     }
     let bad = common::exemplar(&["search", common::repo().to_str().unwrap(), "x", "--sort", "nope"]);
     assert_eq!(bad.status.code(), Some(2));
+    // `--help` names the fields an item has, no more and no fewer, in both languages.
+    let mut fields: Vec<&str> = items[0].as_object().unwrap().keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    for (lang, open, separator) in [("zh-CN", "（", "、"), ("en", "(", ", ")] {
+        let help = common::stdout(&common::exemplar(&["--lang", lang, "search", "--help"]));
+        let line = help.lines().find(|l| l.trim_start().starts_with("--json")).expect("--json in the help");
+        let list = line.split_once(open).and_then(|(_, rest)| rest.strip_suffix([')', '）'])).unwrap_or_default();
+        let mut listed: Vec<&str> = list.split(separator).collect();
+        listed.sort_unstable();
+        assert_eq!(listed, fields, "{lang}: {line}");
+    }
 }
 
 /// On a site with errors, `exemplar search` reports them and says that nothing was searched (it

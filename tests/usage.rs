@@ -146,14 +146,29 @@ fn a_bad_or_missing_value_says_what_was_expected() {
         assert!(stderr(&lang).contains(&format!("“{other}”不是 --lang <LANG> 可用的值")), "{}", stderr(&lang));
     }
 
-    // A blank title would make a case that fails `check` at once: refused, no file written.
+    // A blank or too long title or enterprise would make a case that fails `check` at once
+    // (`empty_field`, `value_too_long`): refused, no file written.
     std::fs::create_dir_all(tmp.path().join("content")).unwrap();
-    for (title, lang, said) in [
-        ("", "zh-CN", "错误: <TITLE> 不能是空的（也不能只有空格）"),
-        (" 　", "en", "error: <TITLE> cannot be empty (nor only spaces)"),
+    let limit = exemplar::content::front_matter::MAX_TEXT_CHARS;
+    let long = "长".repeat(limit + 1);
+    for (args, lang, said) in [
+        (&["", "--lang"][..], "zh-CN", "错误: <TITLE> 不能是空的（也不能只有空格或零宽空格等看不见的字符）"),
+        (&[" 　", "--lang"], "en", "error: <TITLE> cannot be empty (nor only spaces or invisible characters"),
+        (&["\u{200B}", "--lang"], "zh-CN", "错误: <TITLE> 不能是空的"),
+        (&["\u{200B}\u{FEFF} \u{2060}", "--lang"], "en", "error: <TITLE> cannot be empty"),
+        (&["标题", "--enterprise", "", "--lang"], "zh-CN", "错误: --enterprise <ENTERPRISE> 不能是空的"),
+        (&["标题", "--enterprise", " ", "--lang"], "en", "error: --enterprise <ENTERPRISE> cannot be empty"),
+        (&[long.as_str(), "--lang"], "zh-CN", &format!("错误: <TITLE> 有 {} 个字符，最多允许 {limit} 个", limit + 1)),
+        (
+            &["Title", "--enterprise", long.as_str(), "--lang"],
+            "en",
+            &format!("error: --enterprise <ENTERPRISE> has {} characters; at most {limit} are allowed", limit + 1),
+        ),
     ] {
-        let new = exemplar_in(tmp.path(), &["new", "case", title, "--lang", lang]);
-        assert_eq!(new.status.code(), Some(2), "{title:?}");
+        let mut args = [&["new", "case"][..], args].concat();
+        args.push(lang);
+        let new = exemplar_in(tmp.path(), &args);
+        assert_eq!(new.status.code(), Some(2), "{args:?}");
         let text = stderr(&new);
         assert!(text.contains(said), "{text}");
         assert!(text.contains("exemplar new case --help"), "{text}");
@@ -162,4 +177,51 @@ fn a_bad_or_missing_value_says_what_was_expected() {
 
     let text = stderr(&exemplar_in(tmp.path(), &["publish", "--rollback"]));
     assert!(text.contains("缺少必需的参数：--to <DIR>"), "{text}");
+}
+
+/// Whatever `new case` accepts, `check` passes: the title and enterprise are written as YAML text
+/// whatever they hold, and the limits are check's own.
+#[test]
+fn every_case_new_case_writes_passes_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    assert!(exemplar_in(tmp.path(), &["init", site.to_str().unwrap()]).status.success());
+    let limit = exemplar::content::front_matter::MAX_TEXT_CHARS;
+    let longest = "长".repeat(limit);
+    let titles = [
+        "安全生产示范岗",
+        "🚇 地铁先锋 🚩",
+        "\"引号\" 与 “中文引号” 'single'",
+        "标题: 冒号：全角",
+        "#1 班组 # 注",
+        "-开头的横线",
+        "--",
+        "~",
+        "null",
+        "2024-01-01",
+        "[a, b] {c: d} &anchor *alias !tag",
+        "a\\b {title} {{x}} %s",
+        "  前后有空格  ",
+        "\u{200B}零宽空格开头",
+        longest.as_str(),
+    ];
+    let mut written = 0;
+    for (n, title) in titles.iter().enumerate() {
+        // An enterprise as odd as the titles, the longest one too.
+        let enterprise = titles[(n + 1) % titles.len()];
+        // After `--` a title may start with a dash, and `--enterprise=…` an enterprise.
+        let enterprise = format!("--enterprise={enterprise}");
+        let args = ["new", "case", "--dir", site.to_str().unwrap(), &enterprise, "--", title];
+        let new = exemplar_in(tmp.path(), &args);
+        assert_eq!(new.status.code(), Some(0), "{title:?}: {}", stderr(&new));
+        written += 1;
+    }
+    assert_eq!(
+        std::fs::read_dir(site.join("content")).unwrap().count(),
+        2 + written,
+        "init's two cases and the new ones"
+    );
+    let check = exemplar_in(tmp.path(), &["check", site.to_str().unwrap(), "--drafts"]);
+    assert_eq!(check.status.code(), Some(0), "{}{}", stdout(&check), stderr(&check));
+    assert!(stderr(&check).contains("0 条警告") || stdout(&check).contains("0 条警告"), "{}", stderr(&check));
 }

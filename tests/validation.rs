@@ -1047,26 +1047,37 @@ fn image_too_large() {
 /// A photo whose header is sound but whose pixels are cut short passes `check` (which reads
 /// headers only) and fails `build` with a message that names the photo and the case that shows it,
 /// in the editor's language.
+/// A real photo cut to half its size (a copy that stopped half-way) is damaged too, not a file
+/// that could not be read or written.
 #[test]
 fn a_damaged_photo_fails_the_build_naming_its_case() {
-    let site = Site::fixture("image_unreadable").add("images/site-photo.jpg", png_header(40, 30));
-    let out = site.dir.path().join("public");
-    let built = Command::new(env!("CARGO_BIN_EXE_exemplar"))
-        .args(["build", site.dir.path().to_str().unwrap(), "-o", out.to_str().unwrap()])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert_eq!(built.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&built.stderr);
-    for part in [
-        "错误[image_damaged]",
-        "content/images/site-photo.jpg",
-        "用于 content/image_unreadable.md",
-        "另存为 JPEG 或 PNG",
-    ] {
-        assert!(stderr.contains(part), "{part:?} not in:\n{stderr}");
+    let banner = std::fs::read(manifest_path("content/images/banner-safety.png")).unwrap();
+    for (what, photo) in [("no pixel data", png_header(40, 30)), ("cut short", banner[..banner.len() / 2].to_vec())] {
+        let site = Site::fixture("image_unreadable").add("images/site-photo.jpg", photo);
+        let check = Command::new(env!("CARGO_BIN_EXE_exemplar"))
+            .args(["check", site.dir.path().to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{what}: check reads the header only");
+        let out = site.dir.path().join("public");
+        let built = Command::new(env!("CARGO_BIN_EXE_exemplar"))
+            .args(["build", site.dir.path().to_str().unwrap(), "-o", out.to_str().unwrap()])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(built.status.code(), Some(1), "{what}");
+        let stderr = String::from_utf8_lossy(&built.stderr);
+        for part in [
+            "错误[image_damaged]",
+            "content/images/site-photo.jpg",
+            "用于 content/image_unreadable.md",
+            "另存为 JPEG 或 PNG",
+        ] {
+            assert!(stderr.contains(part), "{what}: {part:?} not in:\n{stderr}");
+        }
+        assert!(!stderr.contains("image_failed") && !stderr.contains("输出目录能否写入"), "{what}: {stderr}");
+        assert!(!out.exists(), "nothing is published");
     }
-    assert!(!out.exists(), "nothing is published");
 }
 
 /// `language:` in `exemplar.yaml` takes the languages `--lang` takes: another is a mistake at its

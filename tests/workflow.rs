@@ -115,6 +115,35 @@ fn git_history_gives_dates_and_changes_and_follows_renames() {
     assert!(a.contains("href=\"https://git.example/org/site/src/branch/main/content/renamed-a.md\""));
 }
 
+/// A file name may hold `#`, `?`, `%`, spaces and Chinese: the "view source" link encodes each
+/// segment of the path, or a forge would read `#b …` as a fragment and open another file.
+#[test]
+fn the_source_link_percent_encodes_the_case_files_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    fs::write(
+        site.join("exemplar.yaml"),
+        read(site.join("exemplar.yaml")) + "source_url: \"https://git.example/org/site/src/branch/main/{path}\"\n",
+    )
+    .unwrap();
+    fs::write(site.join("content/a#b ?c%d.md"), case("odd-name", "怪名案例", "")).unwrap();
+    fs::create_dir_all(site.join("content/能源")).unwrap();
+    fs::write(site.join("content/能源/海上 风电.md"), case("chinese-name", "中文名案例", "")).unwrap();
+    let out = tmp.path().join("public");
+    let built = exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    let odd = read(out.join("cases/odd-name/index.html"));
+    assert!(odd.contains("href=\"https://git.example/org/site/src/branch/main/content/a%23b%20%3Fc%25d.md\""), "{odd}");
+    let chinese = read(out.join("cases/chinese-name/index.html"));
+    assert!(
+        chinese.contains(
+            "href=\"https://git.example/org/site/src/branch/main/content/%E8%83%BD%E6%BA%90/%E6%B5%B7%E4%B8%8A%20%E9%A3%8E%E7%94%B5.md\""
+        ),
+        "{chinese}"
+    );
+}
+
 /// A shallow clone (`git clone --depth 1`, many CIs' checkout) holds only the newest commit, which
 /// git shows as adding every file: its history would be every case's, and its date every case's
 /// "last updated". The history is left out, as without git, and the build and check say why.

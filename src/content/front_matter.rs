@@ -27,6 +27,42 @@ pub const MAX_LIST_ITEMS: usize = 200;
 /// is copied into many pages (lists, feed, data, search), so one huge value would multiply.
 pub const MAX_TEXT_CHARS: usize = 2000;
 
+/// Why a value is no text for a text field: what `check` says of it (and `new case` refuses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    /// Nothing a reader would see: empty, spaces, or invisible characters only.
+    #[error("the value is blank")]
+    Blank,
+    #[error("the value has {length} characters, at most {limit} are allowed")]
+    TooLong { length: usize, limit: usize },
+}
+
+/// The text of a text field's value as `check` takes it: trimmed, not blank, at most
+/// [`MAX_TEXT_CHARS`] characters.
+pub fn text_value(value: &str) -> Result<&str, TextError> {
+    let value = value.trim();
+    if is_blank(value) {
+        return Err(TextError::Blank);
+    }
+    // Counted only when the bytes could be too many characters.
+    let length = if value.len() > MAX_TEXT_CHARS { value.chars().count() } else { 0 };
+    if length > MAX_TEXT_CHARS {
+        return Err(TextError::TooLong { length, limit: MAX_TEXT_CHARS });
+    }
+    Ok(value)
+}
+
+/// Whether `text` shows nothing: only spaces and characters drawn with no width (a zero-width
+/// space pasted from a web page would make a title no reader can see or click).
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_whitespace()
+            || matches!(c,
+                '\u{AD}' | '\u{115F}' | '\u{1160}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{2800}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}')
+    })
+}
+
 /// Parses the front matter of `file`. Problems become diagnostics; what could be read is kept.
 pub fn parse(file: &SourceFile) -> (FrontMatter, Vec<Diagnostic>) {
     parse_with(file, true)
@@ -335,20 +371,22 @@ impl Reader<'_> {
     /// A non-empty piece of text.
     fn text(&mut self, field: &str, node: &Node) -> Option<Spanned<String>> {
         let scalar = self.scalar(field, node, "text")?;
-        let value = scalar.as_str().trim();
         let loc = self.node_location(node);
-        // An empty optional field is as good as an absent one; required ones are reported by the caller.
-        if value.is_empty() || (scalar.may_coerce() && (value == "~" || value == "null")) {
-            return None;
-        }
-        // Counted only when the bytes could be too many characters.
-        let length = if value.len() > MAX_TEXT_CHARS { value.chars().count() } else { 0 };
-        if length > MAX_TEXT_CHARS {
-            let diagnostic = Diagnostic::error("value_too_long")
-                .arg("field", field)
-                .arg("length", length.to_string())
-                .arg("limit", MAX_TEXT_CHARS.to_string());
-            self.push(diagnostic, Location { len: 1, ..loc });
+        let value = match text_value(scalar.as_str()) {
+            // An empty optional field is as good as an absent one; required ones are reported by
+            // the caller.
+            Err(TextError::Blank) => return None,
+            Err(TextError::TooLong { length, limit }) => {
+                let diagnostic = Diagnostic::error("value_too_long")
+                    .arg("field", field)
+                    .arg("length", length.to_string())
+                    .arg("limit", limit.to_string());
+                self.push(diagnostic, Location { len: 1, ..loc });
+                return None;
+            }
+            Ok(value) => value,
+        };
+        if scalar.may_coerce() && (value == "~" || value == "null") {
             return None;
         }
         Some(Spanned::new(value.to_owned(), loc))
@@ -690,6 +728,24 @@ mod tests {
     }
 
     const GOOD: &str = "---\ntitle: 标题\nsite: 示范点\nenterprise: 华南建工\nstatus: named\ndate: 2024-03-01\n---\n";
+
+    /// A value that shows nothing is empty, as a missing one: `new case` refuses it by the same
+    /// rule (`text_value`).
+    #[test]
+    fn invisible_text_is_blank_and_long_text_too_long() {
+        for blank in ["", "  ", "　", "\u{200B}", "\u{200B}\u{FEFF}\u{2060} \u{200D}", "\u{AD}\u{3164}"] {
+            assert_eq!(text_value(blank), Err(TextError::Blank), "{blank:?}");
+            let (front, diagnostics) = parse_text(&GOOD.replace("标题", &format!("\"{blank}\"")));
+            assert!(front.title.is_none(), "{blank:?}");
+            assert!(diagnostics.iter().any(|d| d.code == "empty_field"), "{blank:?}: {diagnostics:?}");
+        }
+        assert_eq!(text_value(" \u{200B}标题 "), Ok("\u{200B}标题"));
+        assert_eq!(text_value(&"长".repeat(MAX_TEXT_CHARS)).map(|t| t.chars().count()), Ok(MAX_TEXT_CHARS));
+        assert_eq!(
+            text_value(&"长".repeat(MAX_TEXT_CHARS + 1)),
+            Err(TextError::TooLong { length: MAX_TEXT_CHARS + 1, limit: MAX_TEXT_CHARS })
+        );
+    }
 
     proptest::proptest! {
         /// The one-pass nesting depth equals the two-pass count it replaced, over text made of

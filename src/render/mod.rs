@@ -494,7 +494,7 @@ impl Renderer {
         }
         let global = tera.global_context();
         global.insert_value("site", views::tera(&views::site_view(&site.config)));
-        global.insert_value("framework", views::tera(&views::framework_view(&site.config)));
+        global.insert_value("framework", views::tera(&views::framework_view(site)));
         global.insert_value("nav", views::tera(&views::nav_view(site, &theme.strings)));
         global.insert_value("t", views::tera(&theme.strings));
         // Static files under their plain names until `set_assets` gives the published ones.
@@ -706,7 +706,7 @@ impl Renderer {
                 let count = site.cases.iter().filter(|c| c.status == s.id).count();
                 json!({
                     "id": s.id, "label": s.label.get(lang), "count": count, "revoked": s.revoked,
-                    "path": format!("status/{}/", s.id.replace('_', "-")),
+                    "path": site.term_path("status", &s.id),
                 })
             })
             .collect();

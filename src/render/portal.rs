@@ -121,7 +121,7 @@ pub fn portfolio(site: &Site, strings: &Json) -> Json {
             json!({
                 "id": p.id, "label": p.label, "average": charts::number(p.value), "count": a.count,
                 "threshold": p.threshold.map(num), "below": p.threshold.is_some_and(|t| p.value < t),
-                "path": format!("indicator/{}/", p.id.replace('_', "-")),
+                "path": site.term_path("indicator", p.id),
             })
         })
         .collect();
@@ -209,7 +209,7 @@ pub fn practices(site: &Site, grouping: Grouping, summaries: &super::Summaries) 
                 ("label", term.label.get(lang).into()),
                 ("description", term.description.as_ref().map(|d| d.get(lang)).into()),
                 ("anchor", format!("{kind}-{slug}").into()),
-                ("path", format!("{kind}/{slug}/").into()),
+                ("path", site.term_path(kind, id).into()),
                 ("count", refs.len().into()),
                 ("practices", rows.of(site, summaries, shown).into()),
                 ("all_path", (refs.len() > PREVIEW).then(|| practice_group_path(grouping, id)).into()),

@@ -58,21 +58,23 @@ pub fn site_view(config: &Config) -> Json {
     })
 }
 
-pub fn framework_view(config: &Config) -> Json {
-    let lang = config.language.as_str();
-    let fw = &config.framework;
+/// The framework's terms, each with the path of its taxonomy's page (`null` when the site does not
+/// build that taxonomy).
+pub fn framework_view(site: &Site) -> Json {
+    let lang = site.language();
+    let fw = &site.config.framework;
     let indicator = |group: &str, i: &crate::config::Indicator| {
         json!({
             "id": i.id, "label": i.label.get(lang), "min": num(i.min), "max": num(i.max),
             "threshold": i.threshold.map(num), "weight": num(i.weight), "group": group,
-            "path": format!("indicator/{}/", i.id.replace('_', "-")),
+            "path": site.term_path("indicator", &i.id),
         })
     };
     let term = |id: &str, label: &crate::config::Label, description: Option<&crate::config::Label>, kind: &str| {
         json!({
             "id": id, "label": label.get(lang),
             "description": description.map(|d| d.get(lang)),
-            "path": format!("{kind}/{}/", id.replace('_', "-")),
+            "path": site.term_path(kind, id),
         })
     };
     json!({
@@ -112,13 +114,8 @@ fn status_view(site: &Site, id: &str) -> Value {
         ("label", status.map_or(id, |s| s.label.get(site.language())).into()),
         ("description", status.and_then(|s| s.description.as_ref()).map(|d| d.get(site.language())).into()),
         ("revoked", status.is_some_and(|s| s.revoked).into()),
-        ("path", format!("status/{}/", id.replace('_', "-")).into()),
+        ("path", site.term_path("status", id).into()),
     ])
-}
-
-fn term_path(site: &Site, taxonomy: &str, key: &str) -> Option<String> {
-    let tax = site.taxonomy(taxonomy)?;
-    tax.term(key).map(|t| tax.term_path(t))
 }
 
 fn framework_term(site: &Site, kind: &str, id: &str) -> Value {
@@ -130,7 +127,7 @@ fn framework_term(site: &Site, kind: &str, id: &str) -> Value {
         "indicator" => fw.indicator(id).map(|i| i.label.get(lang)),
         _ => None,
     };
-    map([("id", id.into()), ("label", label.unwrap_or(id).into()), ("path", term_path(site, kind, id).into())])
+    map([("id", id.into()), ("label", label.unwrap_or(id).into()), ("path", site.term_path(kind, id).into())])
 }
 
 /// One assessment of a case: its period, average, a row per score (`scores`) and a cell per
@@ -256,7 +253,7 @@ impl<'a> SharedViews<'a> {
 }
 
 fn tag_view(site: &Site, tag: &str) -> Value {
-    map([("name", tag.into()), ("path", term_path(site, "tag", tag).into())])
+    map([("name", tag.into()), ("path", site.term_path("tag", tag).into())])
 }
 
 /// The facts every list shows about a case.
@@ -277,7 +274,7 @@ pub fn summary_view(site: &Site, case: &Case, shared: &SharedViews<'_>) -> tera:
         ("title", case.title.as_str().into()),
         ("site", case.site.as_str().into()),
         ("enterprise", case.enterprise.as_str().into()),
-        ("enterprise_path", term_path(site, "enterprise", &case.enterprise).into()),
+        ("enterprise_path", site.term_path("enterprise", &case.enterprise).into()),
         ("unit", case.unit.as_deref().into()),
         ("region", case.region.as_deref().into()),
         (
