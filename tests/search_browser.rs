@@ -3,7 +3,10 @@
 //! first results show while the excerpts of later ones are still loading; the JavaScript engine
 //! returns what the Rust engine returns; with real key and input-method events (DevTools), the focus
 //! stays on a filter used from the keyboard and pinyin is searched only once committed; the English
-//! page fits a 360 px screen, its counts agree with their number and it says why nothing shows.
+//! page fits a 360 px screen, its counts agree with their number and it says why nothing shows; a
+//! value the URL chose shows checked or is dropped when the site has not, show-more keeps the new
+//! rows in view and focused, a phone sees at its filters what a choice found, and matches in a
+//! result's site or enterprise are marked.
 //! Skipped (with a message) when Chromium is missing; `./scripts/test` installs it.
 
 mod common;
@@ -699,12 +702,17 @@ fn the_english_search_page_fits_a_phone_and_says_why_nothing_shows() {
     let base = format!("http://127.0.0.1:{port}");
     let browser = Browser::launch();
     let mut page = browser.open("about:blank");
+    // The header's search box shows its whole placeholder, on a screen and (below) on a phone.
+    let fits = placeholder_fits(&mut page, &base);
+    assert_eq!(fits[0], true, "{fits}");
     // A phone: 360 px. The sort menu's options (By latest score in “Rated well by members and the
     // public”), added once the facet data has loaded, must not widen the page.
     page.call(
         "Emulation.setDeviceMetricsOverride",
         serde_json::json!({ "width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": true }),
     );
+    let fits = placeholder_fits(&mut page, &base);
+    assert_eq!(fits[0], true, "{fits}");
     goto(&mut page, &format!("{base}/search/index.html?q=%E7%9B%BE%E6%9E%84"), "search-app");
     let found = page_view(&mut page);
     assert!(page.eval("document.getElementById('search-sort').options.length").as_u64().unwrap() > 2, "{found}");
@@ -758,4 +766,198 @@ fn the_english_search_page_fits_a_phone_and_says_why_nothing_shows() {
     assert!(page.wait_for(&settled_after(&Value::Null, "case-filter"), Duration::from_secs(20)));
     assert_eq!(page.eval("document.getElementById('case-filter-status').textContent"), "1 case matches the filters");
     assert_eq!(page.eval("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), true);
+}
+
+/// Taps the centre of the element `selector` as a finger (or a mouse) does.
+fn tap(page: &mut Page, selector: &str) {
+    let at = page.eval(&format!(
+        "(() => {{ const r = document.querySelector({selector:?}).getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; }})()"
+    ));
+    let (x, y) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
+    for kind in ["mousePressed", "mouseReleased"] {
+        page.call(
+            "Input.dispatchMouseEvent",
+            serde_json::json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 }),
+        );
+    }
+}
+
+/// The focused element: its tag, and its link's address or its `data-focus` and whether checked.
+const FOCUS: &str = "(() => { const e = document.activeElement; return e.tagName + ' ' + (e.getAttribute('href') || e.getAttribute('data-focus') || '') + (e.type === 'checkbox' ? ' ' + e.checked : ''); })()";
+
+/// The links of the results (`list`: the search page's or the case filter's) without the `../`s.
+fn result_links(page: &mut Page, list: &str) -> Vec<String> {
+    let got = page.eval(&format!(
+        "[...document.querySelectorAll('#{list} h2 a')].map(a => a.getAttribute('href').replace(/^(\\.\\.\\/)+/, ''))"
+    ));
+    got.as_array().unwrap().iter().map(|u| u.as_str().unwrap().to_owned()).collect()
+}
+
+/// What the facet headed `legend` shows: its checked values, its values in order, and whether it
+/// is collapsed (a "显示全部" button).
+fn facet_view(page: &mut Page, facets: &str, legend: &str) -> Value {
+    let got = page.eval(&format!(
+        "(() => {{ const fs = [...document.querySelectorAll('#{facets} fieldset')].find(f => f.querySelector('legend').textContent === {legend:?}); return JSON.stringify(fs && {{
+          values: [...fs.querySelectorAll('label')].map(l => l.textContent.trim().replace(/\\s*\\(\\d+\\)$/, '')),
+          checked: [...fs.querySelectorAll('input:checked')].map(b => b.parentNode.textContent.trim().replace(/\\s*\\(\\d+\\)$/, '')),
+          collapsed: !!fs.querySelector('.search-facet__more') }}); }})()"
+    ));
+    serde_json::from_str(got.as_str().unwrap()).unwrap()
+}
+
+/// Whether the header search box's placeholder fits inside it, on the home page as laid out now:
+/// its width in the box's font against the box's room for text (`[fits, width, room]`).
+fn placeholder_fits(page: &mut Page, base: &str) -> Value {
+    goto(page, &format!("{base}/index.html"), "");
+    page.eval(
+        "(() => { const i = document.getElementById('site-search-q'), s = getComputedStyle(i), c = document.createElement('canvas').getContext('2d');
+          c.font = s.font;
+          const width = c.measureText(i.placeholder).width, room = i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+          return [width <= room, width, room]; })()",
+    )
+}
+
+#[test]
+fn what_the_url_chose_shows_and_the_reader_keeps_their_place() {
+    if skip_without_chromium() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = build_sample(tmp.path(), "zh-CN");
+    let index = search::build(&searchable(&BuildOptions::new(common::repo())).site.unwrap());
+    let query = |text: &str, filters: &[(&str, &str)]| Query {
+        filters: filters.iter().map(|(f, v)| (f.to_string(), v.to_string())).collect(),
+        ..Query::text(text)
+    };
+    let dated = |filters: &[(&str, &str)]| Query { sort: search::Sort::Date, ..query("", filters) };
+    let (port, _rx) = search_support::serve(out);
+    let base = format!("http://127.0.0.1:{port}");
+    let browser = Browser::launch();
+    let mut page = browser.open("about:blank");
+
+    // A value the URL chose is shown and checked though it is past the first eight of a collapsed
+    // facet (乡村振兴 is the eleventh tag): on the search page and on the cases list.
+    let rural = "%E4%B9%A1%E6%9D%91%E6%8C%AF%E5%85%B4";
+    goto(&mut page, &format!("{base}/search/index.html?tag={rural}"), "search-app");
+    assert!(page.wait_for(&settled_after(&Value::Null, "search-app"), Duration::from_secs(20)));
+    let tags = facet_view(&mut page, "search-facets", "标签");
+    assert_eq!(tags["checked"], serde_json::json!(["乡村振兴"]), "{tags}");
+    assert_eq!(tags["collapsed"], true, "the other tags stay folded away: {tags}");
+    assert_eq!(tags["values"].as_array().unwrap().len(), 9, "the first eight and the chosen one: {tags}");
+    assert_eq!(result_links(&mut page, "search-results"), rust_urls(&index, &query("", &[("tag", "乡村振兴")]), 10));
+    goto(&mut page, &format!("{base}/cases/index.html?tag={rural}"), "case-filter");
+    assert!(page.wait_for(&settled_after(&Value::Null, "case-filter"), Duration::from_secs(20)));
+    let tags = facet_view(&mut page, "case-filter-facets", "标签");
+    assert_eq!(tags["checked"], serde_json::json!(["乡村振兴"]), "{tags}");
+    assert_eq!(tags["collapsed"], true, "{tags}");
+    assert_eq!(result_links(&mut page, "case-filter-results"), rust_urls(&index, &dated(&[("tag", "乡村振兴")]), 10));
+
+    // A value the site has not (a link to one since renamed) is dropped, from the URL too: the
+    // text's cases show rather than "all hidden by the filters" with no filter to be seen.
+    goto(&mut page, &format!("{base}/search/index.html?q=%E5%AE%89%E5%85%A8&status=bogus"), "search-app");
+    assert!(page.wait_for("location.search === '?q=%E5%AE%89%E5%85%A8'", Duration::from_secs(5)));
+    let all = search::search(&index, &Query::text("安全")).hits.len();
+    let view = page_view(&mut page);
+    assert_eq!(view["status"], format!("找到 {all} 个案例"), "{view}");
+    assert_eq!(view["results"], serde_json::json!(rust_urls(&index, &Query::text("安全"), 10)));
+    goto(&mut page, &format!("{base}/cases/index.html?status=bogus&year=2024"), "case-filter");
+    assert!(
+        page.wait_for("location.search === '?year=2024'", Duration::from_secs(20)),
+        "{}",
+        page.eval("location.search")
+    );
+    assert_eq!(result_links(&mut page, "case-filter-results"), rust_urls(&index, &dated(&[("year", "2024")]), 10));
+
+    // Show more from the keyboard: the focus goes to the first new result (the button goes: every
+    // result is shown), on the search page and on the case list's filter.
+    let everything = rust_urls(&index, &Query::text("的"), 20);
+    assert!(everything.len() > 10 && everything.len() <= 20, "one more page: {everything:?}");
+    goto(&mut page, &format!("{base}/search/index.html?q=%E7%9A%84"), "search-app");
+    page.eval("document.getElementById('search-more').focus()");
+    press(&mut page, "Enter");
+    assert!(page.wait_for(
+        &format!("document.querySelectorAll('#search-results li').length === {}", everything.len()),
+        Duration::from_secs(20)
+    ));
+    assert_eq!(
+        page.eval(FOCUS),
+        format!("A ../{}", everything[10]),
+        "Enter on 显示更多结果 focuses the first new result"
+    );
+    assert_eq!(result_links(&mut page, "search-results"), everything);
+    let named = rust_urls(&index, &dated(&[("status", "named")]), 20);
+    assert!(named.len() > 10, "{named:?}");
+    goto(&mut page, &format!("{base}/cases/index.html"), "case-filter");
+    page.eval("document.querySelector('#case-filter-panel summary').click()");
+    assert!(page.wait_for(&settled_after(&Value::Null, "case-filter"), Duration::from_secs(20)));
+    let before = ready(&mut page, "case-filter");
+    page.eval("document.querySelector('#case-filter-facets input[data-focus=\"status=named\"]').click()");
+    assert!(page.wait_for(&settled_after(&before, "case-filter"), Duration::from_secs(20)));
+    page.eval("document.getElementById('case-filter-more').focus()");
+    press(&mut page, "Enter");
+    assert!(page.wait_for(
+        &format!("document.querySelectorAll('#case-filter-results li').length === {}", named.len().min(20)),
+        Duration::from_secs(20)
+    ));
+    assert_eq!(page.eval(FOCUS), format!("A ../{}", named[10]), "the case list's show-more focuses the first new case");
+
+    // Unchecking a chosen value with no case (0): it is gone once unchecked, and the focus goes to
+    // the value now in its place in the same facet, not to the page.
+    goto(&mut page, &format!("{base}/search/index.html?q=%E7%9B%BE%E6%9E%84&status=planned"), "search-app");
+    page.eval("document.querySelector('#search-facets input:checked').focus()");
+    assert_eq!(page.eval(FOCUS), "INPUT status=planned true");
+    let before = ready(&mut page, "search-app");
+    press(&mut page, " ");
+    assert!(page.wait_for(&settled_after(&before, "search-app"), Duration::from_secs(20)));
+    assert_eq!(facet_view(&mut page, "search-facets", "状态")["checked"], serde_json::json!([]));
+    let focused = page.eval(FOCUS);
+    let focused = focused.as_str().unwrap();
+    assert!(focused.starts_with("INPUT status=") && !focused.contains("planned"), "{focused}");
+
+    // The site and enterprise in a result's line are marked where they match.
+    for (q, text) in
+        [("%E5%8D%8E%E5%8D%97%E5%BB%BA%E5%B7%A5", "华南建工"), ("%E5%8D%81%E4%B8%80%E5%8F%B7%E7%BA%BF", "十一号线")]
+    {
+        goto(&mut page, &format!("{base}/search/index.html?q={q}"), "search-app");
+        let marks = page.eval(
+            "[...document.querySelectorAll('#search-results .search-result__meta mark')].map(m => m.textContent)",
+        );
+        assert!(marks.as_array().unwrap().iter().any(|m| m == text), "{q}: {marks}");
+    }
+
+    // The header's search box shows its whole placeholder, on a screen and on a phone.
+    let fits = placeholder_fits(&mut page, &base);
+    assert_eq!(fits[0], true, "{fits}");
+
+    // A phone, 360 px: the filters come after the results.
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({ "width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": true }),
+    );
+    let fits = placeholder_fits(&mut page, &base);
+    assert_eq!(fits[0], true, "{fits}");
+    // Tapping "显示更多结果" shows the 11th result where the button was, in view, and focused.
+    goto(&mut page, &format!("{base}/search/index.html?q=%E7%9A%84"), "search-app");
+    let button = page.eval("(() => { const b = document.getElementById('search-more'); b.scrollIntoView({ block: 'center' }); return b.getBoundingClientRect().top; })()");
+    tap(&mut page, "#search-more");
+    assert!(page.wait_for(
+        &format!("document.querySelectorAll('#search-results li').length === {}", everything.len()),
+        Duration::from_secs(20)
+    ));
+    assert!(page.wait_for(&settled_after(&Value::Null, "search-app"), Duration::from_secs(20)));
+    let eleventh = page.eval("(() => { const r = document.querySelectorAll('#search-results li')[10].getBoundingClientRect(); return [r.top, r.bottom, innerHeight]; })()");
+    let (top, bottom, height) =
+        (eleventh[0].as_f64().unwrap(), eleventh[1].as_f64().unwrap(), eleventh[2].as_f64().unwrap());
+    assert!(top >= 0.0 && bottom <= height, "the 11th result is in view: {eleventh} (the button was at {button})");
+    assert!((top - button.as_f64().unwrap()).abs() < 2.0, "where the button was: {eleventh}, {button}");
+    assert_eq!(page.eval(FOCUS), format!("A ../{}", everything[10]));
+    // Tapping a filter: what it found shows at the filters, on the screen.
+    goto(&mut page, &format!("{base}/search/index.html?q=%E5%AE%89%E5%85%A8"), "search-app");
+    page.eval("document.querySelector('#search-facets input[data-focus=\"status=named\"]').scrollIntoView({ block: 'center' })");
+    let before = ready(&mut page, "search-app");
+    tap(&mut page, "#search-facets input[data-focus=\"status=named\"]");
+    assert!(page.wait_for(&settled_after(&before, "search-app"), Duration::from_secs(20)));
+    let n = search::search(&index, &query("安全", &[("status", "named")])).hits.len();
+    let bar = page.eval("(() => { const s = document.getElementById('search-filter-status'), r = s.getBoundingClientRect(); return [s.textContent, r.top >= 0 && r.bottom <= innerHeight, document.documentElement.scrollWidth <= innerWidth]; })()");
+    assert_eq!(bar, serde_json::json!([format!("找到 {n} 个案例"), true, true]), "the count in view at the filters");
 }

@@ -544,6 +544,8 @@
   var indSel = document.getElementById("search-ind");
   var minSel = document.getElementById("search-min");
   var clearBtn = document.getElementById("search-clear");
+  var filterStatus = document.getElementById("search-filter-status");
+  var toResults = document.getElementById("search-to-results");
   var root = S.root || "../";
   var PAGE = 10;
   var state = { text: "", filters: [], min: [], sort: "relevance", shown: PAGE };
@@ -563,12 +565,15 @@
     });
   }
   // One facet as a fieldset of checkboxes with counts (the search page and the case lists): the
-  // first 8 values, then a button that shows the rest (`expanded[facet.id]`) and draws again.
+  // first 8 values and any chosen one past them (a chosen value is always in sight, checked), then
+  // a button that shows the rest (`expanded[facet.id]`) and draws again.
   function facetFieldset(facet, values, strings, expanded, isChosen, toggle, redraw) {
     var fs = el("fieldset", "search-facet");
+    fs.setAttribute("data-facet", facet.id);
     fs.appendChild(el("legend", "", strings["facet_" + facet.id] || facet.id));
-    var limit = expanded[facet.id] ? values.length : 8;
-    values.slice(0, limit).forEach(function (x) {
+    var all = expanded[facet.id], rest = [];
+    values.forEach(function (x, i) {
+      if (!all && i >= 8 && !isChosen(facet.id, x.v.key)) { rest.push(x); return; }
       var label = el("label", "search-facet__value"), box = el("input");
       box.type = "checkbox";
       box.setAttribute("data-focus", facet.id + "=" + x.v.key);
@@ -579,11 +584,11 @@
       label.appendChild(el("span", "search-facet__count", "(" + x.count + ")"));
       fs.appendChild(label);
     });
-    if (values.length > limit) {
+    if (rest.length) {
       var b = el("button", "search-facet__more", strings.moreValues);
       b.type = "button";
       // Once it has shown the rest, the button is gone: its focus goes to the first value it showed.
-      b.setAttribute("data-focus", facet.id + "=" + values[limit].v.key);
+      b.setAttribute("data-focus", facet.id + "=" + rest[0].v.key);
       b.addEventListener("click", function () { expanded[facet.id] = true; redraw(); });
       fs.appendChild(b);
     }
@@ -592,14 +597,41 @@
 
   /** Draws the facets into `box` again. Their controls are new elements: the one that had the
    * keyboard focus hands it to its successor (same `data-focus`), or the focus would fall to the
-   * page's body and a keyboard user would have to find their place again. */
-  function redrawFacets(box, draw) {
-    var had = box.contains(document.activeElement) ? document.activeElement.getAttribute("data-focus") : null;
+   * page's body and a keyboard user would have to find their place again. A value that is gone (a
+   * count of 0, no longer chosen) hands it to the value now in its place in its facet (or the one
+   * before it), else to the first value drawn, else to `fallback`. */
+  function redrawFacets(box, draw, fallback) {
+    var active = document.activeElement, had = box.contains(active) ? active.getAttribute("data-focus") : null;
+    var fs = had !== null && active.closest("fieldset"), facet = fs && fs.getAttribute("data-facet");
+    var at = fs ? Array.prototype.indexOf.call(fs.querySelectorAll("[data-focus]"), active) : 0;
     box.textContent = "";
     draw();
     if (had === null) return;
-    var next = Array.prototype.filter.call(box.querySelectorAll("[data-focus]"), function (e) { return e.getAttribute("data-focus") === had; })[0];
+    var controls = Array.prototype.slice.call(box.querySelectorAll("[data-focus]"));
+    var next = controls.filter(function (e) { return e.getAttribute("data-focus") === had; })[0];
+    if (!next) {
+      var own = controls.filter(function (e) { return e.closest("fieldset").getAttribute("data-facet") === facet; });
+      next = own[Math.min(at, own.length - 1)] || controls[0] || fallback;
+    }
     if (next) next.focus();
+  }
+
+  /** Holds the page still while `drawn` appends rows: the new ones take the show-more button's
+   * place. The browser's scroll anchoring would hold on to the first element in view in the
+   * page's order, and on a phone that is the filters, which come first in the page but are shown
+   * below the results: it scrolled past the new rows. */
+  function appending(drawn) {
+    var page = document.documentElement;
+    page.style.overflowAnchor = "none";
+    return drawn.then(function () { page.style.overflowAnchor = ""; }, function () { page.style.overflowAnchor = ""; });
+  }
+
+  /** The filters whose facet has that value (`skip`: a facet no filter may name). */
+  function knownFilters(fd, filters, skip) {
+    return filters.filter(function (f) {
+      var facet = fd.facets.filter(function (x) { return x.id === f[0]; })[0];
+      return f[0] !== skip && !!facet && facet.values.some(function (v) { return v.key === f[1]; });
+    });
   }
 
   function el(tag, cls, text) {
@@ -653,38 +685,59 @@
     }
   }
 
-  function render(res, query, my) {
+  /** What the list shows the rows of: a query as its results are cached (`search`). */
+  function listKey(query) { return JSON.stringify([query.text, query.filters, query.min, query.sort]); }
+  var drawnKey = null;
+  /** Draws the results. With `append` (the show-more button), the rows the list already has for this
+   * query stay and the next ones are appended, the first of them given the keyboard focus: drawn
+   * anew, the list would shrink and grow under the reader, and on a phone, where the filters sit
+   * below the list, the page would keep them in place and scroll past the new rows. */
+  function render(res, query, my, append) {
     var hits = res.hits;
     if (!hits.length) {
       list.textContent = "";
+      drawnKey = null;
       app.classList.add("is-empty");
       more.hidden = true;
       renderFacets(res);
       return whyNone(res, query).then(function (why) {
         if (my !== seq) return;
-        status.textContent = why.text;
+        setStatus(why.text);
         clearBtn.hidden = !why.clear;
         app.setAttribute("data-shown", String(my));
       });
     }
     clearBtn.hidden = true;
+    var key = listKey(query);
+    var from = append && drawnKey === key ? Math.min(list.children.length, state.shown) : 0;
     // The rows come in order as their excerpts load; the list before them stays until the first.
-    var shown = hits.slice(0, state.shown);
+    var shown = hits.slice(from, state.shown);
     return docsInOrder(shown.map(function (h) { return h.doc; }), function (rec, i) {
       if (my !== seq) return;
-      if (i === 0) {
+      var row = resultRow(rec, res.clauses);
+      if (i === 0 && from === 0) {
         list.textContent = "";
+        drawnKey = key;
         app.classList.remove("is-empty");
-        status.textContent = fmt(S.count, { n: hits.length });
+        setStatus(fmt(S.count, { n: hits.length }));
       }
-      list.appendChild(resultRow(rec, res.clauses));
-      if (i === 0) app.setAttribute("data-first", String(my));
+      list.appendChild(row);
+      if (i === 0) {
+        app.setAttribute("data-first", String(my));
+        // The button may go (every result shown): the focus goes to the first new result.
+        if (from > 0 && document.activeElement === more) row.querySelector("a").focus();
+      }
     }).then(function () {
       if (my !== seq) return;
       more.hidden = hits.length <= state.shown;
       renderFacets(res);
       app.setAttribute("data-shown", String(my));
     });
+  }
+  /** The status line, and its copy at the filters (on a phone they sit below the results). */
+  function setStatus(text) {
+    status.textContent = text;
+    filterStatus.textContent = text;
   }
   /** Why a query found nothing, and whether clearing the filters would help: {text, clear}. */
   function whyNone(res, query) {
@@ -708,7 +761,16 @@
     marked(a, tc, highlights(rec[1], clauses), 0, tc.length);
     h.appendChild(a);
     li.appendChild(h);
-    li.appendChild(el("p", "search-result__meta", [rec[2], rec[3], rec[4], rec[5]].filter(Boolean).join(S.sep)));
+    // The site and enterprise are searched too: their matches are marked as the title's are.
+    var meta = el("p", "search-result__meta"), parts = 0;
+    [rec[2], rec[3], rec[4], rec[5]].forEach(function (part, i) {
+      if (!part) return;
+      if (parts++) meta.appendChild(document.createTextNode(S.sep));
+      if (i > 1) return meta.appendChild(document.createTextNode(part));
+      var pc = codes(part);
+      marked(meta, pc, highlights(part, clauses), 0, pc.length);
+    });
+    li.appendChild(meta);
     var cps = codes(rec[6]), ranges = highlights(rec[6], clauses);
     var first = ranges.length ? ranges[0][0] : 0, from = Math.max(0, first - 20), to = Math.min(cps.length, from + 90);
     var p = el("p", "search-result__excerpt");
@@ -728,7 +790,7 @@
         if (!values.length) return;
         facetBox.appendChild(facetFieldset(facet, values, S, expanded, isChosen, toggle, function () { renderFacets(res); }));
       });
-    });
+    }, input);
     addIndicators(res.facets);
   }
   /** The indicators come with the facet data: once it has loaded, the menus offer them. */
@@ -740,13 +802,16 @@
     });
     syncControls();
   }
-  /** Drops what a URL names that this site has not (`?sort=bogus`, an unknown indicator's minimum):
-   * the order falls back to relevance, as the menu then shows. Whether anything was dropped. */
+  /** Drops what a URL names that this site has not (`?sort=bogus`, an unknown indicator's minimum,
+   * `?status=bogus`: a shared link to a value since renamed, which no facet would show while it
+   * hid every case): the order falls back to relevance, as the menu then shows. Whether anything
+   * was dropped. */
   function checkUrl(fd) {
-    var ids = fd.indicators.map(function (i) { return i.id; }), before = JSON.stringify([state.sort, state.min]);
+    var ids = fd.indicators.map(function (i) { return i.id; }), before = JSON.stringify([state.sort, state.min, state.filters]);
     if (state.sort !== "relevance" && state.sort !== "date" && ids.indexOf(state.sort) < 0) state.sort = "relevance";
     state.min = state.min.filter(function (m) { return ids.indexOf(m[0]) >= 0; });
-    return JSON.stringify([state.sort, state.min]) !== before;
+    state.filters = knownFilters(fd, state.filters);
+    return JSON.stringify([state.sort, state.min, state.filters]) !== before;
   }
   function isChosen(id, key) { return state.filters.some(function (f) { return f[0] === id && f[1] === key; }); }
   function toggle(id, key, on) {
@@ -772,15 +837,16 @@
     state.shown = PAGE;
     go(true);
   }
-  /** Searches and draws the results; `changed` (the query, filters or order did) writes the URL. */
-  function go(changed) {
+  /** Searches and draws the results; `changed` (the query, filters or order did) writes the URL;
+   * `append` adds the next rows (`render`). */
+  function go(changed, append) {
     var my = ++seq;
     var query = { text: state.text, filters: state.filters, min: state.min, sort: state.sort, facets: true };
     app.setAttribute("aria-busy", "true");
     var light = { text: query.text, filters: query.filters, min: query.min, sort: query.sort };
     return search(light).then(function (res) {
       if (my !== seq) return;
-      return render(res, query, my);
+      return render(res, query, my, append);
     }).then(function () {
       // The URL changes once the results are drawn: a history change while the query's files
       // load holds their requests back (in Chromium, a few milliseconds a file).
@@ -791,7 +857,7 @@
     }).then(function () {
       if (my === seq) { app.setAttribute("aria-busy", "false"); app.setAttribute("data-ready", String(my)); }
     }, function () {
-      status.textContent = S.error;
+      setStatus(S.error);
       app.setAttribute("aria-busy", "false");
       if (changed && my === seq) writeUrl();
     });
@@ -845,7 +911,7 @@
     if (e.key === "ArrowDown" && i + 1 < links.length) links[i + 1].focus();
     else if (e.key === "ArrowUp") (i > 0 ? links[i - 1] : input).focus();
   });
-  more.addEventListener("click", function () { state.shown += PAGE; go(); });
+  more.addEventListener("click", function () { state.shown += PAGE; appending(go(false, true)); });
   sortSel.addEventListener("change", function () { state.sort = sortSel.value; update(); });
   function rangeChanged() {
     state.min = indSel.value && minSel.value ? [[indSel.value, parseFloat(minSel.value)]] : [];
@@ -853,6 +919,12 @@
   }
   indSel.addEventListener("change", rangeChanged);
   minSel.addEventListener("change", rangeChanged);
+  // At the filters (below the results on a phone): back up to the results, the first one focused.
+  toResults.addEventListener("click", function () {
+    var first = list.querySelector("a");
+    app.querySelector(".search__main").scrollIntoView({ block: "start" });
+    (first || input).focus({ preventScroll: true });
+  });
   clearBtn.addEventListener("click", function () {
     state.filters = [];
     state.min = [];
@@ -866,8 +938,9 @@
   input.value = state.text;
   syncControls();
   app.hidden = false;
-  if (state.min.length || (state.sort !== "relevance" && state.sort !== "date")) {
-    // The URL names an indicator: its menus need the facet data, and one the site has not is dropped.
+  if (state.filters.length || state.min.length || (state.sort !== "relevance" && state.sort !== "date")) {
+    // The URL names filters or an indicator: they need the facet data (the search would load it),
+    // and a value or indicator the site has not is dropped.
     facetData().then(function (fd) { var dropped = checkUrl(fd); addIndicators(fd); syncControls(); go(dropped); }, function () { go(); });
   } else {
     go();
@@ -884,7 +957,7 @@
     var statusEl = document.getElementById("case-filter-status"), results = document.getElementById("case-filter-results");
     var more = document.getElementById("case-filter-more"), clear = document.getElementById("case-filter-clear");
     var fixed = D.fixedFacet ? [D.fixedFacet, D.fixedKey] : null;
-    var chosen = [], shown = 10, seq = 0, open = {}, started = false;
+    var chosen = [], shown = 10, seq = 0, open = {}, started = false, drawnKey = null;
     function read() {
       var params = new URLSearchParams(location.search || "");
       if (!FACETS.some(function (f) { return params.has(f); }) && location.hash.length > 1) params = new URLSearchParams(location.hash.slice(1));
@@ -916,9 +989,11 @@
           if (!values.length) return;
           facetsEl.appendChild(facetFieldset(facet, values, D, open, isChosen, toggle, function () { renderFacets(res); }));
         });
-      });
+      }, panel.querySelector("summary"));
     }
-    function update() {
+    /** Searches and draws the list; `append` (the show-more button) appends the next rows to those
+     * drawn, the first of them given the keyboard focus (the button may go: all are shown). */
+    function update(append) {
       var my = ++seq;
       started = true;
       box.setAttribute("aria-busy", "true");
@@ -933,18 +1008,20 @@
         clear.hidden = !active;
         if (!active) { statusEl.textContent = ""; more.hidden = true; return done(my); }
         statusEl.textContent = res.hits.length ? fmt(D.count, { n: res.hits.length }) : D.none;
-        var ids = res.hits.slice(0, shown).map(function (h) { return h.doc; });
-        if (!ids.length) results.textContent = "";
+        var key = JSON.stringify(chosen), from = append && drawnKey === key ? Math.min(results.children.length, shown) : 0;
+        var ids = res.hits.slice(from, shown).map(function (h) { return h.doc; });
+        if (!ids.length && !from) { results.textContent = ""; drawnKey = null; }
         // As on the search page: rows in order as their groups arrive, the list before kept till then.
         return docsInOrder(ids, function (rec, i) {
           if (my !== seq) return;
-          if (i === 0) results.textContent = "";
+          if (i === 0 && !from) { results.textContent = ""; drawnKey = key; }
           var li = el("li", "search-result"), h = el("h2", "search-result__title"), a = el("a", "", rec[1]);
           a.href = root + rec[0];
           h.appendChild(a);
           li.appendChild(h);
           li.appendChild(el("p", "search-result__meta", [rec[2], rec[3], rec[4], rec[5]].filter(Boolean).join(D.sep)));
           results.appendChild(li);
+          if (i === 0 && from && document.activeElement === more) a.focus();
         }).then(function () {
           if (my !== seq) return;
           more.hidden = res.hits.length <= shown;
@@ -959,9 +1036,20 @@
       panel.querySelector("summary").focus();
       update().then(write);
     });
-    more.addEventListener("click", function () { shown += 10; update(); });
+    more.addEventListener("click", function () { shown += 10; appending(update(true)); });
     read();
     box.hidden = false;
-    if (chosen.length) { panel.open = true; update(); }
+    if (chosen.length) {
+      started = true;
+      panel.open = true;
+      // A value the site has not (a shared link to one since renamed), or of the term page's own
+      // facet, would hide cases with no box to show it: dropped, from the URL too.
+      facetData().then(function (fd) {
+        var known = knownFilters(fd, chosen, fixed && fixed[0]), dropped = known.length !== chosen.length;
+        chosen = known;
+        var drawn = update();
+        if (dropped) drawn.then(write);
+      }, function () { update(); });
+    }
   }
 })(typeof window !== "undefined" ? window : globalThis);
