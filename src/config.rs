@@ -202,6 +202,8 @@ pub fn load(site_dir: &Path) -> Result<Config, Vec<Diagnostic>> {
             return Err(vec![Diagnostic::error("config_unreadable").file(CONFIG_FILE).arg("detail", err.to_string())]);
         }
     };
+    // Lone CRs (old Mac line ends) break lines for serde_yaml: for positions too.
+    let text = crate::content::load::lf_only(text);
     let config = parse(&text)?;
     match missing_theme(site_dir, &config.theme) {
         Some(problem) => {
@@ -394,10 +396,11 @@ fn second_key_line(text: &str, key: &str, line: usize, column: usize) -> Option<
 /// for a minute before it gave up (issue 6). A configuration needs neither anchors nor deep
 /// nesting, so both are refused before serde_yaml sees the text, as in case front matter.
 fn refuse_bombs(text: &str) -> Result<(), Vec<Diagnostic>> {
-    use crate::content::front_matter::{MAX_DEPTH, nesting_depth};
+    use crate::content::front_matter::{MAX_DEPTH, too_deep_at};
     let invalid = |detail: &str| Diagnostic::error("config_invalid").file(CONFIG_FILE).arg("detail", detail.to_owned());
-    if nesting_depth(text) > MAX_DEPTH {
-        return Err(vec![invalid(&format!("nested more than {MAX_DEPTH} levels deep"))]);
+    if let Some(at) = too_deep_at(text) {
+        let diagnostic = invalid(&format!("nested more than {MAX_DEPTH} levels deep"));
+        return Err(vec![diagnostic.at(text, Location::of_offset(text, at, 1))]);
     }
     let options = marked_yaml::LoaderOptions::default();
     let parsed = std::panic::catch_unwind(|| marked_yaml::parse_yaml_with_options(0, text, options));
@@ -542,6 +545,32 @@ fn find_value(text: &str, needle: &str, second: bool) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Too deep a configuration is an error at the bracket that passes the limit, so that its
+    /// help ("compare this place") has a place (it had none).
+    #[test]
+    fn too_deep_nesting_is_placed() {
+        let deep =
+            format!("{}title: 示范\nextra: {}1{}\n", crate::embedded::SAMPLE_CONFIG, "[".repeat(70), "]".repeat(70));
+        let line = deep.lines().count();
+        let problems = parse(&deep).expect_err("too deep");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].code, "config_invalid");
+        assert_eq!(problems[0].location, Some(Location::new(line, 8 + 64, 1)));
+        assert!(problems[0].source_line.as_deref().is_some_and(|l| l.starts_with("extra: [[")));
+    }
+
+    /// A configuration saved with CR line ends (old Mac) reads as lines, and errors are placed on them.
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{}languge: en\n", crate::embedded::SAMPLE_CONFIG).replace('\n', "\r");
+        std::fs::write(dir.path().join(CONFIG_FILE), &text).unwrap();
+        let problems = load(dir.path()).expect_err("an unknown setting");
+        let line = crate::embedded::SAMPLE_CONFIG.lines().count() + 1;
+        assert_eq!(problems[0].location.map(|l| l.line), Some(line), "{problems:?}");
+        assert_eq!(problems[0].source_line.as_deref(), Some("languge: en"));
+    }
 
     #[test]
     fn the_sample_configuration_is_valid() {

@@ -50,6 +50,88 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
     index
 }
 
+fn ceil_char_boundary(text: &str, mut index: usize) -> usize {
+    while index < text.len() && !text.is_char_boundary(index) {
+        index += 1;
+    }
+    index
+}
+
+/// A source line longer than this (in bytes; a paragraph of 600 Chinese characters) is kept as
+/// the part around the place, between `…`.
+const SHOWN_LINE_MAX: usize = 2000;
+/// How much of a long line is kept on each side of the place (bytes).
+const SHOWN_AROUND: usize = 300;
+
+/// Where each line of a text starts, to place the many diagnostics of one file: without it each
+/// was placed by reading the file from its start, and kept its whole line, so that 20,000 broken
+/// links on one 240 KB line took minutes and gigabytes. Columns are counted on from the last
+/// place asked for when it is on the same line and not after this one (places come in order).
+pub struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+    /// The last place asked for: its byte offset and column.
+    last: std::cell::Cell<(usize, usize)>,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1)).collect();
+        Lines { text, starts, last: std::cell::Cell::new((0, 1)) }
+    }
+
+    /// The location of `len_bytes` at byte `offset` (what [`Location::of_offset`] gives).
+    pub fn location(&self, offset: usize, len_bytes: usize) -> Location {
+        let text = self.text;
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let line_start = self.starts[line - 1];
+        let (last_offset, last_column) = self.last.get();
+        let column = if (line_start..=offset).contains(&last_offset) {
+            last_column + text[last_offset..offset].chars().count()
+        } else {
+            text[line_start..offset].chars().count() + 1
+        };
+        self.last.set((offset, column));
+        let end = floor_char_boundary(text, (offset + len_bytes).min(text.len()));
+        let len = text[offset..end].split('\n').next().map_or(1, |s| s.chars().count());
+        Location::new(line, column, len)
+    }
+
+    /// `diagnostic` placed at `len_bytes` at byte `offset`, with its line, or the part of a long
+    /// line around the place (so that a report does not repeat a line of a hundred kilobytes).
+    pub fn place(&self, mut diagnostic: Diagnostic, offset: usize, len_bytes: usize) -> Diagnostic {
+        let location = self.location(offset, len_bytes);
+        let text = self.text;
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let start = self.starts[location.line - 1];
+        let end = self.starts.get(location.line).map_or(text.len(), |&next| next - 1);
+        let line = &text[start..end];
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let end = start + line.len();
+        if line.len() <= SHOWN_LINE_MAX {
+            diagnostic.source_line = Some(line.to_owned());
+        } else {
+            let from = floor_char_boundary(text, offset.saturating_sub(SHOWN_AROUND).max(start));
+            let span = len_bytes.min(SHOWN_LINE_MAX - 2 * SHOWN_AROUND);
+            let to = ceil_char_boundary(text, (offset + span + SHOWN_AROUND).min(end));
+            let cut = location.column - 1 - text[from..offset].chars().count();
+            let mut shown = String::with_capacity(to - from + 6);
+            if from > start {
+                shown.push('…');
+            }
+            shown.push_str(&text[from..to]);
+            if to < end {
+                shown.push('…');
+            }
+            diagnostic.source_line = Some(shown);
+            diagnostic.source_cut = cut;
+        }
+        diagnostic.location = Some(location);
+        diagnostic
+    }
+}
+
 /// The text of line `line` (1-based) of `text`, without its line break.
 pub fn line_of(text: &str, line: usize) -> Option<&str> {
     text.split('\n').nth(line.checked_sub(1)?).map(|l| l.strip_suffix('\r').unwrap_or(l))
@@ -65,8 +147,12 @@ pub struct Diagnostic {
     /// Path of the file relative to the site folder, with `/` separators.
     pub file: Option<String>,
     pub location: Option<Location>,
-    /// The offending source line, shown under the message.
+    /// The offending source line, shown under the message (a long one as the part around the
+    /// place, between `…`: see [`Lines::place`]).
     pub source_line: Option<String>,
+    /// How many characters of a long line `source_line` leaves out before its `…`.
+    #[serde(skip)]
+    pub source_cut: usize,
     /// A close valid value ("did you mean").
     pub suggestion: Option<String>,
     /// Which of the code's texts fits, where the advice depends on how the mistake was written
@@ -93,6 +179,7 @@ impl Diagnostic {
             file: None,
             location: None,
             source_line: None,
+            source_cut: 0,
             suggestion: None,
             variant: None,
         }
@@ -117,6 +204,7 @@ impl Diagnostic {
     /// Places the diagnostic at `location` of `text`, keeping the line for display.
     pub fn at(mut self, text: &str, location: Location) -> Self {
         self.source_line = line_of(text, location.line).map(str::to_owned);
+        self.source_cut = 0;
         self.location = Some(location);
         self
     }
@@ -227,15 +315,24 @@ impl Diagnostic {
         let position = self.position();
         let mut group = match (&self.source_line, self.location) {
             (Some(line), Some(loc)) => {
-                let start = line.char_indices().nth(loc.column - 1).map_or(line.len(), |(i, _)| i);
+                // In a long line's part, the column counts from its `…`.
+                let column = (loc.column - 1).saturating_sub(self.source_cut) + usize::from(self.source_cut > 0);
+                let start = line.char_indices().nth(column).map_or(line.len(), |(i, _)| i);
                 let end = line[start..].char_indices().nth(loc.len).map_or(line.len(), |(i, _)| start + i);
                 let mut annotation = AnnotationKind::Primary.span(start..end.max(start));
                 if let Some(text) = &did_you_mean {
                     annotation = annotation.label(text.as_str());
                 }
                 let path = self.file.as_deref().unwrap_or("");
-                Group::with_title(title)
-                    .element(Snippet::source(line.as_str()).line_start(loc.line).path(path).annotation(annotation))
+                let snippet = Snippet::source(line.as_str()).line_start(loc.line).annotation(annotation);
+                if self.source_cut == 0 {
+                    Group::with_title(title).element(snippet.path(path))
+                } else {
+                    // The position said apart: the renderer would count the column from the part's start.
+                    Group::with_title(title)
+                        .element(annotate_snippets::Origin::path(position.as_str()))
+                        .element(snippet)
+                }
             }
             _ if !position.is_empty() => {
                 Group::with_title(title).element(annotate_snippets::Origin::path(position.as_str()))
@@ -334,6 +431,47 @@ mod tests {
         assert_eq!(Location::of_offset(text, offset, 4), Location::new(2, 9, 4));
         let offset = text.find('范').unwrap();
         assert_eq!(Location::of_offset(text, offset, 3), Location::new(1, 9, 1));
+    }
+
+    #[test]
+    fn lines_place_as_of_offset_does_in_any_order() {
+        let text = "---\r\ntitle: 示范\n\n正文[甲](a.md)，再[乙](b.md)。\n末行";
+        let lines = Lines::new(text);
+        let offsets: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+        for &offset in offsets.iter().chain(offsets.iter().rev()) {
+            assert_eq!(lines.location(offset, 3), Location::of_offset(text, offset, 3), "at {offset}");
+        }
+        let placed = lines.place(Diagnostic::error("x"), text.find("[乙]").unwrap(), 10);
+        assert_eq!(placed.source_line.as_deref(), line_of(text, 4));
+        assert_eq!(lines.place(Diagnostic::error("x"), 0, 3).source_line.as_deref(), Some("---"));
+    }
+
+    /// Thousands of diagnostics on one long line each keep the part of it around their place, and
+    /// the report shows the place's true column (each kept the whole line: 20,000 broken links on
+    /// a 240 KB line took gigabytes).
+    #[test]
+    fn a_long_line_is_kept_around_the_place() {
+        let text = format!("正文\n{}\n", "图![甲](no.png)".repeat(20_000));
+        let lines = Lines::new(&text);
+        let mut kept = 0;
+        let mut last = None;
+        for (i, (offset, _)) in text.match_indices("![").enumerate() {
+            let placed = lines.place(Diagnostic::error("missing_image").file("content/a.md"), offset, 14);
+            let shown = placed.source_line.clone().unwrap();
+            kept += shown.len();
+            assert!(shown.contains("![甲](no.png)") && shown.len() <= SHOWN_LINE_MAX, "{shown}");
+            assert_eq!(placed.location, Some(Location::new(2, 2 + 13 * i, 12)));
+            last = Some(placed);
+        }
+        assert!(kept < 20_000 * SHOWN_LINE_MAX / 2, "{kept} bytes kept");
+        let report = last.unwrap().render(&Catalog::default(), false);
+        assert!(report.contains("content/a.md:2:259989"), "{report}");
+        // The last image ends the line: underlined there, in display columns (`甲` takes two).
+        let width = |line: &str| line.chars().map(|c| if c > '\u{1100}' { 2 } else { 1 }).sum::<usize>();
+        let shown = report.lines().find(|l| l.starts_with("2 |")).unwrap();
+        let underlined = report.lines().find(|l| l.contains('^')).unwrap();
+        assert!(shown.ends_with("图![甲](no.png)") && underlined.ends_with(&"^".repeat(13)), "{report}");
+        assert_eq!(width(shown), width(underlined), "{report}");
     }
 
     #[test]

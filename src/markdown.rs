@@ -152,9 +152,8 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, o
     let (mut depth, mut html_depth) = (0usize, 0usize);
     // Where text is (not code, not a link's destination), when the source has a `](…)` with white
     // space in it: a link Markdown did not read is text there.
-    let mut text_ranges: Option<Vec<Range<usize>>> = link_closes(source)
-        .any(|close| source[close + 2..].split([')', '\n']).next().is_some_and(|d| d.contains(char::is_whitespace)))
-        .then(Vec::new);
+    let mut text_ranges: Option<Vec<Range<usize>>> =
+        link_candidates(source).any(|c| source[c.destination].contains(char::is_whitespace)).then(Vec::new);
     let mut in_code_block = false;
     // The HTML block being read, its lines joined (see [`RawHtml`]), and the ids raw HTML brings.
     let mut html_block: Option<RawHtml> = None;
@@ -344,12 +343,9 @@ fn spaced_links(source: &str, ranges: &[Range<usize>]) -> Vec<SpacedLink> {
         ranges.get(i).is_some_and(|r| r.start <= at)
     };
     let mut found = Vec::new();
-    for close in link_closes(source) {
-        let line_start = source[..close].rfind('\n').map_or(0, |i| i + 1);
-        let Some(open) = source[line_start..close].rfind('[').map(|i| line_start + i) else { continue };
-        let rest = &source[close + 2..];
-        let Some(end) = rest.find([')', '\n']).filter(|&e| rest.as_bytes()[e] == b')') else { continue };
-        let destination = &rest[..end];
+    for LinkCandidate { open, close, destination: range } in link_candidates(source) {
+        let Some(open) = open else { continue };
+        let destination = &source[range.clone()];
         if !in_text(close) || !destination.trim().contains(char::is_whitespace) || destination.starts_with('<') {
             continue;
         }
@@ -360,9 +356,46 @@ fn spaced_links(source: &str, ranges: &[Range<usize>]) -> Vec<SpacedLink> {
         }
         let start = if open > 0 && source.as_bytes()[open - 1] == b'!' { open - 1 } else { open };
         let fixed = format!("{}(<{url}>{title})", &source[start..close + 1]);
-        found.push(SpacedLink { range: start..close + 2 + end + 1, fixed });
+        found.push(SpacedLink { range: start..range.end + 1, fixed });
     }
     found
+}
+
+/// A `](` of the source that may close a link written on one line.
+#[derive(Debug, PartialEq)]
+struct LinkCandidate {
+    /// The `[` before it on its line, after the `](` before it, if any.
+    open: Option<usize>,
+    /// The `]`.
+    close: usize,
+    /// What follows the `(` up to the first `)`, which comes before the line's end and the next `](`.
+    destination: Range<usize>,
+}
+
+/// The `](` of the source that are followed by a `)` on their line (each with the `[` before it):
+/// the text between two `](` is read once, so that a line of many `](` costs time in proportion
+/// to its length (each `](` looked for its `[` back to the line's start and for its `)` to the
+/// line's end: a 480 KB line took over a minute).
+fn link_candidates(source: &str) -> impl Iterator<Item = LinkCandidate> + '_ {
+    let bytes = source.as_bytes();
+    let mut closes = link_closes(source).peekable();
+    let mut after_previous = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let close = closes.next()?;
+            let before = &bytes[after_previous..close];
+            let line_start = memchr::memrchr(b'\n', before).map_or(after_previous, |i| after_previous + i + 1);
+            let open = memchr::memrchr(b'[', &bytes[line_start..close]).map(|i| line_start + i);
+            after_previous = close + 2;
+            let next = closes.peek().copied().unwrap_or(bytes.len());
+            #[cfg(test)]
+            tests::SCANNED.with(|n| n.set(n.get() + before.len() + (close - line_start) + (next - close - 2)));
+            let end = memchr::memchr2(b')', b'\n', &bytes[close + 2..next]).map(|i| close + 2 + i);
+            if let Some(end) = end.filter(|&e| bytes[e] == b')') {
+                return Some(LinkCandidate { open, close, destination: close + 2..end });
+            }
+        }
+    })
 }
 
 /// Where each `](` of the source is (the `]`): found through the `]`s, which text rarely has.
@@ -878,6 +911,53 @@ mod tests {
         assert!(html.contains("<img src=\"images/%E7%8E%B0%E5%9C%BA%20%E7%85%A7%E7%89%87.png\""), "{html}");
         assert!(html.contains("<a href=\"files/a%20b.pdf\" title=\"说明\">"), "{html}");
         assert!(render("[a](b c)", RawHtmlPolicy::Sanitize, &KeepAll).spaced.len() == 1);
+    }
+
+    thread_local! {
+        /// Bytes [`link_candidates`] has read on this thread.
+        pub(super) static SCANNED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// A line of many `](` that close no link is read a few times over (the text between two
+    /// `](` three times: for a line break, a `[` and a `)`), not once for each `](`: each was
+    /// looked for its `[` back to the line's start and for its `)` to the line's end, and a
+    /// 480 KB line took over a minute.
+    #[test]
+    fn a_line_of_many_link_closes_is_read_once() {
+        for unit in ["x](", "](x", "[a](b", "[a](b c", "![", "x](a b)"] {
+            let source = format!("正文\n{}\n", unit.repeat(20_000));
+            SCANNED.with(|n| n.set(0));
+            let candidates = link_candidates(&source).count();
+            let scanned = SCANNED.with(std::cell::Cell::get);
+            assert!(
+                scanned <= 3 * source.len(),
+                "{unit}: {scanned} bytes read for {} ({candidates} candidates)",
+                source.len()
+            );
+        }
+    }
+
+    /// Links with a space on a line of many `](`: each is reported with its own text, and what is
+    /// reported is no longer than the line (every `](` took the rest of the line as its
+    /// destination, 20,000 suggestions of up to 140 KB each).
+    #[test]
+    fn spaced_links_on_a_long_line_do_not_overlap() {
+        let source = format!("{})\n", "[a](b c".repeat(20_000));
+        let spaced = check(&source, RawHtmlPolicy::Sanitize, &KeepAll).spaced;
+        assert_eq!(spaced.len(), 1, "only the last `](` is closed by the `)`");
+        assert_eq!(spaced[0].fixed, "[a](<b c>)");
+        let source = format!("[{}\n", "x](a b)".repeat(20_000));
+        let spaced = check(&source, RawHtmlPolicy::Sanitize, &KeepAll).spaced;
+        let reported: usize = spaced.iter().map(|s| s.range.len() + s.fixed.len()).sum();
+        assert!(reported <= 2 * source.len(), "{reported} bytes reported");
+        assert_eq!(spaced.first().map(|s| s.fixed.as_str()), Some("[x](<a b>)"));
+        // A `[` is not taken from before the `](` before it.
+        let found: Vec<_> = check("[a](b c) 和 x](d e) 和 [f](g h)\n", RawHtmlPolicy::Sanitize, &KeepAll)
+            .spaced
+            .into_iter()
+            .map(|s| s.fixed)
+            .collect();
+        assert_eq!(found, ["[a](<b c>)", "[f](<g h>)"]);
     }
 
     #[test]

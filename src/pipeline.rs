@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::config::{self, Config};
 use crate::content::links::{CaseLinks, Targets};
 use crate::content::{FrontMatter, SourceFile, front_matter, load, validate};
-use crate::diagnostics::{self, Diagnostic, Location};
+use crate::diagnostics::{self, Diagnostic, Lines, Location};
 use crate::i18n::Catalog;
 use crate::markdown;
 use crate::output::Staging;
@@ -850,6 +850,7 @@ fn read_case(found: &load::Found, config: &Config) -> FileState {
         }
     };
     let (front, mut problems) = front_matter::parse(&file);
+    problems.extend(file.warnings.iter().cloned());
     problems.extend(validate::validate(&file, &front, &config.framework));
     let slug = match &front.slug {
         Some(slug) if crate::slug::is_valid_slug(&slug.value) => slug.value.clone(),
@@ -941,14 +942,14 @@ fn build_case(
     let mut problems = Vec::new();
     let links = CaseLinks::new(targets, &file.rel_path, "../../");
     let body = markdown::render_for(file.body(), config.raw_html, &links, output);
+    // Placed through one index of the file's lines: a body may hold thousands of them.
+    let lines = Lines::new(&file.text);
     if let Some(range) = &body.too_deep {
-        let loc = Location::of_offset(&file.text, file.body_start + range.start, range.len().clamp(1, 80));
         let diagnostic = Diagnostic::error("markdown_too_deep").arg("limit", markdown::MAX_NESTING.to_string());
-        problems.push(diagnostic.file(&file.rel_path).at(&file.text, loc));
+        let diagnostic = diagnostic.file(&file.rel_path);
+        problems.push(lines.place(diagnostic, file.body_start + range.start, range.len().clamp(1, 80)));
     }
     for broken in &body.broken {
-        let start = file.body_start + broken.range.start;
-        let loc = Location::of_offset(&file.text, start, broken.range.len());
         let target = crate::content::links::normalize(
             file.rel_path.rsplit_once('/').map_or("", |(d, _)| d),
             broken.destination.split('#').next().unwrap_or(""),
@@ -960,13 +961,17 @@ fn build_case(
             _ => links.nearest(&broken.destination),
         };
         let diagnostic = Diagnostic::error(code).file(&file.rel_path).arg("target", broken.destination.clone());
-        problems.push(diagnostic.suggest(nearest).at(&file.text, loc));
+        problems.push(lines.place(
+            diagnostic.suggest(nearest),
+            file.body_start + broken.range.start,
+            broken.range.len(),
+        ));
     }
     for spaced in &body.spaced {
-        let loc = Location::of_offset(&file.text, file.body_start + spaced.range.start, spaced.range.len());
         let diagnostic =
             Diagnostic::warning("link_with_spaces").file(&file.rel_path).arg("fixed", spaced.fixed.clone());
-        problems.push(diagnostic.suggest(Some(spaced.fixed.clone())).at(&file.text, loc));
+        let diagnostic = diagnostic.suggest(Some(spaced.fixed.clone()));
+        problems.push(lines.place(diagnostic, file.body_start + spaced.range.start, spaced.range.len()));
     }
     let cover = front.cover.as_ref().and_then(|cover| match links.asset(&cover.value, "missing_cover") {
         Ok(output) => Some(output),

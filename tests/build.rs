@@ -589,3 +589,39 @@ fn raw_html_images_and_links_are_resolved_like_markdown_ones() {
     assert!(err.contains(&format!("content/welding-workshop-studio.md:{line}:11")), "{err}");
     assert!(err.contains("images/no-such.png"), "{err}");
 }
+
+/// Control characters in a title and a body (pasted from Word) are removed from every output:
+/// the build warns at their place, and feed.xml and sitemap.xml parse as XML (a raw U+0001 made
+/// feed.xml invalid while `build` exited 0).
+#[test]
+fn control_characters_never_reach_the_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let path = site.join("content/tunnel-branch-safety.md");
+    let text = read(&path);
+    let title = text.lines().find(|l| l.starts_with("title: ")).unwrap().to_owned();
+    let body_line = text.lines().position(|l| l.starts_with("盾构掘进")).expect("the first paragraph") + 1;
+    let text =
+        text.replacen(&title, "title: \"地铁\u{1}隧道\u{8}施工\"", 1).replacen("盾构掘进", "盾构\u{1}掘进\u{b}", 1);
+    fs::write(&path, text).unwrap();
+    let out = tmp.path().join("public");
+    let result = build(&site, &out, &["--lang", "en"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let report = stderr(&result);
+    for (line, column) in [(2, 11), (body_line, 3)] {
+        let at = format!("content/tunnel-branch-safety.md:{line}:{column}");
+        assert!(report.contains(&at) && report.contains("warning[control_character]"), "{at}:\n{report}");
+    }
+    for file in ["feed.xml", "sitemap.xml"] {
+        let xml = read(out.join(file));
+        roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{file} is not XML: {e}"));
+    }
+    assert!(read(out.join("feed.xml")).contains("地铁隧道施工"));
+    for (rel, bytes) in read_tree(&out) {
+        let text = String::from_utf8_lossy(&bytes);
+        if !rel.starts_with("media/") && !rel.ends_with(".png") {
+            assert!(!text.contains(['\u{1}', '\u{8}', '\u{b}']), "{rel} holds a control character");
+        }
+    }
+}

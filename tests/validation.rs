@@ -1495,3 +1495,97 @@ fn raw_html_images_and_links_are_checked_like_markdown_ones() {
         report["diagnostics"].as_array().unwrap().iter().map(|d| d["suggestion"].clone()).collect();
     assert_eq!(suggestions[3], "images/site.png", "{report:#}");
 }
+
+/// A link to a file on the editor's share or drive (`\\server\share\a.pdf`, `D:\…`) is a dead link
+/// on the portal: the same `absolute_path` error as an image or a `.md` link there, Markdown's and
+/// raw HTML's alike (it passed without a word, as `href="%5Csrv…"`). A link from the server's root
+/// to another application stays as written.
+#[test]
+fn windows_paths_in_links_are_absolute_paths() {
+    let body = "见[共享盘](\\\\srv\\share\\doc.pdf)、[资料](D:\\资料\\a.docx)、[b](\\srv\\x)。\n\n\
+                另见<a href=\"\\\\srv\\share\\b.pdf\">共享</a>与[系统](/other-app/)。\n";
+    let first = VALID.lines().count() + 2;
+    let (code, report) = Site::with_case("case", format!("{VALID}\n{body}")).json();
+    assert_eq!(code, 1, "{report:#}");
+    let found: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert!(d["hint"].as_str().unwrap().contains("relative to this case file"), "{d:#}");
+            (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap() as usize, d["column"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("absolute_path", first, 2),
+            ("absolute_path", first, 29),
+            ("absolute_path", first, 48),
+            ("absolute_path", first + 2, 12)
+        ],
+        "{report:#}"
+    );
+}
+
+/// A case saved with old Mac line ends (a lone CR) has its front matter found and passes; in a
+/// file with mixed line ends, a mistake is placed on its line as an editor counts it.
+#[test]
+fn lone_carriage_returns_end_lines() {
+    let (code, report) = Site::with_case("case", VALID.replace('\n', "\r")).json();
+    assert_eq!((code, &report["diagnostics"]), (0, &serde_json::json!([])), "{report:#}");
+    let mixed = VALID.replacen('\n', "\r", 3).replacen('\n', "\r\n", 2).replace("status: named", "status: nmed");
+    let site = Site::with_case("case", mixed);
+    let (_, report) = site.json();
+    let d = &report["diagnostics"][0];
+    let line = VALID.lines().position(|l| l == "status: named").unwrap() + 1;
+    assert_eq!(
+        (&d["code"], &d["line"], &d["column"]),
+        (&"unknown_status".into(), &line.into(), &9.into()),
+        "{report:#}"
+    );
+    assert_eq!(d["source_line"], "status: nmed", "{report:#}");
+}
+
+/// Control characters (pasted from Word) are a warning at each line's first one, named, and
+/// removed: the check passes.
+#[test]
+fn control_characters_are_a_warning_at_their_place() {
+    let case = VALID.replacen("title: 班组", "title: 班\u{1}组", 1).replacen("把安全", "把\u{b}安全", 1);
+    let (code, report) = Site::with_case("case", case).json();
+    assert_eq!(code, 0, "{report:#}");
+    let found: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert!(d["hint"].as_str().unwrap().contains("delete it"), "{d:#}");
+            let message = d["message"].as_str().unwrap();
+            (
+                d["code"].as_str().unwrap(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+                message.to_owned(),
+            )
+        })
+        .collect();
+    let body_line = VALID.lines().position(|l| l.contains("把安全")).unwrap() as u64 + 1;
+    assert_eq!(
+        found,
+        [
+            (
+                "control_character",
+                2,
+                9,
+                "an invisible control character, U+0001, is here; the build removes it".to_owned()
+            ),
+            (
+                "control_character",
+                body_line,
+                8,
+                "an invisible control character, U+000B, is here; the build removes it".to_owned()
+            ),
+        ],
+        "{report:#}"
+    );
+}

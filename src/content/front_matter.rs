@@ -80,8 +80,9 @@ fn parse_with(file: &SourceFile, fast: bool) -> (FrontMatter, Vec<Diagnostic>) {
     let start = Location::new(1, 1, 3);
     let mut front = FrontMatter { start, ..FrontMatter::default() };
     let yaml = file.yaml();
-    if nesting_depth(yaml) > MAX_DEPTH {
-        reader.push(Diagnostic::error("yaml_too_deep").arg("limit", MAX_DEPTH.to_string()), start);
+    if let Some(at) = too_deep_at(yaml) {
+        let loc = Location::of_offset(&file.text, file.yaml.start + at, 1);
+        reader.push(Diagnostic::error("yaml_too_deep").arg("limit", MAX_DEPTH.to_string()), loc);
         return (front, reader.diagnostics);
     }
     // The usual front matter is read by the fast reader; anything else, every error included, by
@@ -190,6 +191,38 @@ pub(crate) fn nesting_depth(yaml: &str) -> usize {
         start = at + 1;
     }
     deepest.max(widest / 2)
+}
+
+/// Where `yaml` first nests deeper than [`MAX_DEPTH`] (see [`nesting_depth`]), as a byte offset:
+/// the bracket that opens one level too many, or the first character of a line indented that
+/// deep. Looked for only when the text is too deep, which is rare.
+pub(crate) fn too_deep_at(yaml: &str) -> Option<usize> {
+    if nesting_depth(yaml) <= MAX_DEPTH {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut start = 0;
+    for line in yaml.split_inclusive('\n') {
+        let indent = leading_space(yaml, start);
+        if indent / 2 > MAX_DEPTH {
+            return Some(start + indent);
+        }
+        for (i, byte) in line.bytes().enumerate() {
+            match byte {
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Some(start + i);
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        start += line.len();
+    }
+    // Not reached: `nesting_depth` counts the same way.
+    Some(0)
 }
 
 /// The leading white space of the line starting at `start`, in bytes.
@@ -958,6 +991,28 @@ mod tests {
         let deep = format!("---\na: {}\n---\n", "[".repeat(10_000));
         let (_, diagnostics) = parse_text(&deep);
         assert_eq!(diagnostics[0].code, "yaml_too_deep");
+    }
+
+    /// The error points at where the nesting passes the limit: the 65th bracket on its line, or the
+    /// line indented 65 levels, not at the front matter's start.
+    #[test]
+    fn too_deep_nesting_is_placed_where_it_passes_the_limit() {
+        let brackets = format!("x: {}1{}", "[".repeat(70), "]".repeat(70));
+        let text = GOOD.replace("date: 2024-03-01", &format!("date: 2024-03-01\n{brackets}"));
+        let (_, diagnostics) = parse_text(&text);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!((diagnostics[0].code, diagnostics[0].location), ("yaml_too_deep", Some(Location::new(7, 68, 1))));
+        assert_eq!(diagnostics[0].source_line.as_deref(), Some(brackets.as_str()));
+        // Brackets opened on earlier lines count: 40 on line 7, 30 more on line 8.
+        let text =
+            GOOD.replace("date: 2024-03-01", &format!("date: 2024-03-01\nx: {}\n  {}", "[".repeat(40), "[".repeat(30)));
+        assert_eq!(parse_text(&text).1[0].location, Some(Location::new(8, 27, 1)));
+        let mut indented = String::from("date: 2024-03-01\nx:\n");
+        for level in 1..=70 {
+            indented.push_str(&format!("{}k{level}:\n", "  ".repeat(level)));
+        }
+        let (_, diagnostics) = parse_text(&GOOD.replace("date: 2024-03-01", &indented));
+        assert_eq!(diagnostics[0].location, Some(Location::new(7 + 65, 131, 1)), "{diagnostics:?}");
     }
 
     #[test]

@@ -178,8 +178,10 @@ impl LinkResolver for CaseLinks<'_> {
         if !is_relative(destination) {
             // `/other.md` means a case file, but from the server's root nothing of the site is
             // found; other links from the root (another intranet application) are the editor's.
+            // A Windows path (`\\server\share\a.pdf`, `C:\…`) is a file on the editor's network
+            // or disk, which no reader's browser opens from the portal.
             let path = destination.split(['#', '?']).next().unwrap_or_default();
-            if is_absolute_path(destination) && path.to_ascii_lowercase().ends_with(".md") {
+            if is_absolute_path(destination) && (path.to_ascii_lowercase().ends_with(".md") || is_windows_path(path)) {
                 return Resolved::Broken("absolute_path");
             }
             return Resolved::Keep;
@@ -241,6 +243,14 @@ fn is_absolute_path(destination: &str) -> bool {
     let b = d.as_bytes();
     (d.starts_with(['/', '\\']) && !d.starts_with("//"))
         || (b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/'))
+}
+
+/// A path written the Windows way, from a drive or a share: `C:\a.pdf`, `D:/a.pdf`, `\\server\a`,
+/// `\a` (which browsers read as `/a`, after percent-encoding the `\` in some).
+fn is_windows_path(destination: &str) -> bool {
+    let d = destination.trim();
+    let b = d.as_bytes();
+    d.starts_with('\\') || (b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/'))
 }
 
 /// Joins `path` to `dir` and resolves `.` and `..`; `None` when it climbs out of the site folder.

@@ -117,13 +117,97 @@ pub fn read(found: &Found) -> Result<SourceFile, Diagnostic> {
     decode(&found.rel_path, bytes)
 }
 
-/// Decodes a case file's bytes: UTF-8 with or without BOM, LF or CRLF; anything else is an error
-/// that says what the file seems to be (editors on Windows often save as GB18030/GBK).
+/// Decodes a case file's bytes: UTF-8 with or without BOM, LF, CRLF or CR; anything else is an
+/// error that says what the file seems to be (editors on Windows often save as GB18030/GBK).
+/// Control characters are removed, each line that had one told in a warning (see
+/// [`without_controls`]).
 pub fn decode(rel_path: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> {
     let text = text_of(rel_path, bytes)?;
+    let text = lf_only(text);
+    let (text, warnings) = without_controls(rel_path, text);
+    let mut file = split(rel_path, text)?;
+    file.warnings = warnings;
+    Ok(file)
+}
+
+/// `text` with LF line ends: CRLF (Windows) and a lone CR (old Mac files) made LF. The YAML and
+/// Markdown parsers break lines at a lone CR, and so then do positions (a file saved with CR line
+/// ends was one line, and "had no front matter").
+pub fn lf_only(text: String) -> String {
     // The whole file is looked through: with SIMD (`str::contains` took 2 % of `exemplar check`).
-    let text = if memchr::memchr(b'\r', text.as_bytes()).is_some() { text.replace("\r\n", "\n") } else { text };
-    split(rel_path, text)
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+        return text;
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// A character that has no place in a case's text and is removed from it: the C0 controls but
+/// tab and line ends, DEL, the C1 controls and U+FFFE, U+FFFF. XML 1.0 refuses most of them
+/// (feed.xml, sitemap.xml would not parse) and the rest show as nothing or as boxes; they come
+/// pasted from Word (U+000B is its manual line break) or from text decoded wrongly.
+pub fn is_stray_control(c: char) -> bool {
+    matches!(c, '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// Whether the UTF-8 at `bytes[i]` starts a [`is_stray_control`] character, read byte by byte:
+/// Chinese text is mostly three-byte characters, and this runs over every case file.
+fn stray_at(bytes: &[u8], i: usize) -> bool {
+    match bytes[i] {
+        b'\t' | b'\n' | b'\r' => false,
+        0..=0x1f | 0x7f => true,
+        0xc2 => bytes.get(i + 1).is_some_and(|b| (0x80..=0x9f).contains(b)),
+        0xef => bytes.get(i + 1) == Some(&0xbf) && bytes.get(i + 2).is_some_and(|b| matches!(b, 0xbe | 0xbf)),
+        _ => false,
+    }
+}
+
+/// Warnings for at most this many lines with control characters in one file; all are removed.
+const MAX_CONTROL_WARNINGS: usize = 20;
+
+/// `text` without [`is_stray_control`] characters, and a warning at the first one of each line
+/// that had any (up to [`MAX_CONTROL_WARNINGS`]), which names it (`U+0001`) and says how many the
+/// file had. Positions are those of the text as written.
+fn without_controls(rel_path: &str, mut text: String) -> (String, Vec<Diagnostic>) {
+    let bytes = text.as_bytes();
+    let found: Vec<usize> = (0..bytes.len()).filter(|&i| stray_at(bytes, i)).collect();
+    if found.is_empty() {
+        return (text, Vec::new());
+    }
+    let lines = crate::diagnostics::Lines::new(&text);
+    let mut warnings = Vec::new();
+    let mut last_line = 0;
+    for &at in &found {
+        let c = text[at..].chars().next().unwrap_or('\0');
+        let diagnostic = Diagnostic::warning("control_character")
+            .file(rel_path)
+            .arg("char", format!("U+{:04X}", u32::from(c)))
+            .arg("total", found.len().to_string());
+        let mut placed = lines.place(diagnostic, at, c.len_utf8());
+        let line = placed.location.map_or(0, |l| l.line);
+        if line == last_line {
+            continue;
+        }
+        last_line = line;
+        // Shown as a symbol (U+0001 as ␁): the character itself shows as nothing.
+        placed.source_line = placed.source_line.map(|l| l.chars().map(visible).collect());
+        warnings.push(placed);
+        if warnings.len() == MAX_CONTROL_WARNINGS {
+            break;
+        }
+    }
+    text.retain(|c| !is_stray_control(c));
+    (text, warnings)
+}
+
+/// A control character's symbol (U+2400 + its code for C0, ␡ for DEL, � for the others).
+fn visible(c: char) -> char {
+    match c {
+        '\t' => c,
+        '\0'..='\u{1f}' => char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{fffd}'),
+        '\u{7f}' => '\u{2421}',
+        c if is_stray_control(c) => '\u{fffd}',
+        c => c,
+    }
 }
 
 /// A text file's bytes as a string: UTF-8, with or without BOM; anything else is an error at the
@@ -202,6 +286,7 @@ fn split(rel_path: &str, text: String) -> Result<SourceFile, Diagnostic> {
         yaml_first_line: 2,
         body_start,
         text,
+        warnings: Vec::new(),
     })
 }
 
@@ -236,6 +321,45 @@ mod tests {
         let file = ok("\u{feff}---\r\ntitle: 标题\r\n---\r\n正文\r\n".as_bytes());
         assert_eq!(file.yaml(), "title: 标题\n");
         assert_eq!(file.body(), "正文\n");
+    }
+
+    /// Old Mac files end lines with a lone CR: the front matter is found, and positions count
+    /// those line ends as the parsers do, also mixed with LF and CRLF.
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let file = ok(b"---\rtitle: x\r---\rbody\r");
+        assert_eq!((file.yaml(), file.body()), ("title: x\n", "body\n"));
+        let file = ok(b"---\r\ntitle: x\rsite: y\n---\rone\r\ntwo\rthree");
+        let at = file.text.find("three").unwrap();
+        assert_eq!(Location::of_offset(&file.text, at, 5), Location::new(7, 1, 5));
+        assert_eq!(file.text.len(), "---\ntitle: x\nsite: y\n---\none\ntwo\nthree".len());
+    }
+
+    /// Control characters are removed, and each line that had one gets a warning at the first one,
+    /// at its place in the file as written, naming it and showing it as a symbol.
+    #[test]
+    fn control_characters_are_removed_with_a_warning() {
+        let file =
+            ok("---\ntitle: \"地铁\u{1}隧道\u{8}施工\"\n---\n正文\u{b}第二\u{7f}行\u{85}。\u{ffff}\t表\n".as_bytes());
+        assert_eq!(file.yaml(), "title: \"地铁隧道施工\"\n");
+        assert_eq!(file.body(), "正文第二行。\t表\n");
+        let found: Vec<_> = file
+            .warnings
+            .iter()
+            .map(|d| (d.code, d.location.map(|l| (l.line, l.column)), d.arg_value("char"), d.source_line.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("control_character", Some((2, 11)), Some("U+0001"), Some("title: \"地铁␁隧道␈施工\"")),
+                ("control_character", Some((4, 3)), Some("U+000B"), Some("正文␋第二␡行�。�\t表")),
+            ]
+        );
+        assert_eq!(file.warnings[0].arg_value("total"), Some("6"));
+        // One warning a line, for twenty lines at most; all are removed.
+        let many = ok(format!("---\n---\n{}", "\u{1}\u{2}\n".repeat(100)).as_bytes());
+        assert_eq!((many.warnings.len(), many.body()), (MAX_CONTROL_WARNINGS, "\n".repeat(100).as_str()));
+        assert!(ok(b"---\ntitle: x\n---\nbody\twith tab\n").warnings.is_empty());
     }
 
     #[test]

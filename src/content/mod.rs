@@ -37,7 +37,7 @@ pub struct SourceFile {
     pub rel_path: String,
     /// Path relative to `content/` (`a.md`, `energy/b.md`), how cases link to each other.
     pub content_path: String,
-    /// The whole file, BOM removed and line ends normalised to `\n`.
+    /// The whole file, BOM and control characters removed, line ends normalised to `\n`.
     pub text: String,
     /// Byte range of the YAML between the `---` lines.
     pub yaml: std::ops::Range<usize>,
@@ -45,6 +45,9 @@ pub struct SourceFile {
     pub yaml_first_line: usize,
     /// Byte offset where the Markdown body starts.
     pub body_start: usize,
+    /// What decoding found and mended: control characters removed (see
+    /// [`load::is_stray_control`]).
+    pub warnings: Vec<crate::diagnostics::Diagnostic>,
 }
 
 impl SourceFile {
