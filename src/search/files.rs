@@ -397,10 +397,26 @@ impl Moduli<'_> {
     }
 }
 
-/// The moduli of a term's masks, given each case's: `None` for a single CJK character, whose
-/// postings carry no masks (a longer run is checked through its bigrams).
+/// The moduli of a term's masks, given each case's: `None` for a single CJK character or a word,
+/// whose postings carry no masks (a longer run is checked through its bigrams, a phrase through
+/// its words' [`positions_term`]s).
 pub fn moduli_of<'a>(term: &str, moduli: &'a [u32]) -> Option<Moduli<'a>> {
-    if is_bigram(term) { Some(Moduli::Cases(moduli)) } else { is_word(term).then_some(Moduli::Words) }
+    if is_bigram(term) { Some(Moduli::Cases(moduli)) } else { is_positions(term).then_some(Moduli::Words) }
+}
+
+/// The term holding a word's positions: every case having the word (in one list) with its
+/// position mask. Apart from the word's own postings, in another index file (its shard key is not
+/// the word's), so that only a query checking a phrase reads them: a word in most cases (TiDB in
+/// the generated site) would otherwise make every query of it read a mask for each case.
+pub fn positions_term(word: &str) -> String {
+    format!("{POSITIONS_MARK}{word}")
+}
+
+/// The first character of a [`positions_term`]: punctuation, which no term of text holds.
+pub const POSITIONS_MARK: char = '~';
+
+pub fn is_positions(term: &str) -> bool {
+    term.starts_with(POSITIONS_MARK)
 }
 
 /// Whether a term is a word (of Latin letters and digits).
@@ -430,13 +446,15 @@ pub fn bucket(term: &str) -> u32 {
     hash(shard_key(term)) >> 16
 }
 
-/// The shard key of a term: a CJK term itself, a word its first two characters.
+/// The shard key of a term: a CJK term itself, a word its first two characters (a word's
+/// positions: the mark and those two).
 pub fn shard_key(term: &str) -> &str {
     let first = term.chars().next().map(super::tokenize::class);
     if first == Some(super::tokenize::Class::Cjk) {
         return term;
     }
-    match term.char_indices().nth(2) {
+    let chars = if is_positions(term) { 3 } else { 2 };
+    match term.char_indices().nth(chars) {
         Some((i, _)) => &term[..i],
         None => term,
     }

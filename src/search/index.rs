@@ -75,8 +75,9 @@ pub struct Indicator {
 }
 
 /// Postings of one term, per tier (disjoint), each sorted by case: (case, position mask). For a
-/// CJK bigram or a word, bit `p % m` of the mask is set for each position `p` where it occurs, `m`
-/// being the case's [`modulus`] for a bigram, [`WORD_MODULUS`] for a word. Positions count from the start of the case's text: one for each
+/// CJK bigram, and for a word in its [`files::positions_term`], bit `p % m` of the mask is set for
+/// each position `p` where it occurs, `m` being the case's [`modulus`] for a bigram,
+/// [`WORD_MODULUS`] for a word. Positions count from the start of the case's text: one for each
 /// CJK character, each word and each CJK run's end, and one between fields. A longer substring
 /// needs its bigrams at consecutive positions, which the masks check (`数字孪生` needs 数字 at p and
 /// 孪生 at p+2 for some p modulo m), as a phrase needs its words (`"tidb cloud"`: tidb at p, cloud
@@ -100,10 +101,10 @@ pub const MAX_MODULUS: u32 = 128;
 /// Chinese characters does (a product name a dozen times in a write-up), and 8 positions would
 /// fill up, letting a phrase through wherever its words both occur.
 pub const WORD_MODULUS: u32 = MAX_MODULUS;
-/// Positions of a word's mask from which it is kept as every position (see [`DocTerms`]): at 16
-/// of 128, a phrase check lets through most cases where the words sit apart anyway (precision of
-/// the phrases of `quoted_words_are_a_phrase` 0.918 against 0.927 without this, in case-sized
-/// text), and the corpus's largest query read 37 KB of index instead of 54.
+/// Positions of a word's mask from which it is kept as every position (the files then hold the
+/// count alone, not the bitmap). At 16 of 128, a phrase check lets through most cases where the
+/// words sit apart anyway (precision of the phrases of `quoted_words_are_a_phrase` 0.918 against
+/// 0.927 without this, in case-sized text).
 pub const WORD_FULL: u32 = 16;
 
 /// A position mask (see [`Postings`]).
@@ -385,7 +386,8 @@ fn scan(text: &str, word: &mut String, on: &mut impl TokenSink) {
 
 /// A case's terms, by build shard, each once with its best tier: CJK terms (`key << 2 | tier`)
 /// with the masks of the bigrams (see [`push_mask`]), in the same order, and words with their tier
-/// and mask (modulo [`WORD_MODULUS`]).
+/// (mask 0) and the words' [`files::positions_term`]s (tier 0) with their masks modulo
+/// [`WORD_MODULUS`].
 struct DocTerms {
     modulus: u32,
     cjk: Vec<u64>,
@@ -547,6 +549,19 @@ impl Scratch {
             }
             same
         });
+        // Each word, and its positions as a term of their own (see `files::positions_term`).
+        let positions: Vec<(String, u8, Mask)> = self
+            .words
+            .iter_mut()
+            .map(|(word, _, mask)| {
+                let mask = fold_mask(std::mem::take(mask), WORD_MODULUS);
+                // A mask this full lets nearly any phrase through: kept as every position, which
+                // the files hold in a few bits instead of the bitmap.
+                let mask = if mask.count_ones() >= WORD_FULL { files::full_mask(WORD_MODULUS) } else { mask };
+                (files::positions_term(word), 0, mask)
+            })
+            .collect();
+        self.words.extend(positions);
         let word_shards: Vec<u32> = self.words.iter().map(|(w, ..)| files::bucket(w) >> SHARD_SHIFT).collect();
         for &shard in &word_shards {
             ends[shard as usize][2] += 1;
@@ -584,10 +599,6 @@ impl Scratch {
         let mut words = vec![(String::new(), 0u8, 0); self.words.len()];
         for ((word, tier, mask), shard) in self.words.drain(..).zip(word_shards) {
             let at = &mut at[shard as usize];
-            let mask = fold_mask(mask, WORD_MODULUS);
-            // A mask this full lets nearly any phrase through: kept as every position, which
-            // the files hold in a few bits instead of the bitmap.
-            let mask = if mask.count_ones() >= WORD_FULL { files::full_mask(WORD_MODULUS) } else { mask };
             words[at[2] as usize] = (word, tier, mask);
             at[2] += 1;
         }
@@ -784,7 +795,9 @@ impl ShardTerms {
         let mut mask = Vec::with_capacity(1 + MAX_MODULUS as usize / 8);
         for (word, tier, bits) in &terms.words[range(2)] {
             mask.clear();
-            push_mask(&mut mask, *bits, WORD_MODULUS);
+            if files::is_positions(word) {
+                push_mask(&mut mask, *bits, WORD_MODULUS);
+            }
             match self.words.get_mut(word.as_str()) {
                 Some(list) => list.push(doc, *tier, &mask),
                 None => {

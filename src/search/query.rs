@@ -9,11 +9,12 @@
 //!    case is the worst tier among the clause's terms. A clause's bigrams and words must also sit
 //!    where the clause puts them, counted as the index counts positions (see
 //!    [`super::index::Postings`]): a CJK run's bigrams one after the other, a word right after what
-//!    comes before it (a quoted `"tidb cloud"` is a phrase, and so is `5g基站` typed together). A
-//!    prefix's positions are those of all the words it starts. A case's score is the sum over the
-//!    clauses of 8 × [`TIER_WEIGHTS`] of that tier (title first, then site and enterprise,
-//!    practices, body) plus the occurrences (the fewest mask bits among the clause's bigrams and
-//!    words, at most 8; 1 for a single CJK character).
+//!    comes before it (a quoted `"tidb cloud"` is a phrase, and so is `5g基站` typed together): a
+//!    word's positions are read for this alone (see [`super::files::positions_term`]). A prefix's
+//!    positions are those of all the words it starts. A case's score is the sum over the clauses
+//!    of 8 × [`TIER_WEIGHTS`] of that tier (title first, then site and enterprise, practices,
+//!    body) plus the occurrences (the fewest mask bits among the clause's bigrams, at most 8; 1
+//!    without bigrams).
 //! 3. Filters keep cases having one of the chosen values of each facet, and an indicator's latest
 //!    score at or above a minimum. Facet counts are over the matches filtered by the other facets.
 //! 4. Order: by score then newest (relevance), newest first (date), or an indicator's latest score.
@@ -211,16 +212,31 @@ fn clause_docs(index: &Index, clause: &Clause) -> Vec<(u32, u32)> {
             Some(prev) => intersect(&prev, &list, |a, b| a.max(b)),
         });
     }
-    let mask_of = |term: usize, doc: u32| {
-        let list = &found[term];
-        list.binary_search_by_key(&doc, |e| e.0).map_or(0, |i| list[i].2)
-    };
     let is_word = |t: usize| match &clause.terms[t] {
         Term::Exact(t) => super::files::is_word(t),
         Term::Prefix(_) => true,
     };
-    let masked: Vec<usize> = (0..clause.terms.len())
-        .filter(|&t| is_word(t) || matches!(&clause.terms[t], Term::Exact(t) if super::files::is_bigram(t)))
+    // The positions of the words a chain places (a term of their own, read only for this).
+    let positions: Vec<Option<Vec<(u32, u8, Mask)>>> = (0..clause.terms.len())
+        .map(|t| {
+            let placed = is_word(t) && clause.chains.iter().flatten().any(|&(c, _)| c == t);
+            placed.then(|| {
+                term_docs(
+                    index,
+                    &match &clause.terms[t] {
+                        Term::Exact(w) => Term::Exact(super::files::positions_term(w)),
+                        Term::Prefix(p) => Term::Prefix(super::files::positions_term(p)),
+                    },
+                )
+            })
+        })
+        .collect();
+    let mask_of = |term: usize, doc: u32| {
+        let list = positions[term].as_ref().unwrap_or(&found[term]);
+        list.binary_search_by_key(&doc, |e| e.0).map_or(0, |i| list[i].2)
+    };
+    let bigrams: Vec<usize> = (0..clause.terms.len())
+        .filter(|&t| matches!(&clause.terms[t], Term::Exact(t) if super::files::is_bigram(t)))
         .collect();
     docs.unwrap_or_default()
         .into_iter()
@@ -240,7 +256,7 @@ fn clause_docs(index: &Index, clause: &Clause) -> Vec<(u32, u32)> {
             })
         })
         .map(|(doc, tier)| {
-            let occurrences = masked.iter().map(|&t| mask_of(t, doc).count_ones().min(8)).min().unwrap_or(1);
+            let occurrences = bigrams.iter().map(|&t| mask_of(t, doc).count_ones().min(8)).min().unwrap_or(1);
             (doc, TIER_WEIGHTS[tier as usize] * 8 + occurrences)
         })
         .collect()

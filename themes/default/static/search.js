@@ -248,7 +248,9 @@
   function shardKey(term) {
     var cps = codes(term);
     if (cps.length && cls(cps[0]) === CJK) return term;
-    return cps.length > 2 ? str(cps.slice(0, 2)) : term;
+    // A word's positions: the mark and the word's two characters.
+    var chars = cps[0] === POSITIONS_MARK ? 3 : 2;
+    return cps.length > chars ? str(cps.slice(0, chars)) : term;
   }
   /** The manifest with its lists decoded once: where index files start, each case's modulus. */
   function layout(manifest) {
@@ -307,7 +309,17 @@
   var WORD_MODULUS = 128;
   /** The moduli of a term's masks (files::moduli_of): each case's for a bigram, WORD_MODULUS for a
    * word, none for a single CJK character. */
-  function moduliOf(key, manifest) { return isBigram(key) ? manifest.moduli : isWord(key) ? WORD_MODULUS : null; }
+  function moduliOf(key, manifest) { return isBigram(key) ? manifest.moduli : key.charCodeAt(0) === POSITIONS_MARK ? WORD_MODULUS : null; }
+  /** A word's positions are a term of their own, "~word", in another index file, read only to
+   * check a phrase (files::positions_term). */
+  var POSITIONS_MARK = 0x7e;
+  function positionsTerm(term) { return { prefix: term.prefix, key: "~" + term.key }; }
+  /** Whether term i of a clause is a word a chain places (its positions are needed). */
+  function placed(clause, i) {
+    var t = clause.terms[i];
+    if (!(t.prefix || isWord(t.key))) return false;
+    return clause.chains.some(function (chain) { return chain.some(function (e) { return e[0] === i; }); });
+  }
   /** A word's mask (modulo WORD_MODULUS) modulo m (index::fold_mask). */
   function foldMask(mask, m) {
     if (m >= WORD_MODULUS) return mask;
@@ -390,7 +402,12 @@
       layout(manifest);
       var clauses = parse(query.text || "");
       var shards = {};
-      clauses.forEach(function (c) { c.terms.forEach(function (t) { shards[shardOf(t.key, manifest)] = 1; }); });
+      clauses.forEach(function (c) {
+        c.terms.forEach(function (t, i) {
+          shards[shardOf(t.key, manifest)] = 1;
+          if (placed(c, i)) shards[shardOf(positionsTerm(t).key, manifest)] = 1;
+        });
+      });
       var loads = Object.keys(shards).sort().map(need);
       var wantFacets = (query.filters && query.filters.length) || (query.min && query.min.length) ||
         (query.sort && query.sort !== "relevance" && query.sort !== "date") || query.facets;
@@ -412,10 +429,11 @@
           else for (var d = 0; d < n; d++) tiers[d] = tiers[d] === 255 || f.tiers[d] === 255 ? 255 : Math.max(tiers[d], f.tiers[d]);
         });
         var chains = clause.chains, moduli = manifest.moduli;
-        var masked = [], word = [];
+        var bigrams = [], word = [], positions = [];
         clause.terms.forEach(function (t, i) {
           word[i] = t.prefix || isWord(t.key);
-          if (word[i] || isBigram(t.key)) masked.push(i);
+          if (placed(clause, i)) positions[i] = termTiers(positionsTerm(t), manifest);
+          if (!t.prefix && isBigram(t.key)) bigrams.push(i);
         });
         for (var d = 0; d < n; d++) {
           if (tiers[d] === 255) { alive[d] = 0; continue; }
@@ -425,7 +443,7 @@
             var ms = [], offs = [], m = WORD_MODULUS;
             for (var e0 = 0; e0 < chains[c].length; e0++) if (!word[chains[c][e0][0]]) m = moduli[d];
             for (var e = 0; e < chains[c].length; e++) {
-              var t = chains[c][e][0], mask = found[t].masks[d];
+              var t = chains[c][e][0], mask = (positions[t] || found[t]).masks[d];
               ms.push(word[t] && mask ? foldMask(mask, m) : mask);
               offs.push(chains[c][e][1]);
             }
@@ -433,8 +451,8 @@
           }
           if (!ok) { alive[d] = 0; continue; }
           var occ = 1;
-          for (var bi = 0; bi < masked.length; bi++) {
-            var pc = Math.min(popcount(found[masked[bi]].masks[d]), 8);
+          for (var bi = 0; bi < bigrams.length; bi++) {
+            var pc = Math.min(popcount(found[bigrams[bi]].masks[d]), 8);
             occ = bi === 0 ? pc : Math.min(occ, pc);
           }
           score[d] += WEIGHTS[tiers[d]] * 8 + occ;
