@@ -702,17 +702,9 @@ fn the_english_search_page_fits_a_phone_and_says_why_nothing_shows() {
     let base = format!("http://127.0.0.1:{port}");
     let browser = Browser::launch();
     let mut page = browser.open("about:blank");
-    // The header's search box shows its whole placeholder, on a screen and (below) on a phone.
-    let fits = placeholder_fits(&mut page, &base);
-    assert_eq!(fits[0], true, "{fits}");
     // A phone: 360 px. The sort menu's options (By latest score in “Rated well by members and the
     // public”), added once the facet data has loaded, must not widen the page.
-    page.call(
-        "Emulation.setDeviceMetricsOverride",
-        serde_json::json!({ "width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": true }),
-    );
-    let fits = placeholder_fits(&mut page, &base);
-    assert_eq!(fits[0], true, "{fits}");
+    placeholder_fits_then_phone(&mut page, &base);
     goto(&mut page, &format!("{base}/search/index.html?q=%E7%9B%BE%E6%9E%84"), "search-app");
     let found = page_view(&mut page);
     assert!(page.eval("document.getElementById('search-sort').options.length").as_u64().unwrap() > 2, "{found}");
@@ -803,6 +795,19 @@ fn facet_view(page: &mut Page, facets: &str, legend: &str) -> Value {
           collapsed: !!fs.querySelector('.search-facet__more') }}); }})()"
     ));
     serde_json::from_str(got.as_str().unwrap()).unwrap()
+}
+
+/// The header's search box shows its whole placeholder on this screen and, the page then made a
+/// phone's (360 px), on a phone.
+fn placeholder_fits_then_phone(page: &mut Page, base: &str) {
+    let fits = placeholder_fits(page, base);
+    assert_eq!(fits[0], true, "on a screen: {fits}");
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({ "width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": true }),
+    );
+    let fits = placeholder_fits(page, base);
+    assert_eq!(fits[0], true, "on a phone: {fits}");
 }
 
 /// Whether the header search box's placeholder fits inside it, on the home page as laid out now:
@@ -925,17 +930,8 @@ fn what_the_url_chose_shows_and_the_reader_keeps_their_place() {
         assert!(marks.as_array().unwrap().iter().any(|m| m == text), "{q}: {marks}");
     }
 
-    // The header's search box shows its whole placeholder, on a screen and on a phone.
-    let fits = placeholder_fits(&mut page, &base);
-    assert_eq!(fits[0], true, "{fits}");
-
     // A phone, 360 px: the filters come after the results.
-    page.call(
-        "Emulation.setDeviceMetricsOverride",
-        serde_json::json!({ "width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": true }),
-    );
-    let fits = placeholder_fits(&mut page, &base);
-    assert_eq!(fits[0], true, "{fits}");
+    placeholder_fits_then_phone(&mut page, &base);
     // Tapping "显示更多结果" shows the 11th result where the button was, in view, and focused.
     goto(&mut page, &format!("{base}/search/index.html?q=%E7%9A%84"), "search-app");
     let button = page.eval("(() => { const b = document.getElementById('search-more'); b.scrollIntoView({ block: 'center' }); return b.getBoundingClientRect().top; })()");
