@@ -228,8 +228,14 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, o
                 if let Some((start, level, explicit_id)) = heading.take() {
                     let title = plain_text(&events[start + 1..]);
                     let id = unique_id(explicit_id.unwrap_or_else(|| anchor(&title)), &mut used_ids);
-                    if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
+                    if let Event::Start(Tag::Heading { id: slot, attrs, .. }) = &mut events[start] {
                         *slot = Some(CowStr::from(id.clone()));
+                        // `# 标题 {onclick=alert(1)}`: a heading's `key=value` attributes are raw
+                        // HTML by another name, kept only where raw HTML is trusted (its id and
+                        // classes, `{#step-1 .note}`, stay).
+                        if policy != RawHtmlPolicy::Trust {
+                            attrs.clear();
+                        }
                     }
                     if text {
                         out.plain_text.push('\n');
@@ -809,6 +815,18 @@ mod tests {
 
     fn html(source: &str) -> Rendered {
         render(source, RawHtmlPolicy::Sanitize, &KeepAll)
+    }
+
+    /// A heading's attribute block gives its id and classes; its other attributes (`onclick=…`)
+    /// are raw HTML, dropped unless raw HTML is trusted.
+    #[test]
+    fn heading_attributes_keep_the_id_and_classes_only() {
+        let source = "# 标题 {#step-1 .note onclick=alert(1) style=color:red}\n";
+        for policy in [RawHtmlPolicy::Sanitize, RawHtmlPolicy::Escape] {
+            let html = render(source, policy, &KeepAll).html;
+            assert_eq!(html, "<h1 id=\"step-1\" class=\"note\">标题</h1>\n", "{policy:?}");
+        }
+        assert!(render(source, RawHtmlPolicy::Trust, &KeepAll).html.contains("onclick=\"alert(1)\""));
     }
 
     #[test]

@@ -253,7 +253,7 @@ fn in_a_tag(html: &str, needle: &str) -> bool {
             (true, None, b'>') => in_tag = false,
             (true, None, b'"' | b'\'') => quote = Some(b),
             (true, Some(q), _) if q == b => quote = None,
-            (true, None, _) if html[at..].starts_with(needle) => return true,
+            (true, None, _) if html.as_bytes()[at..].starts_with(needle.as_bytes()) => return true,
             _ => {}
         }
     }
