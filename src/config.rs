@@ -204,6 +204,16 @@ pub fn load(site_dir: &Path) -> Result<Config, Vec<Diagnostic>> {
     };
     // Lone CRs (old Mac line ends) break lines for serde_yaml: for positions too.
     let text = crate::content::load::lf_only(text);
+    // A control character in the site's title or a label would make feed.xml invalid: refused at
+    // its place (the configuration is edited seldom, and a case's are removed with a warning).
+    if let Some((at, c)) = crate::content::load::first_stray(&text) {
+        let d = Diagnostic::error("control_character")
+            .variant("config")
+            .file(CONFIG_FILE)
+            .arg("char", format!("U+{:04X}", u32::from(c)))
+            .arg("total", text.chars().filter(|&c| crate::content::load::is_stray_control(c)).count().to_string());
+        return Err(vec![crate::diagnostics::Lines::new(&text).place(d, at, c.len_utf8())]);
+    }
     let config = parse(&text)?;
     match missing_theme(site_dir, &config.theme) {
         Some(problem) => {
@@ -570,6 +580,20 @@ mod tests {
         let line = crate::embedded::SAMPLE_CONFIG.lines().count() + 1;
         assert_eq!(problems[0].location.map(|l| l.line), Some(line), "{problems:?}");
         assert_eq!(problems[0].source_line.as_deref(), Some("languge: en"));
+    }
+
+    /// A control character in `exemplar.yaml` (pasted into the title, say) is an error at its
+    /// place, not a feed.xml that does not parse.
+    #[test]
+    fn a_control_character_in_the_configuration_is_refused_at_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = crate::embedded::SAMPLE_CONFIG.replacen("title: ", "title: 基层\u{1}", 1);
+        std::fs::write(dir.path().join(CONFIG_FILE), &text).unwrap();
+        let problems = load(dir.path()).expect_err("a control character");
+        let line = text.lines().position(|l| l.contains('\u{1}')).unwrap() + 1;
+        assert_eq!(problems[0].code, "control_character");
+        assert_eq!(problems[0].location.map(|l| (l.line, l.column)), Some((line, 10)), "{problems:?}");
+        assert_eq!(problems[0].arg_value("char"), Some("U+0001"));
     }
 
     #[test]

@@ -177,6 +177,16 @@ fn holds_stray(bytes: &[u8]) -> bool {
         || memchr::memmem::find(bytes, "\u{ffff}".as_bytes()).is_some()
 }
 
+/// Where the first [`is_stray_control`] character of `text` is, and which it is.
+pub fn first_stray(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    if !holds_stray(bytes) {
+        return None;
+    }
+    let at = (0..bytes.len()).find(|&i| stray_at(bytes, i))?;
+    Some((at, text[at..].chars().next()?))
+}
+
 /// Warnings for at most this many lines with control characters in one file; all are removed.
 const MAX_CONTROL_WARNINGS: usize = 20;
 
