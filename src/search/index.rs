@@ -1117,7 +1117,7 @@ mod tests {
     #[test]
     fn masks_round_trip_through_bytes() {
         for m in [8u32, 16, 32, 64, 128] {
-            let full: Mask = if m == 128 { Mask::MAX } else { (1 << m) - 1 };
+            let full = files::full_mask(m);
             for mask in [1 << (m - 1), 0b1011, 0x5555_5555_5555_5555_5555_5555_5555_5555 & full, full] {
                 let mut bytes = vec![];
                 push_mask(&mut bytes, mask, m);

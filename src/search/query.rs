@@ -212,14 +212,18 @@ fn clause_docs(index: &Index, clause: &Clause) -> Vec<(u32, u32)> {
             Some(prev) => intersect(&prev, &list, |a, b| a.max(b)),
         });
     }
-    let is_word = |t: usize| match &clause.terms[t] {
-        Term::Exact(t) => super::files::is_word(t),
-        Term::Prefix(_) => true,
-    };
+    // Which terms are words, and which chains words alone: asked once, not for each case.
+    let is_word: Vec<bool> = (clause.terms.iter())
+        .map(|term| match term {
+            Term::Exact(t) => super::files::is_word(t),
+            Term::Prefix(_) => true,
+        })
+        .collect();
+    let words_only: Vec<bool> = clause.chains.iter().map(|chain| chain.iter().all(|&(t, _)| is_word[t])).collect();
     // The positions of the words a chain places (a term of their own, read only for this).
     let positions: Vec<Option<Vec<(u32, u8, Mask)>>> = (0..clause.terms.len())
         .map(|t| {
-            let placed = is_word(t) && clause.chains.iter().flatten().any(|&(c, _)| c == t);
+            let placed = is_word[t] && clause.chains.iter().flatten().any(|&(c, _)| c == t);
             placed.then(|| {
                 term_docs(
                     index,
@@ -241,15 +245,15 @@ fn clause_docs(index: &Index, clause: &Clause) -> Vec<(u32, u32)> {
     docs.unwrap_or_default()
         .into_iter()
         .filter(|&(doc, _)| {
-            clause.chains.iter().all(|chain| {
+            clause.chains.iter().zip(&words_only).all(|(chain, &words_only)| {
                 // Words alone are checked modulo their own modulus; beside bigrams, modulo the
                 // case's, their masks folded to it.
-                let m = if chain.iter().all(|&(t, _)| is_word(t)) { WORD_MODULUS } else { index.modulus(doc) };
+                let m = if words_only { WORD_MODULUS } else { index.modulus(doc) };
                 let masks: Vec<(Mask, u32)> = chain
                     .iter()
                     .map(|&(t, offset)| {
                         let mask = mask_of(t, doc);
-                        (if is_word(t) { fold_mask(mask, m) } else { mask }, offset)
+                        (if is_word[t] { fold_mask(mask, m) } else { mask }, offset)
                     })
                     .collect();
                 aligned(&masks, m)
