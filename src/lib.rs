@@ -31,4 +31,5 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod slug;
+pub mod timings;
 pub mod usage;

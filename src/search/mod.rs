@@ -20,7 +20,7 @@ use crate::site::Site;
 /// is indexed (see [`index::build_freeing_text`]).
 pub fn write_index_freeing_text(site: &mut Site, write: &crate::render::WriteFn<'_>) -> Result<(), String> {
     use rayon::prelude::*;
-    let timings = crate::pipeline::Timings::new();
+    let timings = crate::timings::Timings::new();
     let index = index::build_freeing_text(site);
     timings.lap("  search index");
     let layout = files::Layout::new(&index, files::SHARD_BYTES, files::GROUP_BYTES);
