@@ -900,6 +900,7 @@ fn build_case(
             _ => links.nearest(&broken.destination),
         };
         let diagnostic = Diagnostic::error(code).file(&file.rel_path).arg("target", broken.destination.clone());
+        let diagnostic = if broken.destination.trim().is_empty() { diagnostic.variant("empty") } else { diagnostic };
         problems.push(lines.place(
             diagnostic.suggest(nearest),
             file.body_start + broken.range.start,

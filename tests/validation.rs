@@ -879,6 +879,71 @@ fn link_with_spaces() {
     );
 }
 
+/// A share or root path written percent-encoded (`%5C%5Cserver%5Cshare%5Ca.pdf`) is the editor's
+/// path as much as written plainly: `absolute_path` (it was `path_outside`, "leads outside the
+/// site folder", or a dead link); so is a `file:` URL (it was dropped without a word). The path
+/// relative to the case is suggested when the file is in the site.
+#[test]
+fn encoded_and_file_url_paths_are_absolute_paths() {
+    let body = "[甲](%5C%5Cserver%5Cshare%5Ca.pdf) [乙](%5c%5cserver/a.pdf) ![丙](%2Fimages%2Fsite.png)\n\n\
+                [丁](file:///C:/资料/a.docx) ![戊](FILE://server/share/b.png)\n";
+    let first = VALID.lines().count() + 2;
+    let png = std::fs::read(manifest_path("content/images/banner-safety.png")).unwrap();
+    let site = Site::with_case("case", format!("{VALID}\n{body}")).add("images/site.png", png);
+    for lang in ["en", "zh-CN"] {
+        let (code, report) = site.json_with(&["--lang", lang]);
+        assert_eq!(code, 1, "{report:#}");
+        let found: Vec<_> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let hint = d["hint"].as_str().unwrap();
+                assert!(hint.contains("relative to this case file") || hint.contains("相对于这个案例文件"), "{d:#}");
+                (
+                    d["code"].as_str().unwrap(),
+                    d["line"].as_u64().unwrap() as usize,
+                    d["column"].as_u64().unwrap(),
+                    d["suggestion"].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("absolute_path", first, 1, None),
+                ("absolute_path", first, 35, None),
+                ("absolute_path", first, 59, Some("images/site.png")),
+                ("absolute_path", first + 2, 1, None),
+                ("absolute_path", first + 2, 27, None),
+            ],
+            "{report:#}"
+        );
+    }
+}
+
+/// An image without a path (`![现场]()`, `<img src="">`) would be a broken image on the page.
+#[test]
+fn an_image_without_a_path_is_missing() {
+    let body = "![现场]() 与 <img src=\"\" alt=\"空\">\n";
+    let first = VALID.lines().count() + 2;
+    let site = Site::with_case("case", format!("{VALID}\n{body}"));
+    for (lang, words) in [("en", "the image has no path"), ("zh-CN", "图片没有写路径")] {
+        let (code, report) = site.json_with(&["--lang", lang]);
+        assert_eq!(code, 1, "{report:#}");
+        let found: Vec<_> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                assert!(d["message"].as_str().unwrap().contains(words), "{d:#}");
+                (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap() as usize, d["column"].as_u64().unwrap())
+            })
+            .collect();
+        assert_eq!(found, [("missing_image", first, 1), ("missing_image", first, 21)], "{report:#}");
+    }
+}
+
 /// Names that differ only in letter case are found on Windows, not on the intranet's server: the
 /// file that is there is suggested.
 #[test]

@@ -115,7 +115,7 @@ impl CaseLinks<'_> {
     /// the site folder.
     pub fn from_root(&self, destination: &str) -> Option<String> {
         let (path, fragment) = destination.trim().split_once('#').unwrap_or((destination.trim(), ""));
-        let path = percent_decode(path.trim_start_matches(['/', '\\']));
+        let path = percent_decode(path).trim_start_matches(['/', '\\']).to_owned();
         let is_there = |rel: &str| {
             if rel.to_ascii_lowercase().ends_with(".md") {
                 self.targets.slugs.contains_key(rel)
@@ -175,6 +175,9 @@ fn case_insensitive(site_dir: &Path, rel: &str) -> Option<String> {
 
 impl LinkResolver for CaseLinks<'_> {
     fn link(&self, destination: &str) -> Resolved {
+        if is_encoded_absolute_path(destination) || is_file_url(destination) {
+            return Resolved::Broken("absolute_path");
+        }
         if !is_relative(destination) {
             // `/other.md` means a case file, but from the server's root nothing of the site is
             // found; other links from the root (another intranet application) are the editor's.
@@ -208,9 +211,13 @@ impl LinkResolver for CaseLinks<'_> {
     }
 
     fn image(&self, destination: &str) -> Resolved {
+        // `![现场]()`: the page would show a broken image.
+        if destination.trim().is_empty() {
+            return Resolved::Broken("missing_image");
+        }
         // An image from the server's root (`/img/a.png`) or a drive would load from outside the
         // portal, where the published folder has no such file.
-        if is_absolute_path(destination) {
+        if is_absolute_path(destination) || is_encoded_absolute_path(destination) || is_file_url(destination) {
             return Resolved::Broken("absolute_path");
         }
         if !is_relative(destination) {
@@ -243,6 +250,25 @@ fn is_absolute_path(destination: &str) -> bool {
     let b = d.as_bytes();
     (d.starts_with(['/', '\\']) && !d.starts_with("//"))
         || (b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/'))
+}
+
+/// A path from the server's root, a drive or a share written percent-encoded
+/// (`%5C%5Cserver%5Cshare%5Ca.pdf`, `%2Fimg%2Fa.png`): a browser reads it as a file name beside
+/// the page, which the published portal does not have; the editor meant the path.
+fn is_encoded_absolute_path(destination: &str) -> bool {
+    let d = destination.trim();
+    let path = d.split(['#', '?']).next().unwrap_or_default();
+    path.contains('%') && {
+        let decoded = percent_decode(path);
+        decoded != path && (is_absolute_path(&decoded) || decoded.starts_with("//") || decoded.starts_with("\\"))
+    }
+}
+
+/// A `file:` URL (`file:///C:/a.pdf`, `file://server/share/a.pdf`): a file on the editor's disk
+/// or network, which no reader's browser opens from the portal.
+fn is_file_url(destination: &str) -> bool {
+    let d = destination.trim_start_matches(|c: char| c <= ' ');
+    d.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("file:"))
 }
 
 /// A path written the Windows way, from a drive or a share: `C:\a.pdf`, `D:/a.pdf`, `\\server\a`,
@@ -329,6 +355,35 @@ mod tests {
     }
 
     use super::*;
+
+    /// A share, drive or root path is the editor's however it is written: percent-encoded
+    /// (`%5C%5Cserver…`, which was `path_outside`) or as a `file:` URL (dropped without a word).
+    #[test]
+    fn encoded_paths_and_file_urls_are_absolute_paths() {
+        let site = tempfile::tempdir().unwrap();
+        let slugs = HashMap::new();
+        let targets = Targets::new(site.path(), &slugs);
+        let links = CaseLinks::new(&targets, "content/a.md", "../../");
+        for path in [
+            "%5C%5Cserver%5Cshare%5Ca.pdf",
+            "%5c%5cserver/a.pdf",
+            "%2Fimg%2Fa.png",
+            "%2F%2Fhost/a.png",
+            "%43%3A%5Ca.pdf",
+            "file:///C:/a.pdf",
+            "FILE://server/share/a.pdf",
+            " file:/a.pdf",
+            "\\\\?\\C:\\a.pdf",
+        ] {
+            assert_eq!(links.link(path), Resolved::Broken("absolute_path"), "{path}");
+            assert_eq!(links.image(path), Resolved::Broken("absolute_path"), "{path}");
+        }
+        for path in ["a%20b.pdf", "%E5%9B%BE.png", "100%.png"] {
+            assert_eq!(links.link(path), Resolved::Broken("broken_link"), "{path}");
+        }
+        assert_eq!(links.image(""), Resolved::Broken("missing_image"));
+        assert_eq!(links.image("https://a.example/x.png"), Resolved::Keep);
+    }
 
     #[test]
     fn relative_paths() {
