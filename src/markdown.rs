@@ -58,6 +58,27 @@ pub struct BrokenLink {
     pub range: Range<usize>,
 }
 
+/// A link or image whose address the page does not keep as written, with its byte range in the
+/// Markdown source: the editor is told, the page stays safe and loads nothing from elsewhere.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dropped {
+    pub kind: DroppedKind,
+    pub destination: String,
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DroppedKind {
+    /// A scheme the portal does not keep (`javascript:`, `data:`, `ftp:` …, however written:
+    /// `%00javascript:`, `java&#9;script:`), or a kept one that invisible or percent-encoded
+    /// characters make no address to a browser (`%09https://…`): the address is removed from the
+    /// page, whose text stays. `hidden`: the scheme is not written plainly.
+    Scheme { scheme: String, hidden: bool },
+    /// An image on another server (`https://…`, `//host/…`), which would load from outside the
+    /// portal: a Markdown image becomes a link to it, a raw HTML one (`raw`) loses its address.
+    ExternalImage { raw: bool },
+}
+
 /// A link or image written with a space in its destination, which Markdown reads as text: its
 /// byte range in the source, and the same written so that it is read (`<…>` around the destination).
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +99,8 @@ pub struct Rendered {
     /// Links and images Markdown left as text because their destination holds a space
     /// (`![现场](images/现场 照片.jpg)`): the page would show the brackets, not the image.
     pub spaced: Vec<SpacedLink>,
+    /// Addresses the page does not keep as written (not counted as broken: the page is whole).
+    pub dropped: Vec<Dropped>,
     /// The body's plain text (no markup), for search.
     pub plain_text: String,
     /// Where the body first nests deeper than [`MAX_NESTING`]: the HTML is then left empty and the
@@ -158,6 +181,9 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, o
     // The HTML block being read, its lines joined (see [`RawHtml`]), and the ids raw HTML brings.
     let mut html_block: Option<RawHtml> = None;
     let mut raw_ids = HashSet::new();
+    // The images being read (an image's alt text may hold another), each as it is written out.
+    let mut images: Vec<ImageAs> = Vec::new();
+    let mut link_depth = 0usize;
     for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
         match &event {
             Event::Start(Tag::HtmlBlock) if policy != RawHtmlPolicy::Escape => html_block = Some(RawHtml::default()),
@@ -177,15 +203,53 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, o
         }
         let event = match event {
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                let dest_url = resolve(resolver.link(&dest_url), dest_url, &range, &mut out.broken);
-                unsafe_url |= !is_safe_url(&dest_url);
+                link_depth += 1;
+                let resolved = resolver.link(&dest_url);
+                let kept = resolved == Resolved::Keep;
+                let dest_url = resolve(resolved, dest_url, &range, &mut out.broken);
+                if kept && policy != RawHtmlPolicy::Trust {
+                    unsafe_url |= drop_refused(&dest_url, &range, &mut out.dropped);
+                }
                 Event::Start(Tag::Link { link_type, dest_url, title, id })
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                let dest_url = resolve(resolver.image(&dest_url), dest_url, &range, &mut out.broken);
-                unsafe_url |= !is_safe_url(&dest_url);
-                Event::Start(Tag::Image { link_type, dest_url, title, id })
+            Event::End(TagEnd::Link) => {
+                link_depth = link_depth.saturating_sub(1);
+                Event::End(TagEnd::Link)
             }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                let resolved = resolver.image(&dest_url);
+                let kept = resolved == Resolved::Keep;
+                let dest_url = resolve(resolved, dest_url, &range, &mut out.broken);
+                let refused =
+                    kept && policy != RawHtmlPolicy::Trust && drop_refused(&dest_url, &range, &mut out.dropped);
+                unsafe_url |= refused;
+                if kept && !refused && is_external(&dest_url) {
+                    // The portal loads nothing from elsewhere: the image is offered as a link to
+                    // it, or as its text inside a link of its own.
+                    let kind = DroppedKind::ExternalImage { raw: false };
+                    out.dropped.push(Dropped { kind, destination: dest_url.to_string(), range: range.clone() });
+                    if link_depth > 0 {
+                        images.push(ImageAs::Text);
+                        continue;
+                    }
+                    images.push(ImageAs::Link(dest_url.to_string()));
+                    Event::Start(Tag::Link { link_type, dest_url, title, id })
+                } else {
+                    images.push(ImageAs::Image);
+                    Event::Start(Tag::Image { link_type, dest_url, title, id })
+                }
+            }
+            Event::End(TagEnd::Image) => match images.pop() {
+                Some(ImageAs::Text) => continue,
+                Some(ImageAs::Link(url)) => {
+                    // Without alt text the link would show nothing: it shows the address.
+                    if write && matches!(events.last(), Some(Event::Start(Tag::Link { .. }))) {
+                        events.push(Event::Text(CowStr::from(url)));
+                    }
+                    Event::End(TagEnd::Link)
+                }
+                _ => Event::End(TagEnd::Image),
+            },
             Event::Html(html) | Event::InlineHtml(html) if html.trim() == MORE_MARKER => {
                 summary.more_marker();
                 continue;
@@ -200,7 +264,8 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, o
                         continue;
                     }
                     let pieces = [(0, range.clone(), source.get(range.clone()) == Some(&*html))];
-                    match resolve_raw_html(&html, &pieces, resolver, &mut out.broken, &mut raw_ids) {
+                    let found = Found { broken: &mut out.broken, dropped: &mut out.dropped, ids: &mut raw_ids };
+                    match resolve_raw_html(&html, &pieces, resolver, policy, found) {
                         Some(resolved) => Event::Html(CowStr::from(resolved)),
                         None => Event::Html(html),
                     }
@@ -208,7 +273,8 @@ fn render_as(source: &str, policy: RawHtmlPolicy, resolver: &dyn LinkResolver, o
             },
             Event::End(TagEnd::HtmlBlock) => {
                 if let Some(block) = html_block.take() {
-                    let html = block.resolve(resolver, &mut out.broken, &mut raw_ids);
+                    let found = Found { broken: &mut out.broken, dropped: &mut out.dropped, ids: &mut raw_ids };
+                    let html = block.resolve(resolver, policy, found);
                     if write {
                         events.push(Event::Html(CowStr::from(html)));
                     }
@@ -490,8 +556,8 @@ impl RawHtml {
         self.text.push_str(html);
     }
 
-    fn resolve(self, resolver: &dyn LinkResolver, broken: &mut Vec<BrokenLink>, ids: &mut HashSet<String>) -> String {
-        resolve_raw_html(&self.text, &self.pieces, resolver, broken, ids).unwrap_or(self.text)
+    fn resolve(self, resolver: &dyn LinkResolver, policy: RawHtmlPolicy, found: Found) -> String {
+        resolve_raw_html(&self.text, &self.pieces, resolver, policy, found).unwrap_or(self.text)
     }
 }
 
@@ -506,17 +572,35 @@ fn source_range(pieces: &[(usize, Range<usize>, bool)], span: &Range<usize>) -> 
     }
 }
 
+/// What reading raw HTML finds: its broken links, the addresses the page does not keep, its ids.
+struct Found<'a> {
+    broken: &'a mut Vec<BrokenLink>,
+    dropped: &'a mut Vec<Dropped>,
+    ids: &'a mut HashSet<String>,
+}
+
+/// How an image of the body is written out.
+enum ImageAs {
+    Image,
+    /// An image on another server, as a link to it (the address shown when it has no alt text).
+    Link(String),
+    /// An image on another server inside a link: its alt text only.
+    Text,
+}
+
 /// `html` (made of `pieces`, see [`RawHtml`]) with the `src` of images and `href` of links
 /// resolved as Markdown's are (an unresolvable one reported where it is written and left as
-/// written) and every `id` prefixed with [`RAW_ID_PREFIX`] (the ids as written are added to `ids`);
-/// `None` when nothing changed.
+/// written; one the sanitizer drops, or an image from elsewhere, reported too, unless `policy`
+/// trusts raw HTML) and every `id` prefixed with [`RAW_ID_PREFIX`] (the ids as written are added
+/// to `ids`); `None` when nothing changed.
 fn resolve_raw_html(
     html: &str,
     pieces: &[(usize, Range<usize>, bool)],
     resolver: &dyn LinkResolver,
-    broken: &mut Vec<BrokenLink>,
-    ids: &mut HashSet<String>,
+    policy: RawHtmlPolicy,
+    found: Found,
 ) -> Option<String> {
+    let Found { broken, dropped, ids } = found;
     rewrite_attributes(html, |tag, name, value, span| {
         if name == "id" {
             let id = value.trim();
@@ -532,7 +616,17 @@ fn resolve_raw_html(
             _ => return None,
         };
         match resolved {
-            Resolved::Keep => None,
+            Resolved::Keep => {
+                if policy != RawHtmlPolicy::Trust {
+                    let range = source_range(pieces, &span);
+                    let refused = drop_refused(value.trim(), &range, dropped);
+                    if !refused && loads(tag, name) && is_external(value) {
+                        let kind = DroppedKind::ExternalImage { raw: true };
+                        dropped.push(Dropped { kind, destination: value.trim().to_owned(), range });
+                    }
+                }
+                None
+            }
             Resolved::Rewrite(url) => Some(url),
             Resolved::Broken(code) => {
                 let range = source_range(pieces, &span);
@@ -653,8 +747,10 @@ fn rewrite_attributes(
     Some(out)
 }
 
-/// An attribute value with its character references decoded: the named ones a URL or id holds
-/// (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`) and the numeric ones; any other left as written.
+/// An attribute value with its character references decoded as a browser decodes them: the named
+/// ones a URL or id holds (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, and those that hide a
+/// scheme's parts: `&Tab;`, `&NewLine;`, `&colon;` …) and the numeric ones, also without their
+/// `;` (`&#106avascript:`); any other left as written.
 fn decode_references(value: &str) -> std::borrow::Cow<'_, str> {
     if !value.contains('&') {
         return value.into();
@@ -664,25 +760,30 @@ fn decode_references(value: &str) -> std::borrow::Cow<'_, str> {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
-        // A reference is short: `;` is looked for in the next few bytes only.
-        let reference = rest.bytes().take(34).position(|b| b == b';').map(|end| (&rest[1..end], end + 1));
-        let decoded = reference.and_then(|(name, len)| {
-            let ch = match name {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                _ => {
-                    let number = name.strip_prefix('#')?;
-                    let code = match number.strip_prefix(['x', 'X']) {
-                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                        None => number.parse().ok(),
-                    };
-                    code.and_then(char::from_u32).filter(|c| *c != '\0')
-                }
+        let decoded = numeric_reference(rest).or_else(|| {
+            // A named reference is short: `;` is looked for in the next few bytes only.
+            let end = rest.bytes().take(34).position(|b| b == b';')?;
+            let ch = match &rest[1..end] {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                "Tab" => '\t',
+                "NewLine" => '\n',
+                "colon" => ':',
+                "sol" => '/',
+                "bsol" => '\\',
+                "percnt" => '%',
+                "period" => '.',
+                "num" => '#',
+                "quest" => '?',
+                "lpar" => '(',
+                "rpar" => ')',
+                "nbsp" => '\u{A0}',
+                _ => return None,
             };
-            ch.map(|ch| (ch, len))
+            Some((ch, end + 1))
         });
         match decoded {
             Some((ch, len)) => {
@@ -699,23 +800,125 @@ fn decode_references(value: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// The character of the numeric reference `text` starts with (`&#106;`, `&#x6A;`, `&#106`) and
+/// its length; `None` for none.
+fn numeric_reference(text: &str) -> Option<(char, usize)> {
+    let number = text.strip_prefix("&#")?;
+    let (hex, digits) = match number.strip_prefix(['x', 'X']) {
+        Some(hex) => (true, hex),
+        None => (false, number),
+    };
+    let len = digits.bytes().take_while(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() }).count();
+    // More digits than any character has: left as written rather than overflowing.
+    if len == 0 || len > 8 {
+        return None;
+    }
+    let code = u32::from_str_radix(&digits[..len], if hex { 16 } else { 10 }).ok()?;
+    // NUL is read as U+FFFD, as browsers do.
+    let ch = char::from_u32(code).map(|c| if c == '\0' { '\u{FFFD}' } else { c })?;
+    let semicolon = usize::from(digits.as_bytes().get(len) == Some(&b';'));
+    Some((ch, text.len() - digits.len() + len + semicolon))
+}
+
 /// `value` escaped for an attribute between double quotes (`&`, `"`, `<`, `>`).
 pub(crate) fn escape_attribute(value: &str) -> String {
     value.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// A destination the portal can print without the sanitizer: relative, or with a scheme that
-/// cannot run code. Browsers ignore tabs and line breaks inside a URL, so they are ignored here.
-fn is_safe_url(url: &str) -> bool {
-    let url: String = url.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
-    let url = url.trim_start_matches(|c: char| c <= ' ');
-    let scheme_end = url.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')));
-    match scheme_end {
-        Some(end) if end > 0 && url[end..].starts_with(':') => {
-            ["http", "https", "mailto", "tel"].iter().any(|s| url[..end].eq_ignore_ascii_case(s))
-        }
-        _ => true,
+/// The schemes the portal keeps in a link or image; the sanitizer drops every other.
+pub const KEPT_SCHEMES: [&str; 4] = ["http", "https", "mailto", "tel"];
+
+/// Whether `destination` is refused (see [`refused_url`]); if so, it is added to `dropped`.
+fn drop_refused(destination: &str, range: &Range<usize>, dropped: &mut Vec<Dropped>) -> bool {
+    let Some((scheme, hidden)) = refused_url(destination) else { return false };
+    let kind = DroppedKind::Scheme { scheme, hidden };
+    dropped.push(Dropped { kind, destination: destination.to_owned(), range: range.clone() });
+    true
+}
+
+/// The scheme of `url` that the page does not keep, lowercased, and whether it is written so that
+/// it does not show (`None` for a relative address or one with a kept scheme written plainly).
+/// Refused: every scheme but [`KEPT_SCHEMES`], however it is written — in any letter case, with
+/// tabs or line breaks inside (which browsers ignore) or control characters before it (which they
+/// skip), percent-encoded (`%6Aavascript:`) or behind invisible characters (`%00javascript:`, a
+/// zero-width space), which no browser reads as a scheme but which an editor did not mean as a
+/// file name either; and a kept scheme written so (`%09https://…`), which browsers read as a file
+/// name beside the page, that is as a dead link.
+pub(crate) fn refused_url(url: &str) -> Option<(String, bool)> {
+    let meant = meant_scheme(url)?;
+    let read = browser_scheme(url);
+    if read.as_deref() == Some(meant.as_str()) && KEPT_SCHEMES.contains(&meant.as_str()) {
+        return None;
     }
+    let plain = url.get(..meant.len()).is_some_and(|written| written.eq_ignore_ascii_case(&meant))
+        && url.as_bytes().get(meant.len()) == Some(&b':');
+    Some((meant, !plain))
+}
+
+/// The scheme of `url` as a browser reads it: control characters and spaces before it skipped,
+/// tabs and line breaks ignored; lowercased.
+fn browser_scheme(url: &str) -> Option<String> {
+    let url = url.trim_start_matches(|c: char| c <= ' ');
+    scheme_of(url.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')))
+}
+
+/// The scheme `url` was meant to have: [`browser_scheme`], but also through percent-encoding
+/// (decoded up to three times: `%256A` is `%6A` is `j`) and past every invisible character.
+fn meant_scheme(url: &str) -> Option<String> {
+    let mut decoded = url.to_owned();
+    for _ in 0..3 {
+        if !decoded.contains('%') {
+            break;
+        }
+        decoded = crate::content::links::percent_decode(&decoded);
+    }
+    scheme_of(decoded.chars().filter(|&c| !invisible(c)))
+}
+
+/// The scheme the characters start with, up to a `:` (lowercased), if they do.
+fn scheme_of(mut chars: impl Iterator<Item = char>) -> Option<String> {
+    let mut scheme = String::new();
+    for c in chars.by_ref() {
+        match c {
+            ':' => break,
+            c if c.is_ascii_alphabetic()
+                || (!scheme.is_empty() && (c.is_ascii_digit() || matches!(c, '+' | '-' | '.'))) =>
+            {
+                scheme.push(c.to_ascii_lowercase());
+            }
+            _ => return None,
+        }
+        if scheme.len() > 32 {
+            return None;
+        }
+    }
+    (!scheme.is_empty()).then_some(scheme)
+}
+
+/// A character that shows nothing: a control character, white space, a zero-width or
+/// direction mark, a soft hyphen, a byte-order mark; and U+FFFD, which `&#0;` and a NUL become.
+pub(crate) fn invisible(c: char) -> bool {
+    c.is_control()
+        || c.is_whitespace()
+        || matches!(
+            c,
+            '\u{AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{FFFD}'
+        )
+}
+
+/// An address on another server (`https://…`, `//host/…`, `ftp://…`): an image there would be
+/// loaded from outside the portal.
+fn is_external(url: &str) -> bool {
+    let url: String =
+        url.trim_start_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    url.starts_with("//")
+        || url.starts_with("/\\")
+        || browser_scheme(&url).is_some_and(|scheme| matches!(scheme.as_str(), "http" | "https" | "ftp" | "ftps"))
+}
+
+/// Whether raw HTML's attribute `name` of `tag` makes the browser load what it points at.
+fn loads(tag: &str, name: &str) -> bool {
+    matches!((tag, name), ("img" | "video" | "audio" | "source" | "track", "src") | ("video", "poster"))
 }
 
 /// A heading anchor as git web UIs make it: letters (Chinese included) and digits kept,
@@ -805,6 +1008,16 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("details", ["open"])
         .add_tag_attributes("td", ["colspan", "rowspan"])
         .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
+        .url_schemes(KEPT_SCHEMES.into_iter().collect())
+        // What `refused_url` refuses however it is written (`%00javascript:`, which the
+        // sanitizer reads as a relative address), and images from elsewhere.
+        .attribute_filter(|tag, name, value| {
+            let url = matches!(name, "href" | "src" | "poster" | "cite" | "action" | "formaction" | "background");
+            if (url && refused_url(value).is_some()) || (loads(tag, name) && is_external(value)) {
+                return None;
+            }
+            Some(value.into())
+        })
         .link_rel(None);
     builder
 });
@@ -1012,7 +1225,17 @@ mod tests {
             let out = render(source, policy, &Site);
             assert!(out.html.contains("<img src=\"../../media/a.png\" width=\"300\">"), "{}", out.html);
             assert!(out.html.contains("<a href=\"../other/\">其他</a>"), "{}", out.html);
-            assert!(out.html.contains("https://x.org/b.png"), "{}", out.html);
+            // An image from elsewhere: loaded only where raw HTML is trusted, else told and dropped.
+            let external = out.dropped.iter().map(|d| (&d.kind, d.destination.as_str(), &source[d.range.clone()]));
+            if policy == RawHtmlPolicy::Trust {
+                assert!(out.html.contains("https://x.org/b.png"), "{}", out.html);
+                assert_eq!(external.count(), 0);
+            } else {
+                assert!(!out.html.contains("x.org") && out.html.contains("<img>"), "{}", out.html);
+                let kind = DroppedKind::ExternalImage { raw: true };
+                let found: Vec<_> = external.collect();
+                assert_eq!(found, [(&kind, "https://x.org/b.png", "https://x.org/b.png")]);
+            }
             let broken: Vec<_> =
                 out.broken.iter().map(|b| (b.code, b.destination.as_str(), &source[b.range.clone()])).collect();
             assert_eq!(
@@ -1054,6 +1277,140 @@ mod tests {
             // A heading's anchor keeps its id and its links.
             assert!(html.contains("<h2 id=\"背景\">") && html.contains("<span id=\"user-content-背景\">"), "{html}");
             assert!(html.contains("href=\"#%E8%83%8C%E6%99%AF\""), "{html}");
+        }
+    }
+
+    /// Every scheme but http, https, mailto and tel is refused however it is written; a kept one
+    /// only when written so that browsers do not read it as one.
+    #[test]
+    fn refused_addresses_however_written() {
+        for (url, scheme, hidden) in [
+            ("javascript:alert(1)", "javascript", false),
+            ("JaVaScRiPt:alert(1)", "javascript", false),
+            ("java\tscript:alert(1)", "javascript", true),
+            ("java\nscript:alert(1)", "javascript", true),
+            ("\u{0}javascript:alert(1)", "javascript", true),
+            ("\u{e} javascript:alert(1)", "javascript", true),
+            ("%00javascript:alert(1)", "javascript", true),
+            ("%6A%61vascript:alert(1)", "javascript", true),
+            ("%2500javascript:alert(1)", "javascript", true),
+            ("\u{200B}javascript:alert(1)", "javascript", true),
+            ("\u{FFFD}javascript:alert(1)", "javascript", true),
+            ("vbscript:msgbox(1)", "vbscript", false),
+            ("data:text/html,<script>", "data", false),
+            ("data:image/svg+xml;base64,PHN2Zz4=", "data", false),
+            ("ftp://files.example/a.zip", "ftp", false),
+            ("%09https://a.example/", "https", true),
+            ("ht\u{200B}tps://a.example/", "https", true),
+        ] {
+            assert_eq!(refused_url(url), Some((scheme.to_owned(), hidden)), "{url:?}");
+        }
+        for url in [
+            "https://a.example/",
+            "HTTP://a.example/",
+            " https://a.example/",
+            "ht\ttps://a.example/",
+            "mailto:a@b.example",
+            "tel:+86-20-1234",
+            "images/a.png",
+            "../a.md#做法",
+            "#背景",
+            "/other-app/",
+            "//a.example/x.png",
+            "",
+            "%E5%9B%BE.png",
+        ] {
+            assert_eq!(refused_url(url), None, "{url:?}");
+        }
+    }
+
+    /// A refused address is told where it is written and kept out of the page under `sanitize`
+    /// and `escape`, Markdown's and raw HTML's (before, `%00javascript:` and `java&#9;script:`
+    /// reached the page as dead links, and the rest were dropped without a word).
+    #[test]
+    fn refused_addresses_are_told_and_never_published() {
+        let source = "[甲](%00javascript:alert(1)) [乙](java&#9;script:alert(1)) [丙][r] <JaVaScRiPt:alert(1)>\n\n\
+                      ![丁](data:image/svg+xml;base64,PHN2Zz4=) [戊](%09https://a.example/)\n\n\
+                      <a href=\"javascript&colon;alert(1)\">己</a><a href=\"&#106avascript:alert(1)\">庚</a>\n\n\
+                      [r]: %6A%61vascript:alert(1)\n";
+        let expected = [
+            ("javascript", true, "[甲](%00javascript:alert(1))"),
+            ("javascript", true, "[乙](java&#9;script:alert(1))"),
+            ("javascript", true, "[丙][r]"),
+            ("javascript", false, "<JaVaScRiPt:alert(1)>"),
+            ("data", false, "![丁](data:image/svg+xml;base64,PHN2Zz4=)"),
+            ("https", true, "[戊](%09https://a.example/)"),
+            ("javascript", false, "javascript&colon;alert(1)"),
+            ("javascript", false, "&#106avascript:alert(1)"),
+        ];
+        let found = |out: &Rendered| -> Vec<(String, bool, String)> {
+            out.dropped
+                .iter()
+                .map(|d| match &d.kind {
+                    DroppedKind::Scheme { scheme, hidden } => {
+                        (scheme.clone(), *hidden, source[d.range.clone()].to_owned())
+                    }
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        let out = render(source, RawHtmlPolicy::Sanitize, &KeepAll);
+        let expect: Vec<_> = expected.iter().map(|(s, h, t)| (s.to_string(), *h, t.to_string())).collect();
+        assert_eq!(found(&out), expect);
+        assert_eq!(check(source, RawHtmlPolicy::Sanitize, &KeepAll).dropped, out.dropped);
+        let addressed = |html: &str| html.contains("<a href") || html.contains("<img src");
+        assert!(!addressed(&out.html), "{}", out.html);
+        for text in ["甲", "乙", "丙", "戊", "己", "庚"] {
+            assert!(out.html.contains(&format!("<a>{text}</a>")), "{text}: {}", out.html);
+        }
+        // Shown as text under `escape`, raw HTML has no address; Markdown's are dropped all the same.
+        let escaped = render(source, RawHtmlPolicy::Escape, &KeepAll);
+        assert_eq!(found(&escaped), expect[..6]);
+        assert!(!addressed(&escaped.html), "{}", escaped.html);
+        // Trusted, everything stays as written, without a word.
+        let trusted = render(source, RawHtmlPolicy::Trust, &KeepAll);
+        assert!(trusted.dropped.is_empty() && trusted.html.contains("href=\"%00javascript:alert(1)\""));
+    }
+
+    /// The portal loads nothing from elsewhere: a Markdown image from another server becomes a link
+    /// to it (its alt text inside a link of its own, its address when it has no alt text), under
+    /// every policy; before, it was loaded from there.
+    #[test]
+    fn images_from_elsewhere_become_links() {
+        let source = "![现场](https://a.example/x.png \"标题\") [![徽章](http://a.example/b.png)](https://a.example/) ![](//a.example/c.png) ![本地](images/a.png)\n";
+        for policy in [RawHtmlPolicy::Sanitize, RawHtmlPolicy::Escape, RawHtmlPolicy::Trust] {
+            let out = render(source, policy, &KeepAll);
+            assert_eq!(
+                out.html,
+                "<p><a href=\"https://a.example/x.png\" title=\"标题\">现场</a> <a href=\"https://a.example/\">徽章</a> \
+                 <a href=\"//a.example/c.png\">//a.example/c.png</a> <img src=\"images/a.png\" alt=\"本地\" /></p>\n",
+                "{policy:?}"
+            );
+            let told: Vec<_> = out.dropped.iter().map(|d| (&d.kind, d.destination.as_str())).collect();
+            let kind = DroppedKind::ExternalImage { raw: false };
+            assert_eq!(
+                told,
+                [(&kind, "https://a.example/x.png"), (&kind, "http://a.example/b.png"), (&kind, "//a.example/c.png")]
+            );
+            assert_eq!(check(source, policy, &KeepAll).dropped, out.dropped);
+        }
+    }
+
+    #[test]
+    fn character_references_are_decoded_as_browsers_do() {
+        for (value, decoded) in [
+            ("javascript&colon;alert(1)", "javascript:alert(1)"),
+            ("java&Tab;script:", "java\tscript:"),
+            ("java&NewLine;script:", "java\nscript:"),
+            ("&#106avascript:", "javascript:"),
+            ("&#x6A;&#X61;v", "jav"),
+            ("&#0;x", "\u{FFFD}x"),
+            ("&#99999999999;", "&#99999999999;"),
+            ("&#;&#x;", "&#;&#x;"),
+            ("a&b&unknown;", "a&b&unknown;"),
+            ("&amp;&lt;&gt;&quot;&apos;", "&<>\"'"),
+        ] {
+            assert_eq!(decode_references(value), decoded, "{value}");
         }
     }
 

@@ -866,6 +866,20 @@ fn unusable_image(
     }
 }
 
+/// `text` with the characters that show nothing written as their code point (`U+0009`), so that
+/// a message can say what hides in an address.
+fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c != ' ' && markdown::invisible(c) {
+            out.push_str(&format!("<U+{:04X}>", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Renders one case's Markdown, resolves its links, images and cover, and assembles its model.
 fn build_case(
     loaded: &Loaded,
@@ -906,6 +920,26 @@ fn build_case(
             file.body_start + broken.range.start,
             broken.range.len(),
         ));
+    }
+    for dropped in &body.dropped {
+        let diagnostic = match &dropped.kind {
+            markdown::DroppedKind::Scheme { scheme, hidden } => {
+                let variant = match scheme.as_str() {
+                    _ if *hidden && markdown::KEPT_SCHEMES.contains(&scheme.as_str()) => "hidden",
+                    "javascript" | "vbscript" | "livescript" if *hidden => "script_hidden",
+                    "javascript" | "vbscript" | "livescript" => "script",
+                    "data" => "data",
+                    _ => "other",
+                };
+                Diagnostic::warning("link_removed").variant(variant).arg("scheme", scheme.clone())
+            }
+            markdown::DroppedKind::ExternalImage { raw } => {
+                let diagnostic = Diagnostic::warning("external_image");
+                if *raw { diagnostic.variant("raw") } else { diagnostic }
+            }
+        };
+        let diagnostic = diagnostic.file(&file.rel_path).arg("target", visible(&dropped.destination));
+        problems.push(lines.place(diagnostic, file.body_start + dropped.range.start, dropped.range.len()));
     }
     for spaced in &body.spaced {
         let diagnostic =

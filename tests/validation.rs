@@ -879,6 +879,135 @@ fn link_with_spaces() {
     );
 }
 
+#[test]
+fn link_removed() {
+    fixture(
+        "link_removed",
+        error(
+            36,
+            17,
+            "党员先锋岗每天巡查施工现场，详见[巡查记录](%00javascript:alert(1))。",
+            r#""javascript:" address hidden behind invisible or percent-encoded characters"#,
+        )
+        .warning(),
+    );
+}
+
+#[test]
+fn external_image() {
+    fixture(
+        "external_image",
+        error(
+            38,
+            1,
+            "![现场巡查](https://news.example.com/images/site.jpg)",
+            "is on another server, and the portal loads nothing from outside its own folder",
+        )
+        .warning(),
+    );
+}
+
+/// Addresses the portal does not keep, however they are written, and images from other servers
+/// are told at their place, in both languages, with what was found and the advice for its kind
+/// (before, each was dropped or kept as a dead link without a word); `check` passes, as the page
+/// is whole without them.
+#[test]
+fn addresses_the_portal_drops_are_told_in_both_languages() {
+    let body = "[甲](JaVaScRiPt:alert(1)) [乙](%00javascript:alert(1)) [丙](java&#9;script:alert(1))\n\n\
+                ![丁](data:image/png;base64,iVBORw0KGgo=) [戊](ftp://files.example/a.zip) [己](%09https://a.example/)\n\n\
+                <a href=\"javascript&colon;alert(1)\">庚</a> <img src=\"//cdn.example/b.png\">\n\n\
+                ![辛](http://a.example/c.png) [壬](https://a.example/) <mailto:a@b.example>\n";
+    let first = VALID.lines().count() + 2;
+    let site = Site::with_case("case", format!("{VALID}\n{body}"));
+    let found = |lang: &str| {
+        let (code, report) = site.json_with(&["--lang", lang]);
+        assert_eq!(code, 0, "{report:#}");
+        let diagnostics = report["diagnostics"].as_array().unwrap().clone();
+        for d in &diagnostics {
+            assert_eq!(d["severity"], "warning", "{d:#}");
+            let place = format!("content/case.md:{}:{}", d["line"], d["column"]);
+            assert!(d["text"].as_str().unwrap().contains(&place), "{d:#}");
+        }
+        diagnostics
+    };
+    let (en, zh) = (found("en"), found("zh-CN"));
+    let at: Vec<_> = en
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap() as usize, d["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("link_removed", first, 1),
+            ("link_removed", first, 26),
+            ("link_removed", first, 54),
+            ("link_removed", first + 2, 1),
+            ("link_removed", first + 2, 42),
+            ("link_removed", first + 2, 73),
+            ("link_removed", first + 4, 10),
+            ("external_image", first + 4, 53),
+            ("external_image", first + 6, 1),
+        ],
+        "{en:#?}"
+    );
+    let said = |diagnostics: &[Value], i: usize| {
+        let d = &diagnostics[i];
+        format!(
+            "{} {} {}",
+            d["message"].as_str().unwrap(),
+            d["expected"].as_str().unwrap(),
+            d["hint"].as_str().unwrap()
+        )
+    };
+    for (i, en_words, zh_words) in [
+        (
+            0,
+            ["\"JaVaScRiPt:alert(1)\" starts with \"javascript:\"", "may not run a script"],
+            ["“JaVaScRiPt:alert(1)”以“javascript:”开头", "不能在门户页面上运行脚本"],
+        ),
+        (
+            1,
+            ["\"%00javascript:alert(1)\" is a \"javascript:\" address hidden", "may not run a script"],
+            ["藏在看不见的字符或百分号编码后面", "运行脚本"],
+        ),
+        (2, ["\"java<U+0009>script:alert(1)\"", "may not run a script"], ["“java<U+0009>script:alert(1)”", "运行脚本"]),
+        (
+            3,
+            ["starts with \"data:\"", "save it in the images folder"],
+            ["以“data:”开头", "存到这个案例旁边的 images 文件夹里"],
+        ),
+        (4, ["starts with \"ftp:\"", "http:, https:, mailto: or tel:"], ["以“ftp:”开头", "链接到网页"]),
+        (
+            5,
+            ["invisible or percent-encoded characters before or inside \"https:\"", "type it again"],
+            ["看不见的字符或百分号编码，浏览器打不开它", "删掉重新输入"],
+        ),
+        (
+            6,
+            ["\"javascript:alert(1)\" starts with \"javascript:\"", "may not run a script"],
+            ["以“javascript:”开头", "运行脚本"],
+        ),
+        (
+            7,
+            ["\"//cdn.example/b.png\" is on another server", "the page shows nothing in its place"],
+            ["在其他服务器上", "页面上这里什么也不显示"],
+        ),
+        (
+            8,
+            ["\"http://a.example/c.png\" is on another server", "shows a link to it instead"],
+            ["在其他服务器上", "指向它的链接"],
+        ),
+    ] {
+        let (en_said, zh_said) = (said(&en, i), said(&zh, i));
+        for words in en_words {
+            assert!(en_said.contains(words), "{i}: {en_said:?} should say {words:?}");
+        }
+        for words in zh_words {
+            assert!(zh_said.contains(words), "{i}: {zh_said:?} should say {words:?}");
+        }
+    }
+}
+
 /// A share or root path written percent-encoded (`%5C%5Cserver%5Cshare%5Ca.pdf`) is the editor's
 /// path as much as written plainly: `absolute_path` (it was `path_outside`, "leads outside the
 /// site folder", or a dead link); so is a `file:` URL (it was dropped without a word). The path
