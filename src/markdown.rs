@@ -908,7 +908,7 @@ pub(crate) fn invisible(c: char) -> bool {
 
 /// An address on another server (`https://…`, `//host/…`, `ftp://…`): an image there would be
 /// loaded from outside the portal.
-fn is_external(url: &str) -> bool {
+pub(crate) fn is_external(url: &str) -> bool {
     let url: String =
         url.trim_start_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
     url.starts_with("//")

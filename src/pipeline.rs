@@ -914,7 +914,14 @@ fn build_case(
             _ => links.nearest(&broken.destination),
         };
         let diagnostic = Diagnostic::error(code).file(&file.rel_path).arg("target", broken.destination.clone());
-        let diagnostic = if broken.destination.trim().is_empty() { diagnostic.variant("empty") } else { diagnostic };
+        let fullwidth = matches!(code, "broken_link" | "missing_image")
+            .then(|| crate::content::links::fullwidth_scheme(&broken.destination))
+            .flatten();
+        let (diagnostic, nearest) = match fullwidth {
+            Some(fixed) => (diagnostic.variant("fullwidth_colon"), Some(fixed)),
+            None if broken.destination.trim().is_empty() => (diagnostic.variant("empty"), nearest),
+            None => (diagnostic, nearest),
+        };
         problems.push(lines.place(
             diagnostic.suggest(nearest),
             file.body_start + broken.range.start,
@@ -953,6 +960,9 @@ fn build_case(
             let code = if code == "path_outside" { "path_outside" } else { "missing_cover" };
             let nearest = if code == "path_outside" { None } else { links.nearest(&cover.value) };
             let diagnostic = Diagnostic::error(code).file(&file.rel_path).arg("target", cover.value.clone());
+            // `cover: https://…`: not "missing" but on another server.
+            let external = code == "missing_cover" && markdown::is_external(&cover.value);
+            let diagnostic = if external { diagnostic.variant("external") } else { diagnostic };
             problems.push(diagnostic.suggest(nearest).at(&file.text, cover.loc));
             None
         }

@@ -1073,6 +1073,49 @@ fn an_image_without_a_path_is_missing() {
     }
 }
 
+/// `https：//…` typed with a Chinese input method's full-width colon is a file name to a browser:
+/// the error says so and suggests the address with a half-width colon (it said only that the
+/// target did not exist, advising a .md path); a cover from another server is told as such.
+#[test]
+fn a_full_width_colon_and_a_cover_from_elsewhere_are_told_as_such() {
+    let body = "详见[单位主页](https：//www.example.com/about)与![图](http：／／a.example/b.png)。\n";
+    let first = VALID.lines().count() + 2;
+    let case = format!("{VALID}\n{body}").replacen("\ndate:", "\ncover: https://a.example/cover.jpg\ndate:", 1);
+    let cover_line = case.lines().position(|l| l.starts_with("cover:")).unwrap() + 1;
+    let site = Site::with_case("case", case);
+    for (lang, colon, cover) in [
+        ("en", "written with a full-width colon (：)", "is on another server"),
+        ("zh-CN", "冒号是全角的“：”", "在其他服务器上"),
+    ] {
+        let (code, report) = site.json_with(&["--lang", lang]);
+        assert_eq!(code, 1, "{report:#}");
+        let found: Vec<_> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let words = if d["code"] == "missing_cover" { cover } else { colon };
+                assert!(d["message"].as_str().unwrap().contains(words), "{d:#}");
+                (
+                    d["code"].as_str().unwrap(),
+                    d["line"].as_u64().unwrap() as usize,
+                    d["column"].as_u64().unwrap(),
+                    d["suggestion"].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("missing_cover", cover_line, 8, None),
+                ("broken_link", first + 1, 3, Some("https://www.example.com/about")),
+                ("missing_image", first + 1, 41, Some("http://a.example/b.png")),
+            ],
+            "{report:#}"
+        );
+    }
+}
+
 /// Names that differ only in letter case are found on Windows, not on the intranet's server: the
 /// file that is there is suggested.
 #[test]

@@ -271,6 +271,20 @@ fn is_file_url(destination: &str) -> bool {
     d.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("file:"))
 }
 
+/// `https：//…` (or `mailto：`, `tel：` …) written with a full-width colon, and slashes, as a Chinese
+/// input method types them: a browser reads it as a file name beside the page. The address with
+/// half-width ones, or `None`.
+pub fn fullwidth_scheme(destination: &str) -> Option<String> {
+    let d = destination.trim();
+    let (scheme, rest) = d.split_once('：')?;
+    if !["http", "https", "mailto", "tel", "ftp"].iter().any(|s| scheme.eq_ignore_ascii_case(s)) {
+        return None;
+    }
+    let slashes = rest.chars().take_while(|c| matches!(c, '/' | '／')).count();
+    let rest: String = rest.chars().enumerate().map(|(i, c)| if i < slashes { '/' } else { c }).collect();
+    Some(format!("{scheme}:{rest}"))
+}
+
 /// A path written the Windows way, from a drive or a share: `C:\a.pdf`, `D:/a.pdf`, `\\server\a`,
 /// `\a` (which browsers read as `/a`, after percent-encoding the `\` in some).
 fn is_windows_path(destination: &str) -> bool {
@@ -383,6 +397,16 @@ mod tests {
         }
         assert_eq!(links.image(""), Resolved::Broken("missing_image"));
         assert_eq!(links.image("https://a.example/x.png"), Resolved::Keep);
+    }
+
+    #[test]
+    fn a_full_width_colon_after_a_scheme_is_found() {
+        assert_eq!(fullwidth_scheme("https：//a.example/x").as_deref(), Some("https://a.example/x"));
+        assert_eq!(fullwidth_scheme("HTTP：／／a.example/").as_deref(), Some("HTTP://a.example/"));
+        assert_eq!(fullwidth_scheme("mailto：a@b.example").as_deref(), Some("mailto:a@b.example"));
+        for other in ["附件：a.pdf", "note：a.pdf", "https://a.example/说明：x", "images/a.png"] {
+            assert_eq!(fullwidth_scheme(other), None, "{other}");
+        }
     }
 
     #[test]
