@@ -1,6 +1,7 @@
 //! The list pages as a reader sees them in headless Chromium, opened from `file://` as a portal
 //! handed round as a folder is: on a 360 px phone an indicator's ranking gives its sites' names
-//! room to be read (not one character a line), in Chinese and in English.
+//! room to be read (not one character a line), and a table's caption wraps on the screen though
+//! its table is wider and scrolls sideways, in Chinese and in English.
 //! Skipped (with a message) when Chromium is missing; `./scripts/test` installs it.
 
 mod common;
@@ -50,7 +51,7 @@ fn open(page: &mut Page, path: &Path) {
 }
 
 #[test]
-fn an_indicators_ranking_gives_its_sites_room_on_a_phone() {
+fn rankings_and_reports_read_on_a_phone() {
     if chromium_missing() {
         return;
     }
@@ -72,5 +73,17 @@ fn an_indicators_ranking_gives_its_sites_room_on_a_phone() {
         }
         let wide = page.eval("document.documentElement.scrollWidth <= innerWidth");
         assert_eq!(wide, Value::Bool(true), "{language}: the page no wider than the screen");
+        // The ranking is wider than the screen (it scrolls in its region); its caption is not.
+        assert_eq!(captions(&mut page), Value::Array(vec![]), "{language}: captions cut at the screen's edge");
+        assert_eq!(page.eval("document.querySelector('.ranking').offsetWidth > innerWidth"), Value::Bool(true));
+        open(&mut page, &out.join("reports/index.html"));
+        assert_eq!(captions(&mut page), Value::Array(vec![]), "{language}: the reports' captions");
     }
+}
+
+/// The captions of the page's tables whose text goes past the screen's right edge.
+fn captions(page: &mut Page) -> Value {
+    page.eval(
+        "[...document.querySelectorAll('caption')].filter(c => { const r = document.createRange(); r.selectNodeContents(c); return r.getBoundingClientRect().right > innerWidth; }).map(c => c.textContent)",
+    )
 }
