@@ -5,8 +5,9 @@
 //! stays on a filter used from the keyboard and pinyin is searched only once committed; the English
 //! page fits a 360 px screen, its counts agree with their number and it says why nothing shows; a
 //! value the URL chose shows checked or is dropped when the site has not, show-more keeps the new
-//! rows in view and focused, a phone sees at its filters what a choice found, and matches in a
-//! result's site or enterprise are marked.
+//! rows in view and focused, a phone sees at its filters what a choice found (on the search page
+//! and at the foot of a case list's open filter panel, in a bar that leads to the cases found),
+//! and matches in a result's site or enterprise are marked.
 //! Skipped (with a message) when Chromium is missing; `./scripts/test` installs it.
 
 mod common;
@@ -956,4 +957,95 @@ fn what_the_url_chose_shows_and_the_reader_keeps_their_place() {
     let n = search::search(&index, &query("安全", &[("status", "named")])).hits.len();
     let bar = page.eval("(() => { const s = document.getElementById('search-filter-status'), r = s.getBoundingClientRect(); return [s.textContent, r.top >= 0 && r.bottom <= innerHeight, document.documentElement.scrollWidth <= innerWidth]; })()");
     assert_eq!(bar, serde_json::json!([format!("找到 {n} 个案例"), true, true]), "the count in view at the filters");
+}
+
+/// The case filter's bar: its status line's text, whether it and the button are on the screen,
+/// the button's label and whether it shows, and the focused checkbox's place (checked, and clear
+/// of the bar), with the height of the bar and where the panel ends.
+const BAR_VIEW: &str = "(() => {
+  const bar = document.getElementById('case-filter-bar'), b = bar.getBoundingClientRect();
+  const button = document.getElementById('case-filter-to-results'), r = button.getBoundingClientRect();
+  const e = document.activeElement, f = e.getBoundingClientRect();
+  const seen = x => x.height > 0 && x.top >= 0 && x.bottom <= innerHeight;
+  return JSON.stringify({
+    status: document.getElementById('case-filter-status').textContent,
+    barSeen: seen(b), height: b.height, button: button.hidden ? null : button.textContent, buttonSeen: seen(r),
+    focus: (e.getAttribute('data-focus') || e.tagName) + ' ' + e.checked, focusClear: seen(f) && f.bottom <= b.top,
+    panelEnd: bar.parentNode.getBoundingClientRect().bottom - innerHeight,
+    wide: document.documentElement.scrollWidth > innerWidth });
+})()";
+
+fn bar_view(page: &mut Page) -> Value {
+    serde_json::from_str(page.eval(BAR_VIEW).as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn a_phone_sees_at_the_case_filters_foot_what_a_choice_found() {
+    if skip_without_chromium() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let index = search::build(&searchable(&BuildOptions::new(common::repo())).site.unwrap());
+    let browser = Browser::launch();
+    let mut page = browser.open("about:blank");
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({ "width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": true }),
+    );
+    // The cases list in Chinese, a term page (its own status kept) in English.
+    let pages = [
+        ("zh-CN", "cases/index.html", None, "查看结果"),
+        ("en", "status/named/index.html", Some(("status", "named")), "See the results"),
+    ];
+    for (language, list, fixed, label) in pages {
+        let out = build_sample(tmp.path(), language);
+        let (port, _rx) = search_support::serve(out);
+        goto(&mut page, &format!("http://127.0.0.1:{port}/{list}"), "case-filter");
+        let idle = bar_view(&mut page);
+        assert_eq!(
+            (&idle["status"], &idle["height"], &idle["button"]),
+            (&Value::from(""), &Value::from(0), &Value::Null)
+        );
+        // The panel open, every facet's values shown: a long list on a phone.
+        tap(&mut page, "#case-filter-panel summary");
+        assert!(page.wait_for(&settled_after(&Value::Null, "case-filter"), Duration::from_secs(20)), "{list}");
+        page.eval("document.querySelectorAll('#case-filter-facets .search-facet__more').forEach(b => b.click())");
+        // An action, far up the panel, tapped in the middle of the screen; on the term page at
+        // the screen's foot, where the bar then comes: the box is kept clear of it.
+        let at = if fixed.is_some() { "innerHeight - 40" } else { "innerHeight / 2" };
+        let key = page.eval(&format!("(() => {{ const b = document.querySelector('#case-filter-facets input[data-focus^=\"action=\"]'); scrollBy(0, b.getBoundingClientRect().top - ({at})); return b.getAttribute('data-focus'); }})()"));
+        let key = key.as_str().unwrap().to_owned();
+        let before = ready(&mut page, "case-filter");
+        tap(&mut page, &format!("#case-filter-facets input[data-focus={key:?}]"));
+        assert!(page.wait_for(&settled_after(&before, "case-filter"), Duration::from_secs(20)), "{list}");
+        let mut filters = vec![("action".to_owned(), key["action=".len()..].to_owned())];
+        filters.extend(fixed.map(|(f, v)| (f.to_owned(), v.to_owned())));
+        let query = Query { filters, sort: search::Sort::Date, ..Query::default() };
+        let (n, first) = (search::search(&index, &query).hits.len(), rust_urls(&index, &query, 1));
+        assert!(n > 1, "{query:?}");
+        let count = if language == "en" {
+            format!("{n} cases match the filters")
+        } else {
+            format!("符合筛选条件的案例共 {n} 个")
+        };
+        let view = bar_view(&mut page);
+        assert!(view["panelEnd"].as_f64().unwrap() > 200.0, "the panel goes on below the screen: {view}");
+        assert_eq!(view["status"], count.as_str(), "{view}");
+        assert_eq!(
+            (&view["barSeen"], &view["button"], &view["buttonSeen"]),
+            (&Value::Bool(true), &Value::from(label), &Value::Bool(true)),
+            "what the choice found, on the screen: {view}"
+        );
+        assert_eq!(
+            (&view["focus"], &view["focusClear"]),
+            (&Value::from(format!("{key} true")), &Value::Bool(true)),
+            "{view}"
+        );
+        assert_eq!(view["wide"], false, "{view}");
+        // The button: the found cases on the screen, under their count, the first one focused.
+        tap(&mut page, "#case-filter-to-results");
+        assert_eq!(page.eval(FOCUS), format!("A {}{}", "../".repeat(list.matches('/').count()), first[0]), "{list}");
+        let seen = page.eval("(() => { const a = document.activeElement.getBoundingClientRect(), s = document.getElementById('case-filter-status').getBoundingClientRect(); return s.top >= 0 && s.bottom <= a.top && a.bottom <= innerHeight; })()");
+        assert_eq!(seen, true, "{list}: the count and the first case in view");
+    }
 }

@@ -974,6 +974,7 @@
     var panel = document.getElementById("case-filter-panel"), facetsEl = document.getElementById("case-filter-facets");
     var statusEl = document.getElementById("case-filter-status"), results = document.getElementById("case-filter-results");
     var more = document.getElementById("case-filter-more"), clear = document.getElementById("case-filter-clear");
+    var bar = document.getElementById("case-filter-bar"), toResults = document.getElementById("case-filter-to-results");
     var fixed = D.fixedFacet ? [D.fixedFacet, D.fixedKey] : null;
     var chosen = [], shown = 10, seq = 0, open = {}, started = false, drawnKey = null;
     function read() {
@@ -1018,9 +1019,12 @@
       var query = { text: "", filters: fixed ? chosen.concat([fixed]) : chosen, sort: "date", facets: true };
       return search(query).then(function (res) {
         if (my !== seq) return;
-        renderFacets(res);
         // The page's own list follows this script in the page: looked up once it is parsed.
         var active = chosen.length > 0, staticList = document.getElementById("case-list-static");
+        // The bar first: a value focused again by the facets' drawing is kept clear of it.
+        bar.className = active ? "case-filter__bar" : "";
+        toResults.hidden = !active || !res.hits.length;
+        renderFacets(res);
         if (staticList) staticList.hidden = active;
         results.hidden = !active;
         clear.hidden = !active;
@@ -1055,6 +1059,13 @@
       update().then(write);
     });
     more.addEventListener("click", function () { shown += 10; appending(update(true)); });
+    // From the bar: the page scrolled to where the bar rests, just above the cases it found, and
+    // the first of them focused.
+    toResults.addEventListener("click", function () {
+      var first = results.querySelector("a");
+      window.scrollBy(0, bar.parentNode.getBoundingClientRect().bottom - bar.offsetHeight);
+      if (first) first.focus({ preventScroll: true });
+    });
     read();
     box.hidden = false;
     if (chosen.length) {
