@@ -419,8 +419,10 @@ struct Scratch {
     case: u32,
     unigrams: Vec<u64>,
     word: String,
-    /// Each word's occurrences: the word, its field's tier, its position's bit.
-    words: Vec<(String, u8, Mask)>,
+    /// The case's words: each with the tier of its first occurrence (fields come in tier order,
+    /// so the best) and its positions modulo [`MAX_MODULUS`]. A table rather than a list of
+    /// occurrences sorted afterwards: a word is copied once a case, not once an occurrence.
+    words: HashMap<String, (u8, Mask), foldhash::fast::RandomState>,
     shards: Vec<u32>,
 }
 
@@ -460,7 +462,7 @@ impl Scratch {
             case: 0,
             unigrams: Vec::new(),
             word: String::new(),
-            words: Vec::new(),
+            words: HashMap::default(),
             shards: Vec::new(),
         }
     }
@@ -539,30 +541,17 @@ impl Scratch {
             ends[shard][0] += 1;
             ends[shard][1] += mask_len(*mask, m) as u32;
         }
-        // Sorted by word, then tier: the first of each word has its best tier, and takes the
-        // others' positions.
-        self.words.sort_unstable();
-        self.words.dedup_by(|later, first| {
-            let same = later.0 == first.0;
-            if same {
-                first.2 |= later.2;
-            }
-            same
-        });
         // Each word, and its positions as a term of their own (see `files::positions_term`).
-        let positions: Vec<(String, u8, Mask)> = self
-            .words
-            .iter_mut()
-            .map(|(word, _, mask)| {
-                let mask = fold_mask(std::mem::take(mask), WORD_MODULUS);
-                // A mask this full lets nearly any phrase through: kept as every position, which
-                // the files hold in a few bits instead of the bitmap.
-                let mask = if mask.count_ones() >= WORD_FULL { files::full_mask(WORD_MODULUS) } else { mask };
-                (files::positions_term(word), 0, mask)
-            })
-            .collect();
-        self.words.extend(positions);
-        let word_shards: Vec<u32> = self.words.iter().map(|(w, ..)| files::bucket(w) >> SHARD_SHIFT).collect();
+        let mut words: Vec<(String, u8, Mask)> = Vec::with_capacity(self.words.len() * 2);
+        for (word, (tier, mask)) in self.words.drain() {
+            let mask = fold_mask(mask, WORD_MODULUS);
+            // A mask this full lets nearly any phrase through: kept as every position, which
+            // the files hold in a few bits instead of the bitmap.
+            let mask = if mask.count_ones() >= WORD_FULL { files::full_mask(WORD_MODULUS) } else { mask };
+            words.push((files::positions_term(&word), 0, mask));
+            words.push((word, tier, 0));
+        }
+        let word_shards: Vec<u32> = words.iter().map(|(w, ..)| files::bucket(w) >> SHARD_SHIFT).collect();
         for &shard in &word_shards {
             ends[shard as usize][2] += 1;
         }
@@ -596,13 +585,13 @@ impl Scratch {
         }
         self.used.clear();
         self.unigrams.clear();
-        let mut words = vec![(String::new(), 0u8, 0); self.words.len()];
-        for ((word, tier, mask), shard) in self.words.drain(..).zip(word_shards) {
+        let mut by_shard = vec![(String::new(), 0u8, 0); words.len()];
+        for ((word, tier, mask), shard) in words.into_iter().zip(word_shards) {
             let at = &mut at[shard as usize];
-            words[at[2] as usize] = (word, tier, mask);
+            by_shard[at[2] as usize] = (word, tier, mask);
             at[2] += 1;
         }
-        DocTerms { modulus: m, cjk, masks, ends, words }
+        DocTerms { modulus: m, cjk, masks, ends, words: by_shard }
     }
 }
 
@@ -638,7 +627,13 @@ impl TokenSink for CaseSink<'_> {
     }
 
     fn word(&mut self, word: &str) {
-        self.scratch.words.push((word.to_owned(), self.tier, 1 << (self.pos % MAX_MODULUS)));
+        let bit: Mask = 1 << (self.pos % MAX_MODULUS);
+        match self.scratch.words.get_mut(word) {
+            Some((_, mask)) => *mask |= bit,
+            None => {
+                self.scratch.words.insert(word.to_owned(), (self.tier, bit));
+            }
+        }
         self.pos += 1;
     }
 }
@@ -771,12 +766,12 @@ impl TermList {
 /// The terms of one build shard, their lists in the maps (one memory access fewer a posting).
 struct ShardTerms {
     cjk: HashMap<u64, TermList, KeyHash>,
-    words: HashMap<Box<str>, TermList>,
+    words: HashMap<Box<str>, TermList, foldhash::fast::RandomState>,
 }
 
 impl ShardTerms {
     fn new(seed: u64) -> Self {
-        ShardTerms { cjk: HashMap::with_hasher(KeyHash(seed)), words: HashMap::new() }
+        ShardTerms { cjk: HashMap::with_hasher(KeyHash(seed)), words: HashMap::default() }
     }
 
     /// Adds this shard's part of a case's terms.
