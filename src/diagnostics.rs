@@ -259,6 +259,8 @@ impl Diagnostic {
     }
 
     /// Arguments naming a kind of value (`expected_type`, `found`) are words to translate too.
+    /// So is a message of Tera's (`detail`) that `render::tera_text` could read: told with the
+    /// catalog's `tera.<detail_key>` text, its token words (`identifier`) translated too.
     fn localized_args(&self, catalog: &Catalog) -> Vec<(&'static str, String)> {
         self.args
             .iter()
@@ -266,9 +268,24 @@ impl Diagnostic {
                 "expected_type" | "found" => {
                     (*name, catalog.try_format(&format!("types.{value}"), &[]).unwrap_or(value.clone()))
                 }
+                "detail" => (*name, self.tera_detail(catalog).unwrap_or_else(|| value.clone())),
                 _ => (*name, value.clone()),
             })
             .collect()
+    }
+
+    fn tera_detail(&self, catalog: &Catalog) -> Option<String> {
+        let key = self.arg_value("detail_key")?;
+        let values: Vec<(&str, String)> = self
+            .args
+            .iter()
+            .filter_map(|(name, value)| {
+                let name = name.strip_prefix("tera_")?;
+                let word = catalog.try_format(&format!("tera.token.{}", value.replace(' ', "_")), &[]);
+                Some((name, word.unwrap_or_else(|| value.clone())))
+            })
+            .collect();
+        catalog.try_format(&format!("tera.{key}"), &values)
     }
 
     /// The suggestion in its frame, `did you mean "…"?` (`是不是想写“…”？`).

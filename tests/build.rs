@@ -230,6 +230,27 @@ fn a_template_error_names_the_template_the_line_and_the_variable() {
     assert!(!tmp.path().join("out").exists());
 }
 
+/// Tera writes its messages in English; a theme author reads them in the build's language, with
+/// the place and Tera's words for tokens translated too.
+#[test]
+fn a_template_syntax_error_is_told_in_the_builds_language() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    fs::create_dir_all(site.join("templates")).unwrap();
+    fs::write(site.join("templates/404.html"), "<p>\n{{ foo( }}\n</p>\n").unwrap();
+    let zh = stderr(&build(&site, &tmp.path().join("out"), &[]));
+    assert!(zh.contains("templates/404.html:2:"), "{zh}");
+    assert!(zh.contains("模板 404.html 出错：这里应当是变量名，写的却是`}}`。"), "{zh}");
+    assert!(!zh.contains("Found"), "Tera's English is left in:\n{zh}");
+    let en = stderr(&build(&site, &tmp.path().join("out"), &["--lang", "en"]));
+    assert!(en.contains("template 404.html failed: expected a name here, but found `}}`."), "{en}");
+    // An undefined variable, at render time: its name and the names there are.
+    fs::write(site.join("templates/404.html"), "<p>{{ titel }}</p>\n").unwrap();
+    let zh = stderr(&build(&site, &tmp.path().join("out"), &[]));
+    assert!(zh.contains("变量 `titel` 没有定义。这里有的变量："), "{zh}");
+}
+
 #[test]
 fn a_site_template_overrides_the_theme() {
     let tmp = tempfile::tempdir().unwrap();

@@ -1535,7 +1535,7 @@ fn an_error_in_the_sites_card_template_is_reported_in_it() {
     let (code, stderr) = site.build(&["--lang", "en"]);
     assert_eq!(code, Some(1), "{stderr}");
     for part in [
-        "error[template_error]: template partials/case_card.html failed: Field `slugg` is not defined",
+        "error[template_error]: template partials/case_card.html failed: the field `slugg` is not defined",
         "--> templates/partials/case_card.html:3:12",
         "3 | <p>{{ card.slugg }}</p>",
         "did you mean \"slug\"?",

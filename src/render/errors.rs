@@ -15,6 +15,7 @@
 
 use super::cards;
 use super::fold::{self, Folded};
+use super::tera_text;
 use super::theme::Template;
 use crate::diagnostics::{Diagnostic, Location, closest_name};
 
@@ -251,9 +252,10 @@ fn located(diagnostic: Diagnostic, report: &tera::ReportError, sources: &Sources
 /// A located report of Tera's, with its own message. A syntax error at the end of the input or
 /// at an unknown tag usually means a block tag left open: the hint names it where it is found.
 fn report_diagnostic(report: &tera::ReportError, sources: &Sources<'_>, syntax: bool) -> Diagnostic {
-    let mut d = Diagnostic::error("template_error")
-        .arg("template", report.filename().to_owned())
-        .arg("detail", report.message().to_owned());
+    let mut d = tera_text::detail(
+        Diagnostic::error("template_error").arg("template", report.filename().to_owned()),
+        report.message(),
+    );
     if let Some((name, available)) = undefined(report.message()) {
         d = d.suggest(closest_name(name, &available));
     }
@@ -369,9 +371,10 @@ fn parsed_diagnostic(report: &Parsed<'_>, sources: &Sources<'_>) -> Diagnostic {
                 .arg("name", name.to_owned())
                 .suggest(closest_name(name, &candidates))
         }
-        None => Diagnostic::error("template_error")
-            .arg("template", report.template.to_owned())
-            .arg("detail", report.message.to_owned()),
+        None => tera_text::detail(
+            Diagnostic::error("template_error").arg("template", report.template.to_owned()),
+            report.message,
+        ),
     };
     let column = sources.column(report.template, report.line, report.column - 1);
     sources.place(d, report.template, Location::new(report.line, column, report.len))

@@ -7,6 +7,7 @@ pub mod data;
 mod errors;
 mod fold;
 pub mod portal;
+mod tera_text;
 pub mod theme;
 pub mod views;
 
