@@ -10,6 +10,17 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
+        // An editor's swap or backup file is not part of the theme (as `content::load::
+        // is_editor_temporary` says for a site's theme, which a build script cannot call).
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let temporary = name.starts_with('.')
+            || name.starts_with('#')
+            || name.ends_with('~')
+            || [".swp", ".swx", ".tmp"].iter().any(|end| name.ends_with(end))
+            || name == "4913";
+        if temporary {
+            continue;
+        }
         if path.is_dir() {
             collect(root, &path, out);
         } else if let Ok(rel) = path.strip_prefix(root) {

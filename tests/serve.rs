@@ -150,6 +150,60 @@ fn after_edits_every_file_equals_a_fresh_servers() {
     compare("after a new slug and a later edit");
 }
 
+/// A theme that fails to load keeps its error until it is fixed: an edit of a case in between
+/// is not rendered with the last good templates (which cleared the error while `build` still
+/// failed).
+#[test]
+fn a_theme_error_stays_until_the_theme_is_fixed() {
+    let preview = Preview::start();
+    let template = preview.site.join("themes/default/templates/case.html");
+    edit(&template, "{% block content %}", "{% block content %}{{ foo( }}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while preview.state()["errors"] == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(preview.state()["diagnostics"][0]["code"], "template_error", "{}", preview.state());
+
+    // A case edit that brings a warning, so that its rebuild can be seen.
+    let case = preview.case_file("tunnel-branch-safety.md");
+    edit(&case, "title: ", "title: 【改】");
+    fs::write(&case, fs::read_to_string(&case).unwrap() + "\n控制\u{1}字符\n").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while preview.state()["warnings"] == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let state = preview.state();
+    assert_eq!(state["warnings"], 1, "{state}");
+    assert_eq!(state["errors"], 1, "the theme's error is still told: {state}");
+    assert!(!preview.get("/cases/tunnel-branch-safety/").2.contains("【改】"), "not drawn with the old templates");
+
+    edit(&template, "{{ foo( }}", "");
+    assert!(preview.wait_for("/cases/tunnel-branch-safety/", |_, body| body.contains("【改】")));
+    assert_eq!(preview.state()["errors"], 0);
+}
+
+/// An editor's backup of a theme's static file (`style.css~`) is not part of the portal, in
+/// `serve` as in `build`: before, `build` published it and `serve` served it after the next
+/// theme edit, with whatever bytes it had then.
+#[test]
+fn an_editors_backup_in_the_theme_is_never_served() {
+    let preview = Preview::start();
+    let statics = preview.site.join("themes/default/static");
+    fs::write(statics.join("style.css~"), "old bytes").unwrap();
+    fs::write(statics.join("#style.css#"), "autosave").unwrap();
+    let css = statics.join("style.css");
+    fs::write(&css, fs::read_to_string(&css).unwrap() + "\n.x-edited{color:red}\n").unwrap();
+    assert!(preview.wait_for("/static/style.css", |_, body| body.contains(".x-edited")));
+    assert_eq!(preview.get("/static/style.css~").0, 404);
+    assert_eq!(preview.get("/static/%23style.css%23").0, 404);
+
+    let out = preview.site.parent().unwrap().join("built");
+    let result = exemplar(&["build", preview.site.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(out.join("static/style.css").exists());
+    assert!(!out.join("static/style.css~").exists() && !out.join("static/#style.css#").exists());
+}
+
 /// The interface strings are written into the templates as they are compiled (`render::fold`):
 /// a string the site overrides while `serve` runs still reaches the pages, and so does the next
 /// change to it.

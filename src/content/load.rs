@@ -38,6 +38,19 @@ pub fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_string_lossy().starts_with('.')
 }
 
+/// A file an editor leaves beside the one it saves: hidden (`.a.md.swp`), a backup (`a.css~`),
+/// an autosave (`#a.md#`), a temporary file, vim's write test (`4913`). Never part of a site:
+/// a theme's static files skip them, and `serve` does not rebuild for them.
+pub fn is_editor_temporary(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || name == "4913"
+}
+
 /// Lists the Markdown files under `site_dir/content`, in a stable order. Hidden files and folders
 /// are skipped; a symbolic link that leads outside the site is refused.
 pub fn discover(site_dir: &Path) -> (Vec<Found>, Vec<Diagnostic>) {

@@ -262,7 +262,11 @@ fn list_files(dir: &Path) -> Vec<(String, PathBuf)> {
         .sort_by_file_name()
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().starts_with('.'))
+        // An editor's backup or swap file beside a template or static file is not the theme's:
+        // `serve` ignores it too, so both publish the same files.
+        .filter(|e| {
+            e.file_type().is_file() && !crate::content::load::is_editor_temporary(&e.file_name().to_string_lossy())
+        })
         .map(|e| (crate::content::load::rel_to(dir, e.path()), e.path().to_path_buf()))
         .collect()
 }

@@ -416,7 +416,13 @@ impl Builder {
             if full || self.renderer.is_none() {
                 match Renderer::new(&site, &project.theme) {
                     Ok(renderer) => self.renderer = Some(Arc::new(renderer)),
-                    Err(problems) => outcome.diagnostics.extend(problems),
+                    Err(problems) => {
+                        // No renderer until the theme loads again: an edit of a case must not
+                        // render with the last good templates and clear the theme's errors,
+                        // which `build` still reports (the last good pages stay served).
+                        self.renderer = None;
+                        outcome.diagnostics.extend(problems);
+                    }
                 }
                 static_files = Some(read_static_files(project));
             }

@@ -177,14 +177,8 @@ pub fn is_relevant(site_dir: &Path, path: &Path) -> bool {
         return false;
     }
     let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = name.starts_with('.')
-        || name.starts_with('#')
-        || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.ends_with(".tmp")
-        || name == "4913"; // vim's write test
-    !temporary && rel.components().all(|c| !c.as_os_str().to_string_lossy().starts_with('.'))
+    !crate::content::load::is_editor_temporary(&name)
+        && rel.components().all(|c| !c.as_os_str().to_string_lossy().starts_with('.'))
 }
 
 #[cfg(test)]
