@@ -4,8 +4,9 @@
 //! modification times of the site's files, the program, the options and the git commit, without
 //! reading any file — and when it is the same, nothing is read, rendered or written.
 //!
-//! A build with warnings leaves no record (its warnings are reported again every time), and
-//! `build --force` ignores the record.
+//! A build with warnings leaves a record that says so and is never current (its warnings are
+//! reported again every time; `publish` still knows the folder as a portal), and `build --force`
+//! ignores the record.
 
 use rayon::prelude::*;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -30,6 +31,9 @@ pub struct Record {
     pub cases: usize,
     /// Files outside [`INPUTS`] the build read (relative to the site folder).
     pub extras: Vec<String>,
+    /// The build's warnings: a record with any is never current, so that the next build reports
+    /// them again.
+    pub warnings: usize,
 }
 
 impl Record {
@@ -38,6 +42,9 @@ impl Record {
             "# Written by exemplar build: what this portal was built from.\nfingerprint {:016x}\npages {}\ncases {}\n",
             self.fingerprint, self.pages, self.cases
         );
+        if self.warnings > 0 {
+            text.push_str(&format!("warnings {}\n", self.warnings));
+        }
         for extra in &self.extras {
             text.push_str(&format!("extra {extra}\n"));
         }
@@ -53,13 +60,14 @@ impl Record {
             pages: field("pages")?.parse().ok()?,
             cases: field("cases")?.parse().ok()?,
             extras: text.lines().filter_map(|l| l.strip_prefix("extra ")).map(str::to_owned).collect(),
+            warnings: field("warnings").and_then(|w| w.parse().ok()).unwrap_or(0),
         })
     }
 
     /// Whether a build with inputs `fingerprint` (see [`fingerprint`]) would make what this
     /// record describes again.
     pub fn is_current(&self, site_dir: &Path, fingerprint: u64) -> bool {
-        with_extras(fingerprint, site_dir, &self.extras) == self.fingerprint
+        self.warnings == 0 && with_extras(fingerprint, site_dir, &self.extras) == self.fingerprint
     }
 }
 
@@ -148,7 +156,7 @@ mod tests {
     fn a_record_reads_back_and_a_damaged_one_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let extras = vec!["static/logo.png".to_owned()];
-        let record = Record { fingerprint: 0x0123_4567_89ab_cdef, pages: 86, cases: 18, extras };
+        let record = Record { fingerprint: 0x0123_4567_89ab_cdef, pages: 86, cases: 18, extras, warnings: 0 };
         std::fs::write(dir.path().join(RECORD), record.to_text()).unwrap();
         assert_eq!(Record::read(dir.path()), Some(record));
         std::fs::write(dir.path().join(RECORD), "fingerprint zz\npages 1\ncases 1\n").unwrap();

@@ -184,10 +184,10 @@ pub fn build_with(options: &BuildOptions, progress: &dyn Progress) -> Outcome {
     if outcome.has_errors() {
         return outcome;
     }
-    // A build with warnings leaves no record: they are reported again by the next build.
-    let fingerprint = fingerprint.filter(|_| outcome.warnings() == 0);
+    // A build with warnings records them: the next build is not skipped, and reports them again.
+    let warnings = outcome.warnings();
     let Some(site) = outcome.site.as_mut() else { return outcome };
-    match write_portal(options, site, &project.theme, progress, &timings, fingerprint) {
+    match write_portal(options, site, &project.theme, progress, &timings, fingerprint.map(|f| (f, warnings))) {
         Ok((pages, images)) => {
             outcome.pages = pages;
             outcome.images = images;
@@ -203,7 +203,7 @@ fn write_portal(
     theme: &Theme,
     progress: &dyn Progress,
     timings: &Timings,
-    fingerprint: Option<u64>,
+    fingerprint: Option<(u64, usize)>,
 ) -> Result<(usize, crate::images::Stats), Vec<Diagnostic>> {
     let out_dir = options.out_dir();
     check_out_dir(&options.site_dir, &out_dir)?;
@@ -262,13 +262,14 @@ fn write_portal(
     for asset in crate::images::copied_assets(site, &plans) {
         staging.copy(&options.site_dir.join(&asset.source), &asset.output).map_err(fail)?;
     }
-    if let Some(fingerprint) = fingerprint {
+    if let Some((fingerprint, warnings)) = fingerprint {
         let extras = crate::freshness::extras(site.assets.iter().map(|a| a.source.as_str()));
         let record = crate::freshness::Record {
             fingerprint: crate::freshness::with_extras(fingerprint, &options.site_dir, &extras),
             pages: all_pages.len(),
             cases: site.cases.len(),
             extras,
+            warnings,
         };
         staging.write(crate::freshness::RECORD, record.to_text().as_bytes()).map_err(fail)?;
     }
@@ -606,7 +607,7 @@ impl Project {
         };
         // A shallow clone's few commits would give cases false histories and dates: they are left
         // out, which the editor (or the CI's log) is told, with how to fetch the whole history.
-        // A warning, so that the build goes on; it leaves no record of the build (see
+        // A warning, so that the build goes on; a build with warnings is never skipped (see
         // `freshness`), so every build of a shallow clone says it again.
         if self.history.as_ref().is_some_and(|h| h.shallow) {
             outcome.diagnostics.push(Diagnostic::warning("history_shallow"));

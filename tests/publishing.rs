@@ -281,6 +281,20 @@ fn publish_refuses_a_folder_or_file_that_is_not_its_own() {
     assert!(webroot.join("built.versions/1.own").is_file(), "the earlier build is this tool's version 1");
     fs::create_dir_all(webroot.join("empty")).unwrap();
     assert!(publish_cmd(&site, &webroot.join("empty"), &[]).status.success());
+
+    // A portal built with a warning is this tool's too (its record says it had warnings), and a
+    // build after it is never skipped: the warning is told again.
+    fs::write(&case, read(&case) + "\n控制\u{1}字符。\n").unwrap();
+    let warned = webroot.join("warned");
+    for _ in 0..2 {
+        let result = exemplar(&["build", site.to_str().unwrap(), "-o", warned.to_str().unwrap()]);
+        assert!(result.status.success() && stderr(&result).contains("control_character"), "{}", stderr(&result));
+    }
+    let result = publish_cmd(&site, &warned, &["--lang", "en"]);
+    assert!(result.status.success() && stdout(&result).contains("Nothing changed"), "{}", stderr(&result));
+    fs::write(&case, read(&case) + "\n又一段。\n").unwrap();
+    assert!(publish_cmd(&site, &warned, &[]).status.success());
+    assert!(webroot.join("warned.versions/1.own").is_file(), "the build with a warning is version 1");
 }
 
 /// A publish whose site is missing, or whose target has no name of its own, changes nothing

@@ -173,7 +173,7 @@ fn a_shallow_clone_gives_no_false_history_and_says_so() {
         assert!(!page.contains("2024-07-05"), "{slug}: no date from the one commit");
     }
     assert!(!read(out.join("sitemap.xml")).contains("2024-07-05"));
-    // Every build says it again (no record of a build with a warning: nothing is skipped) …
+    // Every build says it again (a build with a warning is never skipped) …
     said(&build());
     // … until the whole history is fetched: then the cases have their own.
     git(&tmp.path().join("clone"), ZHANG, "2024-07-06", &["fetch", "-q", "--unshallow"]);
