@@ -105,7 +105,9 @@ fn push(out: &mut String, pieces: &[Piece<'_>]) {
 }
 
 /// A chart's point: a circle of radius `r` at `(x, y)` carrying `data-<name>="<key>"` and its
-/// value, with a `<title>` that says `label: value`.
+/// value, with a `<title>` that says `label: value`. Points are drawn inside a
+/// `<g class="chart__points">`, which gives them their colour: a point carries a class only when
+/// it is under its threshold.
 fn push_point(
     svg: &mut String,
     (x, y): (f64, f64),
@@ -114,8 +116,7 @@ fn push_point(
     (name, key): (&str, &str),
     (label, value): (&str, f64),
 ) {
-    let class =
-        if below { r#"<circle class="chart__point is-below" cx=""# } else { r#"<circle class="chart__point" cx=""# };
+    let class = if below { r#"<circle class="is-below" cx=""# } else { r#"<circle cx=""# };
     push(
         svg,
         &[
@@ -315,7 +316,7 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
     let mut svg = String::with_capacity(4096);
     let _ = write!(
         svg,
-        r#"<svg class="chart chart--radar" viewBox="0 {top} {w} {height}" width="{w}" height="{height}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
+        r#"<svg class="chart chart--radar" viewBox="0 {top} {w} {height}" width="{w}" height="{height}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
         Xml(title),
         Xml(desc)
     );
@@ -328,18 +329,20 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
             svg.push_str(grid);
             return;
         }
-        let mut grid = String::from(r#"<g class="chart__grid">"#);
+        // One path: a closed ring per fifth of the scale, then an axis from the centre to each
+        // corner of the outer ring.
+        let mut grid = String::from(r#"<path class="chart__grid" d=""#);
         for step in 1..=5 {
             let ratio = f64::from(step) / 5.0;
-            grid.push_str(r#"<polygon points=""#);
+            grid.push('M');
             push_points(&mut grid, (0..n).map(|i| at(i, ratio)));
-            grid.push_str(r#""/>"#);
+            grid.push('Z');
         }
         for i in 0..n {
-            let (x, y) = at(i, 1.0);
-            let _ = write!(grid, r#"<line x1="{}" y1="{}" x2="{}" y2="{}"/>"#, xy(cx), xy(cy), xy(x), xy(y));
+            grid.push('M');
+            push_points(&mut grid, [(cx, cy), at(i, 1.0)].into_iter());
         }
-        grid.push_str("</g>");
+        grid.push_str(r#""/>"#);
         svg.push_str(&grid);
         grids.push((n, grid));
     });
@@ -351,11 +354,12 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
     svg.push_str(r#"<polygon class="chart__area" points=""#);
     push_points(&mut svg, points.iter().enumerate().map(|(i, p)| at(i, p.ratio(p.value))));
     svg.push_str(r#""/>"#);
+    svg.push_str(r#"<g class="chart__points">"#);
     for (i, p) in points.iter().enumerate() {
         let below = p.threshold.is_some_and(|t| p.value < t);
         push_point(&mut svg, at(i, p.ratio(p.value)), "3.5", below, ("indicator", p.id), (p.label, p.value));
     }
-    svg.push_str(r#"<g class="chart__labels" aria-hidden="true">"#);
+    svg.push_str(r#"</g><g class="chart__labels" aria-hidden="true">"#);
     LABELS.with_borrow(|known| {
         let Some((_, heads, _)) = known.get(layout) else { return };
         for (head, p) in heads.iter().zip(points) {
@@ -374,15 +378,16 @@ pub fn radar(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String 
 fn label_head(label: &str, (x, y): (f64, f64), angle: f64) -> (String, f64, f64) {
     let (dx, dy) = (angle.cos(), angle.sin());
     let (lx, ly) = (x + dx * 10.0, y + dy * 12.0);
+    // `start`, SVG's default, is left unsaid.
     let anchor = if dx > 0.2 {
-        "start"
+        ""
     } else if dx < -0.2 {
-        "end"
+        r#" text-anchor="end""#
     } else {
-        "middle"
+        r#" text-anchor="middle""#
     };
     // Above and below the chart a Latin label has room to be wider than at its sides.
-    let width = if anchor == "middle" && label.contains(' ') { 9.0 } else { 5.0 };
+    let width = if anchor.contains("middle") && label.contains(' ') { 9.0 } else { 5.0 };
     let lines = wrap(label, width);
     // The value is the last line.
     let count = lines.len() as f64 + 1.0;
@@ -394,14 +399,22 @@ fn label_head(label: &str, (x, y): (f64, f64), angle: f64) -> (String, f64, f64)
     } else {
         ly + 4.0 - (count - 1.0) * 7.0
     };
+    // The first line is the text's own (it starts where the text does); each line after it, and
+    // the value, a `<tspan>` that goes back to `x` one line down.
     let mut head = String::new();
-    let _ = write!(head, r#"<text x="{}" y="{}" text-anchor="{anchor}">"#, xy(lx), xy(first));
+    let _ = write!(head, r#"<text x="{}" y="{}"{anchor}>"#, xy(lx), xy(first));
     for (k, line) in lines.iter().enumerate() {
-        let dy_attr = if k == 0 { "0" } else { "14" };
-        let _ = write!(head, r#"<tspan x="{}" dy="{dy_attr}">{}</tspan>"#, xy(lx), Xml(line));
+        if k == 0 {
+            let _ = write!(head, "{}", Xml(line));
+        } else {
+            let _ = write!(head, r#"<tspan x="{}" dy="14">{}</tspan>"#, xy(lx), Xml(line));
+        }
     }
-    let dy_attr = if lines.is_empty() { "0" } else { "14" };
-    let _ = write!(head, r#"<tspan x="{}" dy="{dy_attr}" class="chart__value">"#, xy(lx));
+    if lines.is_empty() {
+        head.push_str(r#"<tspan class="chart__value">"#);
+    } else {
+        let _ = write!(head, r#"<tspan x="{}" dy="14" class="chart__value">"#, xy(lx));
+    }
     (head, first - 12.0, first + (count - 1.0) * 14.0 + 4.0)
 }
 
@@ -427,20 +440,19 @@ pub fn sparkline(values: &[(&str, f64)], min: f64, max: f64, threshold: Option<f
     let mut svg = String::with_capacity(1024);
     let _ = write!(
         svg,
-        r#"<svg class="chart chart--spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        r#"<svg class="chart chart--spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}">"#,
         Xml(label)
     );
     if let Some(t) = threshold.filter(|t| *t >= lo && *t <= hi) {
         let ty = xy(y(t));
+        // A path across the drawing (M…H…), shorter than a line's four coordinates.
         push(
             &mut svg,
             &[
-                Piece::Raw(r#"<line class="chart__threshold" x1="0" y1=""#),
+                Piece::Raw(r#"<path class="chart__threshold" d="M0,"#),
                 Piece::Num(ty),
-                Piece::Raw(r#"" x2=""#),
+                Piece::Raw("H"),
                 Piece::Num(xy(w)),
-                Piece::Raw(r#"" y2=""#),
-                Piece::Num(ty),
                 Piece::Raw(r#""/>"#),
             ],
         );
@@ -448,11 +460,12 @@ pub fn sparkline(values: &[(&str, f64)], min: f64, max: f64, threshold: Option<f
     svg.push_str(r#"<polyline class="chart__line" points=""#);
     push_points(&mut svg, values.iter().enumerate().map(|(i, (_, v))| (x(i), y(*v))));
     svg.push_str(r#""/>"#);
+    svg.push_str(r#"<g class="chart__points">"#);
     for (i, (period, v)) in values.iter().enumerate() {
         let below = threshold.is_some_and(|t| *v < t);
         push_point(&mut svg, (x(i), y(*v)), "3", below, ("period", period), (period, *v));
     }
-    svg.push_str("</svg>");
+    svg.push_str("</g></svg>");
     svg
 }
 
@@ -465,7 +478,7 @@ pub fn bars(points: &[Point<'_>], id: &str, title: &str, desc: &str) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart chart--bars" viewBox="0 0 {w} {}" width="{w}" height="{}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
+        r#"<svg class="chart chart--bars" viewBox="0 0 {w} {}" width="{w}" height="{}" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc"><title id="{id}-chart-title">{}</title><desc id="{id}-chart-desc">{}</desc>"#,
         xy(h),
         xy(h),
         Xml(title),
@@ -555,7 +568,8 @@ mod tests {
             for text in svg.split("<text ").skip(1) {
                 let text = text.split("</text>").next().unwrap();
                 let first = attr(text, "y");
-                let last = first + 14.0 * (text.matches("<tspan").count() - 1) as f64;
+                // Every line after the first goes one line down.
+                let last = first + 14.0 * text.matches(r#"dy="14""#).count() as f64;
                 assert!(first - 12.0 >= view[1] && last + 4.0 <= view[1] + view[3], "{n}: {text} in {view:?}");
             }
         }
@@ -577,16 +591,19 @@ mod tests {
     #[test]
     fn each_count_of_indicators_has_its_own_grid() {
         let grid = |svg: &str| {
-            svg[svg.find("<g class=\"chart__grid\">").unwrap_or(0)..svg.find("</g>").unwrap_or(0)].to_owned()
+            let d = &svg[svg.find(r#"class="chart__grid" d=""#).unwrap_or(0)..];
+            d.split('"').nth(3).unwrap_or_default().to_owned()
         };
         let three = [point("a", 90.0), point("b", 75.5), point("c", 100.0)];
         let four = [point("a", 90.0), point("b", 75.5), point("c", 100.0), point("d", 60.0)];
         let (first, second) = (radar(&three, "r", "t", "d"), radar(&four, "r", "t", "d"));
-        assert_eq!(grid(&first).matches("<line").count(), 3);
-        assert_eq!(grid(&second).matches("<line").count(), 4);
+        // Five rings, then an axis per indicator.
+        assert_eq!(grid(&first).matches('M').count(), 5 + 3);
+        assert_eq!(grid(&second).matches('M').count(), 5 + 4);
+        assert_eq!(grid(&second).matches('Z').count(), 5);
         // Drawn again, a count's grid is the one it had: the top axis, then the ring's corners.
         assert_eq!(grid(&radar(&three, "s", "u", "e")), grid(&first));
-        assert!(grid(&second).contains(r#"<line x1="180" y1="150" x2="272" y2="150"/>"#), "{second}");
+        assert!(grid(&second).contains("M180,150 272,150"), "{second}");
     }
 
     #[test]
@@ -595,7 +612,7 @@ mod tests {
         let first = radar(&[point("甲", 90.0), point("乙", 75.5), point("丙", 100.0)], "r", "t", "d");
         let renamed = radar(&[point("子", 90.0), point("乙", 75.5), point("丙", 100.0)], "r", "t", "d");
         let rescored = radar(&[point("甲", 60.0), point("乙", 75.5), point("丙", 100.0)], "r", "t", "d");
-        assert!(labels(&first).contains(">甲</tspan><tspan x=\"180\" dy=\"14\" class=\"chart__value\">90</tspan>"));
+        assert!(labels(&first).contains(">甲<tspan x=\"180\" dy=\"14\" class=\"chart__value\">90</tspan>"));
         assert!(labels(&renamed).contains(">子<") && !labels(&renamed).contains(">甲<"), "{renamed}");
         assert!(labels(&rescored).contains("class=\"chart__value\">60</tspan>"), "{rescored}");
         assert_eq!(labels(&first).replace(">90<", ">60<"), labels(&rescored));
