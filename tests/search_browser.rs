@@ -803,6 +803,9 @@ fn facet_view(page: &mut Page, facets: &str, legend: &str) -> Value {
 fn placeholder_fits_then_phone(page: &mut Page, base: &str) {
     let fits = placeholder_fits(page, base);
     assert_eq!(fits[0], true, "on a screen: {fits}");
+    // On a screen (1280 px), in both languages, the box stays on the title's row: the tagline
+    // between them gives way, not the box.
+    assert_eq!(fits[3], true, "the search box on the title's row: {fits}");
     page.call(
         "Emulation.setDeviceMetricsOverride",
         serde_json::json!({ "width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": true }),
@@ -812,14 +815,16 @@ fn placeholder_fits_then_phone(page: &mut Page, base: &str) {
 }
 
 /// Whether the header search box's placeholder fits inside it, on the home page as laid out now:
-/// its width in the box's font against the box's room for text (`[fits, width, room]`).
+/// its width in the box's font against the box's room for text, and whether the box is on the
+/// title's row (`[fits, width, room, same_row]`).
 fn placeholder_fits(page: &mut Page, base: &str) -> Value {
     goto(page, &format!("{base}/index.html"), "");
     page.eval(
         "(() => { const i = document.getElementById('site-search-q'), s = getComputedStyle(i), c = document.createElement('canvas').getContext('2d');
           c.font = s.font;
           const width = c.measureText(i.placeholder).width, room = i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
-          return [width <= room, width, room]; })()",
+          const brand = document.querySelector('.brand').getBoundingClientRect(), form = i.form.getBoundingClientRect();
+          return [width <= room, width, room, form.top < brand.bottom]; })()",
     )
 }
 
