@@ -91,10 +91,16 @@ pub fn fingerprint(options: &BuildOptions, out_dir: &Path) -> Option<u64> {
     }
     (&options.base_url, options.drafts).hash(&mut hasher);
     let site_dir = options.site_dir.as_path();
+    // Where the site is: another copy of it (or the same folder moved) with the same listing
+    // reads another place in the git repository, whose history the pages show.
+    site_dir.canonicalize().ok().hash(&mut hasher);
     // The output folder may sit inside an input folder: it is what a build writes, not reads.
     let out_real = out_dir.canonicalize().ok();
     for input in INPUTS {
-        let walker = walkdir::WalkDir::new(site_dir.join(input)).follow_links(false).sort_by_file_name().into_iter();
+        // Links are followed, as the build reads through them (a case, a theme folder or the
+        // configuration linked from elsewhere in the site): an edit of the file a link names
+        // changes the fingerprint. A loop of links is an error: no fingerprint, a full build.
+        let walker = walkdir::WalkDir::new(site_dir.join(input)).follow_links(true).sort_by_file_name().into_iter();
         let walker = walker.filter_entry(|entry| {
             !(entry.file_type().is_dir()
                 && out_real.as_deref().is_some_and(|out| entry.path().canonicalize().is_ok_and(|p| p == out)))
@@ -130,18 +136,29 @@ pub fn with_extras(fingerprint: u64, site_dir: &Path, extras: &[String]) -> u64 
     hasher.finish()
 }
 
-/// Type, size and modification time, without following a symbolic link (`None`: missing).
-fn stat(path: &Path) -> Option<(u8, u64, u128)> {
+/// Type, size and modification time (`None`: missing); for a symbolic link, its own and those of
+/// the file it names, and where it points.
+type Stat = (u8, u64, u128);
+/// A link's target: its [`Stat`] (`None`: dangling) and the path the link holds.
+type Target = (Option<Stat>, std::path::PathBuf);
+
+fn stat(path: &Path) -> Option<(Stat, Option<Target>)> {
     let metadata = std::fs::symlink_metadata(path).ok()?;
-    let kind = if metadata.is_dir() {
-        0u8
-    } else if metadata.is_symlink() {
-        1
-    } else {
-        2
+    let of = |metadata: &std::fs::Metadata| {
+        let kind = if metadata.is_dir() {
+            0u8
+        } else if metadata.is_symlink() {
+            1
+        } else {
+            2
+        };
+        let length = if metadata.is_dir() { 0 } else { metadata.len() };
+        (kind, length, modified_nanos(metadata))
     };
-    let length = if metadata.is_dir() { 0 } else { metadata.len() };
-    Some((kind, length, modified_nanos(&metadata)))
+    let target = metadata
+        .is_symlink()
+        .then(|| (std::fs::metadata(path).ok().map(|m| of(&m)), std::fs::read_link(path).unwrap_or_default()));
+    Some((of(&metadata), target))
 }
 
 fn modified_nanos(metadata: &std::fs::Metadata) -> u128 {

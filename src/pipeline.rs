@@ -324,6 +324,16 @@ fn check_out_dir(site_dir: &Path, out_dir: &Path) -> Result<(), Vec<Diagnostic>>
     if site.starts_with(&out) || site_real.starts_with(&out_real) || out_real.starts_with(site_real.join("content")) {
         return Err(vec![Diagnostic::error("out_dir_unsafe").arg("path", out_dir.display().to_string())]);
     }
+    // A build swaps its new folder in where the output is: a link there (a web root's, or one
+    // `publish` made to its current version) would be replaced by a folder, and the folder it
+    // named kept the old portal.
+    if let Ok(target) = std::fs::read_link(out_dir) {
+        return Err(vec![
+            Diagnostic::error("out_dir_link")
+                .arg("path", out_dir.display().to_string())
+                .arg("target", target.display().to_string()),
+        ]);
+    }
     Ok(())
 }
 

@@ -646,3 +646,72 @@ fn control_characters_never_reach_the_output() {
         }
     }
 }
+
+/// A build into a folder that holds the last one is skipped only when nothing it reads changed,
+/// also where it reads through a symbolic link (a case, the theme folder, the configuration) or
+/// from another place (the site folder moved): before, the fingerprint saw the links alone and the
+/// site's files by their relative paths, and said "Nothing changed" over a stale portal.
+#[test]
+fn edits_behind_symbolic_links_and_a_moved_site_are_built() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    let out = tmp.path().join("out");
+    let skipped = |result: &std::process::Output| stdout(result).contains("Nothing changed");
+    let built = |result: &std::process::Output| {
+        assert!(result.status.success(), "{}", stderr(result));
+        !skipped(result)
+    };
+
+    // A case file that is a link to a file elsewhere in the site.
+    fs::create_dir_all(site.join("shared")).unwrap();
+    fs::rename(site.join("content/tunnel-branch-safety.md"), site.join("shared/tunnel.md")).unwrap();
+    symlink("../shared/tunnel.md", site.join("content/tunnel-branch-safety.md")).unwrap();
+    // The theme folder and the configuration, links too.
+    fs::rename(site.join("themes/default"), site.join("mytheme")).unwrap();
+    symlink("../mytheme", site.join("themes/default")).unwrap();
+    fs::rename(site.join("exemplar.yaml"), site.join("shared/exemplar.yaml")).unwrap();
+    symlink("shared/exemplar.yaml", site.join("exemplar.yaml")).unwrap();
+    assert!(built(&build(&site, &out, &["--lang", "en"])));
+    assert!(skipped(&build(&site, &out, &["--lang", "en"])), "the same inputs: skipped");
+
+    let case = site.join("shared/tunnel.md");
+    fs::write(&case, read(&case).replacen("title: ", "title: 【链接后改】", 1)).unwrap();
+    assert!(built(&build(&site, &out, &["--lang", "en"])), "a case edited behind its link");
+    assert!(read(out.join("cases/tunnel-branch-safety/index.html")).contains("【链接后改】"));
+
+    let template = site.join("mytheme/templates/404.html");
+    fs::write(&template, read(&template).replacen("{% block content %}", "{% block content %}<!-- 改 -->", 1)).unwrap();
+    assert!(built(&build(&site, &out, &["--lang", "en"])), "a template edited behind the theme's link");
+    assert!(read(out.join("404.html")).contains("<!-- 改 -->"));
+
+    let config = site.join("shared/exemplar.yaml");
+    fs::write(&config, read(&config).replacen("title: ", "title: 新标题", 1)).unwrap();
+    assert!(built(&build(&site, &out, &["--lang", "en"])), "the configuration edited behind its link");
+    assert!(read(out.join("index.html")).contains("新标题"));
+
+    // The same site, moved: built again (its place decides its git history and source links).
+    let moved = tmp.path().join("moved");
+    fs::rename(&site, &moved).unwrap();
+    assert!(built(&build(&moved, &out, &["--lang", "en"])), "a moved site is built, not taken as the same");
+}
+
+/// An output folder that is a symbolic link (a web root, or `publish`'s link to its current
+/// version) is refused: the build would replace the link with a folder and leave the old portal
+/// where the link pointed.
+#[test]
+fn an_output_folder_that_is_a_link_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tmp.path().join("real");
+    fs::create_dir_all(&real).unwrap();
+    let link = tmp.path().join("www");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    for (lang, says) in [("zh-CN", "符号链接"), ("en", "symbolic link")] {
+        let result = build(&repo(), &link, &["--lang", lang]);
+        assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
+        assert!(stderr(&result).contains("out_dir_link") && stderr(&result).contains(says), "{}", stderr(&result));
+    }
+    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is left as it was");
+    assert_eq!(fs::read_dir(&real).unwrap().count(), 0, "nothing written where it points");
+}
