@@ -115,11 +115,16 @@ fn model(options: &BuildOptions, purpose: Purpose) -> Outcome {
             project.keep_files = false;
             let mut outcome = project.assemble();
             timings.lap("assemble");
-            // Compiling the templates catches their syntax errors without rendering every page.
-            if let Some(site) = &outcome.site
-                && let Err(problems) = Renderer::new(site, &project.theme)
-            {
-                outcome.diagnostics.extend(problems);
+            // Compiling the templates catches their syntax errors without rendering every page;
+            // `check` then renders one page of each kind, for the errors only rendering meets.
+            if let Some(site) = &outcome.site {
+                match Renderer::new(site, &project.theme) {
+                    Err(problems) => outcome.diagnostics.extend(problems),
+                    Ok(renderer) if purpose == Purpose::Check => {
+                        outcome.diagnostics.extend(render::render_samples(site, &renderer));
+                    }
+                    Ok(_) => {}
+                }
             }
             timings.lap("templates");
             outcome

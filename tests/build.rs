@@ -465,6 +465,47 @@ fn check_catches_a_template_syntax_error() {
     assert!(stderr(&result).contains("templates/404.html:"), "{}", stderr(&result));
 }
 
+/// `check` renders one page of each kind, so it finds what only rendering meets and `build`
+/// refuses: a card template gone, a static file the templates name gone, a value a filter or an
+/// operator cannot take. Each at the same place as `build` says.
+#[test]
+fn check_finds_what_only_rendering_meets_as_build_does() {
+    type Break = fn(&Path);
+    let breaks: [(&str, Break); 4] = [
+        ("card template gone", |site| {
+            fs::remove_file(site.join("themes/default/templates/partials/case_card.html")).unwrap()
+        }),
+        ("stylesheet gone", |site| fs::remove_file(site.join("themes/default/static/print.css")).unwrap()),
+        ("a string's field", |site| {
+            let path = site.join("themes/default/templates/term.html");
+            fs::write(
+                &path,
+                read(&path).replacen("{% block content %}", "{% block content %}{{ t.nav.home.extra }}", 1),
+            )
+            .unwrap()
+        }),
+        ("text plus a number", |site| {
+            let path = site.join("themes/default/templates/case.html");
+            fs::write(&path, read(&path).replacen("{% block content %}", "{% block content %}{{ site.title + 1 }}", 1))
+                .unwrap()
+        }),
+    ];
+    for (what, make) in breaks {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("site");
+        copy_sample_site(&site);
+        make(&site);
+        let place = |output: &std::process::Output| {
+            stderr(output).lines().find(|l| l.trim_start().starts_with("--> ")).map(str::to_owned).unwrap_or_default()
+        };
+        let built = build(&site, &tmp.path().join("out"), &["--lang", "en"]);
+        assert_eq!(built.status.code(), Some(1), "{what}: build refuses it");
+        let checked = exemplar(&["check", site.to_str().unwrap(), "--lang", "en"]);
+        assert_eq!(checked.status.code(), Some(1), "{what}: check passed it:\n{}", stderr(&checked));
+        assert_eq!(place(&checked), place(&built), "{what}: {}", stderr(&checked));
+    }
+}
+
 /// A theme's stylesheets and scripts refer to one another and to its images and fonts by their
 /// plain names (`@import url("base.css")`, `url(../img/bg.png)`, `import … from "./util.js"`), and
 /// a template may link `{{ root }}static/css/corp.css` directly: `serve` answers those names, and

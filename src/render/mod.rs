@@ -87,6 +87,34 @@ impl Summaries {
     }
 }
 
+/// The first page of each template and each part of the portal (a taxonomy's terms, a kind of
+/// long list …), rendered and dropped: what `check` finds of the errors only rendering meets (a
+/// value a template reads that a page does not have, a static file the theme lacks, a filter given
+/// a value it cannot take) without rendering the whole portal. An error that only some cases'
+/// values bring is left to `build`. Each error is told once, however many pages share it.
+pub fn render_samples(site: &Site, renderer: &Renderer) -> Vec<Diagnostic> {
+    let summaries = Summaries::build(site, None);
+    let mut sampled = std::collections::HashSet::new();
+    let samples: Vec<Page> = renderer
+        .pages(site)
+        .into_iter()
+        .filter(|page| {
+            let part = page.path.split('/').next().unwrap_or_default().to_owned();
+            page.kind.template().is_some_and(|template| sampled.insert((template, part)))
+        })
+        .collect();
+    let found: Vec<Diagnostic> =
+        samples.par_iter().filter_map(|page| renderer.render_bytes(site, &summaries, page).err()).collect();
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    for problem in found {
+        let told = |d: &Diagnostic| (d.code, &d.file, d.location) == (problem.code, &problem.file, problem.location);
+        if !problems.iter().any(told) {
+            problems.push(problem);
+        }
+    }
+    problems
+}
+
 /// What a page shows, as a number: equal numbers mean the page need not be rendered again.
 /// Cases are identified by their revision, so this costs a few hashes per page.
 pub fn signature(site: &Site, page: &Page, term_fingerprint: u64) -> u64 {
