@@ -243,13 +243,13 @@ pub struct Failed {
 }
 
 /// Makes (or takes from the cache) every version of every planned image and hands each file to
-/// `write`. Images are processed in parallel.
+/// `write`. Images are processed in parallel; every photo that fails is told, not the first alone.
 pub fn publish(
     site_dir: &Path,
     plans: &[Arc<Plan>],
     settings: &Settings,
     write: &crate::render::WriteFn<'_>,
-) -> Result<Stats, Failed> {
+) -> Result<Stats, Vec<Failed>> {
     use rayon::prelude::*;
     let cache = site_dir.join(CACHE_DIR).join("images");
     let results: Vec<Result<Stats, Failed>> = plans
@@ -275,14 +275,19 @@ pub fn publish(
         })
         .collect();
     let mut total = Stats::default();
+    let mut failed = Vec::new();
     for result in results {
-        let stats = result?;
-        total.images += stats.images;
-        total.cached += stats.cached;
-        total.original_bytes += stats.original_bytes;
-        total.published_bytes += stats.published_bytes;
+        match result {
+            Ok(stats) => {
+                total.images += stats.images;
+                total.cached += stats.cached;
+                total.original_bytes += stats.original_bytes;
+                total.published_bytes += stats.published_bytes;
+            }
+            Err(failure) => failed.push(failure),
+        }
     }
-    Ok(total)
+    if failed.is_empty() { Ok(total) } else { Err(failed) }
 }
 
 /// The bytes of each of the plan's variants (same order), and whether they came from the cache.

@@ -253,17 +253,26 @@ fn write_portal(
     }
     // Photos are resized (through the cache); other files are copied as they are.
     let plans = crate::images::site_plans(site);
-    let images = crate::images::publish(&options.site_dir, &plans, &site.config.images, &write).map_err(|failed| {
-        // Named with the cases that show it, which is where an editor looks.
-        let shown_in: Vec<&str> = site
-            .cases
-            .iter()
-            .filter(|case| case.images.iter().any(|plan| plan.source == failed.source))
-            .map(|case| case.source.as_str())
-            .collect();
-        let code = if failed.damaged { "image_damaged" } else { "image_failed" };
-        vec![Diagnostic::error(code).file(failed.source).arg("cases", shown_in.join(", ")).arg("detail", failed.detail)]
-    })?;
+    let images =
+        crate::images::publish(&options.site_dir, &plans, &site.config.images, &write).map_err(|failures| {
+            failures
+                .into_iter()
+                .map(|failed| {
+                    // Named with the cases that show it, which is where an editor looks.
+                    let shown_in: Vec<&str> = site
+                        .cases
+                        .iter()
+                        .filter(|case| case.images.iter().any(|plan| plan.source == failed.source))
+                        .map(|case| case.source.as_str())
+                        .collect();
+                    let code = if failed.damaged { "image_damaged" } else { "image_failed" };
+                    Diagnostic::error(code)
+                        .file(failed.source)
+                        .arg("cases", shown_in.join(", "))
+                        .arg("detail", failed.detail)
+                })
+                .collect::<Vec<_>>()
+        })?;
     for asset in crate::images::copied_assets(site, &plans) {
         staging.copy(&options.site_dir.join(&asset.source), &asset.output).map_err(fail)?;
     }

@@ -718,3 +718,31 @@ fn its_own_output_in_the_site_folder_starts_no_rebuild() {
     let text = fs::read_to_string(&log).unwrap();
     assert_eq!(text.lines().filter(|l| l.starts_with("Rebuilt")).count(), 1, "{text}");
 }
+
+/// `--lang` sets the terminal's language for the errors' reports too, not only for its own lines
+/// (the first build's report came out in the site's language). The overlay keeps the site's.
+#[test]
+fn the_terminal_reports_errors_in_the_language_of_lang() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_sample_site(&site);
+    edit(&site.join("content/bridge-project-mentoring.md"), "status: named", "status: nmed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_exemplar"))
+        .args(["serve", site.to_str().unwrap(), "--port", "0", "--lang", "en"])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The report is written before the address line; the address line ends the first build.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut ready = String::new();
+    stdout.read_line(&mut ready).unwrap();
+    let _ = child.kill();
+    let mut report = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut report).unwrap();
+    let _ = child.wait();
+    assert!(ready.contains("Preview at"), "{ready}");
+    assert!(report.contains("error[unknown_status]: unknown status \"nmed\""), "{report}");
+    assert!(!report.contains("未知的状态"), "{report}");
+}

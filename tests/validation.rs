@@ -1317,6 +1317,29 @@ fn a_damaged_photo_fails_the_build_naming_its_case() {
     }
 }
 
+/// Every damaged photo is told in one run, each with the case that shows it, not the first alone.
+#[test]
+fn every_damaged_photo_is_told_in_one_run() {
+    let fixture = std::fs::read_to_string(manifest_path("tests/fixtures/invalid/image_unreadable.md")).unwrap();
+    let second =
+        fixture.replace("images/site-photo.jpg", "images/other-photo.png").replacen("title: ", "title: 另一案例", 1);
+    let site = Site::fixture("image_unreadable")
+        .add("images/site-photo.jpg", png_header(40, 30))
+        .add("second.md", second)
+        .add("images/other-photo.png", png_header(50, 20));
+    let out = site.dir.path().join("public");
+    let built = Command::new(env!("CARGO_BIN_EXE_exemplar"))
+        .args(["build", site.dir.path().to_str().unwrap(), "-o", out.to_str().unwrap(), "--lang", "en"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(built.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&built.stderr);
+    for part in ["content/images/site-photo.jpg", "content/images/other-photo.png", "content/second.md", "2 errors"] {
+        assert!(stderr.contains(part), "{part:?} not in:\n{stderr}");
+    }
+}
+
 /// `language:` in `exemplar.yaml` takes the languages `--lang` takes: another is a mistake at its
 /// value, with the languages there are, not Chinese in silence.
 #[test]

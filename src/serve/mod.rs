@@ -199,8 +199,10 @@ pub struct Snapshot {
     /// What pages no longer in the cache are rendered from again.
     pub source: Option<Arc<PageSource>>,
     pub cache: Arc<PageCache>,
-    /// JSON for the browser overlay (`/__exemplar/state`).
+    /// JSON for the browser overlay (`/__exemplar/state`), in the site's language.
     pub state: Arc<String>,
+    /// The errors' and warnings' reports for the terminal, in the language of `--lang`.
+    pub reports: Arc<Vec<String>>,
     pub errors: usize,
     pub warnings: usize,
 }
@@ -211,9 +213,7 @@ impl Snapshot {
         if self.errors + self.warnings == 0 {
             return Vec::new();
         }
-        let state: serde_json::Value = serde_json::from_str(&self.state).unwrap_or_default();
-        let items = state.get("diagnostics").and_then(|d| d.as_array()).map_or(&[][..], Vec::as_slice);
-        items.iter().filter_map(|d| d.get("text").and_then(|t| t.as_str()).map(str::to_owned)).collect()
+        self.reports.to_vec()
     }
 
     /// A file of the portal: made already, or made now.
@@ -277,6 +277,8 @@ pub struct Builder {
     /// The last search index made, from which the next one is made.
     search: SearchBase,
     catalog: Catalog,
+    /// The language of the terminal's reports (`--lang`), when it is not the site's.
+    report_lang: Option<String>,
     /// How many changed pages a rebuild after an edit renders at once (see [`EAGER_PAGES`]).
     eager_pages: usize,
     /// Pages (by path) the last rendering left for later besides those drawn from the whole
@@ -323,6 +325,7 @@ impl Builder {
         }
         Builder {
             catalog: Catalog::builtin(crate::i18n::LANGUAGES[0]),
+            report_lang: None,
             options,
             project: None,
             renderer: None,
@@ -480,6 +483,9 @@ impl Builder {
         next.warnings = outcome.warnings();
         let first = next.files.is_empty() && next.deferred.is_none();
         next.state = Arc::new(state_json(&outcome, &self.catalog, first));
+        let report_catalog = self.report_lang.as_deref().map(Catalog::builtin);
+        let report_catalog = report_catalog.as_ref().unwrap_or(&self.catalog);
+        next.reports = Arc::new(outcome.diagnostics.iter().map(|d| d.render(report_catalog, false)).collect());
         let mut changed_paths = BTreeSet::new();
         if !outcome.has_errors()
             && let Some(site) = self.site.clone()
@@ -1044,6 +1050,7 @@ pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snap
     let build_options =
         BuildOptions { site_dir: options.site_dir.clone(), drafts: options.drafts, ..Default::default() };
     let mut builder = Builder::new(build_options);
+    builder.report_lang = options.lang.clone();
     let (snapshot, _) = builder.rebuild(&Snapshot::default(), None);
     let listener = listen(&options.bind, options.port)?;
     let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: options.bind.clone(), source })?;
@@ -1139,12 +1146,14 @@ mod tests {
         let event = RebuildEvent { version: 2, changed: vec!["cases/a/".into()], errors: 0, millis: 7 };
         let state =
             r#"{"errors":0,"warnings":1,"diagnostics":[{"severity":"warning","text":"warning[label_list_slip]: …"}]}"#;
-        let snapshot = Snapshot { state: Arc::new(state.into()), warnings: 1, ..Snapshot::default() };
+        let reports = Arc::new(vec!["warning[label_list_slip]: …".to_owned()]);
+        let snapshot =
+            Snapshot { state: Arc::new(state.into()), reports: reports.clone(), warnings: 1, ..Snapshot::default() };
         let line = rebuild_line(&catalog, &event, &snapshot, "{}");
         assert!(line.starts_with("Rebuilt") && line.ends_with("\nwarning[label_list_slip]: …"), "{line}");
         // The same warnings as the last rebuild: not told again.
         assert!(!rebuild_line(&catalog, &event, &snapshot, state).contains('\n'));
-        let clean = Snapshot { state: Arc::new(state.into()), ..Snapshot::default() };
+        let clean = Snapshot { state: Arc::new(state.into()), reports, ..Snapshot::default() };
         assert!(!rebuild_line(&catalog, &event, &clean, "{}").contains('\n'), "no report without warnings");
     }
 
