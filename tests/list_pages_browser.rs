@@ -6,8 +6,7 @@
 
 mod common;
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use common::browser::{Browser, Page};
@@ -19,19 +18,6 @@ fn chromium_missing() -> bool {
         eprintln!("chromium is not installed: skipping the browser test (./scripts/test installs it)");
     }
     missing
-}
-
-/// The sample site built into `tmp`, in `language` (the sample is in zh-CN).
-fn build_sample(tmp: &Path, language: &str) -> PathBuf {
-    let site = tmp.join(format!("site-{language}"));
-    common::copy_sample_site(&site);
-    let config = common::read(site.join("exemplar.yaml"));
-    fs::write(site.join("exemplar.yaml"), config.replace("\nlanguage: zh-CN\n", &format!("\nlanguage: {language}\n")))
-        .unwrap();
-    let out = tmp.join(format!("public-{language}"));
-    let built = common::exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-    assert!(built.status.success(), "{}", common::stderr(&built));
-    out
 }
 
 /// A phone's screen: 360 px wide.
@@ -60,7 +46,7 @@ fn rankings_and_reports_read_on_a_phone() {
     let mut page = browser.open("about:blank");
     phone(&mut page);
     for language in ["zh-CN", "en"] {
-        let out = build_sample(tmp.path(), language);
+        let out = common::build_sample(tmp.path(), language);
         open(&mut page, &out.join("indicator/innovation/index.html"));
         // Each row's site: how many of its name's characters a line holds, at the cell's width.
         let rows = page.eval(

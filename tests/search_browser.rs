@@ -505,19 +505,6 @@ fn the_case_lists_filter_with_the_search_data() {
 
 // ---- A reader's keyboard, input method and phone, driven through DevTools (real key events) ----
 
-/// The sample site built into `out`, in `language` (the sample is in zh-CN).
-fn build_sample(tmp: &std::path::Path, language: &str) -> std::path::PathBuf {
-    let site = tmp.join(format!("site-{language}"));
-    common::copy_sample_site(&site);
-    let config = common::read(site.join("exemplar.yaml"));
-    fs::write(site.join("exemplar.yaml"), config.replace("\nlanguage: zh-CN\n", &format!("\nlanguage: {language}\n")))
-        .unwrap();
-    let out = tmp.join(format!("public-{language}"));
-    let built = common::exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-    assert!(built.status.success(), "{}", common::stderr(&built));
-    out
-}
-
 /// Whether the search page (or the case list's filter, `box`) has drawn a search after `before`.
 fn settled_after(before: &Value, box_id: &str) -> String {
     format!(
@@ -578,7 +565,7 @@ fn the_keyboard_keeps_its_place_and_input_methods_search_once_committed() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let out = build_sample(tmp.path(), "zh-CN");
+    let out = common::build_sample(tmp.path(), "zh-CN");
     let index = search::build(&searchable(&BuildOptions::new(common::repo())).site.unwrap());
     let (port, _rx) = search_support::serve(out);
     let base = format!("http://127.0.0.1:{port}");
@@ -687,7 +674,7 @@ fn the_english_search_page_fits_a_phone_and_says_why_nothing_shows() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let out = build_sample(tmp.path(), "en");
+    let out = common::build_sample(tmp.path(), "en");
     let index = search::build(&searchable(&BuildOptions::new(common::repo())).site.unwrap());
     // Counts printed by the templates agree with their number ("1 case", not "1 cases").
     let home = common::read(out.join("index.html"));
@@ -834,7 +821,7 @@ fn what_the_url_chose_shows_and_the_reader_keeps_their_place() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let out = build_sample(tmp.path(), "zh-CN");
+    let out = common::build_sample(tmp.path(), "zh-CN");
     let index = search::build(&searchable(&BuildOptions::new(common::repo())).site.unwrap());
     let query = |text: &str, filters: &[(&str, &str)]| Query {
         filters: filters.iter().map(|(f, v)| (f.to_string(), v.to_string())).collect(),
@@ -1003,7 +990,7 @@ fn a_phone_sees_at_the_case_filters_foot_what_a_choice_found() {
         ("en", "status/named/index.html", Some(("status", "named")), "See the results"),
     ];
     for (language, list, fixed, label) in pages {
-        let out = build_sample(tmp.path(), language);
+        let out = common::build_sample(tmp.path(), language);
         let (port, _rx) = search_support::serve(out);
         goto(&mut page, &format!("http://127.0.0.1:{port}/{list}"), "case-filter");
         let idle = bar_view(&mut page);

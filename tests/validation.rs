@@ -1008,6 +1008,23 @@ fn addresses_the_portal_drops_are_told_in_both_languages() {
     }
 }
 
+/// Each diagnostic of a JSON report as (code, line, column, suggestion).
+fn places(report: &serde_json::Value) -> Vec<(&str, usize, u64, Option<&str>)> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["line"].as_u64().unwrap() as usize,
+                d["column"].as_u64().unwrap(),
+                d["suggestion"].as_str(),
+            )
+        })
+        .collect()
+}
+
 /// A share or root path written percent-encoded (`%5C%5Cserver%5Cshare%5Ca.pdf`) is the editor's
 /// path as much as written plainly: `absolute_path` (it was `path_outside`, "leads outside the
 /// site folder", or a dead link); so is a `file:` URL (it was dropped without a word). The path
@@ -1022,21 +1039,11 @@ fn encoded_and_file_url_paths_are_absolute_paths() {
     for lang in ["en", "zh-CN"] {
         let (code, report) = site.json_with(&["--lang", lang]);
         assert_eq!(code, 1, "{report:#}");
-        let found: Vec<_> = report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| {
-                let hint = d["hint"].as_str().unwrap();
-                assert!(hint.contains("relative to this case file") || hint.contains("相对于这个案例文件"), "{d:#}");
-                (
-                    d["code"].as_str().unwrap(),
-                    d["line"].as_u64().unwrap() as usize,
-                    d["column"].as_u64().unwrap(),
-                    d["suggestion"].as_str(),
-                )
-            })
-            .collect();
+        for d in report["diagnostics"].as_array().unwrap() {
+            let hint = d["hint"].as_str().unwrap();
+            assert!(hint.contains("relative to this case file") || hint.contains("相对于这个案例文件"), "{d:#}");
+        }
+        let found = places(&report);
         assert_eq!(
             found,
             [
@@ -1089,21 +1096,11 @@ fn a_full_width_colon_and_a_cover_from_elsewhere_are_told_as_such() {
     ] {
         let (code, report) = site.json_with(&["--lang", lang]);
         assert_eq!(code, 1, "{report:#}");
-        let found: Vec<_> = report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| {
-                let words = if d["code"] == "missing_cover" { cover } else { colon };
-                assert!(d["message"].as_str().unwrap().contains(words), "{d:#}");
-                (
-                    d["code"].as_str().unwrap(),
-                    d["line"].as_u64().unwrap() as usize,
-                    d["column"].as_u64().unwrap(),
-                    d["suggestion"].as_str(),
-                )
-            })
-            .collect();
+        for d in report["diagnostics"].as_array().unwrap() {
+            let words = if d["code"] == "missing_cover" { cover } else { colon };
+            assert!(d["message"].as_str().unwrap().contains(words), "{d:#}");
+        }
+        let found = places(&report);
         assert_eq!(
             found,
             [

@@ -35,6 +35,19 @@ pub fn copy_sample_site(dest: &Path) {
     copy_dir(&repo.join("themes"), &dest.join("themes"));
 }
 
+/// The sample site built into `tmp`, in `language` (the sample is in zh-CN).
+pub fn build_sample(tmp: &Path, language: &str) -> PathBuf {
+    let site = tmp.join(format!("site-{language}"));
+    copy_sample_site(&site);
+    let config = read(site.join("exemplar.yaml"));
+    fs::write(site.join("exemplar.yaml"), config.replace("\nlanguage: zh-CN\n", &format!("\nlanguage: {language}\n")))
+        .unwrap();
+    let out = tmp.join(format!("public-{language}"));
+    let built = exemplar(&["build", site.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", stderr(&built));
+    out
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
