@@ -931,10 +931,7 @@ fn addresses_the_portal_drops_are_told_in_both_languages() {
         diagnostics
     };
     let (en, zh) = (found("en"), found("zh-CN"));
-    let at: Vec<_> = en
-        .iter()
-        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap() as usize, d["column"].as_u64().unwrap()))
-        .collect();
+    let at = positions(&en);
     assert_eq!(
         at,
         [
@@ -1008,20 +1005,26 @@ fn addresses_the_portal_drops_are_told_in_both_languages() {
     }
 }
 
+/// The diagnostics of a JSON report.
+fn diagnostics_of(report: &serde_json::Value) -> &[serde_json::Value] {
+    report["diagnostics"].as_array().unwrap()
+}
+
+/// Each diagnostic as (code, line, column).
+fn positions(diagnostics: &[serde_json::Value]) -> Vec<(&str, usize, u64)> {
+    diagnostics
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap() as usize, d["column"].as_u64().unwrap()))
+        .collect()
+}
+
 /// Each diagnostic of a JSON report as (code, line, column, suggestion).
 fn places(report: &serde_json::Value) -> Vec<(&str, usize, u64, Option<&str>)> {
-    report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap(),
-                d["line"].as_u64().unwrap() as usize,
-                d["column"].as_u64().unwrap(),
-                d["suggestion"].as_str(),
-            )
-        })
+    let diagnostics = diagnostics_of(report);
+    positions(diagnostics)
+        .into_iter()
+        .zip(diagnostics)
+        .map(|((code, line, column), d)| (code, line, column, d["suggestion"].as_str()))
         .collect()
 }
 
@@ -1039,7 +1042,7 @@ fn encoded_and_file_url_paths_are_absolute_paths() {
     for lang in ["en", "zh-CN"] {
         let (code, report) = site.json_with(&["--lang", lang]);
         assert_eq!(code, 1, "{report:#}");
-        for d in report["diagnostics"].as_array().unwrap() {
+        for d in diagnostics_of(&report) {
             let hint = d["hint"].as_str().unwrap();
             assert!(hint.contains("relative to this case file") || hint.contains("相对于这个案例文件"), "{d:#}");
         }
@@ -1067,15 +1070,10 @@ fn an_image_without_a_path_is_missing() {
     for (lang, words) in [("en", "the image has no path"), ("zh-CN", "图片没有写路径")] {
         let (code, report) = site.json_with(&["--lang", lang]);
         assert_eq!(code, 1, "{report:#}");
-        let found: Vec<_> = report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| {
-                assert!(d["message"].as_str().unwrap().contains(words), "{d:#}");
-                (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap() as usize, d["column"].as_u64().unwrap())
-            })
-            .collect();
+        for d in diagnostics_of(&report) {
+            assert!(d["message"].as_str().unwrap().contains(words), "{d:#}");
+        }
+        let found = positions(diagnostics_of(&report));
         assert_eq!(found, [("missing_image", first, 1), ("missing_image", first, 21)], "{report:#}");
     }
 }
@@ -1096,7 +1094,7 @@ fn a_full_width_colon_and_a_cover_from_elsewhere_are_told_as_such() {
     ] {
         let (code, report) = site.json_with(&["--lang", lang]);
         assert_eq!(code, 1, "{report:#}");
-        for d in report["diagnostics"].as_array().unwrap() {
+        for d in diagnostics_of(&report) {
             let words = if d["code"] == "missing_cover" { cover } else { colon };
             assert!(d["message"].as_str().unwrap().contains(words), "{d:#}");
         }
@@ -1732,12 +1730,7 @@ fn raw_html_images_and_links_are_checked_like_markdown_ones() {
     let site = Site::with_case("case", case).add("other-case.md", VALID).add("images/site.png", png);
     let (code, report) = site.json();
     assert_eq!(code, 1, "{report:#}");
-    let found: Vec<_> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap() as usize, d["column"].as_u64().unwrap()))
-        .collect();
+    let found = positions(diagnostics_of(&report));
     assert_eq!(
         found,
         [
@@ -1764,15 +1757,10 @@ fn windows_paths_in_links_are_absolute_paths() {
     let first = VALID.lines().count() + 2;
     let (code, report) = Site::with_case("case", format!("{VALID}\n{body}")).json();
     assert_eq!(code, 1, "{report:#}");
-    let found: Vec<_> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            assert!(d["hint"].as_str().unwrap().contains("relative to this case file"), "{d:#}");
-            (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap() as usize, d["column"].as_u64().unwrap())
-        })
-        .collect();
+    for d in diagnostics_of(&report) {
+        assert!(d["hint"].as_str().unwrap().contains("relative to this case file"), "{d:#}");
+    }
+    let found = positions(diagnostics_of(&report));
     assert_eq!(
         found,
         [
