@@ -296,10 +296,8 @@ fn asset_key(text: &str) -> Option<&str> {
 /// The name and what there is instead, in Tera's `Variable `x` is not defined. Available
 /// variables: a, b` (or `Field …`, `fields`).
 fn undefined(message: &str) -> Option<(&str, Vec<&str>)> {
-    let rest = message.strip_prefix("Variable `").or_else(|| message.strip_prefix("Field `"))?;
-    let (name, rest) = rest.split_once("` is not defined.")?;
-    let (_, available) = rest.split_once(": ")?;
-    Some((name, available.split(", ").collect()))
+    let undefined = tera_text::undefined(message)?;
+    Some((undefined.name, undefined.available?.split(", ").collect()))
 }
 
 /// One report of a message Tera made of formatted reports.

@@ -42,6 +42,25 @@ fn token(text: &str) -> String {
     if TOKEN_WORDS.contains(&text) || text.starts_with('`') { text.to_owned() } else { format!("`{text}`") }
 }
 
+/// Tera's `Variable `x` is not defined. Available variables: a, b` (or `Field …`, `fields`).
+pub struct Undefined<'a> {
+    pub field: bool,
+    pub name: &'a str,
+    /// The names there are (`a, b`), when Tera lists them.
+    pub available: Option<&'a str>,
+}
+
+/// The undefined variable or field `message` tells of, if it is that message.
+pub fn undefined(message: &str) -> Option<Undefined<'_>> {
+    let (field, rest) = match message.trim().strip_prefix("Variable `") {
+        Some(rest) => (false, rest),
+        None => (true, message.trim().strip_prefix("Field `")?),
+    };
+    let (name, rest) = rest.split_once("` is not defined")?;
+    let available = rest.split_once(if field { "Available fields: " } else { "Available variables: " });
+    Some(Undefined { field, name, available: available.map(|(_, list)| list) })
+}
+
 /// The key and values of one of Tera's messages.
 pub fn read(message: &str) -> Option<(&'static str, Values)> {
     let m = message.trim();
@@ -66,23 +85,16 @@ pub fn read(message: &str) -> Option<(&'static str, Values)> {
         };
         return Some(("found_expected", vec![("tera_found", token(found)), ("tera_expected", expected)]));
     }
-    if let Some(rest) = m.strip_prefix("Variable `") {
-        let (name, rest) = rest.split_once("` is not defined")?;
-        return Some(match rest.split_once("Available variables: ") {
-            Some((_, available)) => {
-                ("undefined_variable_among", vec![("tera_name", name.to_owned()), ("tera_list", available.to_owned())])
-            }
-            None => ("undefined_variable", vec![("tera_name", name.to_owned())]),
-        });
-    }
-    if let Some(rest) = m.strip_prefix("Field `") {
-        let (name, rest) = rest.split_once("` is not defined")?;
-        return Some(match rest.split_once("Available fields: ") {
-            Some((_, available)) => {
-                ("undefined_field_among", vec![("tera_name", name.to_owned()), ("tera_list", available.to_owned())])
-            }
-            None => ("undefined_field", vec![("tera_name", name.to_owned())]),
-        });
+    if let Some(undefined) = undefined(m) {
+        let key = match (undefined.field, undefined.available.is_some()) {
+            (false, false) => "undefined_variable",
+            (false, true) => "undefined_variable_among",
+            (true, false) => "undefined_field",
+            (true, true) => "undefined_field_among",
+        };
+        let mut values = vec![("tera_name", undefined.name.to_owned())];
+        values.extend(undefined.available.map(|list| ("tera_list", list.to_owned())));
+        return Some((key, values));
     }
     if let Some(rest) = m.strip_prefix("Closing tag '") {
         let (end, open) = rest.split_once("' doesn't match opening tag '")?;
