@@ -277,8 +277,8 @@ pub struct Builder {
     /// The last search index made, from which the next one is made.
     search: SearchBase,
     catalog: Catalog,
-    /// The language of the terminal's reports (`--lang`), when it is not the site's.
-    report_lang: Option<String>,
+    /// The terminal's catalog (`--lang`), when it is not the site's: made once.
+    report_catalog: Option<Catalog>,
     /// How many changed pages a rebuild after an edit renders at once (see [`EAGER_PAGES`]).
     eager_pages: usize,
     /// Pages (by path) the last rendering left for later besides those drawn from the whole
@@ -325,7 +325,7 @@ impl Builder {
         }
         Builder {
             catalog: Catalog::builtin(crate::i18n::LANGUAGES[0]),
-            report_lang: None,
+            report_catalog: None,
             options,
             project: None,
             renderer: None,
@@ -356,6 +356,11 @@ impl Builder {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// The catalog of the terminal's lines and reports: `--lang`'s, else the site's.
+    fn report_catalog(&self) -> &Catalog {
+        self.report_catalog.as_ref().unwrap_or(&self.catalog)
     }
 
     /// Rebuilds after `changed` paths (all of them when `None`) and returns the next snapshot.
@@ -483,8 +488,7 @@ impl Builder {
         next.warnings = outcome.warnings();
         let first = next.files.is_empty() && next.deferred.is_none();
         next.state = Arc::new(state_json(&outcome, &self.catalog, first));
-        let report_catalog = self.report_lang.as_deref().map(Catalog::builtin);
-        let report_catalog = report_catalog.as_ref().unwrap_or(&self.catalog);
+        let report_catalog = self.report_catalog();
         next.reports = Arc::new(outcome.diagnostics.iter().map(|d| d.render(report_catalog, false)).collect());
         let mut changed_paths = BTreeSet::new();
         if !outcome.has_errors()
@@ -1050,7 +1054,7 @@ pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snap
     let build_options =
         BuildOptions { site_dir: options.site_dir.clone(), drafts: options.drafts, ..Default::default() };
     let mut builder = Builder::new(build_options);
-    builder.report_lang = options.lang.clone();
+    builder.report_catalog = options.lang.as_deref().map(Catalog::builtin);
     let (snapshot, _) = builder.rebuild(&Snapshot::default(), None);
     let listener = listen(&options.bind, options.port)?;
     let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: options.bind.clone(), source })?;
@@ -1093,8 +1097,7 @@ pub fn run(options: ServeOptions, ready: impl FnOnce(SocketAddr, &Catalog, &Snap
         // dropped as the new one is installed, with the search index it was the last to share
         // (the next snapshot's index is made from it, unshared, rather than from a copy).
         drop(current);
-        let catalog = options.lang.as_deref().map_or_else(|| builder.catalog().clone(), Catalog::builtin);
-        eprintln!("{}", rebuild_line(&catalog, &event, &snapshot, &last_state));
+        eprintln!("{}", rebuild_line(builder.report_catalog(), &event, &snapshot, &last_state));
         let later = snapshot.deferred.clone();
         server.publish(snapshot, &event);
         timings.lap("published");
