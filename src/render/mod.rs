@@ -94,12 +94,12 @@ impl Summaries {
 /// values bring is left to `build`. Each error is told once, however many pages share it.
 pub fn render_samples(site: &Site, renderer: &Renderer) -> Vec<Diagnostic> {
     let summaries = Summaries::build(site, None);
+    let pages = renderer.pages(site);
     let mut sampled = std::collections::HashSet::new();
-    let samples: Vec<Page> = renderer
-        .pages(site)
-        .into_iter()
+    let samples: Vec<&Page> = pages
+        .iter()
         .filter(|page| {
-            let part = page.path.split('/').next().unwrap_or_default().to_owned();
+            let part = page.path.split('/').next().unwrap_or_default();
             page.kind.template().is_some_and(|template| sampled.insert((template, part)))
         })
         .collect();
