@@ -253,26 +253,8 @@ fn write_portal(
     }
     // Photos are resized (through the cache); other files are copied as they are.
     let plans = crate::images::site_plans(site);
-    let images =
-        crate::images::publish(&options.site_dir, &plans, &site.config.images, &write).map_err(|failures| {
-            failures
-                .into_iter()
-                .map(|failed| {
-                    // Named with the cases that show it, which is where an editor looks.
-                    let shown_in: Vec<&str> = site
-                        .cases
-                        .iter()
-                        .filter(|case| case.images.iter().any(|plan| plan.source == failed.source))
-                        .map(|case| case.source.as_str())
-                        .collect();
-                    let code = if failed.damaged { "image_damaged" } else { "image_failed" };
-                    Diagnostic::error(code)
-                        .file(failed.source)
-                        .arg("cases", shown_in.join(", "))
-                        .arg("detail", failed.detail)
-                })
-                .collect::<Vec<_>>()
-        })?;
+    let images = crate::images::publish(&options.site_dir, &plans, &site.config.images, &write)
+        .map_err(|failures| failures.into_iter().map(|failed| image_diagnostic(site, failed)).collect::<Vec<_>>())?;
     for asset in crate::images::copied_assets(site, &plans) {
         staging.copy(&options.site_dir.join(&asset.source), &asset.output).map_err(fail)?;
     }
@@ -327,6 +309,19 @@ fn clean_up_after_killed_builds(out_dir: &Path) -> bool {
         Ok(Ok(_lock)) => crate::output_lock::clean_stale(out_dir).is_ok(),
         _ => false,
     }
+}
+
+/// A photo that could not be published, named with the cases that show it, which is where an
+/// editor looks.
+fn image_diagnostic(site: &Site, failed: crate::images::Failed) -> Diagnostic {
+    let shown_in: Vec<&str> = site
+        .cases
+        .iter()
+        .filter(|case| case.images.iter().any(|plan| plan.source == failed.source))
+        .map(|case| case.source.as_str())
+        .collect();
+    let code = if failed.damaged { "image_damaged" } else { "image_failed" };
+    Diagnostic::error(code).file(failed.source).arg("cases", shown_in.join(", ")).arg("detail", failed.detail)
 }
 
 /// Refuses an output folder that holds the site itself: replacing it would delete the cases.
